@@ -57,11 +57,11 @@ export interface Scope {
  * stores, so it counts as reduced to one scalar.
  */
 export type Type =
-  | { readonly kind: 'string'; readonly caseExact?: boolean; readonly multi?: boolean; readonly picked?: boolean }
+  | { readonly kind: 'string'; readonly caseExact?: boolean; readonly multi?: boolean; readonly picked?: boolean; readonly media?: 'photo' | 'certificate' }
   | { readonly kind: 'number'; readonly multi?: boolean; readonly picked?: boolean }
   | { readonly kind: 'boolean'; readonly multi?: boolean; readonly picked?: boolean }
   | { readonly kind: 'dateTime'; readonly multi?: boolean; readonly picked?: boolean }
-  | { readonly kind: 'reference'; readonly multi?: boolean; readonly picked?: boolean }
+  | { readonly kind: 'reference'; readonly multi?: boolean; readonly picked?: boolean; readonly media?: 'photo' | 'certificate' }
   | { readonly kind: 'binary'; readonly multi?: boolean; readonly picked?: boolean; readonly media?: 'photo' | 'certificate' }
   | { readonly kind: 'complex'; readonly attribute?: AttributeDef; readonly multi?: boolean; readonly picked?: boolean; readonly media?: 'photo' | 'certificate' }
   | { readonly kind: 'list'; readonly of: Type }

@@ -69,6 +69,8 @@ export interface TraceEntry {
   readonly clause: string;
   readonly source: string;
   readonly value: unknown;
+  /** Sub-expressions in evaluation order: the text of each and the value it had. */
+  readonly parts: readonly { readonly source: string; readonly value: unknown }[];
 }
 
 export interface Evaluation {

@@ -1,0 +1,521 @@
+// AST-building stage of the expression language: Chevrotain CST -> Expr, plus the diagnostics
+// that need the tree's shape (foreign syntax E102, bad strings and numbers E101, list limits E103).
+
+import type { CstElement, CstNode, IToken } from 'chevrotain';
+import type { CompareOp, Expr, LiteralExpr, PathExpr, PathStep, Span } from './ast.ts';
+import type { DslDiagnostic } from './diagnostic.ts';
+import { MAX_CALL_ARGS, MAX_LIST_ITEMS } from './limits.ts';
+import {
+  AmpAmp,
+  BareValue,
+  Bang,
+  DqString,
+  OpenDqString,
+  OpenSqString,
+  PipePipe,
+  SqString,
+  V_DqString,
+  V_OpenDqString,
+  V_OpenSqString,
+  V_SqString,
+} from './tokens.ts';
+
+/**
+ * The one place where Chevrotain's inclusive `endOffset` becomes an exclusive `Span.end`.
+ * Tokens inserted by error recovery have no offsets; callers check `isRealToken` first.
+ */
+export function tokenSpan(token: IToken): Span {
+  const start = token.startOffset;
+  const end = token.endOffset !== undefined && Number.isFinite(token.endOffset) ? token.endOffset + 1 : start + token.image.length;
+  return { start, end };
+}
+
+/** False for tokens that error recovery invented (they have no position in the source). */
+export function isRealToken(token: IToken | undefined): token is IToken {
+  return token !== undefined && token.isInsertedInRecovery !== true && Number.isFinite(token.startOffset);
+}
+
+const ATTRNAME = /^(?:\$ref|[A-Za-z_][A-Za-z0-9_-]*)$/;
+const NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
+const opByText: Readonly<Record<string, CompareOp>> = {
+  eq: 'eq',
+  ne: 'ne',
+  co: 'co',
+  sw: 'sw',
+  ew: 'ew',
+  gt: 'gt',
+  ge: 'ge',
+  lt: 'lt',
+  le: 'le',
+  '==': 'eq',
+  '===': 'eq',
+  '=': 'eq',
+  '!=': 'ne',
+  '!==': 'ne',
+  '<': 'lt',
+  '<=': 'le',
+  '>': 'gt',
+  '>=': 'ge',
+};
+
+const foreignOps: Readonly<Record<string, { message: string; help: string }>> = {
+  '===': { message: '`===` is JavaScript syntax', help: 'use `eq` (or `==`)' },
+  '!==': { message: '`!==` is JavaScript syntax', help: 'use `ne` (or `!=`)' },
+  '=': { message: '`=` is not a comparison operator', help: 'use `eq` (or `==`)' },
+};
+
+function span(start: number, end: number): Span {
+  return { start, end: Math.max(start, end) };
+}
+
+function nodes(node: CstNode, key: string): CstNode[] {
+  return (node.children[key] ?? []) as CstNode[];
+}
+
+function tokens(node: CstNode, key: string): IToken[] {
+  return ((node.children[key] ?? []) as IToken[]).filter((t) => isRealToken(t));
+}
+
+function firstToken(node: CstNode, key: string): IToken | undefined {
+  return tokens(node, key)[0];
+}
+
+function isCstNode(element: CstElement | undefined): element is CstNode {
+  return element !== undefined && 'children' in element;
+}
+
+/** Turns one CST into an AST; one instance per parse (it collects diagnostics). */
+export class AstBuilder {
+  readonly diagnostics: DslDiagnostic[] = [];
+
+  constructor(private readonly source: string) {}
+
+  private error(at: number): Expr {
+    return { kind: 'Error', span: span(at, at) };
+  }
+
+  private report(diagnostic: DslDiagnostic): void {
+    this.diagnostics.push(diagnostic);
+  }
+
+  build(cst: CstNode | undefined): Expr {
+    if (!isCstNode(cst)) return { kind: 'Error', span: span(0, this.source.length) };
+    const inner = nodes(cst, 'orExpr')[0];
+    return inner ? this.orExpr(inner, 0) : { kind: 'Error', span: span(0, this.source.length) };
+  }
+
+  private logical(node: CstNode, at: number, childKey: string, opKey: string, op: 'and' | 'or'): Expr {
+    const children = nodes(node, childKey);
+    const ops = tokens(node, opKey);
+    const sub = (n: CstNode | undefined, pos: number): Expr =>
+      n === undefined ? this.error(pos) : op === 'or' ? this.andExpr(n, pos) : this.notExpr(n, pos);
+    let left = sub(children[0], at);
+    for (let i = 0; i < ops.length; i++) {
+      const opToken = ops[i]!;
+      const opSpan = tokenSpan(opToken);
+      if (opToken.tokenType === AmpAmp || opToken.tokenType === PipePipe) {
+        this.report({
+          code: 'E102',
+          message: `\`${opToken.image}\` is JavaScript syntax`,
+          span: opSpan,
+          help: `use \`${op}\``,
+        });
+      }
+      const right = sub(children[i + 1], opSpan.end);
+      left = { kind: 'Logical', op, left, right, opSpan, span: span(left.span.start, right.span.end) };
+    }
+    return left;
+  }
+
+  private orExpr(node: CstNode, at: number): Expr {
+    return this.logical(node, at, 'andExpr', 'Or', 'or');
+  }
+
+  private andExpr(node: CstNode, at: number): Expr {
+    return this.logical(node, at, 'notExpr', 'And', 'and');
+  }
+
+  private notExpr(node: CstNode, at: number): Expr {
+    const notToken = firstToken(node, 'Not') ?? firstToken(node, 'Bang');
+    if (notToken === undefined) {
+      const comparison = nodes(node, 'comparison')[0];
+      return comparison ? this.comparison(comparison, at) : this.error(at);
+    }
+    const notSpan = tokenSpan(notToken);
+    if (notToken.tokenType === Bang) {
+      this.report({ code: 'E102', message: '`!` is not an operator here', span: notSpan, help: 'use `not`' });
+    }
+    const inner = nodes(node, 'notExpr')[0];
+    const operand = inner ? this.notExpr(inner, notSpan.end) : this.error(notSpan.end);
+    return { kind: 'Not', operand, span: span(notSpan.start, operand.span.end) };
+  }
+
+  private comparison(node: CstNode, at: number): Expr {
+    const operands = nodes(node, 'coalesce');
+    const first = operands[0];
+    const left = first ? this.coalesce(first, at, false) : this.error(at);
+    const opToken = firstToken(node, 'CompareOp');
+    if (opToken !== undefined) {
+      const opSpan = tokenSpan(opToken);
+      const opText = opToken.image;
+      const foreign = foreignOps[opText];
+      if (foreign) this.report({ code: 'E102', message: foreign.message, span: opSpan, help: foreign.help });
+      const second = operands[1];
+      const right = second ? this.coalesce(second, opSpan.end, false) : this.error(opSpan.end);
+      return {
+        kind: 'Compare',
+        op: opByText[opText.toLowerCase()] ?? 'eq',
+        left,
+        right,
+        opText,
+        opSpan,
+        span: span(left.span.start, right.span.end),
+      };
+    }
+    const pr = firstToken(node, 'Pr');
+    if (pr !== undefined) {
+      return { kind: 'Present', operand: left, span: span(left.span.start, tokenSpan(pr).end) };
+    }
+    const inToken = firstToken(node, 'In');
+    if (inToken !== undefined) {
+      const negated = firstToken(node, 'Not') !== undefined;
+      const inEnd = tokenSpan(inToken).end;
+      const second = operands[1];
+      const list = second ? this.coalesce(second, inEnd, true) : this.error(inEnd);
+      return { kind: 'In', negated, operand: left, list, span: span(left.span.start, list.span.end) };
+    }
+    return left;
+  }
+
+  /** `a ?? b ?? c` is right-associative: `a ?? (b ?? c)`. */
+  private coalesce(node: CstNode, at: number, listOfIn: boolean): Expr {
+    const parts = nodes(node, 'primary');
+    const ops = tokens(node, 'Coalesce');
+    const built: Expr[] = [];
+    let pos = at;
+    for (let i = 0; i < Math.max(parts.length, ops.length + 1); i++) {
+      const part = parts[i];
+      const expr = part ? this.primary(part, pos, listOfIn && parts.length === 1) : this.error(pos);
+      built.push(expr);
+      const op = ops[i];
+      pos = op ? tokenSpan(op).end : expr.span.end;
+    }
+    let result = built[built.length - 1] ?? this.error(at);
+    for (let i = built.length - 2; i >= 0; i--) {
+      const left = built[i]!;
+      result = { kind: 'Coalesce', left, right: result, span: span(left.span.start, result.span.end) };
+    }
+    return result;
+  }
+
+  private primary(node: CstNode, at: number, listOfIn: boolean): Expr {
+    const children = node.children;
+    const str = firstToken(node, 'StringLit');
+    if (str) return this.stringLiteral(str);
+    const num = firstToken(node, 'NumberLit');
+    if (num) return this.numberLiteral(num);
+    const bare = firstToken(node, 'BareValue');
+    if (bare) return this.bareLiteral(bare);
+    for (const [key, value] of [
+      ['True', true],
+      ['False', false],
+      ['Null', null],
+    ] as const) {
+      const t = firstToken(node, key);
+      if (t) return { kind: 'Literal', value, span: tokenSpan(t) };
+    }
+    const list = nodes(node, 'list')[0];
+    if (list) return this.list(list, at, listOfIn);
+    const group = nodes(node, 'group')[0];
+    if (group) return this.group(group, at);
+    const call = nodes(node, 'call')[0];
+    if (call) return this.call(call, at);
+    const path = nodes(node, 'path')[0];
+    if (path) return this.path(path, at);
+    const jsonPath = nodes(node, 'jsonPath')[0];
+    if (jsonPath) return this.jsonPath(jsonPath, at);
+    void children;
+    return this.error(at);
+  }
+
+  private stringLiteral(token: IToken): LiteralExpr {
+    const tokenSp = tokenSpan(token);
+    const type = token.tokenType;
+    const open = type === OpenDqString || type === OpenSqString || type === V_OpenDqString || type === V_OpenSqString;
+    const quote = token.image[0] ?? '"';
+    if (open) {
+      this.report({
+        code: 'E101',
+        message: 'unterminated string',
+        span: tokenSp,
+        help: `close the string with \`${quote}\``,
+      });
+    }
+    const body = open ? token.image.slice(1) : token.image.slice(1, -1);
+    void DqString;
+    void SqString;
+    void V_DqString;
+    void V_SqString;
+    return { kind: 'Literal', value: this.unescape(body, tokenSp.start + 1), span: tokenSp };
+  }
+
+  /** JSON escapes, plus `\'` so that single-quoted strings can contain a quote. */
+  private unescape(body: string, offset: number): string {
+    if (!body.includes('\\')) return body;
+    let out = '';
+    for (let i = 0; i < body.length; i++) {
+      const c = body[i]!;
+      if (c !== '\\') {
+        out += c;
+        continue;
+      }
+      const e = body[i + 1];
+      switch (e) {
+        case '"':
+        case "'":
+        case '\\':
+        case '/':
+          out += e;
+          i++;
+          continue;
+        case 'b':
+          out += '\b';
+          i++;
+          continue;
+        case 'f':
+          out += '\f';
+          i++;
+          continue;
+        case 'n':
+          out += '\n';
+          i++;
+          continue;
+        case 'r':
+          out += '\r';
+          i++;
+          continue;
+        case 't':
+          out += '\t';
+          i++;
+          continue;
+        case 'u': {
+          const hex = body.slice(i + 2, i + 6);
+          if (/^[0-9a-fA-F]{4}$/.test(hex)) {
+            out += String.fromCharCode(parseInt(hex, 16));
+            i += 5;
+            continue;
+          }
+          break;
+        }
+        default:
+          break;
+      }
+      const escapeText = e === undefined ? '\\' : `\\${e}`;
+      this.report({
+        code: 'E101',
+        message: `invalid escape \`${escapeText}\` in string`,
+        span: span(offset + i, offset + i + escapeText.length),
+        help: 'write `\\\\` for a backslash; valid escapes are `\\"` `\\\\` `\\/` `\\b` `\\f` `\\n` `\\r` `\\t` `\\uXXXX`',
+      });
+      out += escapeText;
+      i += escapeText.length - 1;
+    }
+    return out;
+  }
+
+  private numberLiteral(token: IToken): Expr {
+    const sp = tokenSpan(token);
+    const value = Number(token.image);
+    if (!Number.isFinite(value)) {
+      this.report({ code: 'E101', message: `number \`${token.image}\` is out of range`, span: sp });
+      return { kind: 'Error', span: sp };
+    }
+    return { kind: 'Literal', value, span: sp };
+  }
+
+  /** Filter mode's unquoted value: a number, `true`/`false`/`null`, or else a bare string. */
+  private bareLiteral(token: IToken): Expr {
+    const sp = tokenSpan(token);
+    const text = token.image;
+    void BareValue;
+    if (NUMBER.test(text)) {
+      const value = Number(text);
+      if (Number.isFinite(value)) return { kind: 'Literal', value, span: sp };
+    }
+    const lower = text.toLowerCase();
+    if (lower === 'true') return { kind: 'Literal', value: true, span: sp };
+    if (lower === 'false') return { kind: 'Literal', value: false, span: sp };
+    if (lower === 'null') return { kind: 'Literal', value: null, span: sp };
+    return { kind: 'Literal', value: text, bare: true, span: sp };
+  }
+
+  private items(node: CstNode, at: number): Expr[] {
+    const exprs = nodes(node, 'orExpr');
+    const commas = tokens(node, 'Comma');
+    const out: Expr[] = [];
+    let pos = at;
+    for (let i = 0; i < Math.max(exprs.length, commas.length === 0 ? 0 : commas.length + 1); i++) {
+      const e = exprs[i];
+      const expr = e ? this.orExpr(e, pos) : this.error(pos);
+      out.push(expr);
+      const comma = commas[i];
+      pos = comma ? tokenSpan(comma).end : expr.span.end;
+    }
+    return out;
+  }
+
+  private list(node: CstNode, at: number, listOfIn: boolean): Expr {
+    const open = firstToken(node, 'LBracket');
+    const close = firstToken(node, 'RBracket');
+    const start = open ? tokenSpan(open).start : at;
+    const items = this.items(node, open ? tokenSpan(open).end : at);
+    const end = close ? tokenSpan(close).end : (items[items.length - 1]?.span.end ?? start + 1);
+    const only = items[0];
+    if (!listOfIn && items.length === 1 && only?.kind === 'Path' && only.urn === undefined && only.steps.length === 1 && only.steps[0]!.filter === undefined) {
+      const name = only.steps[0]!.name;
+      this.report({
+        code: 'E102',
+        message: `\`[${name}]\` is Entra expression syntax`,
+        span: span(start, end),
+        help: `write the attribute name without brackets: \`${name}\``,
+      });
+      return only;
+    }
+    if (items.length > MAX_LIST_ITEMS) {
+      this.report({
+        code: 'E103',
+        message: `list has ${items.length} items, more than the limit of ${MAX_LIST_ITEMS}`,
+        span: span(items[MAX_LIST_ITEMS]!.span.start, items[items.length - 1]!.span.end),
+      });
+    }
+    return { kind: 'List', items, span: span(start, end) };
+  }
+
+  private group(node: CstNode, at: number): Expr {
+    const open = firstToken(node, 'LParen');
+    const close = firstToken(node, 'RParen');
+    const start = open ? tokenSpan(open).start : at;
+    const innerNode = nodes(node, 'orExpr')[0];
+    const inner = innerNode ? this.orExpr(innerNode, open ? tokenSpan(open).end : at) : this.error(open ? tokenSpan(open).end : at);
+    const end = close ? tokenSpan(close).end : inner.span.end;
+    return { kind: 'Group', inner, span: span(start, end) };
+  }
+
+  private call(node: CstNode, at: number): Expr {
+    const nameToken = firstToken(node, 'Identifier');
+    const open = firstToken(node, 'LParen');
+    const close = firstToken(node, 'RParen');
+    if (nameToken === undefined) return this.error(at);
+    const nameSpan = tokenSpan(nameToken);
+    const args = open || close ? this.items(node, open ? tokenSpan(open).end : nameSpan.end) : [];
+    const end = close ? tokenSpan(close).end : (args[args.length - 1]?.span.end ?? (open ? tokenSpan(open).end : nameSpan.end));
+    if (args.length > MAX_CALL_ARGS) {
+      this.report({
+        code: 'E103',
+        message: `call of \`${nameToken.image}\` has ${args.length} arguments, more than the limit of ${MAX_CALL_ARGS}`,
+        span: span(args[MAX_CALL_ARGS]!.span.start, args[args.length - 1]!.span.end),
+      });
+    }
+    return { kind: 'Call', name: nameToken.image, nameSpan, args, span: span(nameSpan.start, end) };
+  }
+
+  private path(node: CstNode, at: number): Expr {
+    const stepNodes = nodes(node, 'pathStep');
+    let urn: string | undefined;
+    const steps: PathStep[] = [];
+    let start: number | undefined;
+    let end = at;
+    for (let i = 0; i < stepNodes.length; i++) {
+      const stepNode = stepNodes[i]!;
+      const urnToken = firstToken(stepNode, 'Urn');
+      const idToken = firstToken(stepNode, 'Identifier');
+      const names: PathStep[] = [];
+      if (urnToken) {
+        const sp = tokenSpan(urnToken);
+        start ??= sp.start;
+        end = sp.end;
+        if (i > 0) {
+          this.report({ code: 'E101', message: 'a schema URN can only start an attribute path', span: sp });
+          return { kind: 'Error', span: span(start, sp.end) };
+        }
+        const split = this.splitUrn(urnToken);
+        if (split === undefined) return { kind: 'Error', span: sp };
+        urn = split.urn;
+        names.push(...split.steps);
+      } else if (idToken) {
+        const sp = tokenSpan(idToken);
+        start ??= sp.start;
+        end = sp.end;
+        names.push({ name: idToken.image, span: sp });
+      } else {
+        // Recovery left a step without a name (`a.` at the end): the path is broken from here.
+        return { kind: 'Error', span: span(start ?? at, end) };
+      }
+      const filterNode = nodes(stepNode, 'orExpr')[0];
+      const open = firstToken(stepNode, 'LBracket');
+      const close = firstToken(stepNode, 'RBracket');
+      if (open) {
+        const filter = filterNode ? this.orExpr(filterNode, tokenSpan(open).end) : this.error(tokenSpan(open).end);
+        end = close ? tokenSpan(close).end : filter.span.end;
+        const last = names.pop()!;
+        names.push({ name: last.name, span: last.span, filter });
+      }
+      steps.push(...names);
+    }
+    if (steps.length === 0 || start === undefined) return this.error(at);
+    const result: PathExpr = urn === undefined ? { kind: 'Path', steps, span: span(start, end) } : { kind: 'Path', urn, steps, span: span(start, end) };
+    return result;
+  }
+
+  /** `urn:...:2.0:User:name.familyName` -> urn up to the last colon, steps `name`, `familyName`. */
+  private splitUrn(token: IToken): { urn: string; steps: PathStep[] } | undefined {
+    const sp = tokenSpan(token);
+    const image = token.image;
+    const lastColon = image.lastIndexOf(':');
+    const urn = image.slice(0, lastColon);
+    const rest = image.slice(lastColon + 1);
+    if (rest === '') {
+      this.report({
+        code: 'E101',
+        message: `expected an attribute name after the schema URN \`${urn}\``,
+        span: span(sp.end - 1, sp.end),
+        help: 'a URN path ends in `:attributeName`, e.g. `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department`',
+      });
+      return undefined;
+    }
+    const steps: PathStep[] = [];
+    let offset = sp.start + lastColon + 1;
+    for (const name of rest.split('.')) {
+      const stepSpan = span(offset, offset + name.length);
+      if (!ATTRNAME.test(name)) {
+        this.report({
+          code: 'E101',
+          message: name === '' ? 'expected an attribute name after `.`' : `\`${name}\` is not a valid attribute name`,
+          span: name === '' ? span(offset - 1, offset) : stepSpan,
+        });
+        return undefined;
+      }
+      steps.push({ name, span: stepSpan });
+      offset += name.length + 1;
+    }
+    return { urn, steps };
+  }
+
+  private jsonPath(node: CstNode, at: number): Expr {
+    const dollar = firstToken(node, 'Dollar');
+    const dot = firstToken(node, 'Dot');
+    const pathNode = nodes(node, 'path')[0];
+    const start = dollar ? tokenSpan(dollar).start : at;
+    const prefixEnd = dot ? tokenSpan(dot).end : dollar ? tokenSpan(dollar).end : at;
+    const path = pathNode ? this.path(pathNode, prefixEnd) : this.error(prefixEnd);
+    const written = this.source.slice(path.span.start, path.span.end);
+    this.report({
+      code: 'E102',
+      message: `\`${this.source.slice(start, prefixEnd)}\` is JSONPath syntax`,
+      span: span(start, prefixEnd),
+      help: path.kind === 'Path' ? `write the attribute path without \`$.\`: \`${written}\`` : 'write the attribute path without `$.`',
+    });
+    return path;
+  }
+}

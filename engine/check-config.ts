@@ -1,0 +1,212 @@
+// Stage 4 of the tenant-file pipeline: type-checks every expression against the SCIM schemas
+// (key, profile, deactivate) or the profile fields (groups), and applies the product rules
+// of SPEC §1 that a type alone cannot: what a profile may store, what a key must be, what
+// group rules may name. Returns the types plus E2xx-I6xx diagnostics.
+
+import type { Expr, PathExpr } from '../dsl/ast.ts';
+import { checkExpression } from '../dsl/check.ts';
+import { printExpression } from '../dsl/print.ts';
+import type { AttributeDef, Scope, Type } from '../dsl/types.ts';
+import { catalog, type Code } from './catalog.ts';
+import type { Diagnostic } from './diagnostic.ts';
+import type { LoadedFile } from './load-yaml.ts';
+import { fromDsl, type ParsedConfig, type ParsedExpression } from './parse-expressions.ts';
+import { findNeverHolds } from './never-holds.ts';
+import { buildProfileScope, buildUserScope } from './scim-schemas.ts';
+import type { RawConfig } from './validate-shape.ts';
+
+export interface CheckedConfig {
+  readonly userScope: Scope;
+  readonly profileScope: Scope;
+  readonly keyAttribute: string;
+}
+
+/** Core and enterprise attributes that a directory keeps stable for the life of an account. */
+const stableKeys = new Set(['externalid', 'id', 'employeenumber']);
+
+export function checkConfig(
+  loaded: LoadedFile,
+  config: RawConfig,
+  parsed: ParsedConfig,
+): { checked: CheckedConfig; diagnostics: Diagnostic[] } {
+  const file = loaded.file;
+  const diagnostics: Diagnostic[] = [];
+  const userScope = buildUserScope(config.schemas ?? []);
+
+  const check = (expr: ParsedExpression | undefined, scope: Scope, expect: 'condition' | 'value'): Type | undefined => {
+    if (!expr || expr.broken) return undefined;
+    const result = checkExpression(expr.ast, scope, expect);
+    for (const d of result.diagnostics) diagnostics.push(fromDsl(d, expr.source, file));
+    return result.type;
+  };
+  const at = (expr: ParsedExpression, node: { span: { start: number; end: number } }) =>
+    expr.source.fileSpan(node.span.start, node.span.end);
+  const report = (code: Code, expr: ParsedExpression, node: { span: { start: number; end: number } }, message: string, extra: Partial<Diagnostic> = {}) =>
+    diagnostics.push({ code, severity: catalog[code].severity, message, file, span: at(expr, node), ...extra });
+
+  // The mapping key.
+  let keyAttribute = String(config.key ?? '');
+  const keyType = check(parsed.key, userScope, 'value');
+  if (parsed.key && keyType) {
+    const ast = parsed.key.ast;
+    if (ast.kind !== 'Path') {
+      report('E401', parsed.key, ast, 'the mapping key must be one attribute path');
+    } else {
+      keyAttribute = printExpression(ast);
+      const isList = ('multi' in keyType && keyType.multi && !('picked' in keyType && keyType.picked)) || keyType.kind === 'list';
+      if (keyType.kind === 'complex' || isList) {
+        report('E401', parsed.key, ast, `the mapping key \`${keyAttribute}\` is not single-valued`, {
+          help: keyType.kind === 'complex' ? `use one of its sub-attributes, e.g. \`${keyAttribute}.value\`` : 'pick one value, e.g. `emails[type eq "work"].value`, or key on `externalId`',
+        });
+      } else if (!stableKeys.has(lastName(ast).toLowerCase()) && !isDeclaredExtension(ast, config)) {
+        report('W402', parsed.key, ast, `the mapping key \`${keyAttribute}\` can change in the directory`, {
+          notes: [
+            'when a key value changes, the account can no longer be found: the next create makes a duplicate account, and updates and logins fail',
+          ],
+          help: 'key on a value that never changes, such as Entra ID\'s objectId sent as `externalId`',
+        });
+      }
+    }
+  }
+
+  // Profile mappings.
+  const fields: { name: string; def: AttributeDef }[] = [];
+  for (const { field, expr } of parsed.profile) {
+    const type = check(expr, userScope, 'value');
+    fields.push({ name: field, def: profileFieldDef(field, type) });
+    if (expr && type) checkStorable(expr, type, report);
+  }
+  const profileScope = buildProfileScope(fields, scimNames(userScope));
+
+  // Deactivation.
+  if (parsed.deactivate) {
+    check(parsed.deactivate, userScope, 'condition');
+    if (!parsed.deactivate.broken) {
+      const activeFalse = findActiveFalse(parsed.deactivate.ast);
+      if (activeFalse) {
+        report('I601', parsed.deactivate, activeFalse, 'Microsoft Entra ID also sends `active` false when a user is unassigned from the app or leaves its scope', {
+          notes: ['such users are deactivated here too, although they may still work for the organisation'],
+          help: 'if that is not intended, deactivate on an end-of-employment date instead, e.g. `acme.employmentEndDate le now()`',
+        });
+      }
+    }
+  }
+
+  // Group rules.
+  const seen = new Map<string, { index: number; expr: ParsedExpression }>();
+  for (const { group, expr } of parsed.groups) {
+    const type = check(expr, profileScope, 'condition');
+    if (!expr || !type || expr.broken) continue;
+    const signature = `${group.toLowerCase()}\u0000${printExpression(expr.ast)}`;
+    const first = seen.get(signature);
+    if (first) {
+      report('W503', expr, expr.ast, `group \`${group}\` has this rule twice`, {
+        labels: [{ span: at(first.expr, first.expr.ast), message: 'first here' }],
+        help: 'remove one of the two rules',
+      });
+    } else {
+      seen.set(signature, { index: 0, expr });
+    }
+    for (const never of findNeverHolds(expr.ast)) {
+      report('W502', expr, never.node, `this rule can never hold: ${never.reason}`, {
+        help: `users are never added to \`${group}\` through it; check the values, or use \`or\``,
+      });
+    }
+  }
+
+  return { checked: { userScope, profileScope, keyAttribute }, diagnostics };
+}
+
+function lastName(path: PathExpr): string {
+  return path.steps[path.steps.length - 1]?.name ?? '';
+}
+
+function isDeclaredExtension(path: PathExpr, config: RawConfig): boolean {
+  const first = path.steps[0]?.name.toLowerCase();
+  return (config.schemas ?? []).some(
+    (s) => (path.urn !== undefined && s.urn.toLowerCase() === path.urn.toLowerCase()) || (s.alias !== undefined && s.alias.toLowerCase() === first),
+  );
+}
+
+function scimNames(scope: Scope): string[] {
+  return [...scope.attributes.map((a) => a.name), ...scope.namespaces.flatMap((n) => n.aliases)];
+}
+
+/** The attribute a profile field offers to group rules: a single scalar of the mapped type. */
+function profileFieldDef(name: string, type: Type | undefined): AttributeDef {
+  const scalar = !type ? 'string' : type.kind === 'number' ? 'decimal' : type.kind === 'boolean' ? 'boolean' : 'string';
+  return { name, type: scalar, multiValued: false, caseExact: false, mutability: 'readOnly', uniqueness: 'none' };
+}
+
+type Reporter = (code: Code, expr: ParsedExpression, node: { span: { start: number; end: number } }, message: string, extra?: Partial<Diagnostic>) => void;
+
+/** SPEC §1 rule 2: dates and photos are never synced; only single scalars can be stored. */
+function checkStorable(expr: ParsedExpression, type: Type, report: Reporter): void {
+  const ast = expr.ast;
+  const written = printExpression(ast);
+  const media = 'media' in type ? type.media : undefined;
+  if (media === 'photo' || media === 'certificate') {
+    report('E302', expr, ast, media === 'photo' ? 'profile photos are never synced' : 'certificates cannot be stored in a profile field', {
+      help: 'remove this mapping',
+    });
+    return;
+  }
+  const element = type.kind === 'list' ? type.of : type;
+  if (element.kind === 'dateTime') {
+    report('E301', expr, ast, 'dates are never synced to profile fields', {
+      notes: ['this mapping yields a date/time; birth dates and other dates stay in the directory'],
+      help: 'remove this mapping; to act on a date, use it in `deactivate.when` instead',
+    });
+    return;
+  }
+  if (element.kind === 'binary') {
+    report('E304', expr, ast, 'binary data cannot be stored in a profile field', { help: 'remove this mapping' });
+    return;
+  }
+  const multi = type.kind === 'list' || ('multi' in type && type.multi === true && !('picked' in type && type.picked));
+  if (type.kind === 'complex' && !multi) {
+    const subs = type.attribute?.subAttributes?.map((s) => `\`${written}.${s.name}\``) ?? [];
+    report('E303', expr, ast, `\`${written}\` is a complex value, not one scalar`, {
+      help: subs.length ? `map one sub-attribute, e.g. ${subs.slice(0, 3).join(' or ')}` : 'map one sub-attribute',
+    });
+  } else if (multi) {
+    report('E303', expr, ast, `\`${written}\` is multi-valued, not one scalar`, { help: reduceHelp(ast, type) });
+  }
+}
+
+function reduceHelp(ast: Expr, type: Type): string {
+  if (ast.kind === 'Path' && ast.steps.length >= 1) {
+    const root = ast.steps[0]!.name;
+    const attribute = type.kind === 'complex' ? type.attribute : undefined;
+    const hasType = attribute?.subAttributes?.some((s) => s.name === 'type') ?? ['emails', 'phoneNumbers', 'addresses', 'ims'].includes(root.toLowerCase());
+    if (hasType || ast.steps.length > 1) {
+      const sub = ast.steps.length > 1 ? `.${ast.steps.slice(1).map((s) => s.name).join('.')}` : '.value';
+      return `pick one element with a filter, e.g. \`${root}[type eq "work"]${sub}\`, or join the values: \`join(", ", ${printExpression(ast)})\``;
+    }
+  }
+  return `join the values into one string: \`join(", ", ${printExpression(ast)})\``;
+}
+
+/** The comparison that makes a deactivation condition fire on `active` false, if any. */
+function findActiveFalse(expr: Expr): Expr | undefined {
+  switch (expr.kind) {
+    case 'Compare': {
+      const isActive = (e: Expr) => e.kind === 'Path' && !e.urn && e.steps.length === 1 && e.steps[0]!.name.toLowerCase() === 'active';
+      const isBool = (e: Expr, v: boolean) => e.kind === 'Literal' && (e.value === v || (typeof e.value === 'string' && e.value.toLowerCase() === String(v)));
+      const [path, lit] = isActive(expr.left) ? [expr.left, expr.right] : [expr.right, expr.left];
+      if (!isActive(path)) return undefined;
+      if ((expr.op === 'eq' && isBool(lit, false)) || (expr.op === 'ne' && isBool(lit, true))) return expr;
+      return undefined;
+    }
+    case 'Logical':
+      return findActiveFalse(expr.left) ?? findActiveFalse(expr.right);
+    case 'Group':
+      return findActiveFalse(expr.inner);
+    case 'Not':
+      if (expr.operand.kind === 'Path' && expr.operand.steps.length === 1 && expr.operand.steps[0]!.name.toLowerCase() === 'active') return expr;
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+

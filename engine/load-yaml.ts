@@ -1,0 +1,210 @@
+// Stage 1: parse a tenant file's YAML keeping every position. Returns a LoadedFile (the
+// document, spans by path, expression sources) plus E001 (syntax) and E005 (duplicate key).
+
+import { Document, LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
+import type { Node, YAMLMap } from 'yaml';
+import type { Diagnostic, FileSpan } from './diagnostic.ts';
+import { severityOf } from './catalog.ts';
+import { makeExpressionSource, mapScalar } from './expression-source.ts';
+import type { ExpressionSource } from './expression-source.ts';
+
+export type YamlPath = readonly (string | number)[];
+
+/**
+ * A parsed tenant file. Invariants: `doc` was parsed with duplicate keys allowed (the later one
+ * wins, as in `doc.toJS()`), so lookups by path see the same values as the plain data;
+ * key lookups are case-sensitive, as YAML is; spans are 1-based, end exclusive.
+ */
+export interface LoadedFile {
+  readonly file: string;
+  readonly text: string;
+  readonly doc: Document.Parsed;
+  readonly lineCounter: LineCounter;
+  fileSpan(start: number, end: number): FileSpan;
+  /** The span of the key or the value at `path` (`[]` is the whole document's content). */
+  spanAt(path: YamlPath, which?: 'key' | 'value'): FileSpan | undefined;
+  /** The YAML node at `path` (aliases resolved), or undefined. */
+  nodeAt(path: YamlPath): Node | undefined;
+  /** The expression source of the string scalar at `path`, or undefined when it is not one. */
+  expressionAt(path: YamlPath): ExpressionSource | undefined;
+}
+
+/** Aliases a document may expand before it counts as an alias bomb (billion laughs). */
+export const MAX_ALIAS_COUNT = 100;
+
+const yamlMessages: Record<string, { message?: string; help?: string }> = {
+  TAB_AS_INDENT: { message: 'tabs cannot indent YAML', help: 'indent with spaces' },
+  BAD_INDENT: { help: 'align keys of one mapping in the same column, using spaces' },
+  MULTIPLE_DOCS: { message: 'the file holds more than one YAML document', help: 'keep one tenant per file and remove the `---` separator' },
+  BAD_SCALAR_START: { help: 'quote the value' },
+  BLOCK_AS_IMPLICIT_KEY: { help: 'a key fits on one line; check the indentation of the lines above' },
+  MULTILINE_IMPLICIT_KEY: { help: 'a key fits on one line; check for a missing `:` or wrong indentation' },
+  MISSING_CHAR: { help: 'close the quote or bracket' },
+  BAD_DQ_ESCAPE: { help: 'use `\\\\` for a backslash, or single quotes, which have no escapes' },
+  KEY_OVER_1024_CHARS: { message: 'a key longer than 1024 characters' },
+};
+
+function tidyMessage(message: string): string {
+  // yaml's messages are sentences; ours are lowercase without a trailing period
+  let m = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').trim();
+  m = m.replace(/\.$/, '');
+  return m.length > 0 ? m[0]!.toLowerCase() + m.slice(1) : 'invalid YAML';
+}
+
+function keyText(node: unknown): string | undefined {
+  if (isScalar(node)) return node.value === null ? '' : String(node.value);
+  return undefined;
+}
+
+export function parseYaml(file: string, text: string): { loaded: LoadedFile; diagnostics: Diagnostic[] } {
+  const lineCounter = new LineCounter();
+  let doc: Document.Parsed;
+  const diagnostics: Diagnostic[] = [];
+  try {
+    doc = parseDocument(text, { lineCounter, keepSourceTokens: true, uniqueKeys: false, prettyErrors: false });
+  } catch {
+    // the parser recursing past the stack on absurd nesting: report it instead of crashing
+    const empty = new LineCounter();
+    doc = parseDocument('', { lineCounter: empty, keepSourceTokens: true });
+    const loaded = makeLoaded(file, text, doc, lineCounterFor(text));
+    diagnostics.push({
+      code: 'E001',
+      severity: severityOf('E001'),
+      message: 'the file is nested too deeply to read',
+      file,
+      span: loaded.fileSpan(0, 0),
+      help: 'a tenant file needs only a few levels of nesting',
+    });
+    return { loaded, diagnostics };
+  }
+  const loaded = makeLoaded(file, text, doc, lineCounter);
+  const seen = new Set<string>();
+  for (const error of doc.errors) {
+    const [s, e] = error.pos;
+    const key = `${error.code}:${s}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const known = yamlMessages[error.code] ?? {};
+    const d: Diagnostic = {
+      code: 'E001',
+      severity: severityOf('E001'),
+      message: known.message ?? tidyMessage(error.message),
+      file,
+      span: loaded.fileSpan(Math.min(s, text.length), Math.min(Math.max(e, s), text.length)),
+      ...(known.help ? { help: known.help } : {}),
+    };
+    diagnostics.push(d);
+  }
+  if (doc.errors.length === 0) diagnostics.push(...duplicateKeys(loaded));
+  return { loaded, diagnostics };
+}
+
+function lineCounterFor(text: string): LineCounter {
+  const lc = new LineCounter();
+  lc.addNewLine(0);
+  for (let i = 0; i < text.length; i++) if (text[i] === '\n') lc.addNewLine(i + 1);
+  return lc;
+}
+
+function duplicateKeys(loaded: LoadedFile): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const check = (map: YAMLMap): void => {
+    const first = new Map<string, Node>();
+    for (const pair of map.items) {
+      const k = keyText(pair.key);
+      if (k === undefined || !isScalar(pair.key)) continue;
+      const prev = first.get(k);
+      const range = (pair.key as Node).range;
+      if (prev && range) {
+        out.push({
+          code: 'E005',
+          severity: severityOf('E005'),
+          message: `duplicate key \`${k}\``,
+          file: loaded.file,
+          span: loaded.fileSpan(range[0], range[1]),
+          labels: prev.range ? [{ span: loaded.fileSpan(prev.range[0], prev.range[1]), message: 'first defined here' }] : [],
+          help: 'remove one of them; the later one would silently win',
+        });
+      } else if (!prev) first.set(k, pair.key as Node);
+    }
+  };
+  visit(loaded.doc, {
+    Map(_key, node) {
+      check(node);
+    },
+  });
+  return out;
+}
+
+function makeLoaded(file: string, text: string, doc: Document.Parsed, lineCounter: LineCounter): LoadedFile {
+  const fileSpan = (start: number, end: number): FileSpan => {
+    const s = Math.max(0, Math.min(start, text.length));
+    const e = Math.max(s, Math.min(end, text.length));
+    const a = lineCounter.linePos(s);
+    const b = lineCounter.linePos(e);
+    return { start: s, end: e, line: a.line, column: a.col, endLine: b.line, endColumn: b.col };
+  };
+
+  const resolve = (node: unknown): unknown => {
+    // an alias stands for its anchor's node; resolving loops (`&a [*a]`) stop after a few steps
+    let n = node;
+    for (let i = 0; i < 8 && isAlias(n); i++) n = n.resolve(doc);
+    return n;
+  };
+
+  /** The pair (for a map step) or node at each step; the last pair wins, as in toJS. */
+  const walk = (path: YamlPath): { node: unknown; keyNode?: unknown } | undefined => {
+    let node: unknown = doc.contents;
+    let keyNode: unknown;
+    for (const step of path) {
+      node = resolve(node);
+      if (isMap(node)) {
+        let found: { key: unknown; value: unknown } | undefined;
+        for (const pair of node.items) {
+          if (isPair(pair) && keyText(pair.key) === String(step)) found = pair;
+        }
+        if (!found) return undefined;
+        keyNode = found.key;
+        node = found.value;
+      } else if (isSeq(node) && typeof step === 'number') {
+        if (step < 0 || step >= node.items.length) return undefined;
+        keyNode = undefined;
+        node = node.items[step];
+      } else return undefined;
+    }
+    return { node, keyNode };
+  };
+
+  const loaded: LoadedFile = {
+    file,
+    text,
+    doc,
+    lineCounter,
+    fileSpan,
+    spanAt(path, which = 'value') {
+      const hit = walk(path);
+      if (!hit) return undefined;
+      const target = which === 'key' ? hit.keyNode : hit.node;
+      const range = (target as Node | undefined | null)?.range;
+      if (!range) {
+        // `key:` with nothing after it: the value is null and has an empty range after the colon
+        return undefined;
+      }
+      return fileSpan(range[0], range[1]);
+    },
+    nodeAt(path) {
+      const hit = walk(path);
+      if (!hit) return undefined;
+      return (resolve(hit.node) as Node | undefined) ?? undefined;
+    },
+    expressionAt(path) {
+      const hit = walk(path);
+      if (!hit) return undefined;
+      const node = hit.node;
+      if (!isScalar(node) || typeof node.value !== 'string' || !node.range) return undefined;
+      const map = mapScalar(node, text);
+      return makeExpressionSource(node.value, path, fileSpan(node.range[0], node.range[1]), map, fileSpan);
+    },
+  };
+  return loaded;
+}

@@ -1,0 +1,69 @@
+// Stage 3 of the tenant-file pipeline: parses every expression of a shape-valid config and
+// maps the parser's spans into the file. Returns the ASTs plus E1xx diagnostics.
+
+import type { Expr } from '../dsl/ast.ts';
+import type { DslDiagnostic } from '../dsl/diagnostic.ts';
+import { parseExpression, type ParseMode } from '../dsl/parse.ts';
+import { catalog, type Code } from './catalog.ts';
+import type { Diagnostic } from './diagnostic.ts';
+import type { ExpressionSource } from './expression-source.ts';
+import type { LoadedFile } from './load-yaml.ts';
+import type { RawConfig } from './validate-shape.ts';
+
+/** One expression of the tenant file, parsed, with its place in the file. */
+export interface ParsedExpression {
+  readonly path: readonly (string | number)[];
+  readonly source: ExpressionSource;
+  readonly ast: Expr;
+  /** True when the parser reported an error: later stages skip its checks. */
+  readonly broken: boolean;
+}
+
+export interface ParsedConfig {
+  readonly key?: ParsedExpression;
+  readonly profile: readonly { readonly field: string; readonly expr?: ParsedExpression }[];
+  readonly deactivate?: ParsedExpression;
+  readonly groups: readonly { readonly group: string; readonly index: number; readonly expr?: ParsedExpression }[];
+}
+
+/** Turns an expression-language diagnostic into a file diagnostic at the exact token. */
+export function fromDsl(d: DslDiagnostic, source: ExpressionSource, file: string): Diagnostic {
+  return {
+    code: d.code,
+    severity: catalog[d.code as Code]?.severity ?? 'error',
+    message: d.message,
+    file,
+    span: source.fileSpan(d.span.start, d.span.end),
+    ...(d.labels?.length
+      ? { labels: d.labels.map((l) => ({ span: source.fileSpan(l.span.start, l.span.end), message: l.message })) }
+      : {}),
+    ...(d.notes?.length ? { notes: d.notes } : {}),
+    ...(d.help ? { help: d.help } : {}),
+  };
+}
+
+export function parseExpressions(
+  loaded: LoadedFile,
+  config: RawConfig,
+): { parsed: ParsedConfig; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const parseAt = (path: readonly (string | number)[], mode: ParseMode): ParsedExpression | undefined => {
+    const source = loaded.expressionAt(path);
+    if (!source) return undefined;
+    const result = parseExpression(source.text, mode);
+    for (const d of result.diagnostics) diagnostics.push(fromDsl(d, source, loaded.file));
+    const broken = result.diagnostics.some((d) => catalog[d.code as Code]?.severity === 'error');
+    return { path, source, ast: result.ast, broken };
+  };
+  const parsed: ParsedConfig = {
+    key: parseAt(['key'], 'path'),
+    profile: Object.keys(config.profile ?? {}).map((field) => ({ field, expr: parseAt(['profile', field], 'expression') })),
+    deactivate: config.deactivate ? parseAt(['deactivate', 'when'], 'expression') : undefined,
+    groups: (config.groups ?? []).map((rule, index) => ({
+      group: rule.group,
+      index,
+      expr: parseAt(['groups', index, 'when'], 'expression'),
+    })),
+  };
+  return { parsed, diagnostics };
+}

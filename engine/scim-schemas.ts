@@ -1,0 +1,190 @@
+// SCIM schemas as the engine sees them: the RFC 7643 schema resources in schemas/scim/ turned
+// into AttributeDefs, and the Scopes that expressions of a tenant file resolve names against.
+
+import { readFileSync } from 'node:fs';
+import type { AttributeDef, AttributeType, Namespace, Scope } from '../dsl/types.ts';
+import type { ExtensionSchema } from './plan.ts';
+
+/** One attribute of an RFC 7643 §7 schema resource, as JSON. */
+export interface SchemaAttributeResource {
+  readonly name: string;
+  readonly type: AttributeType;
+  readonly multiValued: boolean;
+  readonly description?: string;
+  readonly required?: boolean;
+  readonly caseExact?: boolean;
+  readonly canonicalValues?: readonly string[];
+  readonly referenceTypes?: readonly string[];
+  readonly mutability?: AttributeDef['mutability'];
+  readonly returned?: 'always' | 'never' | 'default' | 'request';
+  readonly uniqueness?: AttributeDef['uniqueness'];
+  readonly subAttributes?: readonly SchemaAttributeResource[];
+}
+
+/** An RFC 7643 §7 schema resource, as served on `/Schemas`. */
+export interface SchemaResource {
+  readonly schemas: readonly string[];
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly attributes: readonly SchemaAttributeResource[];
+  readonly meta: { readonly resourceType: string; readonly location: string };
+}
+
+function load(name: string): SchemaResource {
+  const url = new URL(`../schemas/scim/${name}`, import.meta.url);
+  return deepFreeze(JSON.parse(readFileSync(url, 'utf8')) as SchemaResource);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+export const CORE_USER_URN = 'urn:ietf:params:scim:schemas:core:2.0:User';
+export const ENTERPRISE_URN = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+export const GROUP_URN = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+export const SCIMPLAN_URN = 'urn:ietf:params:scim:schemas:extension:scimplan:2.0:User';
+
+/** The RFC 7643 §8.7.1 / §8.7.2 schema resources plus scimplan's read-only extension. */
+export const userSchemaResource: SchemaResource = load('user.json');
+export const enterpriseSchemaResource: SchemaResource = load('enterprise-user.json');
+export const groupSchemaResource: SchemaResource = load('group.json');
+export const scimplanSchemaResource: SchemaResource = load('scimplan-user.json');
+export const schemaResources: readonly SchemaResource[] = Object.freeze([
+  userSchemaResource,
+  enterpriseSchemaResource,
+  groupSchemaResource,
+  scimplanSchemaResource,
+]);
+
+const media: Readonly<Record<string, AttributeDef['media']>> = { photos: 'photo', x509Certificates: 'certificate' };
+
+/** Converts a schema resource attribute, filling RFC 7643 §7 defaults (caseExact false, readWrite, none). */
+export function toAttributeDef(a: SchemaAttributeResource, top = true): AttributeDef {
+  const m = top ? media[a.name] : undefined;
+  return Object.freeze({
+    name: a.name,
+    type: a.type,
+    multiValued: a.multiValued,
+    caseExact: a.caseExact ?? false,
+    mutability: a.mutability ?? 'readWrite',
+    uniqueness: a.uniqueness ?? 'none',
+    ...(a.required !== undefined ? { required: a.required } : {}),
+    ...(a.description !== undefined ? { description: a.description } : {}),
+    ...(a.subAttributes ? { subAttributes: Object.freeze(a.subAttributes.map((s) => toAttributeDef(s, false))) } : {}),
+    ...(m ? { media: m } : {}),
+  });
+}
+
+/**
+ * RFC 7643 §3.1 common attributes. They belong to every resource, not to a schema, so the
+ * schema resources leave them out; expressions (and the key, usually `externalId`) need them.
+ */
+const commonAttributes: readonly AttributeDef[] = Object.freeze([
+  toAttributeDef({ name: 'id', type: 'string', multiValued: false, caseExact: true, mutability: 'readOnly', uniqueness: 'server', description: 'A unique identifier for the resource, assigned by the service provider.' }),
+  toAttributeDef({ name: 'externalId', type: 'string', multiValued: false, caseExact: true, mutability: 'readWrite', uniqueness: 'none', description: 'An identifier for the resource as defined by the provisioning client.' }),
+  toAttributeDef({
+    name: 'meta', type: 'complex', multiValued: false, mutability: 'readOnly', description: 'Resource metadata.',
+    subAttributes: [
+      { name: 'resourceType', type: 'string', multiValued: false, caseExact: true, mutability: 'readOnly' },
+      { name: 'created', type: 'dateTime', multiValued: false, mutability: 'readOnly' },
+      { name: 'lastModified', type: 'dateTime', multiValued: false, mutability: 'readOnly' },
+      { name: 'location', type: 'reference', multiValued: false, caseExact: true, mutability: 'readOnly', referenceTypes: ['uri'] },
+      { name: 'version', type: 'string', multiValued: false, caseExact: true, mutability: 'readOnly' },
+    ],
+  }),
+]);
+
+/** Core User attributes (RFC 7643 §4.1) plus the common `id`, `externalId` and `meta`. */
+export const coreUserAttributes: readonly AttributeDef[] = Object.freeze([
+  ...commonAttributes,
+  ...userSchemaResource.attributes.map((a) => toAttributeDef(a)),
+]);
+
+/** Group attributes (RFC 7643 §4.2) plus the common attributes. */
+export const groupAttributes: readonly AttributeDef[] = Object.freeze([
+  ...commonAttributes,
+  ...groupSchemaResource.attributes.map((a) => toAttributeDef(a)),
+]);
+
+/** The enterprise extension (RFC 7643 §4.3), reachable as `enterprise.` or by its URN. */
+export const enterpriseNamespace: Namespace = Object.freeze({
+  urn: ENTERPRISE_URN,
+  aliases: Object.freeze(['enterprise']),
+  attributes: Object.freeze(enterpriseSchemaResource.attributes.map((a) => toAttributeDef(a))),
+});
+
+/** scimplan's read-only view of the user (status, deactivatedAt, reason, profile), by URN only. */
+export const scimplanNamespace: Namespace = Object.freeze({
+  urn: SCIMPLAN_URN,
+  aliases: Object.freeze([]),
+  attributes: Object.freeze(scimplanSchemaResource.attributes.map((a) => toAttributeDef(a))),
+});
+
+/** The simple types a tenant may declare for an extension attribute. */
+export const declarableTypes: readonly AttributeType[] = Object.freeze([
+  'string', 'boolean', 'decimal', 'integer', 'dateTime', 'reference', 'binary',
+]);
+
+/**
+ * The scope of expressions over the SCIM user: core, enterprise, scimplan and the tenant's
+ * declared extensions. Declared attributes are single-valued, readWrite and caseExact false.
+ * A type that is not one of `declarableTypes` (already reported as E010) counts as `string`,
+ * so that one mistake does not also make every use of the attribute unknown.
+ */
+export function buildUserScope(extensions: readonly ExtensionSchema[]): Scope {
+  const declared: Namespace[] = extensions.map((ext) =>
+    Object.freeze({
+      urn: ext.urn,
+      aliases: Object.freeze(ext.alias ? [ext.alias] : []),
+      attributes: Object.freeze(
+        Object.entries(ext.attributes).map(([name, type]) =>
+          Object.freeze({
+            name,
+            type: (declarableTypes as readonly string[]).includes(type) ? (type as AttributeType) : 'string',
+            multiValued: false,
+            caseExact: false,
+            mutability: 'readWrite',
+            uniqueness: 'none',
+          } satisfies AttributeDef),
+        ),
+      ),
+    }),
+  );
+  return Object.freeze({
+    kind: 'scim',
+    attributes: coreUserAttributes,
+    namespaces: Object.freeze([enterpriseNamespace, scimplanNamespace, ...declared]),
+  });
+}
+
+/**
+ * The scope of group rules: the profile fields (with the types their mappings produce) and,
+ * to tell "map it first" from "unknown", the SCIM attribute names.
+ */
+export function buildProfileScope(
+  fields: readonly { name: string; def: AttributeDef }[],
+  scimNames: readonly string[],
+): Scope {
+  return Object.freeze({
+    kind: 'profile',
+    attributes: Object.freeze(fields.map((f) => (f.def.name === f.name ? f.def : Object.freeze({ ...f.def, name: f.name })))),
+    namespaces: Object.freeze([]),
+    scimAttributes: Object.freeze([...scimNames]),
+  });
+}
+
+/** Every name of a SCIM attribute an expression could mean: core names, aliases, extension names. */
+export function scimAttributeNames(scope: Scope): string[] {
+  const names = new Set<string>();
+  for (const a of scope.attributes) names.add(a.name);
+  for (const ns of scope.namespaces) {
+    for (const alias of ns.aliases) names.add(alias);
+    for (const a of ns.attributes) names.add(a.name);
+  }
+  return [...names];
+}

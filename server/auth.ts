@@ -1,0 +1,36 @@
+// Server: bearer-token authentication per tenant. Tokens are kept only as sha256 digests and
+// compared in constant time.
+
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Plan } from '../engine/plan.ts';
+
+export const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+
+/**
+ * The digests that unlock a tenant: the plan's `sha256:` entries plus the sha256 of every
+ * `env:` token whose variable is set (read once, at load). An unset variable unlocks nothing.
+ */
+export function tokenDigests(plan: Plan, env: NodeJS.ProcessEnv = process.env): Buffer[] {
+  const digests: Buffer[] = [];
+  for (const ref of plan.tokens) {
+    if (ref.sha256 && /^[0-9a-f]{64}$/i.test(ref.sha256)) digests.push(Buffer.from(ref.sha256, 'hex'));
+    const value = ref.env ? env[ref.env] : undefined;
+    if (value) digests.push(sha256(value));
+  }
+  return digests;
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = header ? /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header) : null;
+  return match?.[1];
+}
+
+/** True when the presented token hashes to one of `digests`; every digest is compared. */
+export function tokenMatches(presented: string | undefined, digests: readonly Buffer[]): boolean {
+  if (presented === undefined) return false;
+  const digest = sha256(presented);
+  let ok = false;
+  for (const candidate of digests) ok = timingSafeEqual(digest, candidate) || ok;
+  return ok;
+}

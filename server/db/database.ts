@@ -1,0 +1,53 @@
+// Storage: opens the database (PostgreSQL through pg when a URL is given, else embedded
+// PGlite) and brings its schema to the latest migration.
+
+import { Kysely, PostgresDialect } from 'kysely';
+import type { Database } from './tables.ts';
+import { migrateToLatest } from './migrate.ts';
+
+export interface OpenDatabaseOptions {
+  /** PostgreSQL connection string; wins over `dataDir`. */
+  readonly databaseUrl?: string;
+  /** PGlite data directory; `memory://` keeps everything in memory. Default `./.scimplan`. */
+  readonly dataDir?: string;
+}
+
+export interface OpenDatabase {
+  readonly db: Kysely<Database>;
+  readonly kind: 'postgres' | 'pglite';
+  close(): Promise<void>;
+}
+
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<OpenDatabase> {
+  if (options.databaseUrl) {
+    const { default: pg } = await import('pg');
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return finish(db, 'postgres');
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGliteDialect } = await import('./pglite-dialect.ts');
+  const dataDir = options.dataDir ?? './.scimplan';
+  const pglite = dataDir === 'memory://' ? new PGlite() : new PGlite(dataDir);
+  await pglite.waitReady;
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  return finish(db, 'pglite', () => pglite.close());
+}
+
+async function finish(db: Kysely<Database>, kind: 'postgres' | 'pglite', after?: () => Promise<void>): Promise<OpenDatabase> {
+  try {
+    await migrateToLatest(db);
+  } catch (error) {
+    await db.destroy();
+    await after?.();
+    throw error;
+  }
+  return {
+    db,
+    kind,
+    async close() {
+      await db.destroy();
+      await after?.();
+    },
+  };
+}

@@ -1,0 +1,26 @@
+// Storage: runs the in-code migrations with kysely's Migrator; the same list on PostgreSQL
+// and PGlite, at start-up.
+
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { initial } from './migrations/0001-initial.ts';
+
+/** Migrations by name; names sort in the order they must run. Never edit a shipped one. */
+export const migrations: Readonly<Record<string, Migration>> = {
+  '0001-initial': initial,
+};
+
+const provider: MigrationProvider = {
+  async getMigrations() {
+    return { ...migrations };
+  },
+};
+
+/** Brings the schema to the latest migration; throws the first migration error. */
+export async function migrateToLatest(db: Kysely<any>): Promise<void> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(`migration ${failed ?? '(unknown)'} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}

@@ -1,0 +1,76 @@
+// Storage: the kysely types of the tables in docs/storage.md, one interface per table.
+
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export type UserStatus = 'active' | 'deactivated' | 'pending';
+
+export interface ScimUsersTable {
+  id: string;
+  tenant: string;
+  key_value: string;
+  user_name: string;
+  external_id: string | null;
+  work_email: string | null;
+  /** The user as sent: schema-case keys, no id/meta. Written as JSON text. */
+  resource: Json<Record<string, unknown>>;
+  profile: Json<Record<string, unknown>>;
+  status: UserStatus;
+  deactivated_at: Timestamp | null;
+  reason: string | null;
+  next_check_at: Timestamp | null;
+  config_hash: string;
+  version: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deleted_at: Timestamp | null;
+}
+
+export interface ScimGroupsTable {
+  id: string;
+  tenant: string;
+  display_name: string;
+  external_id: string | null;
+  created_by: 'rule' | 'client';
+  version: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deleted_at: Timestamp | null;
+}
+
+export interface MembershipsTable {
+  tenant: string;
+  group_id: string;
+  user_id: string;
+  via_rule: Generated<boolean>;
+  via_client: Generated<boolean>;
+  created_at: Timestamp;
+}
+
+export interface EventsTable {
+  /** bigserial: PGlite returns a number, pg a string; repositories normalise to number. */
+  id: Generated<string | number>;
+  tenant: string;
+  type: string;
+  account_id: string | null;
+  group_id: string | null;
+  config_hash: string | null;
+  request_id: string | null;
+  /** Names of changed fields only, never values. */
+  fields: Json<readonly string[]> | null;
+  created_at: Timestamp;
+}
+
+export interface Database {
+  scim_users: ScimUsersTable;
+  scim_groups: ScimGroupsTable;
+  memberships: MembershipsTable;
+  events: EventsTable;
+}
+
+export type UserRow = Selectable<ScimUsersTable>;
+export type NewUserRow = Insertable<ScimUsersTable>;
+export type GroupRow = Selectable<ScimGroupsTable>;
+export type EventRow = Selectable<EventsTable>;

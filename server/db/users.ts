@@ -1,0 +1,87 @@
+// Storage: the scim_users repository. Plain functions over `db` or a transaction; every
+// query filters on tenant.
+
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import type { Database, NewUserRow, UserRow, UserStatus } from './tables.ts';
+
+export type Db = Kysely<Database> | Transaction<Database>;
+
+/** The account holding a key value, deleted or not; `forUpdate` locks it for the transaction. */
+export async function findUserByKey(db: Db, tenant: string, keyValue: string, forUpdate = false): Promise<UserRow | undefined> {
+  let query = db.selectFrom('scim_users').selectAll().where('tenant', '=', tenant).where('key_value', '=', keyValue);
+  if (forUpdate) query = query.forUpdate();
+  return query.executeTakeFirst();
+}
+
+/** A live (not deleted) user by SCIM id; `undefined` for other tenants' ids and malformed ids. */
+export async function findLiveUser(db: Db, tenant: string, id: string, forUpdate = false): Promise<UserRow | undefined> {
+  if (!isUuid(id)) return undefined;
+  let query = db
+    .selectFrom('scim_users')
+    .selectAll()
+    .where('tenant', '=', tenant)
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null);
+  if (forUpdate) query = query.forUpdate();
+  return query.executeTakeFirst();
+}
+
+export async function insertUser(db: Db, row: NewUserRow): Promise<UserRow> {
+  return db.insertInto('scim_users').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export type UserChanges = Partial<
+  Pick<
+    NewUserRow,
+    | 'user_name'
+    | 'external_id'
+    | 'work_email'
+    | 'resource'
+    | 'profile'
+    | 'status'
+    | 'deactivated_at'
+    | 'reason'
+    | 'next_check_at'
+    | 'config_hash'
+    | 'updated_at'
+    | 'deleted_at'
+  >
+>;
+
+/** Applies changes and increments `version`; returns the new row. */
+export async function updateUser(db: Db, tenant: string, id: string, changes: UserChanges): Promise<UserRow> {
+  return db
+    .updateTable('scim_users')
+    .set({ ...changes, version: sql<number>`version + 1` })
+    .where('tenant', '=', tenant)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export interface ListUsersQuery {
+  readonly where?: RawBuilder<boolean>;
+  /** An SQL expression to sort by; ties and the default order are (created_at, id). */
+  readonly sortBy?: RawBuilder<unknown>;
+  readonly descending?: boolean;
+  readonly offset: number;
+  readonly limit: number;
+}
+
+/** Live users matching `where`, in a stable order, plus the count of all matches. */
+export async function listUsers(db: Db, tenant: string, q: ListUsersQuery): Promise<{ rows: UserRow[]; total: number }> {
+  let base = db.selectFrom('scim_users').where('tenant', '=', tenant).where('deleted_at', 'is', null);
+  if (q.where) base = base.where(q.where);
+  const counted = await base.select(sql<string | number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+  const total = Number(counted.n);
+  if (q.limit <= 0 || q.offset >= total) return { rows: [], total };
+  let query = base.selectAll();
+  if (q.sortBy) query = query.orderBy(q.sortBy, q.descending ? sql`desc nulls last` : sql`asc nulls last`);
+  query = query.orderBy('created_at').orderBy('id');
+  const rows = await query.offset(q.offset).limit(q.limit).execute();
+  return { rows, total };
+}
+
+export const isUuid = (id: string): boolean => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+
+export type { UserRow, UserStatus };

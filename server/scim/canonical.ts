@@ -1,0 +1,285 @@
+// Server: a client's User body -> the resource as stored: keys in schema case, values of the
+// schema's types, read-only and never-stored attributes dropped. Also the scope look-ups shared
+// by patch, projection and filter-sql.
+
+import type { AttributeDef, Namespace, Scope } from '../../dsl/types.ts';
+import { ScimError, type ScimType } from '../errors.ts';
+
+export const CORE_USER_URN = 'urn:ietf:params:scim:schemas:core:2.0:User';
+export const ENTERPRISE_URN = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+export const SCIMPLAN_URN = 'urn:ietf:params:scim:schemas:extension:scimplan:2.0:User';
+
+/** Keys that would reach `Object.prototype` through ordinary assignment or spread-merges. */
+const HOSTILE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Attributes clients may send but that are never stored: server-assigned, read-only, or secret. */
+const NEVER_STORED = new Set(['id', 'meta', 'password', 'groups']);
+
+export function scimError(status: number, scimType: ScimType, detail: string): ScimError {
+  return new ScimError({ status, scimType, detail });
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Sets an own data property; never invokes the `__proto__` setter. */
+export function put(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** The own key of `obj` equal to `name` ignoring case (the exact key first), or undefined. */
+export function ownKey(obj: Record<string, unknown>, name: string): string | undefined {
+  if (Object.hasOwn(obj, name)) return name;
+  const lower = name.toLowerCase();
+  for (const k of Object.keys(obj)) if (k.toLowerCase() === lower) return k;
+  return undefined;
+}
+
+/** The definition named `name` (case-insensitive) among `defs`. */
+export function findAttribute(defs: readonly AttributeDef[] | undefined, name: string): AttributeDef | undefined {
+  if (!defs) return undefined;
+  const lower = name.toLowerCase();
+  return defs.find((d) => d.name.toLowerCase() === lower);
+}
+
+/**
+ * The namespace whose URN (or alias) is `name`, case-insensitive. The core User URN is a
+ * namespace of its own whose attributes are the core attributes.
+ */
+export function findNamespace(scope: Scope, name: string): Namespace | undefined {
+  const lower = name.toLowerCase();
+  if (lower === CORE_USER_URN.toLowerCase()) return { urn: CORE_USER_URN, aliases: [], attributes: scope.attributes };
+  return scope.namespaces.find((n) => n.urn.toLowerCase() === lower || n.aliases.some((a) => a.toLowerCase() === lower));
+}
+
+/** The extension namespace (by URN only) that `key` names exactly. */
+export function extensionByUrn(scope: Scope, key: string): Namespace | undefined {
+  const lower = key.toLowerCase();
+  return scope.namespaces.find((n) => n.urn.toLowerCase() === lower);
+}
+
+/**
+ * `urn:...:enterprise:2.0:User:department` -> that namespace and `department`. The longest
+ * matching URN wins; the core User URN counts. Undefined when `key` starts with no known URN.
+ */
+export function splitUrnKey(scope: Scope, key: string): { urn: string; namespace: Namespace | undefined; rest: string } | undefined {
+  const lower = key.toLowerCase();
+  let best: { urn: string; namespace: Namespace | undefined; rest: string } | undefined;
+  const candidates: { urn: string; namespace: Namespace | undefined }[] = [
+    { urn: CORE_USER_URN, namespace: undefined },
+    { urn: SCIMPLAN_URN, namespace: undefined },
+    ...scope.namespaces.map((n) => ({ urn: n.urn, namespace: n })),
+  ];
+  for (const c of candidates) {
+    const prefix = `${c.urn.toLowerCase()}:`;
+    if (lower.startsWith(prefix) && key.length > prefix.length && (!best || c.urn.length > best.urn.length)) {
+      best = { urn: c.urn, namespace: c.namespace, rest: key.slice(prefix.length) };
+    }
+  }
+  return best;
+}
+
+export function isScimplanUrn(urn: string): boolean {
+  return urn.toLowerCase() === SCIMPLAN_URN.toLowerCase();
+}
+
+/** A JSON value copied into fresh plain objects and arrays, without hostile keys. */
+export function cloneJson(value: unknown, depth = 0): unknown {
+  if (depth > 64) throw scimError(400, 'invalidValue', 'value is nested too deeply');
+  if (Array.isArray(value)) return value.map((v) => cloneJson(v, depth + 1));
+  if (isObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value)) {
+      if (HOSTILE_KEYS.has(k)) continue;
+      const v = value[k];
+      if (v === undefined) continue;
+      put(out, k, cloneJson(v, depth + 1));
+    }
+    return out;
+  }
+  if (typeof value === 'number' && !Number.isFinite(value)) return null;
+  return value;
+}
+
+const BOOLEAN_TEXT: Readonly<Record<string, boolean>> = { true: true, false: false };
+
+function typeName(def: AttributeDef): string {
+  switch (def.type) {
+    case 'complex':
+      return 'an object';
+    case 'boolean':
+      return 'a boolean';
+    case 'integer':
+      return 'an integer';
+    case 'decimal':
+      return 'a number';
+    case 'dateTime':
+      return 'an ISO 8601 date-time';
+    default:
+      return 'a string';
+  }
+}
+
+function wrongType(label: string, def: AttributeDef): ScimError {
+  // Names only: the detail is logged, and values are personal data.
+  return scimError(400, 'invalidValue', `\`${label}\` must be ${typeName(def)}`);
+}
+
+/**
+ * One value of `def` in canonical form, or undefined to drop it (null, read-only, empty).
+ * Multi-valued attributes take a list; `label` names the attribute in errors.
+ * Throws ScimError 400 invalidValue on a wrong type.
+ */
+export function canonicalValue(def: AttributeDef, value: unknown, label: string): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (def.mutability === 'readOnly') return undefined;
+  if (!def.multiValued) return canonicalSingle(def, value, label);
+  if (!Array.isArray(value)) throw scimError(400, 'invalidValue', `\`${label}\` must be a list`);
+  const out: unknown[] = [];
+  for (const item of value) {
+    const v = canonicalSingle(def, item, label);
+    if (v !== undefined) out.push(v);
+  }
+  return out.length === 0 ? undefined : out;
+}
+
+/** One element of `def` (for a multi-valued attribute: one list element). */
+export function canonicalSingle(def: AttributeDef, value: unknown, label: string): unknown {
+  if (value === null || value === undefined) return undefined;
+  switch (def.type) {
+    case 'complex': {
+      // The enterprise `manager` arrives as a bare id from Entra: it is the `value` sub-attribute.
+      if (typeof value === 'string' && !def.multiValued && findAttribute(def.subAttributes, 'value')) {
+        value = { value };
+      }
+      if (!isObject(value)) throw wrongType(label, def);
+      const out = canonicalObject(def.subAttributes ?? [], value, label, false);
+      return Object.keys(out).length === 0 ? undefined : out;
+    }
+    case 'boolean':
+      if (typeof value === 'boolean') return value;
+      if (typeof value === 'string') {
+        const b = BOOLEAN_TEXT[value.trim().toLowerCase()];
+        if (b !== undefined && Object.hasOwn(BOOLEAN_TEXT, value.trim().toLowerCase())) return b;
+      }
+      throw wrongType(label, def);
+    case 'integer':
+    case 'decimal': {
+      let n: number = Number.NaN;
+      if (typeof value === 'number') n = value;
+      else if (typeof value === 'string' && value.trim() !== '') n = Number(value);
+      if (!Number.isFinite(n) || (def.type === 'integer' && !Number.isInteger(n))) throw wrongType(label, def);
+      return n;
+    }
+    case 'dateTime':
+      if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw wrongType(label, def);
+      return value;
+    case 'string':
+    case 'reference':
+    case 'binary':
+      if (typeof value !== 'string') throw wrongType(label, def);
+      return value;
+  }
+}
+
+/**
+ * The attributes of one object (the root, an extension, or a complex value) in canonical
+ * form. Known names get their schema case and type; unknown names are kept verbatim (minus
+ * hostile keys) so nothing a client sends is lost. `root` enables the top-level rules.
+ */
+function canonicalObject(defs: readonly AttributeDef[], body: Record<string, unknown>, prefix: string, root: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(body)) {
+    if (HOSTILE_KEYS.has(key)) continue;
+    const raw = body[key];
+    if (root && NEVER_STORED.has(key.toLowerCase())) continue;
+    const def = findAttribute(defs, key);
+    const label = prefix === '' ? (def?.name ?? key) : `${prefix}.${def?.name ?? key}`;
+    if (!def) {
+      if (raw === null || raw === undefined) continue;
+      put(out, key, cloneJson(raw));
+      continue;
+    }
+    const v = canonicalValue(def, raw, label);
+    if (v !== undefined) put(out, def.name, v);
+  }
+  return out;
+}
+
+/** The attributes of one extension object, keyed by `urn`. */
+function canonicalExtension(ns: Namespace, value: unknown): Record<string, unknown> | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (!isObject(value)) throw scimError(400, 'invalidValue', `\`${ns.urn}\` must be an object`);
+  const out = canonicalObject(ns.attributes, value, ns.urn, false);
+  return Object.keys(out).length === 0 ? undefined : out;
+}
+
+/**
+ * A client's User body (POST or PUT) in canonical form, as stored in `scim_users.resource`.
+ *
+ * - Not a JSON object: 400 invalidSyntax.
+ * - Keys of core attributes, sub-attributes, extension URNs and extension attributes get the
+ *   schema's case; a top-level `urn:...:User:attr` key is moved into its extension object.
+ * - Booleans given as "True"/"False" (any case) become booleans, numeric strings of number
+ *   attributes numbers; the enterprise `manager` as a plain string becomes `{value}`.
+ * - Dropped: `id`, `meta`, `password` (never stored), `groups` and the scimplan extension
+ *   (read-only: writes are ignored), read-only (sub-)attributes, null values, empty objects
+ *   and lists.
+ * - Unknown attributes (top level, inside complex values, inside extensions, unknown
+ *   extension URNs) are kept as sent, so nothing is lost; `__proto__`, `constructor` and
+ *   `prototype` keys are dropped everywhere.
+ * - A wrong type for a known attribute: 400 invalidValue naming the attribute, never its value.
+ *
+ * Invariant: the result is fresh plain data (no shared references with `body`) that survives
+ * a JSON round trip unchanged, and canonicalUser(canonicalUser(x)) equals canonicalUser(x).
+ */
+export function canonicalUser(body: unknown, scope: Scope): Record<string, unknown> {
+  if (!isObject(body)) throw scimError(400, 'invalidSyntax', 'the request body must be a JSON object');
+  const core: Record<string, unknown> = {};
+  const extensions = new Map<string, Record<string, unknown>>();
+  const extensionOf = (urn: string): Record<string, unknown> => {
+    let e = extensions.get(urn);
+    if (!e) {
+      e = {};
+      extensions.set(urn, e);
+    }
+    return e;
+  };
+  for (const key of Object.keys(body)) {
+    if (HOSTILE_KEYS.has(key)) continue;
+    const raw = body[key];
+    if (key.toLowerCase() === 'schemas') {
+      if (raw === null || raw === undefined) continue;
+      if (!Array.isArray(raw) || raw.some((s) => typeof s !== 'string')) {
+        throw scimError(400, 'invalidValue', '`schemas` must be a list of strings');
+      }
+      put(core, 'schemas', [...raw]);
+      continue;
+    }
+    if (key.toLowerCase().startsWith('urn:')) {
+      if (isScimplanUrn(key)) continue;
+      const ns = extensionByUrn(scope, key);
+      if (ns) {
+        const ext = canonicalExtension(ns, raw);
+        if (ext) Object.entries(ext).forEach(([k, v]) => put(extensionOf(ns.urn), k, v));
+        continue;
+      }
+      const split = splitUrnKey(scope, key);
+      if (split) {
+        if (isScimplanUrn(split.urn)) continue;
+        const defs = split.namespace ? split.namespace.attributes : scope.attributes;
+        const single = canonicalObject(defs, { [split.rest]: raw }, split.namespace ? split.urn : '', !split.namespace);
+        const target = split.namespace ? extensionOf(split.namespace.urn) : core;
+        for (const [k, v] of Object.entries(single)) put(target, k, v);
+        continue;
+      }
+      // An extension this tenant does not declare: kept as sent.
+      if (raw !== null && raw !== undefined) put(core, key, cloneJson(raw));
+      continue;
+    }
+    for (const [k, v] of Object.entries(canonicalObject(scope.attributes, { [key]: raw }, '', true))) put(core, k, v);
+  }
+  for (const [urn, ext] of extensions) if (Object.keys(ext).length > 0) put(core, urn, ext);
+  return core;
+}
