@@ -5,20 +5,7 @@ import type { CstElement, CstNode, IToken } from 'chevrotain';
 import type { CompareOp, Expr, LiteralExpr, PathExpr, PathStep, Span } from './ast.ts';
 import type { DslDiagnostic } from './diagnostic.ts';
 import { MAX_CALL_ARGS, MAX_LIST_ITEMS } from './limits.ts';
-import {
-  AmpAmp,
-  BareValue,
-  Bang,
-  DqString,
-  OpenDqString,
-  OpenSqString,
-  PipePipe,
-  SqString,
-  V_DqString,
-  V_OpenDqString,
-  V_OpenSqString,
-  V_SqString,
-} from './tokens.ts';
+import { AmpAmp, Bang, PipePipe, unterminatedStrings } from './tokens.ts';
 
 /**
  * The one place where Chevrotain's inclusive `endOffset` becomes an exclusive `Span.end`.
@@ -33,6 +20,11 @@ export function tokenSpan(token: IToken): Span {
 /** False for tokens that error recovery invented (they have no position in the source). */
 export function isRealToken(token: IToken | undefined): token is IToken {
   return token !== undefined && token.isInsertedInRecovery !== true && Number.isFinite(token.startOffset);
+}
+
+/** A name for a message, shortened so that hostile input cannot make messages huge. */
+export function shown(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
 const ATTRNAME = /^(?:\$ref|[A-Za-z_][A-Za-z0-9_-]*)$/;
@@ -210,7 +202,6 @@ export class AstBuilder {
   }
 
   private primary(node: CstNode, at: number, listOfIn: boolean): Expr {
-    const children = node.children;
     const str = firstToken(node, 'StringLit');
     if (str) return this.stringLiteral(str);
     const num = firstToken(node, 'NumberLit');
@@ -235,14 +226,12 @@ export class AstBuilder {
     if (path) return this.path(path, at);
     const jsonPath = nodes(node, 'jsonPath')[0];
     if (jsonPath) return this.jsonPath(jsonPath, at);
-    void children;
     return this.error(at);
   }
 
   private stringLiteral(token: IToken): LiteralExpr {
     const tokenSp = tokenSpan(token);
-    const type = token.tokenType;
-    const open = type === OpenDqString || type === OpenSqString || type === V_OpenDqString || type === V_OpenSqString;
+    const open = unterminatedStrings.has(token.tokenType);
     const quote = token.image[0] ?? '"';
     if (open) {
       this.report({
@@ -253,10 +242,6 @@ export class AstBuilder {
       });
     }
     const body = open ? token.image.slice(1) : token.image.slice(1, -1);
-    void DqString;
-    void SqString;
-    void V_DqString;
-    void V_SqString;
     return { kind: 'Literal', value: this.unescape(body, tokenSp.start + 1), span: tokenSp };
   }
 
@@ -328,7 +313,7 @@ export class AstBuilder {
     const sp = tokenSpan(token);
     const value = Number(token.image);
     if (!Number.isFinite(value)) {
-      this.report({ code: 'E101', message: `number \`${token.image}\` is out of range`, span: sp });
+      this.report({ code: 'E101', message: `number \`${shown(token.image)}\` is out of range`, span: sp });
       return { kind: 'Error', span: sp };
     }
     return { kind: 'Literal', value, span: sp };
@@ -338,7 +323,6 @@ export class AstBuilder {
   private bareLiteral(token: IToken): Expr {
     const sp = tokenSpan(token);
     const text = token.image;
-    void BareValue;
     if (NUMBER.test(text)) {
       const value = Number(text);
       if (Number.isFinite(value)) return { kind: 'Literal', value, span: sp };
@@ -376,9 +360,9 @@ export class AstBuilder {
       const name = only.steps[0]!.name;
       this.report({
         code: 'E102',
-        message: `\`[${name}]\` is Entra expression syntax`,
+        message: `\`[${shown(name)}]\` is Entra expression syntax`,
         span: span(start, end),
-        help: `write the attribute name without brackets: \`${name}\``,
+        help: `write the attribute name without brackets: \`${shown(name)}\``,
       });
       return only;
     }
@@ -413,7 +397,7 @@ export class AstBuilder {
     if (args.length > MAX_CALL_ARGS) {
       this.report({
         code: 'E103',
-        message: `call of \`${nameToken.image}\` has ${args.length} arguments, more than the limit of ${MAX_CALL_ARGS}`,
+        message: `call of \`${shown(nameToken.image)}\` has ${args.length} arguments, more than the limit of ${MAX_CALL_ARGS}`,
         span: span(args[MAX_CALL_ARGS]!.span.start, args[args.length - 1]!.span.end),
       });
     }
@@ -478,7 +462,7 @@ export class AstBuilder {
     if (rest === '') {
       this.report({
         code: 'E101',
-        message: `expected an attribute name after the schema URN \`${urn}\``,
+        message: `expected an attribute name after the schema URN \`${shown(urn)}\``,
         span: span(sp.end - 1, sp.end),
         help: 'a URN path ends in `:attributeName`, e.g. `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department`',
       });
@@ -491,7 +475,7 @@ export class AstBuilder {
       if (!ATTRNAME.test(name)) {
         this.report({
           code: 'E101',
-          message: name === '' ? 'expected an attribute name after `.`' : `\`${name}\` is not a valid attribute name`,
+          message: name === '' ? 'expected an attribute name after `.`' : `\`${shown(name)}\` is not a valid attribute name`,
           span: name === '' ? span(offset - 1, offset) : stepSpan,
         });
         return undefined;
@@ -514,7 +498,7 @@ export class AstBuilder {
       code: 'E102',
       message: `\`${this.source.slice(start, prefixEnd)}\` is JSONPath syntax`,
       span: span(start, prefixEnd),
-      help: path.kind === 'Path' ? `write the attribute path without \`$.\`: \`${written}\`` : 'write the attribute path without `$.`',
+      help: path.kind === 'Path' ? `write the attribute path without \`$.\`: \`${shown(written)}\`` : 'write the attribute path without `$.`',
     });
     return path;
   }

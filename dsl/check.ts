@@ -195,7 +195,6 @@ function resolveSteps(path: PathExpr, index: number, attributes: readonly Attrib
     const def = findAttribute(level, step.name);
     if (!def) {
       const candidates = level.map((a) => a.name);
-      if (!parent && !namespace) candidates.push(...[]);
       const message = parent ? `unknown attribute \`${step.name}\` in \`${parent.name}\`` : `unknown attribute \`${step.name}\``;
       return fail(diag('E201', step.span, message, didYouMean(step.name, candidates)), candidates);
     }
@@ -420,7 +419,7 @@ class Checker {
 
     if (a.kind === b.kind) {
       if (stringOps && a.kind !== 'string') {
-        mismatch(ae, `\`${opText}\` needs strings, ${name(ae, a).replace(/^`/, '`')}`);
+        mismatch(ae, `\`${opText}\` needs strings, ${name(ae, a)}`);
       } else if (orderOps && a.kind === 'boolean') {
         mismatch(ae, `\`${opText}\` cannot order booleans`, 'use `eq` or `ne`');
       }

@@ -1,7 +1,7 @@
 // Parser stage of the expression language: the Chevrotain grammar (a CST parser with error
 // recovery) and its one reused instance. build-ast.ts turns the CST into the AST.
 
-import { CstParser, EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
+import { CstParser, EOF, tokenMatcher, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
 import {
   allTokens,
   And,
@@ -58,8 +58,11 @@ const messages: IParserErrorMessageProvider = {
     return `expected ${label(expected)} but found ${describeToken(actual)}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {
-    if (firstRedundant.tokenType === RParen || firstRedundant.tokenType.CATEGORIES?.includes(RParen)) return 'unmatched `)`';
-    if (firstRedundant.tokenType === RBracket || firstRedundant.tokenType.CATEGORIES?.includes(RBracket)) return 'unmatched `]`';
+    if (tokenMatcher(firstRedundant, RParen)) return 'unmatched `)`';
+    if (tokenMatcher(firstRedundant, RBracket)) return 'unmatched `]`';
+    if (tokenMatcher(firstRedundant, CompareOp) || tokenMatcher(firstRedundant, Pr) || tokenMatcher(firstRedundant, In)) {
+      return `unexpected ${describeToken(firstRedundant)} after a comparison`;
+    }
     return `expected an operator or the end of the expression but found ${describeToken(firstRedundant)}`;
   },
   buildNoViableAltMessage({ actual, ruleName }) {

@@ -27,6 +27,8 @@ export interface OffsetMap {
   readonly ends: readonly number[];
   /** File offset for `value.length` when the value is empty. */
   readonly emptyAt: number;
+  /** False when the walk disagreed with YAML's value and every character points at the scalar's start. */
+  readonly exact: boolean;
 }
 
 type Builder = { chars: string[]; starts: number[]; ends: number[] };
@@ -229,11 +231,16 @@ function mapBlock(src: string, base: number, h: BlockHeader, n: number): Builder
 }
 
 function detectIndent(src: string): number {
+  // the first non-empty line sets the indentation; with none, the longest blank line does
+  let longest = 0;
   for (const l of splitLines(src)) {
-    if (/^ *$/.test(l.text)) continue;
+    if (/^ *$/.test(l.text)) {
+      longest = Math.max(longest, l.text.length);
+      continue;
+    }
     return /^ */.exec(l.text)![0].length;
   }
-  return 0;
+  return longest;
 }
 
 interface BlockToken {
@@ -285,12 +292,13 @@ export function mapScalar(node: Scalar, fileText: string): OffsetMap {
       candidates.push(mapPlain(fileText.slice(start, end), start));
   }
   for (const b of candidates) {
-    if (b.chars.join('') === value) return { starts: b.starts, ends: b.ends, emptyAt: emptyOffset(token?.type, start, end) };
+    if (b.chars.join('') === value) return { starts: b.starts, ends: b.ends, emptyAt: emptyOffset(token?.type, start, end), exact: true };
   }
   return {
     starts: Array.from({ length: value.length }, () => start),
     ends: Array.from({ length: value.length }, () => end),
     emptyAt: start,
+    exact: false,
   };
 }
 

@@ -44,6 +44,8 @@ const yamlMessages: Record<string, { message?: string; help?: string }> = {
   KEY_OVER_1024_CHARS: { message: 'a key longer than 1024 characters' },
 };
 
+const tooDeep = { message: 'the file is nested too deeply to read', help: 'a tenant file needs only a few levels of nesting' };
+
 function tidyMessage(message: string): string {
   // yaml's messages are sentences; ours are lowercase without a trailing period
   let m = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').trim();
@@ -67,14 +69,7 @@ export function parseYaml(file: string, text: string): { loaded: LoadedFile; dia
     const empty = new LineCounter();
     doc = parseDocument('', { lineCounter: empty, keepSourceTokens: true });
     const loaded = makeLoaded(file, text, doc, lineCounterFor(text));
-    diagnostics.push({
-      code: 'E001',
-      severity: severityOf('E001'),
-      message: 'the file is nested too deeply to read',
-      file,
-      span: loaded.fileSpan(0, 0),
-      help: 'a tenant file needs only a few levels of nesting',
-    });
+    diagnostics.push({ code: 'E001', severity: severityOf('E001'), message: tooDeep.message, file, span: loaded.fileSpan(0, 0), help: tooDeep.help });
     return { loaded, diagnostics };
   }
   const loaded = makeLoaded(file, text, doc, lineCounter);
@@ -84,7 +79,14 @@ export function parseYaml(file: string, text: string): { loaded: LoadedFile; dia
     const key = `${error.code}:${s}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const known = yamlMessages[error.code] ?? {};
+    // the composer catches its own stack overflow on absurd nesting and reports it as an error
+    const known = /call stack/i.test(error.message)
+      ? tooDeep
+      : /closing "quote/.test(error.message)
+        ? { message: 'missing closing `"`', help: 'close the quote; a `"` inside the value is written `\\"`' }
+        : /closing 'quote/.test(error.message)
+          ? { message: "missing closing `'`", help: "close the quote; a `'` inside the value is written `''`" }
+          : (yamlMessages[error.code] ?? {});
     const d: Diagnostic = {
       code: 'E001',
       severity: severityOf('E001'),
@@ -95,7 +97,13 @@ export function parseYaml(file: string, text: string): { loaded: LoadedFile; dia
     };
     diagnostics.push(d);
   }
-  if (doc.errors.length === 0) diagnostics.push(...duplicateKeys(loaded));
+  if (doc.errors.length === 0) {
+    try {
+      diagnostics.push(...duplicateKeys(loaded));
+    } catch {
+      diagnostics.push({ code: 'E001', severity: severityOf('E001'), message: tooDeep.message, file, span: loaded.fileSpan(0, 0), help: tooDeep.help });
+    }
+  }
   return { loaded, diagnostics };
 }
 
@@ -200,7 +208,8 @@ function makeLoaded(file: string, text: string, doc: Document.Parsed, lineCounte
     expressionAt(path) {
       const hit = walk(path);
       if (!hit) return undefined;
-      const node = hit.node;
+      // an alias's expression lives at its anchor, so that is where its spans point
+      const node = resolve(hit.node);
       if (!isScalar(node) || typeof node.value !== 'string' || !node.range) return undefined;
       const map = mapScalar(node, text);
       return makeExpressionSource(node.value, path, fileSpan(node.range[0], node.range[1]), map, fileSpan);

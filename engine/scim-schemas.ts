@@ -99,10 +99,24 @@ const commonAttributes: readonly AttributeDef[] = Object.freeze([
   }),
 ]);
 
+/**
+ * §8.7.1 lists no `primary` for `addresses`, yet §2.4 makes `primary` a default sub-attribute of
+ * multi-valued attributes, §4.1.2 describes it and the §8.2 example (like Entra and Okta) sends
+ * it. The served resource stays as the RFC prints it; expressions may use `addresses.primary`.
+ */
+function withAddressPrimary(a: AttributeDef): AttributeDef {
+  if (a.name !== 'addresses' || a.subAttributes?.some((s) => s.name === 'primary')) return a;
+  const primary = toAttributeDef({
+    name: 'primary', type: 'boolean', multiValued: false, required: false, mutability: 'readWrite',
+    description: "A Boolean value indicating the 'primary' or preferred address. The value 'true' appears at most once.",
+  }, false);
+  return Object.freeze({ ...a, subAttributes: Object.freeze([...(a.subAttributes ?? []), primary]) });
+}
+
 /** Core User attributes (RFC 7643 §4.1) plus the common `id`, `externalId` and `meta`. */
 export const coreUserAttributes: readonly AttributeDef[] = Object.freeze([
   ...commonAttributes,
-  ...userSchemaResource.attributes.map((a) => toAttributeDef(a)),
+  ...userSchemaResource.attributes.map((a) => withAddressPrimary(toAttributeDef(a))),
 ]);
 
 /** Group attributes (RFC 7643 §4.2) plus the common attributes. */

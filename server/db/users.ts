@@ -1,7 +1,7 @@
 // Storage: the scim_users repository. Plain functions over `db` or a transaction; every
 // query filters on tenant.
 
-import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
 import type { Database, NewUserRow, UserRow, UserStatus } from './tables.ts';
 
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -60,7 +60,7 @@ export async function updateUser(db: Db, tenant: string, id: string, changes: Us
 }
 
 export interface ListUsersQuery {
-  readonly where?: RawBuilder<boolean>;
+  readonly where?: RawBuilder<SqlBool>;
   /** An SQL expression to sort by; ties and the default order are (created_at, id). */
   readonly sortBy?: RawBuilder<unknown>;
   readonly descending?: boolean;
@@ -76,7 +76,7 @@ export async function listUsers(db: Db, tenant: string, q: ListUsersQuery): Prom
   const total = Number(counted.n);
   if (q.limit <= 0 || q.offset >= total) return { rows: [], total };
   let query = base.selectAll();
-  if (q.sortBy) query = query.orderBy(q.sortBy, q.descending ? sql`desc nulls last` : sql`asc nulls last`);
+  if (q.sortBy) query = query.orderBy(q.sortBy, (ob) => (q.descending ? ob.desc() : ob.asc()).nullsLast());
   query = query.orderBy('created_at').orderBy('id');
   const rows = await query.offset(q.offset).limit(q.limit).execute();
   return { rows, total };

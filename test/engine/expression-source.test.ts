@@ -90,6 +90,14 @@ describe('expression sources map value offsets to file offsets', () => {
     expect(src.fileSpan(0, 0).start).toBe(6);
   });
 
+  it('follows an alias to its anchor', () => {
+    const text = 'groups:\n  - group: A\n    when: &w title eq "x"\n  - group: B\n    when: *w\n';
+    const src = parseYaml('t.yaml', text).loaded.expressionAt(['groups', 1, 'when'])!;
+    expect(src.text).toBe('title eq "x"');
+    expect(src.span.line).toBe(3);
+    expect(src.toFileOffset(0)).toBe(text.indexOf('title'));
+  });
+
   it('is undefined for non-strings and missing paths', () => {
     const { loaded } = parseYaml('t.yaml', 'a: 1\nb: [x]\n');
     expect(loaded.expressionAt(['a'])).toBeUndefined();
@@ -97,4 +105,58 @@ describe('expression sources map value offsets to file offsets', () => {
     expect(loaded.expressionAt(['c'])).toBeUndefined();
     expect(loaded.expressionAt(['b', 0])?.text).toBe('x');
   });
+});
+
+describe('expression sources round-trip whatever YAML writes', () => {
+  // yaml.stringify picks folds, escapes and indentation; every style must map exactly
+  const styles = ['PLAIN', 'QUOTE_SINGLE', 'QUOTE_DOUBLE', 'BLOCK_LITERAL', 'BLOCK_FOLDED'] as const;
+  const alphabet = ['a', 'b', ' ', ' ', '\n', "'", '"', '\\', 'é', '\t', '#', ':', '-', '😀', 'x'];
+  let seed = 7;
+  const random = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const samples: string[] = ['a eq 1', 'x  y', 'line one\nline two', 'trailing\n', 'a\n\n\nb', ' lead', 'a\n  b\nc'];
+  for (let k = 0; k < 150; k++) {
+    const len = 1 + random(40);
+    let s = '';
+    for (let i = 0; i < len; i++) s += alphabet[random(alphabet.length)];
+    samples.push(s);
+  }
+
+  for (const style of styles) {
+    it(`style ${style}`, async () => {
+      const { Document, Scalar } = await import('yaml');
+      const { mapScalar } = await import('../../engine/expression-source.ts');
+      const { isScalar } = await import('yaml');
+      let checked = 0;
+      for (const value of samples) {
+        for (const nested of [false, true]) {
+          const doc = new Document(nested ? { groups: [{ group: 'g', when: value }] } : { when: value });
+          const path = nested ? ['groups', 0, 'when'] : ['when'];
+          const node = doc.getIn(path, true);
+          if (!isScalar(node)) throw new Error('no scalar');
+          (node as InstanceType<typeof Scalar>).type = Scalar[style];
+          const text = `${doc.toString({ lineWidth: 20, minContentWidth: 0 })}# trailing comment\n`;
+          const { loaded, diagnostics } = parseYaml('t.yaml', text);
+          if (diagnostics.length > 0) continue;
+          const src = loaded.expressionAt(path);
+          if (!src || src.text !== value) continue;
+          const scalar = loaded.doc.getIn(path, true);
+          expect(mapScalar(scalar as InstanceType<typeof Scalar>, text).exact, JSON.stringify(text)).toBe(true);
+          for (let i = 0; i < value.length; i++) {
+            const c = value[i]!;
+            const at = src.toFileOffset(i);
+            const f = text[at];
+            const ok = f === c || f === '\\' || (c === "'" && text.slice(at, at + 2) === "''")
+              || ((c === ' ' || c === '\n') && (f === '\n' || f === '\r')) || (c === '\n' && at === text.length)
+              || (c.charCodeAt(0) >= 0xd800 && c.charCodeAt(0) <= 0xdfff && (f === c || f === '\\'));
+            if (!ok) throw new Error(`${style}: offset ${i} ${JSON.stringify(c)} -> ${at} ${JSON.stringify(f)} in ${JSON.stringify(text)}`);
+          }
+          checked++;
+        }
+      }
+      expect(checked).toBeGreaterThan(50);
+    });
+  }
 });

@@ -1,0 +1,16 @@
+// `npm run bench`: runs every benchmark; each prints a ratio against its own baseline.
+// `npm run bench -- lint` runs only the benchmarks whose name contains "lint".
+
+import { benchLint } from './lint-throughput.ts';
+import { benchPlanEvaluation } from './plan-eval.ts';
+
+const benches: Record<string, () => Promise<void>> = {
+  'plan-eval': () => benchPlanEvaluation(),
+  lint: () => benchLint(),
+};
+
+const only = process.argv.slice(2);
+for (const [name, run] of Object.entries(benches)) {
+  if (only.length && !only.some((o) => name.includes(o))) continue;
+  await run();
+}

@@ -1,0 +1,305 @@
+// Parse stage of the expression language: source text -> AST (with Error nodes) + diagnostics
+// E101 (syntax), E102 (foreign syntax) and E103 (limits). Never throws.
+
+import { EOF, tokenMatcher, type IToken } from 'chevrotain';
+import type { Expr, PathExpr, Span } from './ast.ts';
+import type { DslDiagnostic } from './diagnostic.ts';
+import { AstBuilder, isRealToken, shown, tokenSpan } from './build-ast.ts';
+import { parser } from './grammar.ts';
+import { MAX_NESTING_DEPTH, MAX_SOURCE_LENGTH } from './limits.ts';
+import { And, Bang, Comma, CompareOp, In, Pr, LBracket, LParen, lexer, Not, Or, RBracket, RParen } from './tokens.ts';
+
+/**
+ * - `expression`: the whole language (SPEC §3).
+ * - `filter`: RFC 7644 §3.4.2.2 filter syntax only, plus unquoted right-hand values, which
+ *   become string literals with `bare: true` (numbers, `true`, `false`, `null` stay typed).
+ * - `path`: one PATCH path: `attrPath`, or `valuePath` optionally followed by `.subAttr`.
+ */
+export type ParseMode = 'expression' | 'filter' | 'path';
+
+/**
+ * `ast` is always a tree (an `Error` node where a part failed); `diagnostics` is empty exactly
+ * when the source is valid in the mode, and sorted by position. Spans are offsets into `source`.
+ */
+export interface ParseResult {
+  readonly ast: Expr;
+  readonly diagnostics: readonly DslDiagnostic[];
+}
+
+/** Parses one expression. Never throws, whatever the input. */
+export function parseExpression(source: string, mode: ParseMode = 'expression'): ParseResult {
+  if (typeof source !== 'string') {
+    return { ast: { kind: 'Error', span: { start: 0, end: 0 } }, diagnostics: [{ code: 'E101', message: 'expected the expression to be text', span: { start: 0, end: 0 } }] };
+  }
+  try {
+    return parseUnchecked(source, mode);
+  } catch {
+    // A bug in the parser must not take the caller (a server request, the linter) down with it.
+    const whole = { start: 0, end: source.length };
+    return { ast: { kind: 'Error', span: whole }, diagnostics: [{ code: 'E101', message: 'could not parse the expression', span: whole }] };
+  }
+}
+
+function parseUnchecked(source: string, mode: ParseMode): ParseResult {
+  const whole: Span = { start: 0, end: source.length };
+  const failed = (diagnostics: DslDiagnostic[]): ParseResult => ({ ast: { kind: 'Error', span: whole }, diagnostics: sortDiagnostics(diagnostics) });
+
+  if (source.length > MAX_SOURCE_LENGTH) {
+    return failed([
+      {
+        code: 'E103',
+        message: `expression is ${source.length} characters long, more than the limit of ${MAX_SOURCE_LENGTH}`,
+        span: { start: MAX_SOURCE_LENGTH, end: source.length },
+      },
+    ]);
+  }
+
+  const lexed = lexer.tokenize(source, mode === 'expression' ? 'expr' : 'filter');
+  const diagnostics: DslDiagnostic[] = lexed.errors.map((e) => lexerDiagnostic(source, e.offset, e.length));
+
+  const tooDeep = checkDepth(lexed.tokens);
+  if (tooDeep) return failed([...diagnostics, tooDeep]);
+
+  if (lexed.tokens.length === 0) {
+    if (diagnostics.length === 0) {
+      diagnostics.push({ code: 'E101', message: 'expected an expression but found the end of the expression', span: whole });
+    }
+    return failed(diagnostics);
+  }
+
+  parser.input = lexed.tokens;
+  const cst = parser.expression();
+  const builder = new AstBuilder(source);
+  const ast = builder.build(cst);
+  diagnostics.push(...builder.diagnostics);
+
+  // Recovery cascades: the first syntax error is the one worth reading, and one caused by an
+  // unlexable character or a foreign token already reported says nothing new.
+  const first = parser.errors[0];
+  if (first !== undefined && lexed.errors.length === 0) {
+    const sp = isRealToken(first.token) && first.token.tokenType !== EOF ? tokenSpan(first.token) : { start: source.length, end: source.length };
+    if (!diagnostics.some((d) => d.code === 'E102' && d.span.start === sp.start)) {
+      diagnostics.push({ code: 'E101', message: first.message, span: sp, ...syntaxHelp(first.token, mode) });
+    }
+  }
+
+  if (mode === 'filter') checkFilter(ast, diagnostics);
+  else if (mode === 'path') checkPatchPath(ast, diagnostics);
+  else checkValueFilters(ast, diagnostics);
+
+  return { ast, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+function syntaxHelp(token: IToken, mode: ParseMode): { help?: string } {
+  if (tokenMatcher(token, CompareOp) || tokenMatcher(token, Pr) || tokenMatcher(token, In)) {
+    return { help: 'join comparisons with `and` or `or`; a comparison cannot be chained' };
+  }
+  if (mode === 'expression' && /^-?\d/.test(token.image)) {
+    return { help: 'quote dates and other text values: `"2015-10-10T14:38:21Z"`' };
+  }
+  return {};
+}
+
+function lexerDiagnostic(source: string, offset: number, length: number): DslDiagnostic {
+  const text = source.slice(offset, offset + Math.max(1, length));
+  const span = { start: offset, end: offset + Math.max(1, length) };
+  const shown = text.length > 30 ? `${text.slice(0, 30)}…` : text;
+  if (text === '&') return { code: 'E102', message: '`&` is not an operator', span, help: 'use `and`' };
+  if (text === '|') return { code: 'E102', message: '`|` is not an operator', span, help: 'use `or`' };
+  return { code: 'E101', message: `unexpected ${[...text].length === 1 ? 'character' : 'characters'} \`${shown}\``, span };
+}
+
+/**
+ * Nesting depth on the token stream: brackets plus prefix `not`s (closed by `and`, `or`, `,`
+ * or the bracket around them). Runs before the recursive parser so that it cannot overflow.
+ */
+function checkDepth(tokens: readonly IToken[]): DslDiagnostic | undefined {
+  let depth = 0;
+  const nots: number[] = [0];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (tokenMatcher(t, LParen) || tokenMatcher(t, LBracket)) {
+      depth++;
+      nots.push(0);
+    } else if (tokenMatcher(t, RParen) || tokenMatcher(t, RBracket)) {
+      if (nots.length > 1) depth -= 1 + nots.pop()!;
+    } else if ((tokenMatcher(t, Not) || tokenMatcher(t, Bang)) && !(tokens[i + 1] !== undefined && tokenMatcher(tokens[i + 1]!, In))) {
+      nots[nots.length - 1]!++;
+      depth++;
+    } else if (tokenMatcher(t, And) || tokenMatcher(t, Or) || tokenMatcher(t, Comma)) {
+      depth -= nots[nots.length - 1]!;
+      nots[nots.length - 1] = 0;
+    }
+    if (depth > MAX_NESTING_DEPTH) {
+      return {
+        code: 'E103',
+        message: `expression nests deeper than the limit of ${MAX_NESTING_DEPTH} levels`,
+        span: tokenSpan(t),
+      };
+    }
+  }
+  return undefined;
+}
+
+const wordOps = new Set(['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le']);
+const foreignOpTexts = new Set(['===', '!==', '=']);
+
+function notFilterSyntax(expr: Expr, diagnostics: DslDiagnostic[]): void {
+  switch (expr.kind) {
+    case 'Call':
+      diagnostics.push({ code: 'E101', message: `function call \`${shown(expr.name)}(…)\` is not SCIM filter syntax`, span: expr.span });
+      return;
+    case 'List':
+      diagnostics.push({ code: 'E101', message: 'a list is not SCIM filter syntax', span: expr.span });
+      return;
+    case 'In':
+      diagnostics.push({
+        code: 'E101',
+        message: `\`${expr.negated ? 'not in' : 'in'}\` is not SCIM filter syntax`,
+        span: expr.span,
+        help: 'write `eq` comparisons joined with `or`',
+      });
+      return;
+    case 'Coalesce':
+      diagnostics.push({ code: 'E101', message: '`??` is not SCIM filter syntax', span: expr.span });
+      return;
+    case 'Error':
+      return;
+    default:
+      diagnostics.push({ code: 'E101', message: 'expected a filter condition such as `title pr` or `userName eq "bjensen"`', span: expr.span });
+  }
+}
+
+/** RFC 7644 filter grammar, for a whole filter-mode source and for every value filter `[...]`. */
+function checkFilter(expr: Expr, diagnostics: DslDiagnostic[]): void {
+  switch (expr.kind) {
+    case 'Logical':
+      checkFilter(expr.left, diagnostics);
+      checkFilter(expr.right, diagnostics);
+      return;
+    case 'Not':
+      checkFilter(expr.operand, diagnostics);
+      return;
+    case 'Group':
+      checkFilter(expr.inner, diagnostics);
+      return;
+    case 'Compare': {
+      const text = expr.opText.toLowerCase();
+      if (!wordOps.has(text) && !foreignOpTexts.has(text)) {
+        diagnostics.push({ code: 'E101', message: `\`${expr.opText}\` is not SCIM filter syntax`, span: expr.opSpan, help: `use \`${expr.op}\`` });
+      }
+      checkFilterOperand(expr.left, diagnostics);
+      const right = expr.right;
+      if (right.kind === 'Path' && right.urn === undefined && right.steps.every((s) => s.filter === undefined)) {
+        const written = shown(right.steps.map((s) => s.name).join('.'));
+        diagnostics.push({
+          code: 'E101',
+          message: `expected a value after \`${expr.opText}\` but found the attribute path \`${written}\``,
+          span: right.span,
+          help: `a filter compares with a value; quote it: \`"${written}"\``,
+        });
+      } else if (right.kind !== 'Literal' && right.kind !== 'Error') {
+        if (right.kind === 'Path' || right.kind === 'Group' || right.kind === 'Logical' || right.kind === 'Not' || right.kind === 'Compare' || right.kind === 'Present') {
+          diagnostics.push({ code: 'E101', message: `expected a value after \`${expr.opText}\``, span: right.span });
+        } else {
+          notFilterSyntax(right, diagnostics);
+        }
+      }
+      return;
+    }
+    case 'Present':
+      checkFilterOperand(expr.operand, diagnostics);
+      return;
+    case 'Path':
+      if (expr.steps.some((s) => s.filter !== undefined)) {
+        checkPathFilters(expr, diagnostics);
+        return;
+      }
+      diagnostics.push({
+        code: 'E101',
+        message: `expected a filter condition but found the attribute path \`${shown(expr.steps.map((s) => s.name).join('.'))}\``,
+        span: expr.span,
+        help: 'compare it with a value or test presence, e.g. `title pr`',
+      });
+      return;
+    default:
+      notFilterSyntax(expr, diagnostics);
+  }
+}
+
+function checkFilterOperand(expr: Expr, diagnostics: DslDiagnostic[]): void {
+  if (expr.kind === 'Path') checkPathFilters(expr, diagnostics);
+  else if (expr.kind === 'Error') return;
+  else if (expr.kind === 'Literal') {
+    diagnostics.push({ code: 'E101', message: 'expected an attribute path on the left of a filter comparison', span: expr.span });
+  } else notFilterSyntax(expr, diagnostics);
+}
+
+function checkPathFilters(path: PathExpr, diagnostics: DslDiagnostic[]): void {
+  for (const step of path.steps) if (step.filter) checkFilter(step.filter, diagnostics);
+}
+
+/** Expression mode: the language is free, but value filters `[...]` keep to filter syntax. */
+function checkValueFilters(expr: Expr, diagnostics: DslDiagnostic[]): void {
+  switch (expr.kind) {
+    case 'Path':
+      checkPathFilters(expr, diagnostics);
+      return;
+    case 'Literal':
+    case 'Error':
+      return;
+    case 'List':
+      for (const item of expr.items) checkValueFilters(item, diagnostics);
+      return;
+    case 'Call':
+      for (const arg of expr.args) checkValueFilters(arg, diagnostics);
+      return;
+    case 'Compare':
+    case 'Logical':
+    case 'Coalesce':
+      checkValueFilters(expr.left, diagnostics);
+      checkValueFilters(expr.right, diagnostics);
+      return;
+    case 'In':
+      checkValueFilters(expr.operand, diagnostics);
+      checkValueFilters(expr.list, diagnostics);
+      return;
+    case 'Present':
+    case 'Not':
+      checkValueFilters(expr.operand, diagnostics);
+      return;
+    case 'Group':
+      checkValueFilters(expr.inner, diagnostics);
+      return;
+  }
+}
+
+function checkPatchPath(expr: Expr, diagnostics: DslDiagnostic[]): void {
+  if (expr.kind === 'Error') return;
+  if (expr.kind !== 'Path') {
+    diagnostics.push({
+      code: 'E101',
+      message: 'expected an attribute path',
+      span: expr.span,
+      help: 'a PATCH path is an attribute path, e.g. `name.givenName` or `emails[type eq "work"].value`',
+    });
+    return;
+  }
+  const filtered = expr.steps.filter((s) => s.filter !== undefined);
+  if (filtered.length > 1) {
+    diagnostics.push({ code: 'E101', message: 'a PATCH path can have only one value filter', span: filtered[1]!.span });
+  }
+  checkPathFilters(expr, diagnostics);
+}
+
+function sortDiagnostics(diagnostics: DslDiagnostic[]): DslDiagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics
+    .filter((d) => {
+      const key = `${d.code}:${d.span.start}:${d.span.end}:${d.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
+}

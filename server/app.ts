@@ -1,0 +1,118 @@
+// Server: buildApp(options) -> a fastify instance serving the SCIM API of every tenant in the
+// registry. Never listens (main.ts does); tests drive it with inject.
+
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import type { Kysely } from 'kysely';
+import { bearerToken, tokenMatches } from './auth.ts';
+import type { Database } from './db/tables.ts';
+import { errorBody, ScimError, type ScimType } from './errors.ts';
+import { discoveryRoutes } from './routes/discovery.ts';
+import { healthRoutes } from './routes/health.ts';
+import { userRoutes } from './routes/users.ts';
+import type { Tenant, TenantRegistry } from './tenants.ts';
+
+export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
+
+export interface AppOptions {
+  readonly db: Kysely<Database>;
+  readonly tenants: TenantRegistry;
+  /** A pino logger, or false (default) for none. Request bodies and queries are never logged. */
+  readonly logger?: FastifyBaseLogger | false;
+  /** Largest accepted request body in bytes; larger ones get 413. Default 1 MiB. */
+  readonly bodyLimit?: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated tenant; set by the SCIM routes' onRequest hook. */
+    tenant: Tenant | null;
+  }
+}
+
+export function buildApp(options: AppOptions): FastifyInstance {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
+    genReqId: () => randomUUID(),
+    // Fastify's own request lines carry the URL with its query string (filters hold values).
+    logController: new LogController({ disableRequestLogging: true }),
+  }) as unknown as FastifyInstance;
+
+  app.addContentTypeParser(['application/scim+json'], { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  app.decorateRequest('tenant', null);
+  app.setErrorHandler((error: FastifyError, request, reply) => sendError(reply, request.log, error));
+  app.setNotFoundHandler((_request, reply) => {
+    void reply.code(404).type(SCIM_CONTENT_TYPE).send(errorBody(404, 'no such endpoint'));
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, route: request.routeOptions.url, tenant: request.tenant?.plan.tenant, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+
+  app.register(healthRoutes, { db: options.db, tenants: options.tenants });
+  app.register(
+    async (scim) => {
+      scim.addHook('onRequest', async (request, reply) => {
+        const name = (request.params as { tenant?: string }).tenant ?? '';
+        const tenant = options.tenants.get(name);
+        // An unknown tenant answers like a wrong token, so tenant names cannot be probed.
+        if (!tenant || !tokenMatches(bearerToken(request.headers.authorization), tenant.tokenDigests)) {
+          void reply.header('WWW-Authenticate', 'Bearer realm="scimplan"');
+          throw new ScimError({ status: 401, detail: 'missing or invalid bearer token' });
+        }
+        request.tenant = tenant;
+      });
+      scim.addHook('onSend', async (_request, reply, payload) => {
+        if (String(reply.getHeader('content-type') ?? '').startsWith('application/json')) reply.type(SCIM_CONTENT_TYPE);
+        return payload;
+      });
+      scim.register(userRoutes, { db: options.db });
+      scim.register(discoveryRoutes);
+      scim.post('/Bulk', async () => {
+        throw new ScimError({ status: 501, detail: 'bulk operations are not supported yet' });
+      });
+    },
+    { prefix: '/scim/v2/:tenant' },
+  );
+  return app;
+}
+
+const FIXED_DETAILS: Readonly<Record<string, { detail: string; scimType?: ScimType }>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { detail: 'the request body is too large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { detail: 'the request body must be application/scim+json or application/json' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { detail: 'the request body is empty', scimType: 'invalidSyntax' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { detail: 'the request body does not match its content length', scimType: 'invalidSyntax' },
+};
+
+/** Every error leaves as an RFC 7644 §3.12 body. Details never echo the request (they are logged). */
+function sendError(reply: FastifyReply, log: FastifyBaseLogger, error: FastifyError | ScimError): void {
+  void reply.type(SCIM_CONTENT_TYPE);
+  if (error instanceof ScimError) {
+    void reply.code(error.status).send(errorBody(error.status, error.detail, error.scimType));
+    return;
+  }
+  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
+  if (status >= 500) {
+    // Database errors can quote row values in `detail`; log only what identifies the failure.
+    const { name, code } = error as { name?: string; code?: string };
+    log.error({ err: { name, code, constraint: (error as { constraint?: string }).constraint } }, 'request failed');
+    void reply.code(500).send(errorBody(500, 'internal server error'));
+    return;
+  }
+  const fixed = FIXED_DETAILS[error.code];
+  if (fixed) {
+    void reply.code(status).send(errorBody(status, fixed.detail, fixed.scimType));
+  } else if (error.validation) {
+    void reply.code(400).send(errorBody(400, `invalid request: ${error.validationContext ?? 'body'} does not match the expected shape`, 'invalidValue'));
+  } else if (status === 400 && /prototype property/.test(error.message)) {
+    void reply.code(400).send(errorBody(400, 'the request body holds a forbidden key (`__proto__` or `constructor`)', 'invalidSyntax'));
+  } else if (status === 400) {
+    void reply.code(400).send(errorBody(400, 'the request body is not valid JSON', 'invalidSyntax'));
+  } else {
+    void reply.code(status).send(errorBody(status, 'the request cannot be processed'));
+  }
+}

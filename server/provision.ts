@@ -1,0 +1,290 @@
+// Server: the provisioning semantics of SPEC §1 (create, replace, patch, delete of Users),
+// each in one database transaction: key identity, profile, deactivation, group rules, events.
+
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { evaluatePlan } from '../engine/evaluate.ts';
+import type { Evaluation, Plan } from '../engine/plan.ts';
+import { recordEvents, type EventContext, type NewEvent } from './db/events.ts';
+import { addRuleMemberships, ensureRuleGroup, groupsOfUsers, type GroupRef } from './db/groups.ts';
+import type { Database, UserRow, UserStatus } from './db/tables.ts';
+import { findLiveUser, findUserByKey, insertUser, updateUser, type Db } from './db/users.ts';
+import { ScimError } from './errors.ts';
+import { applyPatch } from './scim/patch.ts';
+import { canonicalUser } from './scim/canonical.ts';
+import { etagOf } from './user-view.ts';
+
+export interface ProvisionContext {
+  readonly db: Kysely<Database>;
+  readonly plan: Plan;
+  readonly requestId: string;
+  /** Fixed clock for tests; defaults to the time of the call. */
+  readonly now?: Date;
+}
+
+export interface StoredUser {
+  readonly row: UserRow;
+  readonly groups: readonly GroupRef[];
+}
+
+/** POST /Users: creates the account of a new key value, or re-links the deleted account holding it. */
+export async function createUser(ctx: ProvisionContext, body: unknown): Promise<StoredUser> {
+  const { plan } = ctx;
+  const now = ctx.now ?? new Date();
+  const resource = storable(canonicalUser(body, plan.userScope));
+  const evaluation = evaluatePlan(plan, resource, now);
+  const key = evaluation.key;
+  if (key === null) throw new ScimError({ status: 400, scimType: 'invalidValue', detail: `the mapping key \`${plan.keyAttribute}\` has no value` });
+  const columns = derivedColumns(resource);
+  return transact(ctx, plan, async (trx) => {
+    const existing = await findUserByKey(trx, plan.tenant, key, true);
+    if (existing && existing.deleted_at === null) {
+      throw new ScimError({ status: 409, scimType: 'uniqueness', detail: `a user with this \`${plan.keyAttribute}\` already exists` });
+    }
+    const status = decideStatus(plan, evaluation, existing, now, existing !== undefined);
+    const events: NewEvent[] = [];
+    let row: UserRow;
+    if (existing) {
+      row = await updateUser(trx, plan.tenant, existing.id, {
+        ...columns,
+        resource: JSON.stringify(resource),
+        profile: JSON.stringify(evaluation.profile),
+        ...status.columns,
+        config_hash: plan.hash,
+        updated_at: now,
+        deleted_at: null,
+      });
+      events.push({ type: 'user.relinked', accountId: row.id, fields: changedFields(existing.profile, evaluation.profile) });
+    } else {
+      row = await insertUser(trx, {
+        id: randomUUID(),
+        tenant: plan.tenant,
+        key_value: key,
+        ...columns,
+        resource: JSON.stringify(resource),
+        profile: JSON.stringify(evaluation.profile),
+        ...status.columns,
+        next_check_at: null,
+        config_hash: plan.hash,
+        created_at: now,
+        updated_at: now,
+        deleted_at: null,
+      });
+      events.push({ type: 'user.created', accountId: row.id, fields: changedFields({}, evaluation.profile) });
+    }
+    if (status.event) events.push({ type: status.event, accountId: row.id });
+    return finish(trx, ctx, row, evaluation, events, now);
+  });
+}
+
+/** PUT /Users/:id: replaces the resource as sent; the key value must not change. */
+export async function replaceUser(ctx: ProvisionContext, id: string, body: unknown, ifMatch?: string): Promise<StoredUser> {
+  const resource = canonicalUser(body, ctx.plan.userScope);
+  return updateWith(ctx, id, ifMatch, (stored) => withKeyOf(stored.resource, resource, ctx.plan.keyAttribute));
+}
+
+/** PATCH /Users/:id: applies RFC 7644 §3.5.2 operations to the stored resource, then as PUT. */
+export async function patchUser(ctx: ProvisionContext, id: string, body: unknown, ifMatch?: string): Promise<StoredUser> {
+  return updateWith(ctx, id, ifMatch, (stored) => applyPatch(stored.resource, body, ctx.plan.userScope));
+}
+
+/** DELETE /Users/:id: soft delete; with `onDelete: deactivate` the account is deactivated too. */
+export async function deleteUser(ctx: ProvisionContext, id: string, ifMatch?: string): Promise<void> {
+  const { plan } = ctx;
+  const now = ctx.now ?? new Date();
+  await transact(ctx, plan, async (trx) => {
+    const stored = await liveOr404(trx, plan.tenant, id, ifMatch);
+    const events: NewEvent[] = [{ type: 'user.deleted', accountId: stored.id }];
+    const deactivate = plan.onDelete === 'deactivate' && stored.status !== 'deactivated';
+    await updateUser(trx, plan.tenant, stored.id, {
+      deleted_at: now,
+      updated_at: now,
+      ...(deactivate ? { status: 'deactivated' as const, deactivated_at: now, reason: 'onDelete: deactivate' } : {}),
+    });
+    if (deactivate) events.push({ type: 'user.deactivated', accountId: stored.id });
+    await recordEvents(trx, eventContext(ctx, now), events);
+  });
+}
+
+/** GET /Users/:id. */
+export async function getUser(ctx: ProvisionContext, id: string): Promise<StoredUser> {
+  const row = await findLiveUser(ctx.db, ctx.plan.tenant, id);
+  if (!row) throw userNotFound();
+  const groups = await groupsOfUsers(ctx.db, ctx.plan.tenant, [row.id]);
+  return { row, groups: groups.get(row.id) ?? [] };
+}
+
+async function updateWith(
+  ctx: ProvisionContext,
+  id: string,
+  ifMatch: string | undefined,
+  next: (stored: UserRow) => Record<string, unknown>,
+): Promise<StoredUser> {
+  const { plan } = ctx;
+  const now = ctx.now ?? new Date();
+  return transact(ctx, plan, async (trx) => {
+    const stored = await liveOr404(trx, plan.tenant, id, ifMatch);
+    const resource = storable(next(stored));
+    const evaluation = evaluatePlan(plan, resource, now);
+    if (evaluation.key !== stored.key_value) throw new KeyChangeRejected(plan, stored.id);
+    const status = decideStatus(plan, evaluation, stored, now, false);
+    const row = await updateUser(trx, plan.tenant, stored.id, {
+      ...derivedColumns(resource),
+      resource: JSON.stringify(resource),
+      profile: JSON.stringify(evaluation.profile),
+      ...status.columns,
+      config_hash: plan.hash,
+      updated_at: now,
+    });
+    const events: NewEvent[] = [];
+    const fields = changedFields(stored.profile, evaluation.profile);
+    if (fields.length > 0 || JSON.stringify(stored.resource) !== JSON.stringify(resource)) {
+      events.push({ type: 'user.updated', accountId: row.id, fields });
+    }
+    if (status.event) events.push({ type: status.event, accountId: row.id });
+    return finish(trx, ctx, row, evaluation, events, now);
+  });
+}
+
+/** Group rules, events, and the memberships as the response shows them. */
+async function finish(trx: Db, ctx: ProvisionContext, row: UserRow, evaluation: Evaluation, events: NewEvent[], now: Date): Promise<StoredUser> {
+  const groupIds: string[] = [];
+  for (const name of evaluation.groups) groupIds.push(await ensureRuleGroup(trx, ctx.plan.tenant, name, now));
+  const added = await addRuleMemberships(trx, ctx.plan.tenant, row.id, groupIds, now);
+  for (const groupId of added) events.push({ type: 'group.member_added', accountId: row.id, groupId });
+  await recordEvents(trx, eventContext(ctx, now), events);
+  const groups = await groupsOfUsers(trx, ctx.plan.tenant, [row.id]);
+  return { row, groups: groups.get(row.id) ?? [] };
+}
+
+async function liveOr404(trx: Db, tenant: string, id: string, ifMatch: string | undefined): Promise<UserRow> {
+  const stored = await findLiveUser(trx, tenant, id, true);
+  if (!stored) throw userNotFound();
+  if (ifMatch !== undefined && !etagMatches(ifMatch, stored.version)) {
+    throw new ScimError({ status: 412, detail: 'the resource was changed since the given version (If-Match)' });
+  }
+  return stored;
+}
+
+/** `If-Match` holds `*` or a list of entity tags; weak and strong forms of our version both match. */
+export function etagMatches(header: string, version: number): boolean {
+  return header.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t === etagOf(version) || t === `"${version}"`;
+  });
+}
+
+interface StatusDecision {
+  readonly columns: { status: UserStatus; deactivated_at: Date | null; reason: string | null };
+  readonly event?: 'user.deactivated' | 'user.reactivated';
+}
+
+/**
+ * Deactivated exactly when the condition holds. A deactivated account stays so when the
+ * condition stops holding only under `reactivate: false`; a re-link after a delete that
+ * deactivated it (`onDelete: deactivate`) is a new start and always follows the condition.
+ */
+function decideStatus(plan: Plan, evaluation: Evaluation, previous: UserRow | undefined, now: Date, relink: boolean): StatusDecision {
+  const wasDeactivated = previous?.status === 'deactivated';
+  if (evaluation.deactivated) {
+    if (wasDeactivated && previous) {
+      return { columns: { status: 'deactivated', deactivated_at: previous.deactivated_at, reason: previous.reason } };
+    }
+    const reason = `deactivate.when: ${plan.deactivate?.source ?? ''}`;
+    return { columns: { status: 'deactivated', deactivated_at: now, reason }, event: 'user.deactivated' };
+  }
+  if (wasDeactivated && previous) {
+    const byDelete = relink && previous.reason === 'onDelete: deactivate';
+    if (plan.deactivate?.reactivate === false && !byDelete) {
+      return { columns: { status: 'deactivated', deactivated_at: previous.deactivated_at, reason: previous.reason } };
+    }
+    return { columns: { status: 'active', deactivated_at: null, reason: null }, event: 'user.reactivated' };
+  }
+  return { columns: { status: 'active', deactivated_at: null, reason: null } };
+}
+
+/** Names of profile fields whose value differs; values never leave this function. */
+function changedFields(before: Readonly<Record<string, unknown>>, after: Readonly<Record<string, unknown>>): string[] {
+  const names = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...names].filter((n) => JSON.stringify(before[n] ?? null) !== JSON.stringify(after[n] ?? null)).sort();
+}
+
+/** The columns the indexes serve, read from the resource. `userName` is required (RFC 7643 §4.1.1). */
+function derivedColumns(resource: Record<string, unknown>): { user_name: string; external_id: string | null; work_email: string | null } {
+  const userName = resource['userName'];
+  if (typeof userName !== 'string' || userName.trim() === '') {
+    throw new ScimError({ status: 400, scimType: 'invalidValue', detail: '`userName` is required' });
+  }
+  const externalId = typeof resource['externalId'] === 'string' ? resource['externalId'] : null;
+  const emails = Array.isArray(resource['emails']) ? resource['emails'] : [];
+  const work = emails.find(
+    (e): e is { value: string } =>
+      typeof e === 'object' && e !== null && typeof e.type === 'string' && e.type.toLowerCase() === 'work' && typeof e.value === 'string',
+  );
+  return { user_name: userName, external_id: externalId, work_email: work ? work.value.toLowerCase() : null };
+}
+
+/** Secrets are never stored, whatever a client sends (Okta sends `password` on create). */
+function storable(resource: Record<string, unknown>): Record<string, unknown> {
+  const copy = { ...resource };
+  for (const key of Object.keys(copy)) if (key.toLowerCase() === 'password') delete copy[key];
+  return copy;
+}
+
+/**
+ * A full PUT that leaves out a top-level key attribute keeps the stored value: omitting is not
+ * changing it. A different value is still a key change.
+ */
+function withKeyOf(stored: Record<string, unknown>, next: Record<string, unknown>, keyAttribute: string): Record<string, unknown> {
+  if (keyAttribute.includes('.') || keyAttribute.includes(':')) return next;
+  if (next[keyAttribute] !== undefined || stored[keyAttribute] === undefined) return next;
+  const copy = { ...next };
+  Object.defineProperty(copy, keyAttribute, { value: stored[keyAttribute], enumerable: true, writable: true, configurable: true });
+  return copy;
+}
+
+class KeyChangeRejected extends ScimError {
+  constructor(
+    plan: Plan,
+    readonly accountId: string,
+  ) {
+    super({ status: 400, scimType: 'mutability', detail: `the mapping key \`${plan.keyAttribute}\` cannot change` });
+  }
+}
+
+const userNotFound = (): ScimError => new ScimError({ status: 404, detail: 'user not found' });
+
+const eventContext = (ctx: ProvisionContext, now: Date): EventContext => ({
+  tenant: ctx.plan.tenant,
+  configHash: ctx.plan.hash,
+  requestId: ctx.requestId,
+  now,
+});
+
+/**
+ * Runs one request's transaction. A unique violation (a concurrent create of the same key or
+ * userName) becomes 409; a rejected key change is audited in its own transaction after the
+ * request's one rolled back.
+ */
+async function transact<T>(ctx: ProvisionContext, plan: Plan, work: (trx: Db) => Promise<T>): Promise<T> {
+  try {
+    return await ctx.db.transaction().execute(work);
+  } catch (error) {
+    if (error instanceof KeyChangeRejected) {
+      const now = ctx.now ?? new Date();
+      await recordEvents(ctx.db, eventContext(ctx, now), [
+        { type: 'user.key_change_rejected', accountId: error.accountId, fields: [plan.keyAttribute] },
+      ]);
+    }
+    if (isUniqueViolation(error)) {
+      const detail = String((error as { constraint?: unknown }).constraint ?? '').includes('user_name')
+        ? '`userName` is already in use'
+        : `a user with this \`${plan.keyAttribute}\` already exists`;
+      throw new ScimError({ status: 409, scimType: 'uniqueness', detail });
+    }
+    throw error;
+  }
+}
+
+const isUniqueViolation = (error: unknown): boolean =>
+  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';

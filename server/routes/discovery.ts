@@ -1,0 +1,112 @@
+// Server: RFC 7644 §4 discovery for one tenant: /ServiceProviderConfig, /ResourceTypes and
+// /Schemas (core User, enterprise, scimplan's extension and the tenant's declared extensions).
+
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  CORE_USER_URN,
+  ENTERPRISE_URN,
+  SCIMPLAN_URN,
+  enterpriseSchemaResource,
+  scimplanSchemaResource,
+  userSchemaResource,
+  type SchemaResource,
+} from '../../engine/scim-schemas.ts';
+import type { ExtensionSchema, Plan } from '../../engine/plan.ts';
+import { ScimError } from '../errors.ts';
+import { LIST_RESPONSE, MAX_RESULTS } from './users.ts';
+
+const SCHEMA_URN = 'urn:ietf:params:scim:schemas:core:2.0:Schema';
+
+export async function discoveryRoutes(app: FastifyInstance): Promise<void> {
+  app.get('/ServiceProviderConfig', async (request) => serviceProviderConfig(base(request)));
+
+  app.get('/ResourceTypes', async (request) => listOf([userResourceType(plan(request), base(request))]));
+  app.get('/ResourceTypes/:id', async (request: FastifyRequest<{ Params: { id: string } }>) => {
+    if (request.params.id.toLowerCase() !== 'user') throw new ScimError({ status: 404, detail: 'resource type not found' });
+    return userResourceType(plan(request), base(request));
+  });
+
+  app.get('/Schemas', async (request) => listOf(schemasOf(plan(request), base(request))));
+  app.get('/Schemas/:id', async (request: FastifyRequest<{ Params: { id: string } }>) => {
+    const found = schemasOf(plan(request), base(request)).find((s) => s.id.toLowerCase() === request.params.id.toLowerCase());
+    if (!found) throw new ScimError({ status: 404, detail: 'schema not found' });
+    return found;
+  });
+}
+
+const plan = (request: FastifyRequest): Plan => {
+  if (!request.tenant) throw new ScimError({ status: 401, detail: 'missing or invalid bearer token' });
+  return request.tenant.plan;
+};
+
+const base = (request: FastifyRequest): string =>
+  `${request.protocol}://${request.host}/scim/v2/${request.tenant?.plan.tenant ?? ''}`;
+
+const listOf = (resources: readonly unknown[]) => ({
+  schemas: [LIST_RESPONSE],
+  totalResults: resources.length,
+  startIndex: 1,
+  itemsPerPage: resources.length,
+  Resources: resources,
+});
+
+/** What this server does today; `bulk` is not implemented yet and says so. */
+function serviceProviderConfig(base: string) {
+  return {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
+    patch: { supported: true },
+    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+    filter: { supported: true, maxResults: MAX_RESULTS },
+    changePassword: { supported: false },
+    sort: { supported: true },
+    etag: { supported: true },
+    authenticationSchemes: [
+      {
+        type: 'oauthbearertoken',
+        name: 'Bearer token',
+        description: 'A per-tenant bearer token in the Authorization header; the tenant file holds its sha256.',
+        primary: true,
+      },
+    ],
+    meta: { resourceType: 'ServiceProviderConfig', location: `${base}/ServiceProviderConfig` },
+  };
+}
+
+function userResourceType(plan: Plan, base: string) {
+  return {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:ResourceType'],
+    id: 'User',
+    name: 'User',
+    endpoint: '/Users',
+    description: 'User Account',
+    schema: CORE_USER_URN,
+    schemaExtensions: [ENTERPRISE_URN, SCIMPLAN_URN, ...plan.schemas.map((s) => s.urn)].map((schema) => ({ schema, required: false })),
+    meta: { resourceType: 'ResourceType', location: `${base}/ResourceTypes/User` },
+  };
+}
+
+function schemasOf(plan: Plan, base: string): SchemaResource[] {
+  const located = (s: SchemaResource): SchemaResource => ({ ...s, meta: { resourceType: 'Schema', location: `${base}/Schemas/${s.id}` } });
+  return [userSchemaResource, enterpriseSchemaResource, scimplanSchemaResource, ...plan.schemas.map(extensionSchema)].map(located);
+}
+
+/** A tenant's declared extension as an RFC 7643 §7 schema resource (single-valued, readWrite). */
+function extensionSchema(ext: ExtensionSchema): SchemaResource {
+  return {
+    schemas: [SCHEMA_URN],
+    id: ext.urn,
+    name: ext.alias ?? ext.urn.split(':').at(-2) ?? ext.urn,
+    description: 'Extension attributes declared by the tenant file',
+    attributes: Object.entries(ext.attributes).map(([name, type]) => ({
+      name,
+      type: type as SchemaResource['attributes'][number]['type'],
+      multiValued: false,
+      required: false,
+      caseExact: false,
+      mutability: 'readWrite',
+      returned: 'default',
+      uniqueness: 'none',
+    })),
+    meta: { resourceType: 'Schema', location: '' },
+  };
+}

@@ -1,0 +1,204 @@
+// Server: RFC 7644 §3.4.2.5 `attributes` / `excludedAttributes` applied to one resource about to
+// be returned; returns a new object, the resource untouched.
+
+import type { Expr } from '../../dsl/ast.ts';
+import { parseExpression } from '../../dsl/parse.ts';
+import type { AttributeDef, Scope } from '../../dsl/types.ts';
+import { CORE_USER_URN, cloneJson, findAttribute, findNamespace, isObject, put, scimError } from './canonical.ts';
+import { matchesValueFilter } from './value-filter.ts';
+
+export interface ProjectionParams {
+  /** Comma-separated attribute paths to return (plus the always-returned ones). */
+  readonly attributes?: string | undefined;
+  /** Comma-separated attribute paths to leave out. */
+  readonly excludedAttributes?: string | undefined;
+}
+
+/** Returned whatever the client asks (RFC 7643 `returned: always`, and `meta` by our choice). */
+const ALWAYS = new Set(['id', 'schemas', 'meta']);
+
+interface Node {
+  /** The whole attribute is named (possibly narrowed by `filters`). */
+  all: boolean;
+  /** Value filters: only matching elements of a multi-valued attribute. */
+  filters: Expr[];
+  def: AttributeDef | undefined;
+  readonly children: Map<string, Node>;
+}
+
+function node(def: AttributeDef | undefined): Node {
+  return { all: false, filters: [], def, children: new Map() };
+}
+
+/**
+ * The resource as the client asked to see it.
+ *
+ * - `attributes`: only the named attributes plus `id`, `schemas`, `meta`; a sub-attribute
+ *   (`name.givenName`) keeps only that part of its parent; `urn:...:User` keeps the whole
+ *   extension, `urn:...:User:department` one attribute of it; `emails[type eq "work"]` keeps
+ *   only the matching elements (`.value` after it: only their `value`).
+ * - `excludedAttributes`: the named attributes or sub-attributes are left out; `id`, `schemas`
+ *   and `meta` cannot be.
+ * - Names are case-insensitive; names the resource does not hold are ignored (RFC 7644 has no
+ *   error for them). Both parameters together: `attributes` first, then `excludedAttributes`.
+ * - A malformed list (a broken value filter): ScimError 400 invalidValue.
+ */
+export function project(resource: Readonly<Record<string, unknown>>, params: ProjectionParams, scope: Scope): Record<string, unknown> {
+  let out = cloneJson(resource) as Record<string, unknown>;
+  const include = params.attributes?.trim() ? selection(params.attributes, 'attributes', scope) : undefined;
+  const exclude = params.excludedAttributes?.trim() ? selection(params.excludedAttributes, 'excludedAttributes', scope) : undefined;
+  if (include) out = keepOnly(out, include, true);
+  if (exclude) dropFrom(out, exclude, true);
+  return out;
+}
+
+/** Splits at commas outside brackets and quotes: `emails[value eq "a,b"]` stays whole. */
+function splitList(text: string): string[] {
+  const items: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '\\') i++;
+      else if (c === '"') quoted = false;
+    } else if (c === '"') quoted = true;
+    else if (c === '[') depth++;
+    else if (c === ']') depth = Math.max(0, depth - 1);
+    else if (c === ',' && depth === 0) {
+      items.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  items.push(text.slice(start));
+  return items.map((s) => s.trim()).filter((s) => s !== '');
+}
+
+function selection(text: string, param: string, scope: Scope): Map<string, Node> {
+  const root = new Map<string, Node>();
+  const items = splitList(text);
+  if (items.length > 200) throw scimError(400, 'invalidValue', `\`${param}\` names too many attributes`);
+  for (const item of items) addItem(root, item, param, scope);
+  return root;
+}
+
+function child(map: Map<string, Node>, name: string, def: AttributeDef | undefined): Node {
+  const key = name.toLowerCase();
+  let n = map.get(key);
+  if (!n) {
+    n = node(def);
+    map.set(key, n);
+  }
+  return n;
+}
+
+function addItem(root: Map<string, Node>, item: string, param: string, scope: Scope): void {
+  const ns = item.toLowerCase().startsWith('urn:') ? findNamespace(scope, item) : undefined;
+  if (ns && ns.urn !== CORE_USER_URN) {
+    child(root, ns.urn, undefined).all = true;
+    return;
+  }
+  const { ast, diagnostics } = parseExpression(item, 'path');
+  if (diagnostics.length > 0 || ast.kind !== 'Path' || ast.steps.length === 0) {
+    throw scimError(400, 'invalidValue', `\`${param}\` holds a malformed attribute path`);
+  }
+  let map = root;
+  let defs: readonly AttributeDef[] | undefined = scope.attributes;
+  if (ast.urn !== undefined) {
+    const found = findNamespace(scope, ast.urn);
+    if (!found || found.urn !== CORE_USER_URN) {
+      const ext = child(root, found?.urn ?? ast.urn, undefined);
+      if (ext.all) return;
+      map = ext.children;
+      defs = found?.attributes;
+    }
+  }
+  let last: Node | undefined;
+  for (const step of ast.steps) {
+    if (last?.all && last.filters.length === 0) return;
+    const def = findAttribute(defs, step.name);
+    last = child(map, def?.name ?? step.name, def);
+    if (step.filter) last.filters.push(step.filter);
+    map = last.children;
+    defs = def?.subAttributes;
+  }
+  if (last) last.all = true;
+}
+
+function entry(obj: Record<string, unknown>, map: Map<string, Node>, key: string): Node | undefined {
+  return map.get(key.toLowerCase());
+}
+
+function filtered(value: unknown, n: Node): unknown {
+  if (n.filters.length === 0 || !Array.isArray(value)) return value;
+  const subDefs = n.def?.subAttributes;
+  return value.filter((e) => n.filters.some((f) => matchesValueFilter(f, e, subDefs, 'invalidValue')));
+}
+
+function keepOnly(obj: Record<string, unknown>, map: Map<string, Node>, top: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(obj)) {
+    if (top && ALWAYS.has(key.toLowerCase())) {
+      put(out, key, obj[key]);
+      continue;
+    }
+    const n = entry(obj, map, key);
+    if (!n) continue;
+    const value = filtered(obj[key], n);
+    if (n.all && n.children.size === 0) {
+      if (!(Array.isArray(value) && value.length === 0 && n.filters.length > 0)) put(out, key, value);
+      continue;
+    }
+    if (n.all && n.filters.length === 0) {
+      // `emails` and `emails.value` both named: the whole attribute wins.
+      put(out, key, value);
+      continue;
+    }
+    const kept = narrow(value, n);
+    if (kept !== undefined) put(out, key, kept);
+  }
+  return out;
+}
+
+function narrow(value: unknown, n: Node): unknown {
+  if (n.children.size === 0) return value;
+  if (Array.isArray(value)) {
+    const list = value.map((e) => (isObject(e) ? keepOnly(e, n.children, false) : e)).filter((e) => !(isObject(e) && Object.keys(e).length === 0));
+    return list.length === 0 ? undefined : list;
+  }
+  if (isObject(value)) {
+    const kept = keepOnly(value, n.children, false);
+    return Object.keys(kept).length === 0 ? undefined : kept;
+  }
+  return undefined;
+}
+
+function dropFrom(obj: Record<string, unknown>, map: Map<string, Node>, top: boolean): void {
+  for (const key of Object.keys(obj)) {
+    if (top && ALWAYS.has(key.toLowerCase())) continue;
+    const n = entry(obj, map, key);
+    if (!n) continue;
+    const value = obj[key];
+    if (n.all && n.filters.length === 0) {
+      delete obj[key];
+      continue;
+    }
+    if (n.all && Array.isArray(value)) {
+      // `excludedAttributes=emails[type eq "home"]`: leave out the matching elements.
+      const rest = value.filter((e) => !n.filters.some((f) => matchesValueFilter(f, e, n.def?.subAttributes, 'invalidValue')));
+      if (rest.length === 0) delete obj[key];
+      else obj[key] = rest;
+      continue;
+    }
+    if (Array.isArray(value)) {
+      for (const e of value) if (isObject(e) && (n.filters.length === 0 || n.filters.some((f) => matchesValueFilter(f, e, n.def?.subAttributes, 'invalidValue')))) dropFrom(e, n.children, false);
+      const rest = value.filter((e) => !(isObject(e) && Object.keys(e).length === 0));
+      if (rest.length === 0) delete obj[key];
+      else obj[key] = rest;
+    } else if (isObject(value)) {
+      dropFrom(value, n.children, false);
+      if (Object.keys(value).length === 0) delete obj[key];
+    }
+  }
+}

@@ -1,0 +1,42 @@
+// Server: a stored user row -> the SCIM User resource the client reads: the resource as sent,
+// plus id, meta, schemas, core `groups` and scimplan's read-only extension.
+
+import type { GroupRef } from './db/groups.ts';
+import type { UserRow } from './db/tables.ts';
+
+export const CORE_USER_URN = 'urn:ietf:params:scim:schemas:core:2.0:User';
+export const SCIMPLAN_URN = 'urn:ietf:params:scim:schemas:extension:scimplan:2.0:User';
+
+/** Never echoed back: server-owned parts (recomputed below) and secrets. */
+const SERVER_OWNED = new Set(['schemas', 'id', 'meta', 'groups', 'password', SCIMPLAN_URN.toLowerCase()]);
+
+export const etagOf = (version: number): string => `W/"${version}"`;
+
+export function renderUser(row: UserRow, groups: readonly GroupRef[], location: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const keys = Object.keys(row.resource).filter((k) => !SERVER_OWNED.has(k.toLowerCase()));
+  const extensions = keys.filter((k) => k.toLowerCase().startsWith('urn:'));
+  define(out, 'schemas', [CORE_USER_URN, ...extensions, SCIMPLAN_URN]);
+  define(out, 'id', row.id);
+  for (const key of keys) define(out, key, row.resource[key]);
+  if (groups.length > 0) define(out, 'groups', groups.map((g) => ({ value: g.value, display: g.display, type: 'direct' })));
+  define(out, SCIMPLAN_URN, {
+    status: row.status,
+    deactivatedAt: row.deactivated_at ? row.deactivated_at.toISOString() : null,
+    reason: row.reason,
+    profile: row.profile,
+  });
+  define(out, 'meta', {
+    resourceType: 'User',
+    created: row.created_at.toISOString(),
+    lastModified: row.updated_at.toISOString(),
+    location,
+    version: etagOf(row.version),
+  });
+  return out;
+}
+
+// Stored keys come from JSON; defineProperty keeps a key like `__proto__` an ordinary property.
+function define(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}

@@ -1,0 +1,98 @@
+// Test helpers of the server suite: one database per test file (PGlite in memory, or
+// PostgreSQL when TEST_DATABASE_URL is set) and apps built from inline tenant YAML.
+
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { Kysely } from 'kysely';
+import { compileTenantFile } from '../../engine/compile-plan.ts';
+import type { Plan } from '../../engine/plan.ts';
+import { buildApp } from '../../server/app.ts';
+import { openDatabase, type OpenDatabase } from '../../server/db/database.ts';
+import type { Database } from '../../server/db/tables.ts';
+import { TenantRegistry } from '../../server/tenants.ts';
+
+export const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** PGlite in memory by default; PostgreSQL at TEST_DATABASE_URL (tests isolate by tenant name). */
+export function openTestDatabase(): Promise<OpenDatabase> {
+  const url = process.env['TEST_DATABASE_URL'];
+  return openDatabase(url ? { databaseUrl: url } : { dataDir: 'memory://' });
+}
+
+/** A tenant name unique to this run, so runs against one PostgreSQL never collide. */
+export function uniqueTenant(prefix: string): string {
+  return `${prefix}-${Math.random().toString(36).slice(2, 10)}`.slice(0, 60);
+}
+
+/** Compiles inline tenant YAML; throws with the error codes when it does not compile. */
+export function planOf(yaml: string): Plan {
+  const { plan, diagnostics } = compileTenantFile('inline.yaml', yaml);
+  if (!plan) {
+    const errors = diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code} ${d.message} (line ${d.span?.line})`);
+    throw new Error(`tenant yaml does not compile:\n${errors.join('\n')}`);
+  }
+  return plan;
+}
+
+/** The standard test tenant of the server suite; its token is `secret-<tenant>`. */
+export function tenantYaml(tenant: string, extra = ''): string {
+  return `tenant: ${tenant}
+tokens: [{ sha256: ${sha256Hex(`secret-${tenant}`)} }]
+key: externalId
+profile:
+  function: title
+  department: enterprise.department
+  email: emails[type eq "work"].value ?? userName
+deactivate: { when: active eq false }
+groups:
+  - group: Sales
+    when: department eq "Sales"
+  - group: Management
+    when: 'function in ["Director", "CFO"]'
+${extra}`;
+}
+
+export interface TestApp {
+  readonly app: FastifyInstance;
+  readonly db: Kysely<Database>;
+  /** inject with the tenant's token and SCIM content type; `path` is relative to the tenant base. */
+  scim(tenant: string, method: InjectOptions['method'], path: string, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+}
+
+export function buildTestApp(db: Kysely<Database>, yamls: readonly string[]): TestApp {
+  const tenants = new TenantRegistry(yamls.map(planOf));
+  const app = buildApp({ db, tenants, bodyLimit: 64 * 1024 });
+  return {
+    app,
+    db,
+    scim(tenant, method, path, body, headers = {}) {
+      return app.inject({
+        method,
+        url: `/scim/v2/${tenant}${path}`,
+        headers: {
+          authorization: `Bearer secret-${tenant}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/scim+json' }),
+          ...headers,
+        },
+        ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
+      });
+    },
+  };
+}
+
+export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
+export const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+export const SCIMPLAN = 'urn:ietf:params:scim:schemas:extension:scimplan:2.0:User';
+
+/** A typical Entra-style create body. */
+export function userBody(externalId: string, userName: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    schemas: [USER_SCHEMA, ENTERPRISE],
+    externalId,
+    userName,
+    active: true,
+    name: { givenName: 'Ada', familyName: 'Lovelace' },
+    emails: [{ type: 'work', value: userName, primary: true }],
+    ...extra,
+  };
+}
