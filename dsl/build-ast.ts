@@ -28,7 +28,8 @@ export function shown(text: string): string {
 }
 
 const ATTRNAME = /^(?:\$ref|[A-Za-z_][A-Za-z0-9_-]*)$/;
-const NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+// A bare filter value is a number only when it is a JSON number: `007` stays the text `007`.
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
 const opByText: Readonly<Record<string, CompareOp>> = {
   eq: 'eq',
@@ -208,6 +209,17 @@ export class AstBuilder {
     if (num) return this.numberLiteral(num);
     const bare = firstToken(node, 'BareValue');
     if (bare) return this.bareLiteral(bare);
+    const date = firstToken(node, 'UnquotedDate');
+    if (date) {
+      const sp = tokenSpan(date);
+      this.report({
+        code: 'E101',
+        message: `unquoted date \`${date.image}\``,
+        span: sp,
+        help: `quote it: \`"${date.image}"\``,
+      });
+      return { kind: 'Literal', value: date.image, span: sp };
+    }
     for (const [key, value] of [
       ['True', true],
       ['False', false],
@@ -323,7 +335,7 @@ export class AstBuilder {
   private bareLiteral(token: IToken): Expr {
     const sp = tokenSpan(token);
     const text = token.image;
-    if (NUMBER.test(text)) {
+    if (JSON_NUMBER.test(text)) {
       const value = Number(text);
       if (Number.isFinite(value)) return { kind: 'Literal', value, span: sp };
     }

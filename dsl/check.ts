@@ -432,7 +432,8 @@ class Checker {
           this.report('W207', be.span, `${name(ae, a)}; the string \`"${be.value}"\` is compared as \`${lower}\``, `write \`${lower}\` without quotes`);
         }
       } else {
-        this.report('W207', be.span, `${name(ae, a)} and never equals the string \`"${be.value}"\``, 'compare with `true` or `false`');
+        const never = op === 'ne' ? 'always differs from' : 'never equals';
+        this.report('W207', be.span, `${name(ae, a)} and ${never} the string \`"${be.value}"\``, 'compare with `true` or `false`');
       }
       if (orderOps || stringOps) mismatch(ae, `\`${opText}\` cannot compare booleans`, 'use `eq` or `ne`');
       return;

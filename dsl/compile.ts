@@ -266,10 +266,25 @@ class Compiler {
     return { caseExact: isCaseExact(lt) || isCaseExact(rt), dateTime: isDateTime(lt) || isDateTime(rt) };
   }
 
+  /** `{key, lower}` when `expr` reads one own attribute of the root: the hot path of group rules. */
+  private simpleKey(expr: Expr): { key: string; lower: string } | undefined {
+    if (expr.kind === 'Group') return this.simpleKey(expr.inner);
+    if (expr.kind !== 'Path') return undefined;
+    const r = this.analysis.paths.get(expr);
+    if (!r || r.urn !== undefined || r.steps.length !== 1 || r.steps[0]!.filter) return undefined;
+    return { key: r.steps[0]!.name, lower: r.steps[0]!.name.toLowerCase() };
+  }
+
   private compare(op: CompareOp, left: Expr, right: Expr): Pred {
     const options = this.compareOptions(left, right);
     const l = this.operand(left);
     const lit = literalOf(right);
+    // Fast paths read a simple attribute inline (no closure call) and fall back to compareValues
+    // for every runtime value they do not handle, so semantics stay those of values.ts.
+    const simple = this.simpleKey(left);
+    const direct = simple !== undefined;
+    const key = simple?.key ?? '';
+    const lower = simple?.lower ?? '';
     if (lit !== undefined && typeof lit.value === 'string' && left.kind !== 'Literal') {
       const text = lit.value;
       if (options.dateTime) {
@@ -280,34 +295,33 @@ class Compiler {
       const folded = caseExact ? text : text.toLowerCase();
       if (op === 'eq') {
         return (ctx) => {
-          const v = l(ctx);
+          const v = direct ? getAttribute(ctx.root, key, lower) : l(ctx);
           if (typeof v === 'string') return (caseExact ? v : v.toLowerCase()) === folded;
+          if (v === null) return false;
           return compareValues(op, v, text, options, ctx.timezone);
         };
       }
       return (ctx) => {
-        const v = l(ctx);
+        const v = direct ? getAttribute(ctx.root, key, lower) : l(ctx);
         if (typeof v === 'string') return compareStrings(op, caseExact ? v : v.toLowerCase(), folded);
+        if (v === null) return op === 'ne';
         return compareValues(op, v, text, options, ctx.timezone);
       };
     }
-    if (lit !== undefined && typeof lit.value === 'number' && left.kind !== 'Literal' && !options.dateTime) {
+    if (lit !== undefined && typeof lit.value === 'number' && Number.isFinite(lit.value) && left.kind !== 'Literal' && !options.dateTime) {
       // A finite number against a number literal is plain numeric order (values.ts compareScalars).
       const n = lit.value;
-      const fast = numberOrder(op, n);
-      if (fast) {
-        return (ctx) => {
-          const v = l(ctx);
-          if (typeof v === 'number' && Number.isFinite(v)) return fast(v);
-          return compareValues(op, v, n, options, ctx.timezone);
-        };
-      }
+      return (ctx) => {
+        const v = direct ? getAttribute(ctx.root, key, lower) : l(ctx);
+        if (typeof v === 'number' && Number.isFinite(v)) return compareNumbers(op, v, n);
+        return compareValues(op, v, n, options, ctx.timezone);
+      };
     }
     if (lit !== undefined && typeof lit.value === 'boolean' && left.kind !== 'Literal' && !options.dateTime && (op === 'eq' || op === 'ne')) {
       const b = lit.value;
       const eq = op === 'eq';
       return (ctx) => {
-        const v = l(ctx);
+        const v = direct ? getAttribute(ctx.root, key, lower) : l(ctx);
         if (typeof v === 'boolean') return (v === b) === eq;
         return compareValues(op, v, b, options, ctx.timezone);
       };
@@ -334,9 +348,14 @@ class Compiler {
         const texts = literals.map((l) => l!.value as string);
         const caseExact = itemOptions.caseExact;
         const set = new Set(texts.map((t) => (caseExact ? t : t.toLowerCase())));
+        const simple = this.simpleKey(operand);
+        const direct = simple !== undefined;
+        const key = simple?.key ?? '';
+        const lower = simple?.lower ?? '';
         return (ctx) => {
-          const v = o(ctx);
-          const hit = typeof v === 'string' ? set.has(caseExact ? v : v.toLowerCase()) : any(v, texts, ctx.timezone);
+          const v = direct ? getAttribute(ctx.root, key, lower) : o(ctx);
+          // null equals no string item (values.ts): skip the generic loop for missing values.
+          const hit = typeof v === 'string' ? set.has(caseExact ? v : v.toLowerCase()) : v !== null && any(v, texts, ctx.timezone);
           return negated ? !hit : hit;
         };
       }
@@ -401,22 +420,21 @@ function dateLiteral(text: string): (ctx: EvalContext) => unknown {
   };
 }
 
-function numberOrder(op: CompareOp, n: number): ((v: number) => boolean) | undefined {
-  if (!Number.isFinite(n)) return undefined;
+function compareNumbers(op: CompareOp, v: number, n: number): boolean {
   switch (op) {
     case 'eq':
-      return (v) => v === n;
+      return v === n;
     case 'ne':
-      return (v) => v !== n;
+      return v !== n;
     case 'gt':
-      return (v) => v > n;
+      return v > n;
     case 'ge':
-      return (v) => v >= n;
+      return v >= n;
     case 'lt':
-      return (v) => v < n;
+      return v < n;
     case 'le':
-      return (v) => v <= n;
+      return v <= n;
     default:
-      return undefined;
+      return false;
   }
 }

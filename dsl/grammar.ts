@@ -26,6 +26,7 @@ import {
   RParen,
   StringLit,
   True,
+  UnquotedDate,
   Urn,
 } from './tokens.ts';
 
@@ -157,6 +158,7 @@ class ExpressionParser extends CstParser {
       { ALT: () => this.CONSUME(StringLit) },
       { ALT: () => this.CONSUME(NumberLit) },
       { ALT: () => this.CONSUME(BareValue) },
+      { ALT: () => this.CONSUME(UnquotedDate) },
       { ALT: () => this.CONSUME(True) },
       { ALT: () => this.CONSUME(False) },
       { ALT: () => this.CONSUME(Null) },

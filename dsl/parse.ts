@@ -12,7 +12,8 @@ import { And, Bang, Comma, CompareOp, In, Pr, LBracket, LParen, lexer, Not, Or, 
 /**
  * - `expression`: the whole language (SPEC §3).
  * - `filter`: RFC 7644 §3.4.2.2 filter syntax only, plus unquoted right-hand values, which
- *   become string literals with `bare: true` (numbers, `true`, `false`, `null` stay typed).
+ *   become string literals with `bare: true` (JSON numbers, `true`, `false`, `null` stay typed).
+ *   Lenient where clients are: `not x pr` without parentheses is accepted.
  * - `path`: one PATCH path: `attrPath`, or `valuePath` optionally followed by `.subAttr`.
  */
 export type ParseMode = 'expression' | 'filter' | 'path';
@@ -79,7 +80,7 @@ function parseUnchecked(source: string, mode: ParseMode): ParseResult {
   if (first !== undefined && lexed.errors.length === 0) {
     const sp = isRealToken(first.token) && first.token.tokenType !== EOF ? tokenSpan(first.token) : { start: source.length, end: source.length };
     if (!diagnostics.some((d) => d.code === 'E102' && d.span.start === sp.start)) {
-      diagnostics.push({ code: 'E101', message: first.message, span: sp, ...syntaxHelp(first.token, mode) });
+      diagnostics.push({ code: 'E101', message: first.message, span: sp, ...syntaxHelp(first.token) });
     }
   }
 
@@ -90,12 +91,9 @@ function parseUnchecked(source: string, mode: ParseMode): ParseResult {
   return { ast, diagnostics: sortDiagnostics(diagnostics) };
 }
 
-function syntaxHelp(token: IToken, mode: ParseMode): { help?: string } {
+function syntaxHelp(token: IToken): { help?: string } {
   if (tokenMatcher(token, CompareOp) || tokenMatcher(token, Pr) || tokenMatcher(token, In)) {
     return { help: 'join comparisons with `and` or `or`; a comparison cannot be chained' };
-  }
-  if (mode === 'expression' && /^-?\d/.test(token.image)) {
-    return { help: 'quote dates and other text values: `"2015-10-10T14:38:21Z"`' };
   }
   return {};
 }

@@ -99,6 +99,16 @@ export const SqString = createToken({ name: 'SqString', pattern: new RegExp(`${s
 export const OpenDqString = createToken({ name: 'OpenDqString', pattern: new RegExp(dqOpen), categories: [StringLit], label: 'a string' });
 export const OpenSqString = createToken({ name: 'OpenSqString', pattern: new RegExp(sqOpen), categories: [StringLit], label: 'a string' });
 
+/**
+ * An unquoted ISO date in expression mode (`2015-10-10T14:38:21Z`): lexed whole so that
+ * build-ast can say "quote it" once instead of reporting its pieces.
+ */
+export const UnquotedDate = createToken({
+  name: 'UnquotedDate',
+  pattern: /\d{4}-\d{2}-\d{2}(?:T[0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?(?![A-Za-z0-9_])/,
+  label: 'a value',
+});
+
 export const NumberLit = createToken({
   name: 'NumberLit',
   pattern: /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/,
@@ -167,6 +177,7 @@ export const allTokens: readonly TokenType[] = [
   ...common,
   ...exprOps,
   ...filterOps,
+  UnquotedDate,
   ...tail,
   V_DqString,
   V_SqString,
@@ -185,7 +196,7 @@ export type LexMode = 'expr' | 'filter';
 export const lexer = new Lexer(
   {
     modes: {
-      expr: [WhiteSpace, ...common, ...exprOps, ...tail],
+      expr: [WhiteSpace, ...common, ...exprOps, UnquotedDate, ...tail],
       filter: [WhiteSpace, ...common, ...filterOps, ...tail],
       value: [WhiteSpace, V_DqString, V_SqString, V_OpenDqString, V_OpenSqString, V_LParen, V_RParen, V_LBracket, V_RBracket, BareValue],
     },

@@ -20,6 +20,8 @@ import type { CompareOp } from './ast.ts';
  *   offset (a date-only string included) is wall-clock time in the tenant's time zone.
  */
 
+const objectPrototype = Object.prototype as unknown as Record<string, unknown>;
+
 /** A JS plain object as produced by JSON.parse: a complex SCIM value. Dates and lists are not. */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
@@ -32,15 +34,18 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
  */
 export function getAttribute(obj: unknown, key: string, lower: string): unknown {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return null;
-  if (Object.hasOwn(obj, key)) {
-    const v = (obj as Record<string, unknown>)[key];
-    return v === undefined ? null : v;
+  const v = (obj as Record<string, unknown>)[key];
+  if (v !== undefined) {
+    // Fast path without a second lookup: a value that differs from Object.prototype's and is not
+    // a function cannot come from a JSON object's prototype chain (`__proto__` is an accessor whose
+    // value depends on the receiver, so it always takes the slow path). Otherwise confirm it is own.
+    if ((v !== objectPrototype[key] && typeof v !== 'function' && key !== '__proto__') || Object.hasOwn(obj, key)) return v;
   }
   const n = lower.length;
   for (const k in obj) {
-    if (k.length === n && k.toLowerCase() === lower && Object.hasOwn(obj, k)) {
-      const v = (obj as Record<string, unknown>)[k];
-      return v === undefined ? null : v;
+    if (k.length === n && k !== key && k.toLowerCase() === lower && Object.hasOwn(obj, k)) {
+      const w = (obj as Record<string, unknown>)[k];
+      return w === undefined ? null : w;
     }
   }
   return null;

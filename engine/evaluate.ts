@@ -40,9 +40,25 @@ export function evaluatePlan(
   now: Date,
   options: EvaluateOptions = {},
 ): Evaluation {
+  if (options.trace) return evaluateTraced(plan, user, now);
+  const userCtx: EvalContext = { root: user, now, timezone: plan.timezone };
+  const key = toKey(plan.key.run(userCtx));
+  // Field names match ^[A-Za-z][A-Za-z0-9_]*$ (tenant schema), so plain assignment is safe.
+  const profile: Record<string, ProfileValue> = {};
+  for (const rule of plan.profile) profile[rule.field] = toScalar(rule.run(userCtx));
+  const deactivated = plan.deactivate !== undefined && plan.deactivate.run(userCtx) === true;
+  const profileCtx: EvalContext = { root: profile, now, timezone: plan.timezone };
+  const groups: string[] = [];
+  for (const rule of plan.groups) {
+    if (rule.run(profileCtx) === true && !groups.includes(rule.group)) groups.push(rule.group);
+  }
+  return { key, profile, deactivated, groups, trace: [] };
+}
+
+/** The same evaluation with traced closures: every clause and sub-expression is recorded. */
+function evaluateTraced(plan: Plan, user: Readonly<Record<string, unknown>>, now: Date): Evaluation {
   const trace: TraceEntry[] = [];
   const run = (clause: string, rule: PlanRule, root: Readonly<Record<string, unknown>>, scope: Scope, expect: 'condition' | 'value') => {
-    if (!options.trace) return rule.run({ root, now, timezone: plan.timezone });
     const parts: { source: string; value: unknown }[] = [];
     const ctx: EvalContext = {
       root,
@@ -54,23 +70,15 @@ export function evaluatePlan(
     trace.push({ clause, source: rule.source, value, parts });
     return value;
   };
-
   const key = toKey(run('key', plan.key, user, plan.userScope, 'value'));
-
   const profile: Record<string, ProfileValue> = {};
-  for (const rule of plan.profile) {
-    const value = toScalar(run(`profile.${rule.field}`, rule, user, plan.userScope, 'value'));
-    Object.defineProperty(profile, rule.field, { value, enumerable: true, writable: true, configurable: true });
-  }
-
+  for (const rule of plan.profile) profile[rule.field] = toScalar(run(`profile.${rule.field}`, rule, user, plan.userScope, 'value'));
   const deactivated = plan.deactivate ? run('deactivate.when', plan.deactivate, user, plan.userScope, 'condition') === true : false;
-
   const groups: string[] = [];
   plan.groups.forEach((rule, index) => {
     const holds = run(`groups[${index}] ${rule.group}`, rule, profile, plan.profileScope, 'condition') === true;
     if (holds && !groups.includes(rule.group)) groups.push(rule.group);
   });
-
   return { key, profile, deactivated, groups, trace };
 }
 

@@ -1,7 +1,7 @@
 // Stage 1: parse a tenant file's YAML keeping every position. Returns a LoadedFile (the
 // document, spans by path, expression sources) plus E001 (syntax) and E005 (duplicate key).
 
-import { Document, LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
+import { Document, LineCounter, YAMLParseError, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { Node, YAMLMap } from 'yaml';
 import type { Diagnostic, FileSpan } from './diagnostic.ts';
 import { severityOf } from './catalog.ts';
@@ -58,6 +58,11 @@ function keyText(node: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Parses one tenant file. Never throws: syntax errors (and absurd nesting) become E001, duplicate
+ * keys in any mapping E005 (reported only when the file is otherwise valid YAML). `loaded.doc.errors`
+ * is non-empty exactly when an E001 was reported, and later stages skip such a document.
+ */
 export function parseYaml(file: string, text: string): { loaded: LoadedFile; diagnostics: Diagnostic[] } {
   const lineCounter = new LineCounter();
   let doc: Document.Parsed;
@@ -66,8 +71,9 @@ export function parseYaml(file: string, text: string): { loaded: LoadedFile; dia
     doc = parseDocument(text, { lineCounter, keepSourceTokens: true, uniqueKeys: false, prettyErrors: false });
   } catch {
     // the parser recursing past the stack on absurd nesting: report it instead of crashing
-    const empty = new LineCounter();
-    doc = parseDocument('', { lineCounter: empty, keepSourceTokens: true });
+    doc = parseDocument('', { keepSourceTokens: true });
+    // later stages skip a document with errors; this one stands for the unreadable file
+    doc.errors.push(new YAMLParseError([0, 0], 'IMPOSSIBLE', tooDeep.message));
     const loaded = makeLoaded(file, text, doc, lineCounterFor(text));
     diagnostics.push({ code: 'E001', severity: severityOf('E001'), message: tooDeep.message, file, span: loaded.fileSpan(0, 0), help: tooDeep.help });
     return { loaded, diagnostics };
@@ -87,12 +93,14 @@ export function parseYaml(file: string, text: string): { loaded: LoadedFile; dia
         : /closing 'quote/.test(error.message)
           ? { message: "missing closing `'`", help: "close the quote; a `'` inside the value is written `''`" }
           : (yamlMessages[error.code] ?? {});
+    const opening = /closing ["']quote/.test(error.message) ? openingQuote(doc, s) : undefined;
     const d: Diagnostic = {
       code: 'E001',
       severity: severityOf('E001'),
       message: known.message ?? tidyMessage(error.message),
       file,
       span: loaded.fileSpan(Math.min(s, text.length), Math.min(Math.max(e, s), text.length)),
+      ...(opening !== undefined ? { labels: [{ span: loaded.fileSpan(opening, opening + 1), message: 'the quote opens here' }] } : {}),
       ...(known.help ? { help: known.help } : {}),
     };
     diagnostics.push(d);
@@ -105,6 +113,18 @@ export function parseYaml(file: string, text: string): { loaded: LoadedFile; dia
     }
   }
   return { loaded, diagnostics };
+}
+
+/** The start of the quoted scalar that runs up to `pos`, for an unclosed quote. */
+function openingQuote(doc: Document.Parsed, pos: number): number | undefined {
+  let found: number | undefined;
+  visit(doc, {
+    Scalar(_key, node) {
+      const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE';
+      if (quoted && node.range && node.range[0] < pos && node.range[1] >= pos) found = node.range[0];
+    },
+  });
+  return found;
 }
 
 function lineCounterFor(text: string): LineCounter {

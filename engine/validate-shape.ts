@@ -268,7 +268,8 @@ function envName(tenant: unknown): string {
 }
 
 /**
- * Checks the shape of a loaded tenant file. Invariants: one mistake gives one diagnostic,
+ * Checks the shape of a loaded tenant file (nothing is reported for a document with YAML errors:
+ * parseYaml has reported them as E001). Invariants: one mistake gives one diagnostic,
  * at the smallest YAML node that shows it; token values are never echoed; `config` is present
  * whenever the structure matches the schema (E005, E006, E007, E009 and E010 leave it intact,
  * with plaintext tokens left out) so later stages can report their own problems, but a file
@@ -328,7 +329,13 @@ function validateShapeUnguarded(loaded: LoadedFile): { config?: RawConfig; diagn
   const structural = diagnostics.some((d) => structuralCodes.has(d.code));
   if (structural) return { diagnostics };
   const tokens = Array.isArray(data.tokens) ? data.tokens.filter((t): t is RawToken => isObject(t) && !has(t, 'token')) : [];
-  return { config: deepFreeze({ ...(data as unknown as RawConfig), tokens }), diagnostics };
+  // only the schema's keys: nothing unknown (a stray `token:` secret) travels further
+  const config: Record<string, unknown> = {};
+  for (const key of Object.keys((tenantSchema.properties ?? {}) as object)) {
+    if (has(data, key)) config[key] = data[key];
+  }
+  config.tokens = tokens;
+  return { config: deepFreeze(config as unknown as RawConfig), diagnostics };
 }
 
 function deepFreeze<T>(value: T): T {
@@ -341,8 +348,17 @@ function deepFreeze<T>(value: T): T {
 
 function checkTokens(ctx: Ctx, data: Record<string, unknown>, suppressed: string[]): void {
   const tokens = data.tokens;
-  if (!Array.isArray(tokens)) return;
   const help = `store its hash: run \`scimplan token\` and write \`- sha256: <hex>\`, or read it from the environment: \`- env: ${envName(data.tenant)}\``;
+  // `token: <secret>` at the top, or `tokens: <secret>` without a list, is a secret too
+  if (has(data, 'token') && (typeof data.token === 'string' || typeof data.token === 'number')) {
+    diag(ctx, 'E006', 'plaintext token in a tenant file', ctx.loaded.spanAt(['token'], 'key'), { help });
+    suppressed.push('\u0000token');
+  }
+  if (typeof tokens === 'string' || typeof tokens === 'number') {
+    diag(ctx, 'E006', 'plaintext token in a tenant file', valueSpan(ctx.loaded, ['tokens']), { help });
+    suppressed.push('/tokens');
+  }
+  if (!Array.isArray(tokens)) return;
   tokens.forEach((item, i) => {
     if (typeof item === 'string' || typeof item === 'number') {
       diag(ctx, 'E006', 'plaintext token in a tenant file', valueSpan(ctx.loaded, ['tokens', i]), { help });
@@ -364,8 +380,15 @@ function reportAjv(ctx: Ctx, data: Record<string, unknown>, errors: readonly Err
   const typed = new Set(errors.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
   // oneOf/anyOf: one message for the value, none from the branches
   const alternatives = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf');
+  // a misspelt required key is one mistake: the unknown key's did-you-mean covers the missing one
+  const unknownKeys = errors
+    .filter((e) => e.keyword === 'additionalProperties')
+    .map((e) => ({ at: e.instancePath, key: String((e.params as { additionalProperty: string }).additionalProperty) }));
+  const misspelt = (at: string, missing: string): boolean =>
+    unknownKeys.some((u) => u.at === at && (u.key.toLowerCase() === missing.toLowerCase() || suggest(u.key, [missing]).length > 0));
   for (const e of errors) {
     if (isSuppressed(e.instancePath, suppressed) || e.keyword === 'propertyNames') continue;
+    if (e.keyword === 'additionalProperties' && suppressed.includes(`${e.instancePath}\u0000${String((e.params as { additionalProperty: string }).additionalProperty)}`)) continue;
     const inBranch = alternatives.some((a) => a !== e && e.schemaPath.startsWith(`${a.schemaPath}/`) && e.instancePath.startsWith(a.instancePath));
     if (inBranch) continue;
     if (e.keyword !== 'type' && typed.has(e.instancePath) && e.propertyName === undefined) continue;
@@ -394,12 +417,15 @@ function reportAjv(ctx: Ctx, data: Record<string, unknown>, errors: readonly Err
       case 'additionalProperties': {
         const key = String((e.params as { additionalProperty: string }).additionalProperty);
         const allowed = Object.keys(parentSchema.properties ?? {});
-        const help = didYouMean(key, allowed) ?? (allowed.length > 0 ? `allowed keys${where(path)}: ${allowed.map((k) => `\`${k}\``).join(', ')}` : undefined);
+        const sameButCase = allowed.find((k) => k.toLowerCase() === key.toLowerCase());
+        const help = (sameButCase ? `keys are case-sensitive: write \`${sameButCase}\`` : undefined)
+          ?? didYouMean(key, allowed) ?? (allowed.length > 0 ? `allowed keys${where(path)}: ${allowed.map((k) => `\`${k}\``).join(', ')}` : undefined);
         diag(ctx, 'E002', `unknown key \`${key}\`${where(path)}`, loaded.spanAt([...path, key], 'key'), help ? { help } : {});
         break;
       }
       case 'required': {
         const key = String((e.params as { missingProperty: string }).missingProperty);
+        if (misspelt(e.instancePath, key)) break;
         const help = missingHelp[key];
         diag(ctx, 'E003', `missing key \`${key}\`${where(path)}`, mappingSpan(loaded, path), help ? { help } : {});
         break;
@@ -421,7 +447,11 @@ function reportAjv(ctx: Ctx, data: Record<string, unknown>, errors: readonly Err
           });
         } else {
           const what = expectedNames[expected] ?? expected;
-          const help = expected === 'array' && isObject(value) ? 'start each item with `- `' : undefined;
+          const help = expected === 'array' && isObject(value)
+            ? 'start each item with `- `'
+            : path.length === 1 && path[0] === 'deactivate' && typeof value === 'string'
+              ? 'put the condition under `when:`, e.g. `deactivate: { when: active eq false }`'
+              : undefined;
           diag(ctx, 'E004', `expected ${what}${path.length > 0 ? ` for \`${displayPath(path)}\`` : ''}, found ${describeFound(value)}`, span, help ? { help } : {});
         }
         break;

@@ -40,6 +40,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
 
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser(['application/scim+json'], { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
   app.decorateRequest('tenant', null);
   app.setErrorHandler((error: FastifyError, request, reply) => sendError(reply, request.log, error));

@@ -12,7 +12,11 @@ const SERVER_OWNED = new Set(['schemas', 'id', 'meta', 'groups', 'password', SCI
 
 export const etagOf = (version: number): string => `W/"${version}"`;
 
-export function renderUser(row: UserRow, groups: readonly GroupRef[], location: string): Record<string, unknown> {
+/**
+ * `profileOrder` lists the plan's profile fields: jsonb stores keys in its own order, the
+ * response shows them as the tenant file does.
+ */
+export function renderUser(row: UserRow, groups: readonly GroupRef[], location: string, profileOrder: readonly string[] = []): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const keys = Object.keys(row.resource).filter((k) => !SERVER_OWNED.has(k.toLowerCase()));
   const extensions = keys.filter((k) => k.toLowerCase().startsWith('urn:'));
@@ -24,7 +28,7 @@ export function renderUser(row: UserRow, groups: readonly GroupRef[], location: 
     status: row.status,
     deactivatedAt: row.deactivated_at ? row.deactivated_at.toISOString() : null,
     reason: row.reason,
-    profile: row.profile,
+    profile: ordered(row.profile, profileOrder),
   });
   define(out, 'meta', {
     resourceType: 'User',
@@ -33,6 +37,13 @@ export function renderUser(row: UserRow, groups: readonly GroupRef[], location: 
     location,
     version: etagOf(row.version),
   });
+  return out;
+}
+
+function ordered(profile: Record<string, unknown>, order: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of order) if (Object.hasOwn(profile, key)) define(out, key, profile[key]);
+  for (const key of Object.keys(profile)) if (!Object.hasOwn(out, key)) define(out, key, profile[key]);
   return out;
 }
 

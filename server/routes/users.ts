@@ -67,7 +67,7 @@ function sendUser(request: FastifyRequest, reply: FastifyReply, ctx: ProvisionCo
   const location = userLocation(request, ctx, user.row.id);
   void reply.header('ETag', etagOf(user.row.version));
   if (created) void reply.header('Location', location);
-  const rendered = renderUser(user.row, user.groups, location);
+  const rendered = renderUser(user.row, user.groups, location, profileOrder(ctx));
   return project(rendered, queryParams(request.query), ctx.plan.userScope);
 }
 
@@ -88,7 +88,7 @@ async function list(request: FastifyRequest, ctx: ProvisionContext, params: List
   });
   const groups = await groupsOfUsers(ctx.db, ctx.plan.tenant, rows.map((r) => r.id));
   const resources = rows.map((row) =>
-    project(renderUser(row, groups.get(row.id) ?? [], userLocation(request, ctx, row.id)), params, scope),
+    project(renderUser(row, groups.get(row.id) ?? [], userLocation(request, ctx, row.id), profileOrder(ctx)), params, scope),
   );
   return { schemas: [LIST_RESPONSE], totalResults: total, startIndex, itemsPerPage: resources.length, Resources: resources };
 }
@@ -96,6 +96,8 @@ async function list(request: FastifyRequest, ctx: ProvisionContext, params: List
 function userLocation(request: FastifyRequest, ctx: ProvisionContext, id: string): string {
   return `${request.protocol}://${request.host}/scim/v2/${ctx.plan.tenant}/Users/${id}`;
 }
+
+const profileOrder = (ctx: ProvisionContext): string[] => ctx.plan.profile.map((p) => p.field);
 
 const ifMatch = (request: FastifyRequest): string | undefined => {
   const header = request.headers['if-match'];

@@ -102,8 +102,6 @@ export function cloneJson(value: unknown, depth = 0): unknown {
   return value;
 }
 
-const BOOLEAN_TEXT: Readonly<Record<string, boolean>> = { true: true, false: false };
-
 function typeName(def: AttributeDef): string {
   switch (def.type) {
     case 'complex':
@@ -160,8 +158,10 @@ export function canonicalSingle(def: AttributeDef, value: unknown, label: string
     case 'boolean':
       if (typeof value === 'boolean') return value;
       if (typeof value === 'string') {
-        const b = BOOLEAN_TEXT[value.trim().toLowerCase()];
-        if (b !== undefined && Object.hasOwn(BOOLEAN_TEXT, value.trim().toLowerCase())) return b;
+        // Entra sends "True"/"False".
+        const text = value.trim().toLowerCase();
+        if (text === 'true') return true;
+        if (text === 'false') return false;
       }
       throw wrongType(label, def);
     case 'integer':

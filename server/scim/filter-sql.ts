@@ -12,8 +12,9 @@ import { CORE_USER_URN, findAttribute, findNamespace, isScimplanUrn, scimError }
 
 /*
  * Decisions (the in-memory semantics are dsl/values.ts; SQL follows them):
- * - Every leaf is total (coalesce): a missing attribute compares false, except `ne`, which holds
- *   for a missing attribute; `not (...)` is therefore the plain negation.
+ * - A missing attribute compares false (SQL null, which WHERE, `and` and `or` treat as false),
+ *   except `ne`, which holds for a missing attribute; `not (...)` is `(...) is not true`, so it
+ *   is the plain negation of what the client sees.
  * - Strings compare case-insensitively via lower() unless the attribute is caseExact;
  *   gt/ge/lt/le on strings use code-point order (`collate "C"`).
  * - A complex attribute compared directly compares its `value` sub-attribute (RFC 7644 §3.4.2.2).
@@ -156,7 +157,7 @@ function condition(e: Expr, scope: Scope, depth: number, aliases: { next: number
     case 'Group':
       return condition(e.inner, scope, depth + 1, aliases, element);
     case 'Not':
-      return sql<SqlBool>`(not ${condition(e.operand, scope, depth + 1, aliases, element)})`;
+      return sql<SqlBool>`((${condition(e.operand, scope, depth + 1, aliases, element)}) is not true)`;
     case 'Logical': {
       const l = condition(e.left, scope, depth + 1, aliases, element);
       const r = condition(e.right, scope, depth + 1, aliases, element);
@@ -338,9 +339,14 @@ function likePattern(op: 'co' | 'sw' | 'ew', value: string): string {
 
 const SQL_OPS: Record<'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le', string> = { eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' };
 
-/** Totality: a null comparison becomes false, or true for `ne` (see the decisions above). */
+/**
+ * A comparison whose null (missing attribute) means false, or true for `ne`. Only `ne` needs a
+ * coalesce: WHERE treats null as false, and/or agree with that, and `not` is written
+ * `is not true`. Leaving the other leaves bare keeps them index-friendly
+ * (`lower(user_name) = lower($1)` uses the userName index).
+ */
 function total(op: CompareOp, cond: RawBuilder<unknown>): Bool {
-  return op === 'ne' ? sql<SqlBool>`coalesce(${cond}, true)` : sql<SqlBool>`coalesce(${cond}, false)`;
+  return op === 'ne' ? sql<SqlBool>`coalesce(${cond}, true)` : sql<SqlBool>`(${cond})`;
 }
 
 function stringCompare(text: RawBuilder<unknown>, op: CompareOp, value: string, caseExact: boolean): Bool {
@@ -410,7 +416,7 @@ function compare(operand: Operand, op: CompareOp, lit: LiteralExpr, aliases: { n
     // `x eq null`: x is missing; `x ne null`: x is present.
     if (op !== 'eq' && op !== 'ne') throw invalid(`\`${op}\` cannot compare with null`);
     const p = present(operand, undefined, aliases);
-    return op === 'eq' ? sql<SqlBool>`(not ${p})` : p;
+    return op === 'eq' ? sql<SqlBool>`((${p}) is not true)` : p;
   }
   switch (operand.kind) {
     case 'resourceType': {
@@ -500,7 +506,7 @@ function groupFilter(e: Expr, g: RawBuilder<unknown>, depth: number): Bool {
     case 'Group':
       return groupFilter(e.inner, g, depth + 1);
     case 'Not':
-      return sql<SqlBool>`(not ${groupFilter(e.operand, g, depth + 1)})`;
+      return sql<SqlBool>`((${groupFilter(e.operand, g, depth + 1)}) is not true)`;
     case 'Logical':
       return sql<SqlBool>`(${groupFilter(e.left, g, depth + 1)} ${sql.raw(e.op)} ${groupFilter(e.right, g, depth + 1)})`;
     case 'Compare': {

@@ -18,16 +18,18 @@ export interface ProjectionParams {
 const ALWAYS = new Set(['id', 'schemas', 'meta']);
 
 interface Node {
-  /** The whole attribute is named (possibly narrowed by `filters`). */
-  all: boolean;
+  /** The whole attribute is named, without a filter: it wins over everything else. */
+  whole: boolean;
   /** Value filters: only matching elements of a multi-valued attribute. */
   filters: Expr[];
+  /** A filtered attribute is named without a sub-attribute: matching elements are kept whole. */
+  filterWhole: boolean;
   def: AttributeDef | undefined;
   readonly children: Map<string, Node>;
 }
 
 function node(def: AttributeDef | undefined): Node {
-  return { all: false, filters: [], def, children: new Map() };
+  return { whole: false, filters: [], filterWhole: false, def, children: new Map() };
 }
 
 /**
@@ -96,7 +98,7 @@ function child(map: Map<string, Node>, name: string, def: AttributeDef | undefin
 function addItem(root: Map<string, Node>, item: string, param: string, scope: Scope): void {
   const ns = item.toLowerCase().startsWith('urn:') ? findNamespace(scope, item) : undefined;
   if (ns && ns.urn !== CORE_USER_URN) {
-    child(root, ns.urn, undefined).all = true;
+    child(root, ns.urn, undefined).whole = true;
     return;
   }
   const { ast, diagnostics } = parseExpression(item, 'path');
@@ -109,31 +111,31 @@ function addItem(root: Map<string, Node>, item: string, param: string, scope: Sc
     const found = findNamespace(scope, ast.urn);
     if (!found || found.urn !== CORE_USER_URN) {
       const ext = child(root, found?.urn ?? ast.urn, undefined);
-      if (ext.all) return;
       map = ext.children;
       defs = found?.attributes;
     }
   }
-  let last: Node | undefined;
-  for (const step of ast.steps) {
-    if (last?.all && last.filters.length === 0) return;
+  ast.steps.forEach((step, i) => {
     const def = findAttribute(defs, step.name);
-    last = child(map, def?.name ?? step.name, def);
-    if (step.filter) last.filters.push(step.filter);
-    map = last.children;
+    const n = child(map, def?.name ?? step.name, def);
+    const last = i === ast.steps.length - 1;
+    if (step.filter) {
+      n.filters.push(step.filter);
+      if (last) n.filterWhole = true;
+    } else if (last) {
+      n.whole = true;
+    }
+    map = n.children;
     defs = def?.subAttributes;
-  }
-  if (last) last.all = true;
+  });
 }
 
-function entry(obj: Record<string, unknown>, map: Map<string, Node>, key: string): Node | undefined {
+function entry(map: Map<string, Node>, key: string): Node | undefined {
   return map.get(key.toLowerCase());
 }
 
-function filtered(value: unknown, n: Node): unknown {
-  if (n.filters.length === 0 || !Array.isArray(value)) return value;
-  const subDefs = n.def?.subAttributes;
-  return value.filter((e) => n.filters.some((f) => matchesValueFilter(f, e, subDefs, 'invalidValue')));
+function matchesAny(n: Node, element: unknown): boolean {
+  return n.filters.some((f) => matchesValueFilter(f, element, n.def?.subAttributes, 'invalidValue'));
 }
 
 function keepOnly(obj: Record<string, unknown>, map: Map<string, Node>, top: boolean): Record<string, unknown> {
@@ -143,31 +145,23 @@ function keepOnly(obj: Record<string, unknown>, map: Map<string, Node>, top: boo
       put(out, key, obj[key]);
       continue;
     }
-    const n = entry(obj, map, key);
+    const n = entry(map, key);
     if (!n) continue;
-    const value = filtered(obj[key], n);
-    if (n.all && n.children.size === 0) {
-      if (!(Array.isArray(value) && value.length === 0 && n.filters.length > 0)) put(out, key, value);
-      continue;
-    }
-    if (n.all && n.filters.length === 0) {
-      // `emails` and `emails.value` both named: the whole attribute wins.
-      put(out, key, value);
-      continue;
-    }
-    const kept = narrow(value, n);
+    const kept = keep(obj[key], n);
     if (kept !== undefined) put(out, key, kept);
   }
   return out;
 }
 
-function narrow(value: unknown, n: Node): unknown {
-  if (n.children.size === 0) return value;
+function keep(value: unknown, n: Node): unknown {
+  if (n.whole) return value;
   if (Array.isArray(value)) {
-    const list = value.map((e) => (isObject(e) ? keepOnly(e, n.children, false) : e)).filter((e) => !(isObject(e) && Object.keys(e).length === 0));
-    return list.length === 0 ? undefined : list;
+    const list = n.filters.length > 0 ? value.filter((e) => matchesAny(n, e)) : value;
+    const narrowed =
+      n.children.size === 0 ? list : list.map((e) => (isObject(e) ? keepOnly(e, n.children, false) : e)).filter((e) => !(isObject(e) && Object.keys(e).length === 0));
+    return narrowed.length === 0 ? undefined : narrowed;
   }
-  if (isObject(value)) {
+  if (isObject(value) && n.children.size > 0) {
     const kept = keepOnly(value, n.children, false);
     return Object.keys(kept).length === 0 ? undefined : kept;
   }
@@ -177,23 +171,20 @@ function narrow(value: unknown, n: Node): unknown {
 function dropFrom(obj: Record<string, unknown>, map: Map<string, Node>, top: boolean): void {
   for (const key of Object.keys(obj)) {
     if (top && ALWAYS.has(key.toLowerCase())) continue;
-    const n = entry(obj, map, key);
+    const n = entry(map, key);
     if (!n) continue;
     const value = obj[key];
-    if (n.all && n.filters.length === 0) {
+    if (n.whole) {
       delete obj[key];
       continue;
     }
-    if (n.all && Array.isArray(value)) {
-      // `excludedAttributes=emails[type eq "home"]`: leave out the matching elements.
-      const rest = value.filter((e) => !n.filters.some((f) => matchesValueFilter(f, e, n.def?.subAttributes, 'invalidValue')));
-      if (rest.length === 0) delete obj[key];
-      else obj[key] = rest;
-      continue;
-    }
     if (Array.isArray(value)) {
-      for (const e of value) if (isObject(e) && (n.filters.length === 0 || n.filters.some((f) => matchesValueFilter(f, e, n.def?.subAttributes, 'invalidValue')))) dropFrom(e, n.children, false);
-      const rest = value.filter((e) => !(isObject(e) && Object.keys(e).length === 0));
+      // `excludedAttributes=emails[type eq "home"]` leaves out the matching elements.
+      let rest = n.filterWhole ? value.filter((e) => !matchesAny(n, e)) : value;
+      if (n.children.size > 0) {
+        for (const e of rest) if (isObject(e) && (n.filters.length === 0 || matchesAny(n, e))) dropFrom(e, n.children, false);
+        rest = rest.filter((e) => !(isObject(e) && Object.keys(e).length === 0));
+      }
       if (rest.length === 0) delete obj[key];
       else obj[key] = rest;
     } else if (isObject(value)) {

@@ -60,6 +60,11 @@ export const filterArb: fc.Arbitrary<Expr> = fc.letrec<{ filter: Expr }>((tie) =
   };
 }).filter.map((e) => normalize(e));
 
+/** PATCH paths: attribute paths with at most one value filter. */
+export const patchPathArb: fc.Arbitrary<Expr> = pathArb(filterArb)
+  .filter((p) => p.steps.filter((s) => s.filter !== undefined).length <= 1)
+  .map((p) => normalize(p));
+
 /** Whole-language trees. */
 export const exprArb: fc.Arbitrary<Expr> = fc.letrec<{ expr: Expr }>((tie) => {
   const path = pathArb(filterArb);

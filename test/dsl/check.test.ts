@@ -210,3 +210,25 @@ describe('profile scope', () => {
     expect(unknown).toMatchObject({ message: 'unknown profile field `functon`', help: 'did you mean `function`?' });
   });
 });
+
+describe('error nodes', () => {
+  test('an Error node is `any` and adds no diagnostics of its own', () => {
+    const span = { start: 0, end: 3 };
+    const r = checkExpression({ kind: 'Error', span }, userScope, 'condition');
+    expect(r).toEqual({ type: { kind: 'any' }, diagnostics: [] });
+    const compare = checkExpression(
+      {
+        kind: 'Compare',
+        op: 'gt',
+        opText: 'gt',
+        opSpan: { start: 7, end: 9 },
+        left: { kind: 'Path', steps: [{ name: 'active', span: { start: 0, end: 6 } }], span: { start: 0, end: 6 } },
+        right: { kind: 'Error', span: { start: 10, end: 11 } },
+        span: { start: 0, end: 11 },
+      },
+      userScope,
+      'condition',
+    );
+    expect(compare.diagnostics).toEqual([]);
+  });
+});

@@ -50,7 +50,24 @@ const ctxArb: fc.Arbitrary<Omit<EvalContext, 'root'>> = fc.record({
   timezone: fc.constantFrom('UTC', 'Europe/Amsterdam', 'America/New_York'),
 });
 
+/** The user scope plus attributes named like Object.prototype members: ordinary names here. */
+const hostileScope: Scope = {
+  ...userScope,
+  attributes: [
+    ...userScope.attributes,
+    ...['__proto__', 'constructor', 'toString', 'hasOwnProperty'].map((name) => ({
+      name,
+      type: 'string' as const,
+      multiValued: false,
+      caseExact: false,
+      mutability: 'readWrite' as const,
+      uniqueness: 'none' as const,
+    })),
+  ],
+};
+
 const paths = [
+  '__proto__', 'constructor', 'toString', 'TOSTRING', 'hasOwnProperty',
   'userName', 'USERNAME', 'title', 'active', 'nickName', 'score', 'externalId', 'emails', 'emails.value', 'emails.type',
   'emails.primary', 'emails[type eq "work"].value', 'emails[type eq "work"]', 'emails[primary eq true and value pr].value',
   'name', 'name.givenName', 'enterprise.department', 'enterprise.manager', 'enterprise.manager.value',
@@ -87,6 +104,9 @@ const { cond: condArb, val: valArb } = fc.letrec<{ cond: string; val: string }>(
   ),
 }));
 
+/** More runs locally with DSL_PROPERTY_RUNS=20000. */
+const runs = Number(process.env.DSL_PROPERTY_RUNS ?? 1500);
+
 function agree(source: string, scope: Scope, expect_: 'condition' | 'value', root: Record<string, unknown>, base: Omit<EvalContext, 'root'>): void {
   const { ast } = parseExpression(source);
   const ctx: EvalContext = { ...base, root };
@@ -99,15 +119,15 @@ function agree(source: string, scope: Scope, expect_: 'condition' | 'value', roo
 describe('compiled closures agree with the reference interpreter', () => {
   test('random conditions over random users', () => {
     fc.assert(
-      fc.property(condArb, userArb, ctxArb, (source, user, base) => agree(source, userScope, 'condition', user, base)),
-      { numRuns: 1500 },
+      fc.property(condArb, userArb, ctxArb, (source, user, base) => agree(source, hostileScope, 'condition', user, base)),
+      { numRuns: runs },
     );
   });
 
   test('random values over random users', () => {
     fc.assert(
-      fc.property(valArb, userArb, ctxArb, (source, user, base) => agree(source, userScope, 'value', user, base)),
-      { numRuns: 1500 },
+      fc.property(valArb, userArb, ctxArb, (source, user, base) => agree(source, hostileScope, 'value', user, base)),
+      { numRuns: runs },
     );
   });
 
@@ -124,7 +144,7 @@ describe('compiled closures agree with the reference interpreter', () => {
     const profileArb = fc.dictionary(fc.constantFrom('function', 'Function', 'department', 'email', 'level', 'manager', '__proto__', 'constructor'), valueArb, { maxKeys: 5 });
     fc.assert(
       fc.property(fc.constantFrom(...rules), profileArb, ctxArb, (source, profile, base) => agree(source, profileScope, 'condition', profile, base)),
-      { numRuns: 1000 },
+      { numRuns: runs },
     );
   });
 });

@@ -149,6 +149,19 @@ describe('hostile and odd data', () => {
     expect(run('__proto__', JSON.parse('{"__proto__": "own"}'), 'value', scope)).toBe('own');
   });
 
+  test('a polluted Object.prototype is never read', () => {
+    const proto = Object.prototype as unknown as Record<string, unknown>;
+    proto.title = 'polluted';
+    try {
+      expect(cond('title pr', {})).toBe(false);
+      expect(value('title', {})).toBe(null);
+      expect(value('title', { title: 'polluted' })).toBe('polluted');
+      expect(cond('title eq "polluted"', Object.create(null) as Record<string, unknown>)).toBe(false);
+    } finally {
+      delete proto.title;
+    }
+  });
+
   test('a canonical key is preferred over other spellings', () => {
     expect(value('userName', { USERNAME: 'upper', userName: 'canonical' })).toBe('canonical');
     expect(value('USERNAME', { USERNAME: 'upper', userName: 'canonical' })).toBe('canonical');

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Expr, Span } from '../../dsl/ast.ts';
 import { parseExpression, type ParseMode } from '../../dsl/parse.ts';
 import { printExpression, sameTree, stripSpans } from '../../dsl/print.ts';
-import { exprArb, filterArb, soupArb } from './arbitrary.ts';
+import { exprArb, filterArb, patchPathArb, soupArb } from './arbitrary.ts';
 
 function walk(e: Expr, visit: (e: Expr) => void): void {
   visit(e);
@@ -88,6 +88,20 @@ describe('print -> parse round trip', () => {
           expect(diagnostics, source).toEqual([]);
           expect(sameTree(ast, tree), source).toBe(true);
         }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('path mode round trip', () => {
+  it('random PATCH paths', () => {
+    fc.assert(
+      fc.property(patchPathArb, (tree) => {
+        const source = printExpression(tree);
+        const { ast, diagnostics } = parseExpression(source, 'path');
+        expect(diagnostics, source).toEqual([]);
+        expect(sameTree(ast, tree), source).toBe(true);
       }),
       { numRuns: 300 },
     );

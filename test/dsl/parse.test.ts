@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { Expr, PathExpr } from '../../dsl/ast.ts';
-import { MAX_LIST_ITEMS, MAX_NESTING_DEPTH, MAX_SOURCE_LENGTH } from '../../dsl/limits.ts';
+import { MAX_CALL_ARGS, MAX_LIST_ITEMS, MAX_NESTING_DEPTH, MAX_SOURCE_LENGTH } from '../../dsl/limits.ts';
 import { parseExpression, type ParseMode } from '../../dsl/parse.ts';
 
 /** Compact s-expression of a tree, for precedence and shape assertions. */
@@ -282,6 +282,8 @@ describe('filter mode', () => {
     ['meta.created gt 2015-10-10T14:38:21Z', '(gt meta.created ~2015-10-10T14:38:21Z)'],
     ['externalId eq 5b1f3c2a-6e1d-4c55-9a0b-3f2e1d0c9b8a', '(eq externalId ~5b1f3c2a-6e1d-4c55-9a0b-3f2e1d0c9b8a)'],
     ['externalId eq 42', '(eq externalId 42)'],
+    ['externalId eq 007', '(eq externalId ~007)'],
+    ['x gt -1.5e3', '(gt x -1500)'],
     ['active eq true', '(eq active true)'],
     ['active eq False', '(eq active false)'],
     ['manager eq null', '(eq manager null)'],
@@ -402,10 +404,13 @@ describe('syntax errors', () => {
     expect(r.ast.kind).not.toBe('Error');
   });
 
-  it('suggests quoting a date in expression mode', () => {
-    const r = parseExpression('meta.created gt 2015-10-10T14:38:21Z');
-    expect(r.diagnostics[0]!.code).toBe('E101');
-    expect(r.diagnostics.length).toBeGreaterThan(0);
+  it.each(['2015-10-10T14:38:21Z', '2015-10-10', '2015-10-10T14:38:21.123+02:00'])('asks to quote the date %s in expression mode', (date) => {
+    const source = `meta.created gt ${date}`;
+    const r = parseExpression(source);
+    expect(r.diagnostics).toEqual([
+      { code: 'E101', message: `unquoted date \`${date}\``, span: { start: 16, end: source.length }, help: `quote it: \`"${date}"\`` },
+    ]);
+    expect(sx(r.ast)).toBe(`(gt meta.created "${date}")`);
   });
 
   it('writes messages lowercase without a trailing period', () => {
@@ -462,6 +467,12 @@ describe('limits and hostile input', () => {
     const r = parseExpression(source);
     expect(r.diagnostics).toEqual([expect.objectContaining({ code: 'E103', span: { start: MAX_SOURCE_LENGTH, end: source.length } })]);
     expect(r.ast.kind).toBe('Error');
+  });
+
+  it('rejects calls over the argument limit', () => {
+    const args = Array.from({ length: MAX_CALL_ARGS + 1 }, () => 'a');
+    const r = parseExpression(`concat(${args.join(', ')})`);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['E103']);
   });
 
   it('rejects lists over the item limit', () => {

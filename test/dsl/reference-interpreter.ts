@@ -196,8 +196,8 @@ class Interpreter {
 function lookup(obj: unknown, name: string): unknown {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return null;
   const rec = obj as Record<string, unknown>;
-  if (Object.prototype.hasOwnProperty.call(rec, name)) return rec[name] ?? null;
-  const key = Object.keys(rec).find((k) => k.toLowerCase() === name.toLowerCase());
+  if (Object.prototype.hasOwnProperty.call(rec, name) && rec[name] !== undefined) return rec[name];
+  const key = Object.keys(rec).find((k) => k !== name && k.toLowerCase() === name.toLowerCase());
   return key === undefined ? null : (rec[key] ?? null);
 }
 

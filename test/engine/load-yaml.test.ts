@@ -47,6 +47,8 @@ describe('parseYaml', () => {
   it('reports an unclosed quote', () => {
     const { diagnostics } = parseYaml('t.yaml', 'tenant: acme\nkey: "x\n');
     expect(diagnostics.map((d) => [d.code, d.message])).toContainEqual(['E001', 'missing closing `"`']);
+    const d = diagnostics.find((x) => x.message === 'missing closing `"`')!;
+    expect(d.labels?.map((l) => [pos(l.span), l.message])).toEqual([['2:6-2:7', 'the quote opens here']]);
     expect(parseYaml('t.yaml', "key: 'x\n").diagnostics[0]?.message).toBe("missing closing `'`");
   });
 

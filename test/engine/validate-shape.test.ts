@@ -112,6 +112,16 @@ describe('validateShape', () => {
       const d = only(base('groups:\n  - group: Sales\n'));
       expect(brief(d)).toBe('E003 8:5-8:10 missing key `when` in `groups[0]`');
     });
+    it('a misspelt required key is one diagnostic, not also a missing key', () => {
+      const d = only(base().replace('tenant: acme', 'tenat: acme'));
+      expect(brief(d)).toBe('E002 1:1-1:6 unknown key `tenat`');
+      expect(d.help).toBe('did you mean `tenant`?');
+      const cased = only(base().replace('key: externalId', 'Key: externalId'));
+      expect(brief(cased)).toBe('E002 4:1-4:4 unknown key `Key`');
+      expect(cased.help).toBe('keys are case-sensitive: write `key`');
+      const nested = only(base('groups:\n  - group: S\n    When: x\n'));
+      expect(nested.code).toBe('E002');
+    });
     it('reports each missing key once', () => {
       const { diagnostics } = check('tenant: acme\n');
       expect(diagnostics.map((d) => d.message)).toEqual(['missing key `tokens`', 'missing key `key`', 'missing key `profile`']);
@@ -136,6 +146,11 @@ describe('validateShape', () => {
     it('a list where a mapping belongs', () => {
       const d = only(base('deactivate:\n  - when: x\n'));
       expect(brief(d)).toBe('E004 8:3-9:1 expected a mapping for `deactivate`, found a list');
+    });
+    it('a condition written directly under `deactivate`', () => {
+      const d = only(base('deactivate: active eq false\n'));
+      expect(brief(d)).toBe('E004 7:13-7:28 expected a mapping for `deactivate`, found a string');
+      expect(d.help).toBe('put the condition under `when:`, e.g. `deactivate: { when: active eq false }`');
     });
     it('a mapping where a list belongs', () => {
       const d = only(base('groups:\n  group: S\n  when: x\n'));
@@ -189,6 +204,13 @@ describe('validateShape', () => {
       expect(JSON.stringify(diagnostics)).not.toContain('s3cr3t');
       // the structure is intact: the config is handed on without the plaintext token
       expect((config as { tokens: unknown[] }).tokens).toEqual([{ env: 'ACME_SCIM_TOKEN' }]);
+    });
+    it('a secret in place of the list, or under a top-level `token:`', () => {
+      const list = check(base().replace('tokens:\n  - env: ACME_SCIM_TOKEN', 'tokens: s3cr3t'));
+      expect(list.diagnostics.map(brief)).toEqual(['E006 2:9-2:15 plaintext token in a tenant file']);
+      const top = check(base().replace('tokens:\n  - env: ACME_SCIM_TOKEN', 'token: s3cr3t'));
+      expect(top.diagnostics.map(brief)).toEqual(['E006 2:1-2:6 plaintext token in a tenant file']);
+      expect(JSON.stringify([list, top])).not.toContain('s3cr3t');
     });
     it('a `token:` key', () => {
       const { diagnostics } = check(base().replace('- env: ACME_SCIM_TOKEN', '- token: s3cr3t'));
@@ -305,8 +327,8 @@ describe('validateShape', () => {
     });
     it('every kind of wrong value at once', () => {
       const { diagnostics } = check('tenant: [1]\ntokens: 5\nkey: {}\nprofile: []\ndeactivate: 1\ngroups: {}\ntests: x\nschemas: 3\nonDelete: []\ntimezone: 9\n');
-      expect(diagnostics.every((d) => d.code === 'E004')).toBe(true);
-      expect(diagnostics).toHaveLength(10);
+      // `tokens: 5` could be a secret: E006; everything else is a wrong type
+      expect(diagnostics.map((d) => d.code).sort()).toEqual([...Array(9).fill('E004'), 'E006']);
     });
   });
 

@@ -49,6 +49,8 @@ const samples: Sample[] = [
       ],
       active: true,
       title: 'Tour Guide',
+      userType: 'Employee',
+      ims: [{ value: 'babs@foo.com', type: 'xmpp' }],
       [ENT]: { department: 'Sales', employeeNumber: '701984', manager: { value: 'mgr-1' } },
       [ACME]: { level: 3, employmentEndDate: '2030-01-01T00:00:00Z', costCenter: 'CC-1' },
     },
@@ -68,6 +70,7 @@ const samples: Sample[] = [
       // A legacy row: a boolean stored as Entra's string.
       active: 'False',
       title: "O'Brien 100%_match\\",
+      userType: 'Contractor',
       [ACME]: { level: 10, employmentEndDate: '2026-01-31' },
     },
   },
@@ -180,7 +183,16 @@ function scimErrorOf(fn: () => unknown): ScimError {
 
 describe('userFilterToSql on a real database', () => {
   const cases: [string, string[]][] = [
-    // RFC 7644 §3.4.2.2 examples and what Entra ID / Okta send.
+    // RFC 7644 §3.4.2.2 examples.
+    ['userType eq "Employee" and (emails co "example.com" or emails.value co "example.org")', ['bjensen']],
+    ['userType ne "Employee" and not (emails co "example.com" or emails.value co "example.org")', ['jsmith', 'orourke', 'weird']],
+    ['userType eq "Employee" and (emails.type eq "work")', ['bjensen']],
+    ['userType eq "Employee" and emails[type eq "work" and value co "@example.com"]', ['bjensen']],
+    ['emails[type eq "work" and value co "@example.com"] or ims[type eq "xmpp" and value co "@foo.com"]', ['bjensen']],
+    ['urn:ietf:params:scim:schemas:core:2.0:User:name.familyName co "O\'Malley"', []],
+    ['meta.lastModified gt "2011-05-13T04:42:34Z"', ['bjensen', 'jsmith', 'orourke', 'weird']],
+    ['meta.lastModified lt "2011-05-13T04:42:34Z"', []],
+    // What Entra ID and Okta send.
     ['userName eq "bjensen@example.com"', ['bjensen']],
     ['USERNAME EQ "BJENSEN@EXAMPLE.COM"', ['bjensen']],
     ['userName eq "6c4b7b48-8e2f-4a55-9c1e-4f0d1c6f2a10"', []],

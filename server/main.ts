@@ -1,0 +1,113 @@
+// Server: serve(options) opens the database, loads the tenant directory, builds the app and
+// listens; prints each tenant's base URL and demo token; reloads on SIGHUP, stops on SIGINT/SIGTERM.
+
+import { randomBytes } from 'node:crypto';
+import { watch, type FSWatcher } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import type { Plan } from '../engine/plan.ts';
+import { buildApp } from './app.ts';
+import { openDatabase } from './db/database.ts';
+import { loadTenantDirectory, TenantRegistry } from './tenants.ts';
+
+export interface ServeOptions {
+  readonly configDir: string;
+  readonly port?: number;
+  readonly host?: string;
+  /** PGlite data directory (default `./.scimplan`); ignored when `databaseUrl` is set. */
+  readonly dataDir?: string;
+  /** PostgreSQL connection string; defaults to `DATABASE_URL`. */
+  readonly databaseUrl?: string;
+  /** pino level; default `LOG_LEVEL` or `info`. */
+  readonly logLevel?: string;
+  /** Where the start-up banner goes; default stdout. */
+  readonly print?: (line: string) => void;
+}
+
+export interface Server {
+  readonly app: FastifyInstance;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export async function serve(options: ServeOptions): Promise<Server> {
+  const logger = pino({ level: options.logLevel ?? process.env['LOG_LEVEL'] ?? 'info' });
+  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const databaseUrl = options.databaseUrl ?? process.env['DATABASE_URL'];
+
+  const loaded = await loadTenantDirectory(options.configDir, logger);
+  const generated = generateMissingEnvTokens(loaded.plans);
+  const tenants = new TenantRegistry(loaded.plans);
+  const database = await openDatabase(databaseUrl ? { databaseUrl } : { dataDir: options.dataDir ?? './.scimplan' });
+  const app = buildApp({ db: database.db, tenants, logger });
+  const host = options.host ?? '127.0.0.1';
+  await app.listen({ port: options.port ?? 8080, host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? 8080);
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  print(`scimplan serving ${tenants.list().length} tenant(s) on ${url} (${database.kind === 'postgres' ? 'PostgreSQL' : 'PGlite'})`);
+  if (database.kind === 'pglite') print('  storage: embedded PGlite (never fsyncs; use DATABASE_URL for durability)');
+  for (const { plan } of tenants.list()) {
+    print(`  ${plan.tenant}: ${url}/scim/v2/${plan.tenant}`);
+    for (const ref of plan.tokens) {
+      if (ref.env && generated.has(ref.env)) print(`    token (generated for $${ref.env}, valid until restart): ${generated.get(ref.env)}`);
+      else if (ref.env) print(`    token: the value of $${ref.env}`);
+    }
+  }
+  for (const { file } of loaded.failed) print(`  skipped ${file}: it has errors (run \`scimplan lint ${file}\`)`);
+
+  const reload = async () => {
+    const next = await loadTenantDirectory(options.configDir, logger);
+    generateMissingEnvTokens(next.plans);
+    // Only compiled files replace plans; a broken file keeps the plan that is serving.
+    for (const plan of next.plans) tenants.set(plan);
+    logger.info({ tenants: next.plans.length, failed: next.failed.length }, 'tenant files reloaded');
+  };
+  const onHup = () => void reload().catch((error: unknown) => logger.error({ err: { name: (error as Error).name } }, 'reload failed'));
+  // Editors write in bursts; one reload after the burst settles.
+  let timer: NodeJS.Timeout | undefined;
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(options.configDir, { recursive: true }, () => {
+      clearTimeout(timer);
+      timer = setTimeout(onHup, 250);
+    });
+    watcher.unref();
+  } catch {
+    logger.warn('cannot watch the config folder; send SIGHUP to reload');
+  }
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      clearTimeout(timer);
+      watcher?.close();
+      process.off('SIGHUP', onHup);
+      process.off('SIGINT', onStop);
+      process.off('SIGTERM', onStop);
+      await app.close();
+      await database.close();
+    })());
+  const onStop = () => void close().then(() => logger.info('stopped'));
+  process.on('SIGHUP', onHup);
+  process.on('SIGINT', onStop);
+  process.on('SIGTERM', onStop);
+  return { app, url, close };
+}
+
+/**
+ * Demo tokens: an `env:` token whose variable is unset gets a random value for this process,
+ * so `npm start` works without committing a plaintext token. Returns variable -> token.
+ */
+function generateMissingEnvTokens(plans: readonly Plan[]): Map<string, string> {
+  const generated = new Map<string, string>();
+  for (const plan of plans) {
+    for (const ref of plan.tokens) {
+      if (!ref.env || process.env[ref.env]) continue;
+      const token = randomBytes(24).toString('base64url');
+      process.env[ref.env] = token;
+      generated.set(ref.env, token);
+    }
+  }
+  return generated;
+}

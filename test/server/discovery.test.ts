@@ -1,0 +1,63 @@
+// Server: discovery endpoints tell the truth, health endpoints answer.
+
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { OpenDatabase } from '../../server/db/database.ts';
+import { buildTestApp, openTestDatabase, tenantYaml, uniqueTenant, type TestApp } from './helpers.ts';
+
+let database: OpenDatabase;
+let t: TestApp;
+const tenant = uniqueTenant('disco');
+const ACME = 'urn:ietf:params:scim:schemas:extension:acme:2.0:User';
+
+beforeAll(async () => {
+  database = await openTestDatabase();
+  t = buildTestApp(database.db, [
+    tenantYaml(tenant, `schemas:\n  - urn: ${ACME}\n    alias: acme\n    attributes:\n      costCenter: string\n`),
+  ]);
+});
+afterAll(async () => {
+  await t.app.close();
+  await database.close();
+});
+
+it('describes what is supported in /ServiceProviderConfig', async () => {
+  const res = await t.scim(tenant, 'GET', '/ServiceProviderConfig');
+  expect(res.statusCode).toBe(200);
+  expect(res.headers['content-type']).toMatch(/^application\/scim\+json/);
+  expect(res.json()).toMatchObject({
+    patch: { supported: true },
+    bulk: { supported: false },
+    filter: { supported: true, maxResults: 200 },
+    changePassword: { supported: false },
+    sort: { supported: true },
+    etag: { supported: true },
+  });
+  const bulk = await t.scim(tenant, 'POST', '/Bulk', { Operations: [] });
+  expect(bulk.statusCode).toBe(501);
+});
+
+it('lists the User resource type with its extensions', async () => {
+  const res = (await t.scim(tenant, 'GET', '/ResourceTypes')).json();
+  expect(res.Resources[0]).toMatchObject({ id: 'User', endpoint: '/Users' });
+  expect(res.Resources[0].schemaExtensions.map((e: { schema: string }) => e.schema)).toContain(ACME);
+});
+
+it("lists core, enterprise, scimplan and the tenant's schemas", async () => {
+  const res = (await t.scim(tenant, 'GET', '/Schemas')).json();
+  const ids = res.Resources.map((s: { id: string }) => s.id);
+  expect(ids).toEqual([
+    'urn:ietf:params:scim:schemas:core:2.0:User',
+    'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
+    'urn:ietf:params:scim:schemas:extension:scimplan:2.0:User',
+    ACME,
+  ]);
+  const acme = (await t.scim(tenant, 'GET', `/Schemas/${ACME}`)).json();
+  expect(acme.attributes).toEqual([expect.objectContaining({ name: 'costCenter', type: 'string' })]);
+});
+
+it('answers /healthz and /readyz', async () => {
+  expect((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  const ready = await t.app.inject({ method: 'GET', url: '/readyz' });
+  expect(ready.statusCode).toBe(200);
+  expect(ready.json()).toMatchObject({ status: 'ready', database: true, tenants: 1 });
+});

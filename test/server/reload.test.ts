@@ -1,0 +1,59 @@
+// Server: tenant files reload on change; a file with errors never replaces the serving plan.
+
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { serve, type Server } from '../../server/main.ts';
+import { sha256Hex, userBody } from './helpers.ts';
+
+let server: Server;
+let dir: string;
+const file = () => join(dir, 'reload.yaml');
+const yaml = (field: string) => `tenant: reload
+tokens: [{ sha256: ${sha256Hex('secret-reload')} }]
+key: externalId
+profile:
+  ${field}: title
+`;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'scimplan-reload-'));
+  await writeFile(file(), yaml('function'));
+  const url = process.env['TEST_DATABASE_URL'];
+  server = await serve({ configDir: dir, port: 0, dataDir: 'memory://', ...(url ? { databaseUrl: url } : {}), print: () => {}, logLevel: 'silent' });
+});
+afterAll(async () => {
+  await server?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function profileOf(key: string): Promise<Record<string, unknown>> {
+  const res = await server.app.inject({
+    method: 'POST',
+    url: '/scim/v2/reload/Users',
+    headers: { authorization: 'Bearer secret-reload', 'content-type': 'application/scim+json' },
+    payload: JSON.stringify(userBody(key, `${key}-${Date.now()}@example.com`, { title: 'CFO' })),
+  });
+  expect(res.statusCode).toBe(201);
+  return res.json()['urn:ietf:params:scim:schemas:extension:scimplan:2.0:User'].profile;
+}
+
+async function until(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('condition not reached');
+}
+
+it('serves the new plan after a change, and keeps it when the file breaks', async () => {
+  expect(await profileOf(`a-${Date.now()}`)).toEqual({ function: 'CFO' });
+  await writeFile(file(), yaml('jobTitle'));
+  let n = 0;
+  await until(async () => 'jobTitle' in (await profileOf(`b-${Date.now()}-${n++}`)));
+
+  await writeFile(file(), 'tenant: reload\nkey: [broken');
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  expect(await profileOf(`c-${Date.now()}`)).toEqual({ jobTitle: 'CFO' });
+});

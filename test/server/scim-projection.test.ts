@@ -1,0 +1,100 @@
+// project: RFC 7644 §3.4.2.5 attributes / excludedAttributes on a rendered User resource.
+
+import { describe, expect, it } from 'vitest';
+import { buildUserScope } from '../../engine/scim-schemas.ts';
+import { ScimError } from '../../server/errors.ts';
+import { project } from '../../server/scim/projection.ts';
+
+const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+const SCIMPLAN = 'urn:ietf:params:scim:schemas:extension:scimplan:2.0:User';
+const scope = buildUserScope([]);
+
+const user = Object.freeze({
+  schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENT, SCIMPLAN],
+  id: '2819c223-7f76-453a-919d-413861904646',
+  externalId: 'bjensen',
+  userName: 'bjensen@example.com',
+  name: { givenName: 'Barbara', familyName: 'Jensen' },
+  emails: [
+    { value: 'bjensen@example.com', type: 'work', primary: true },
+    { value: 'babs@jensen.org', type: 'home' },
+  ],
+  active: true,
+  groups: [{ value: 'g1', display: 'Sales' }],
+  [ENT]: { department: 'Sales', employeeNumber: '701984' },
+  [SCIMPLAN]: { status: 'active', profile: { email: 'bjensen@example.com' } },
+  meta: { resourceType: 'User', created: '2011-08-01T18:29:49.793Z', lastModified: '2011-08-01T18:29:49.793Z', version: 'W/"1"' },
+});
+
+const always = { schemas: user.schemas, id: user.id, meta: user.meta };
+
+describe('project', () => {
+  it('returns everything without parameters, as a copy', () => {
+    const out = project(user, {}, scope);
+    expect(out).toEqual(user);
+    expect(out).not.toBe(user);
+    expect(out.name).not.toBe(user.name);
+  });
+
+  const cases: [string, { attributes?: string; excludedAttributes?: string }, Record<string, unknown>][] = [
+    ['attributes=userName (Entra and Okta lookups)', { attributes: 'userName' }, { ...always, userName: user.userName }],
+    ['names are case-insensitive', { attributes: 'USERNAME,ExternalId' }, { ...always, userName: user.userName, externalId: 'bjensen' }],
+    ['a sub-attribute keeps only that part', { attributes: 'name.givenName' }, { ...always, name: { givenName: 'Barbara' } }],
+    ['a sub-attribute of a multi-valued attribute', { attributes: 'emails.value' }, { ...always, emails: [{ value: 'bjensen@example.com' }, { value: 'babs@jensen.org' }] }],
+    ['a value filter keeps matching elements', { attributes: 'emails[type eq "work"]' }, { ...always, emails: [user.emails[0]] }],
+    ['a value filter with a sub-attribute', { attributes: 'emails[type eq "home"].value' }, { ...always, emails: [{ value: 'babs@jensen.org' }] }],
+    ['a value filter that matches nothing leaves the attribute out', { attributes: 'emails[type eq "other"]' }, { ...always }],
+    ['a whole extension by URN', { attributes: ENT }, { ...always, [ENT]: user[ENT] }],
+    ['one extension attribute by URN', { attributes: `${ENT}:department` }, { ...always, [ENT]: { department: 'Sales' } }],
+    ['a core URN-qualified name', { attributes: 'urn:ietf:params:scim:schemas:core:2.0:User:userName' }, { ...always, userName: user.userName }],
+    ['the scimplan status', { attributes: `${SCIMPLAN}:status` }, { ...always, [SCIMPLAN]: { status: 'active' } }],
+    ['unknown names are ignored', { attributes: 'nope,userName' }, { ...always, userName: user.userName }],
+    ['the whole attribute wins over a sub-attribute', { attributes: 'name.givenName, name' }, { ...always, name: user.name }],
+    ['commas inside filters', { attributes: 'emails[value eq "a,b" or type eq "work"].value' }, { ...always, emails: [{ value: 'bjensen@example.com' }] }],
+  ];
+  for (const [name, params, expected] of cases) {
+    it(name, () => {
+      expect(project(user, params, scope)).toEqual(expected);
+    });
+  }
+
+  it('excludedAttributes leaves out attributes, sub-attributes and filtered elements', () => {
+    const out = project(user, { excludedAttributes: `groups,name.familyName,emails[type eq "home"],${ENT}:employeeNumber,${SCIMPLAN}` }, scope);
+    expect(out).toEqual({
+      ...always,
+      externalId: 'bjensen',
+      userName: user.userName,
+      name: { givenName: 'Barbara' },
+      emails: [user.emails[0]],
+      active: true,
+      [ENT]: { department: 'Sales' },
+    });
+  });
+
+  it('never leaves out id, schemas or meta', () => {
+    const out = project(user, { excludedAttributes: 'id,schemas,meta' }, scope);
+    expect(out.id).toBe(user.id);
+    expect(out.schemas).toEqual(user.schemas);
+    expect(out.meta).toEqual(user.meta);
+    expect(project(user, { attributes: 'userName', excludedAttributes: 'userName' }, scope)).toEqual(always);
+  });
+
+  it('works on groups: excludedAttributes=members', () => {
+    const group = { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], id: 'g1', displayName: 'Sales', members: [{ value: 'u1' }], meta: { resourceType: 'Group' } };
+    expect(project(group, { excludedAttributes: 'members' }, scope)).toEqual({ schemas: group.schemas, id: 'g1', displayName: 'Sales', meta: group.meta });
+    expect(project(group, { attributes: 'members[value eq "u1"]' }, scope)).toEqual({ schemas: group.schemas, id: 'g1', members: [{ value: 'u1' }], meta: group.meta });
+  });
+
+  it('rejects a malformed list with invalidValue', () => {
+    for (const attributes of ['emails[type eq', 'emails[lower(type) eq "x"]', 'a b']) {
+      let error: unknown;
+      try {
+        project(user, { attributes }, scope);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ScimError);
+      expect((error as ScimError).scimType).toBe('invalidValue');
+    }
+  });
+});
