@@ -39,7 +39,7 @@ interface ScratchContext {
  */
 export function compileExpression(expr: Expr, scope: Scope, expect: 'condition' | 'value', options: CompileOptions = {}): Compiled {
   const analysis = analyzeExpression(expr, scope, expect);
-  const compiler = new Compiler(analysis, options.traced === true);
+  const compiler = new Compiler(analysis, options.traced === true, scope);
   if (expect === 'condition') {
     return compiler.condition(expr);
   }
@@ -107,6 +107,7 @@ class Compiler {
   constructor(
     private readonly analysis: Analysis,
     private readonly traced: boolean,
+    private readonly scope: Scope,
   ) {}
 
   private trace<T>(span: Span, f: (ctx: EvalContext) => T): (ctx: EvalContext) => T {
@@ -168,6 +169,8 @@ class Compiler {
         const resolved = this.analysis.paths.get(expr);
         const read = this.rawPath(expr);
         if (resolved && 'picked' in resolved.type && resolved.type.picked) {
+          const first = this.firstMatch(resolved);
+          if (first) return first;
           return (ctx) => {
             const v = read(ctx);
             return Array.isArray(v) ? (v.length > 0 ? v[0] : null) : v;
@@ -260,19 +263,65 @@ class Compiler {
     };
   }
 
+  /**
+   * `attr[filter].sub` in a mapping, without building lists: the `sub` of the first element for
+   * which the filter holds and whose `sub` is present, as the general reader's first item would be.
+   */
+  private firstMatch(r: ResolvedPath): Fn | undefined {
+    if (r.urn !== undefined || r.steps.length !== 2) return undefined;
+    const [outer, inner] = r.steps as [ResolvedPath['steps'][number], ResolvedPath['steps'][number]];
+    if (!outer.filter || inner.filter) return undefined;
+    const filter = this.condition(outer.filter);
+    const scratch: ScratchContext = { root: {}, now: new Date(0), timezone: 'UTC' };
+    const general = this.pathReader(r);
+    const key = outer.name;
+    const lower = key.toLowerCase();
+    const subKey = inner.name;
+    const subLower = subKey.toLowerCase();
+    return (ctx) => {
+      const list = getAttribute(ctx.root, key, lower);
+      if (!Array.isArray(list)) {
+        const all = general(ctx);
+        return Array.isArray(all) ? (all.length > 0 ? all[0] : null) : all;
+      }
+      scratch.now = ctx.now;
+      scratch.timezone = ctx.timezone;
+      scratch.trace = ctx.trace;
+      for (let i = 0; i < list.length; i++) {
+        const element = list[i];
+        if (typeof element !== 'object' || element === null || Array.isArray(element)) continue;
+        scratch.root = element as Record<string, unknown>;
+        if (!filter(scratch)) continue;
+        const v = getAttribute(element, subKey, subLower);
+        if (Array.isArray(v)) {
+          for (let j = 0; j < v.length; j++) if (v[j] !== null && v[j] !== undefined) return v[j];
+        } else if (v !== null) {
+          return v;
+        }
+      }
+      return null;
+    };
+  }
+
   private compareOptions(left: Expr, right: Expr): CompareOptions {
     const lt = this.typeOf(left);
     const rt = this.typeOf(right);
     return { caseExact: isCaseExact(lt) || isCaseExact(rt), dateTime: isDateTime(lt) || isDateTime(rt) };
   }
 
-  /** `{key, lower}` when `expr` reads one own attribute of the root: the hot path of group rules. */
-  private simpleKey(expr: Expr): { key: string; lower: string } | undefined {
+  /**
+   * `{key, lower}` when `expr` reads one own attribute of the root: the hot path of group rules.
+   * In a profile scope `slot` is the field's index in `scope.attributes` (see EvalContext.slots).
+   */
+  private simpleKey(expr: Expr): { key: string; lower: string; slot: number } | undefined {
     if (expr.kind === 'Group') return this.simpleKey(expr.inner);
     if (expr.kind !== 'Path') return undefined;
     const r = this.analysis.paths.get(expr);
     if (!r || r.urn !== undefined || r.steps.length !== 1 || r.steps[0]!.filter) return undefined;
-    return { key: r.steps[0]!.name, lower: r.steps[0]!.name.toLowerCase() };
+    const key = r.steps[0]!.name;
+    const lower = key.toLowerCase();
+    const slot = this.scope.kind === 'profile' ? this.scope.attributes.findIndex((a) => a.name.toLowerCase() === lower) : -1;
+    return { key, lower, slot };
   }
 
   private compare(op: CompareOp, left: Expr, right: Expr): Pred {
@@ -293,6 +342,32 @@ class Compiler {
       }
       const caseExact = options.caseExact;
       const folded = caseExact ? text : text.toLowerCase();
+      const slot = simple?.slot ?? -1;
+      if (slot >= 0 && !caseExact) {
+        // Profile fields by index, already lowercased once per evaluation (EvalContext.folded).
+        const generic = (ctx: EvalContext): boolean => {
+          const v = getAttribute(ctx.root, key, lower);
+          if (typeof v === 'string') return compareStrings(op, v.toLowerCase(), folded);
+          if (v === null) return op === 'ne';
+          return compareValues(op, v, text, options, ctx.timezone);
+        };
+        const fallback = (ctx: EvalContext, v: unknown): boolean =>
+          v === null || v === undefined ? op === 'ne' : compareValues(op, ctx.slots![slot], text, options, ctx.timezone);
+        if (op === 'eq') {
+          return (ctx) => {
+            const f = ctx.folded;
+            if (f === undefined) return generic(ctx);
+            const v = f[slot];
+            return typeof v === 'string' ? v === folded : fallback(ctx, v);
+          };
+        }
+        return (ctx) => {
+          const f = ctx.folded;
+          if (f === undefined) return generic(ctx);
+          const v = f[slot];
+          return typeof v === 'string' ? compareStrings(op, v, folded) : fallback(ctx, v);
+        };
+      }
       if (op === 'eq') {
         return (ctx) => {
           const v = direct ? getAttribute(ctx.root, key, lower) : l(ctx);
@@ -352,6 +427,18 @@ class Compiler {
         const direct = simple !== undefined;
         const key = simple?.key ?? '';
         const lower = simple?.lower ?? '';
+        const slot = simple?.slot ?? -1;
+        if (slot >= 0 && !caseExact) {
+          return (ctx) => {
+            const f = ctx.folded;
+            const v = f !== undefined ? f[slot] : getAttribute(ctx.root, key, lower);
+            const hit =
+              typeof v === 'string'
+                ? set.has(f !== undefined ? v : v.toLowerCase())
+                : v !== null && v !== undefined && any(f !== undefined ? ctx.slots![slot] : v, texts, ctx.timezone);
+            return negated ? !hit : hit;
+          };
+        }
         return (ctx) => {
           const v = direct ? getAttribute(ctx.root, key, lower) : o(ctx);
           // null equals no string item (values.ts): skip the generic loop for missing values.

@@ -77,3 +77,14 @@ it('keeps concurrent transactions apart (a rollback undoes only its own writes)'
   const keys = await database.db.selectFrom('scim_users').select('key_value').where('tenant', '=', tenant).where('key_value', 'like', 'tx-%').orderBy('key_value').execute();
   expect(keys.map((k) => k.key_value)).toEqual(['tx-0', 'tx-2', 'tx-4', 'tx-6', 'tx-8']);
 });
+
+it('supports savepoints inside a transaction', async () => {
+  const trx = await database.db.startTransaction().execute();
+  await insertUser(trx, row('sp-1', 'sp-1'));
+  const sp = await trx.savepoint('before_second').execute();
+  await insertUser(sp, row('sp-2', 'sp-2'));
+  await sp.rollbackToSavepoint('before_second').execute();
+  await trx.commit().execute();
+  const keys = await database.db.selectFrom('scim_users').select('key_value').where('tenant', '=', tenant).where('key_value', 'like', 'sp-%').execute();
+  expect(keys.map((k) => k.key_value)).toEqual(['sp-1']);
+});

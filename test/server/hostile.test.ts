@@ -48,6 +48,7 @@ describe('hostile requests', () => {
     ['a PATCH with an unknown op', () => t.scim(tenant, 'PATCH', `/Users/${userId}`, { Operations: [{ op: 'explode', path: 'title' }] }), 400],
     ['an unsupported filter', () => t.scim(tenant, 'GET', `/Users?filter=${encodeURIComponent('userName re ".*"')}`), 400, 'invalidFilter'],
     ['a filter 10,000 levels deep', () => t.scim(tenant, 'GET', `/Users?filter=${encodeURIComponent('('.repeat(10_000) + 'userName eq "x"' + ')'.repeat(10_000))}`), 400, 'invalidFilter'],
+    ['a body nested 30,000 levels deep', () => t.scim(tenant, 'POST', '/Users', `{"userName":"h9@example.com","externalId":"h-9","nickName":${'['.repeat(30_000)}${']'.repeat(30_000)}}`), 400],
     ['a text/plain body', () => t.scim(tenant, 'POST', '/Users', 'hello', { 'content-type': 'text/plain' }), 415],
     ['a malformed id', () => t.scim(tenant, 'GET', `/Users/${encodeURIComponent("1' or '1'='1")}`), 404],
     ['a non-integer count', () => t.scim(tenant, 'GET', '/Users?count=ten'), 400, 'invalidValue'],
