@@ -165,7 +165,12 @@ export function resolvePath(path: PathExpr, scope: Scope): ResolvedPath | Unreso
     namespace = namespaceByAlias(scope, first.name);
     if (!namespace) {
       const candidates = [...scope.attributes.map((a) => a.name), ...aliasesOf(scope)];
-      return fail(diag('E201', first.span, `unknown attribute \`${first.name}\``, didYouMean(first.name, candidates)), candidates);
+      // A name that lives in an extension (`department`) needs its alias (`enterprise.department`).
+      const home = scope.namespaces.find((n) => n.aliases.length > 0 && findAttribute(n.attributes, first.name));
+      const help = home
+        ? `\`${first.name}\` is in the extension \`${home.urn}\`: write \`${home.aliases[0]}.${findAttribute(home.attributes, first.name)!.name}\``
+        : didYouMean(first.name, candidates);
+      return fail(diag('E201', first.span, `unknown attribute \`${first.name}\``, help), candidates);
     }
     attributes = namespace.attributes;
     index = 1;

@@ -24,6 +24,7 @@ export function checkTests(loaded: LoadedFile, config: RawConfig, parsed: Parsed
     });
   };
   (config.tests ?? []).forEach((test, i) => {
+    if (typeof test !== 'object' || test === null) return;
     if (test.now !== undefined && Number.isNaN(Date.parse(String(test.now)))) {
       report(['tests', i, 'now'], 'value', '`now` is not an ISO-8601 date-time', 'write it like `2026-05-01T09:00:00Z`');
     }

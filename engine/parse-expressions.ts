@@ -52,18 +52,22 @@ export function parseExpressions(
     if (!source) return undefined;
     const result = parseExpression(source.text, mode);
     for (const d of result.diagnostics) diagnostics.push(fromDsl(d, source, loaded.file));
-    const broken = result.diagnostics.some((d) => catalog[d.code as Code]?.severity === 'error');
+    // Foreign syntax (E102) still yields the tree that was meant, so checking goes on.
+    const broken = result.diagnostics.some((d) => d.code !== 'E102' && catalog[d.code as Code]?.severity === 'error');
     return { path, source, ast: result.ast, broken };
   };
+  // Guards: a file with shape errors hands on only its usable parts (validate-shape.ts), and
+  // group items keep their index so that YAML paths stay right.
+  const groups: ParsedConfig['groups'][number][] = [];
+  (config.groups ?? []).forEach((rule, index) => {
+    const usable = typeof rule === 'object' && rule !== null && typeof rule.group === 'string' && typeof rule.when === 'string';
+    if (usable) groups.push({ group: rule.group, index, expr: parseAt(['groups', index, 'when'], 'expression') });
+  });
   const parsed: ParsedConfig = {
-    key: parseAt(['key'], 'path'),
+    key: typeof config.key === 'string' ? parseAt(['key'], 'path') : undefined,
     profile: Object.keys(config.profile ?? {}).map((field) => ({ field, expr: parseAt(['profile', field], 'expression') })),
-    deactivate: config.deactivate ? parseAt(['deactivate', 'when'], 'expression') : undefined,
-    groups: (config.groups ?? []).map((rule, index) => ({
-      group: rule.group,
-      index,
-      expr: parseAt(['groups', index, 'when'], 'expression'),
-    })),
+    deactivate: typeof config.deactivate?.when === 'string' ? parseAt(['deactivate', 'when'], 'expression') : undefined,
+    groups,
   };
   return { parsed, diagnostics };
 }

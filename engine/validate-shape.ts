@@ -326,8 +326,6 @@ function validateShapeUnguarded(loaded: LoadedFile): { config?: RawConfig; diagn
   checkSemantics(ctx, data);
 
   const diagnostics = dedupe(ctx.out);
-  const structural = diagnostics.some((d) => structuralCodes.has(d.code));
-  if (structural) return { diagnostics };
   const tokens = Array.isArray(data.tokens) ? data.tokens.filter((t): t is RawToken => isObject(t) && !has(t, 'token')) : [];
   // only the schema's keys: nothing unknown (a stray `token:` secret) travels further
   const config: Record<string, unknown> = {};
@@ -335,7 +333,32 @@ function validateShapeUnguarded(loaded: LoadedFile): { config?: RawConfig; diagn
     if (has(data, key)) config[key] = data[key];
   }
   config.tokens = tokens;
+  // With shape errors, later stages still check the parts that are well-formed, so that one
+  // wrong type does not hide the expression mistakes; no plan is compiled from such a file.
+  if (diagnostics.some((d) => structuralCodes.has(d.code))) keepUsableParts(config);
   return { config: deepFreeze(config as unknown as RawConfig), diagnostics };
+}
+
+/** Drops the sections that later stages cannot read; arrays keep their indexes (YAML paths). */
+function keepUsableParts(config: Record<string, unknown>): void {
+  const isText = (v: unknown): v is string => typeof v === 'string';
+  if (!isText(config.tenant)) delete config.tenant;
+  if (!isText(config.key)) delete config.key;
+  if (!isText(config.timezone) || !isKnownTimeZone(config.timezone)) delete config.timezone;
+  if (config.onDelete !== 'keep' && config.onDelete !== 'deactivate') delete config.onDelete;
+  const profile = config.profile;
+  config.profile = isObject(profile) ? Object.fromEntries(Object.entries(profile).filter(([k, v]) => /^[A-Za-z][A-Za-z0-9_]*$/.test(k) && isText(v))) : {};
+  const deactivate = config.deactivate;
+  if (isObject(deactivate) && isText(deactivate.when)) {
+    config.deactivate = { when: deactivate.when, ...(typeof deactivate.reactivate === 'boolean' ? { reactivate: deactivate.reactivate } : {}) };
+  } else {
+    delete config.deactivate;
+  }
+  if (!Array.isArray(config.groups)) delete config.groups;
+  if (!Array.isArray(config.tests)) delete config.tests;
+  config.schemas = Array.isArray(config.schemas)
+    ? config.schemas.filter((x) => isObject(x) && isText(x.urn) && isObject(x.attributes) && Object.values(x.attributes).every(isText))
+    : [];
 }
 
 function deepFreeze<T>(value: T): T {
