@@ -3,10 +3,13 @@
 
 import { benchLint } from './lint-throughput.ts';
 import { benchPlanEvaluation } from './plan-eval.ts';
+import { benchServer } from './server.ts';
 
 const benches: Record<string, () => Promise<void>> = {
   'plan-eval': () => benchPlanEvaluation(),
   lint: () => benchLint(),
+  // autocannon against `scimplan serve` and bare fastify servers in child processes (~2-4 min).
+  server: () => benchServer(),
 };
 
 const only = process.argv.slice(2);

@@ -56,6 +56,16 @@ export async function serve(options: ServeOptions): Promise<Server> {
     }
   }
   for (const { file } of loaded.failed) print(`  skipped ${file}: it has errors (run \`scimplan lint ${file}\`)`);
+  const first = tenants.list()[0]?.plan;
+  const demoToken = first?.tokens.map((t) => (t.env ? generated.get(t.env) ?? process.env[t.env] : undefined)).find(Boolean);
+  if (first && demoToken) {
+    print('');
+    print('try it:');
+    print(`  curl -s -X POST ${url}/scim/v2/${first.tenant}/Users \\`);
+    print(`    -H 'Authorization: Bearer ${demoToken}' -H 'Content-Type: application/scim+json' \\`);
+    print(`    -d '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ada@example.com","externalId":"ada-1","title":"Director","active":true}'`);
+    print(`  curl -s '${url}/scim/v2/${first.tenant}/Users?filter=userName%20eq%20%22ada@example.com%22' -H 'Authorization: Bearer ${demoToken}'`);
+  }
 
   const reload = async () => {
     const next = await loadTenantDirectory(options.configDir, logger);

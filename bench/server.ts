@@ -1,0 +1,472 @@
+// Server throughput: autocannon on 127.0.0.1 against `scimplan serve` (PGlite, and PostgreSQL when
+// BENCH_DATABASE_URL or DATABASE_URL is set) and bare fastify baselines in child processes.
+// Reports requests/s per scenario as a ratio to bare fastify + PostgreSQL (else + PGlite).
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { report, type Measurement } from './measure.ts';
+import { tenantYaml, users } from './synthetic.ts';
+
+/** The part of autocannon's API this file uses (the package ships no types). */
+interface CannonRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+interface CannonResult {
+  duration: number;
+  requests: { total: number; average: number };
+  latency: { p50: number; p99: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodeStats: Record<string, { count: number }>;
+}
+interface CannonInstance extends PromiseLike<CannonResult> {
+  stop(): void;
+}
+interface CannonOptions {
+  url: string;
+  connections: number;
+  duration?: number;
+  amount?: number;
+  headers: Record<string, string>;
+  requests: {
+    method: string;
+    setupRequest?: (request: CannonRequest) => CannonRequest;
+    onResponse?: (status: number, body: string) => void;
+  }[];
+}
+const autocannon = createRequire(import.meta.url)('autocannon') as (options: CannonOptions) => CannonInstance;
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const tenant = 'bench';
+const usersPath = `/scim/v2/${tenant}/Users`;
+const userSchema = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const patchSchema = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+
+interface Target {
+  readonly name: string;
+  readonly server: 'bare' | 'scimplan';
+  readonly storage: 'pglite' | 'postgres';
+}
+
+interface Scenario {
+  readonly rps: number;
+  readonly p99: number;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly statuses: string;
+  /** Lookups that did not find exactly one user. */
+  readonly mismatches: number;
+}
+
+interface TargetResult {
+  readonly target: Target;
+  readonly create: Scenario;
+  readonly lookup: Scenario;
+  readonly patch: Scenario;
+  readonly seedRps: number;
+  /** RSS in MB after start-up, after 1,000 users, after all seeded users, after the load. */
+  readonly rss: readonly [number, number, number, number];
+}
+
+// ---- child processes ---------------------------------------------------------------------
+
+interface Child {
+  readonly process: ChildProcess;
+  readonly url: string;
+  /** The child's last lines of output, for error reports. */
+  tail(): string;
+}
+
+const live = new Set<ChildProcess>();
+const killAll = () => {
+  for (const child of live) child.kill('SIGKILL');
+};
+
+function startChild(name: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 90_000): Promise<Child> {
+  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  let output = '';
+  // The pipes are always drained: a full pipe would block the server's writes.
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-4000);
+  };
+  child.stderr!.on('data', keep);
+  return new Promise<Child>((resolve, reject) => {
+    let ready = false;
+    const fail = (why: string) => {
+      if (ready) return;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`${name}: ${why}\n${output}`));
+    };
+    const timer = setTimeout(() => fail(`not listening after ${timeoutMs / 1000} s`), timeoutMs);
+    child.once('exit', (code, signal) => fail(`exited before listening (code ${code}, signal ${signal})`));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      keep(chunk);
+      if (ready) return;
+      const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+      if (!url) return;
+      ready = true;
+      clearTimeout(timer);
+      resolve({ process: child, url, tail: () => output });
+    });
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Resident set size of a process in MB, from /proc (Linux) or `ps`. */
+async function rssMb(pid: number): Promise<number> {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = /VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1];
+    if (kb) return Number(kb) / 1024;
+  } catch {
+    // not Linux: fall back to ps
+  }
+  const ps = spawn('ps', ['-o', 'rss=', '-p', String(pid)]);
+  let out = '';
+  ps.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  await new Promise((resolve) => ps.once('close', resolve));
+  return Number(out.trim()) / 1024;
+}
+
+// ---- PostgreSQL: one fresh database per target ---------------------------------------------
+
+async function createDatabase(baseUrl: string, label: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const { default: pg } = await import('pg');
+  const name = `scimplan_bench_${label}_${process.pid}_${randomBytes(3).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: baseUrl });
+      await client.connect();
+      try {
+        await client.query(`drop database if exists "${name}" with (force)`);
+      } catch {
+        await client.query(`drop database if exists "${name}"`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+// ---- load ------------------------------------------------------------------------------------
+
+interface LoadOptions {
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly connections: number;
+  readonly method: string;
+  readonly setup: (request: CannonRequest) => CannonRequest;
+  readonly onResponse?: (status: number, body: string) => void;
+  /** Either a number of seconds or a number of requests; a timer stops the run in any case. */
+  readonly seconds?: number;
+  readonly amount?: number;
+  readonly limitSeconds: number;
+}
+
+async function load(options: LoadOptions): Promise<CannonResult> {
+  const instance = autocannon({
+    url: options.url,
+    connections: options.connections,
+    ...(options.amount !== undefined ? { amount: options.amount } : { duration: options.seconds ?? 10 }),
+    headers: options.headers,
+    requests: [
+      {
+        method: options.method,
+        setupRequest: options.setup,
+        ...(options.onResponse ? { onResponse: options.onResponse } : {}),
+      },
+    ],
+  });
+  const timer = setTimeout(() => instance.stop(), options.limitSeconds * 1000);
+  try {
+    return await instance;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function scenario(result: CannonResult, mismatches = 0): Scenario {
+  const statuses = Object.entries(result.statusCodeStats)
+    .map(([code, s]) => `${code}: ${s.count}`)
+    .join(', ');
+  return {
+    rps: result.requests.total / Math.max(result.duration, 0.001),
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    statuses,
+    mismatches,
+  };
+}
+
+const templates = users(1_000);
+
+function userBody(prefix: string, i: number): string {
+  const template = templates[i % templates.length]!;
+  return JSON.stringify({ ...template, schemas: [userSchema], userName: `${prefix}${i}@example.com`, externalId: `${prefix}-${i}` });
+}
+
+/** Runs every scenario against one running server. */
+async function driveTarget(target: Target, child: Child, token: string, settings: Settings): Promise<TargetResult> {
+  const headers = { 'content-type': 'application/scim+json', authorization: `Bearer ${token}` };
+  const common = { url: child.url, headers, connections: settings.connections };
+  const pid = child.process.pid!;
+  const rssStart = await rssMb(pid);
+
+  // Seed: concurrent POSTs of user0..userN-1, keeping the ids for PATCH.
+  const ids: string[] = [];
+  let next = 0;
+  const seedSetup = (request: CannonRequest) => ({ ...request, path: usersPath, body: userBody('user', next++) });
+  const collect = (status: number, body: string) => {
+    if (status !== 201) return;
+    const id = /"id"\s*:\s*"([^"]+)"/.exec(body)?.[1];
+    if (id) ids.push(id);
+  };
+  const seedStart = Date.now();
+  const firstBatch = Math.min(1_000, settings.users);
+  const seed1 = await load({ ...common, method: 'POST', setup: seedSetup, onResponse: collect, amount: firstBatch, limitSeconds: 60 });
+  const rss1k = await rssMb(pid);
+  const seed2 = await load({
+    ...common,
+    method: 'POST',
+    setup: seedSetup,
+    onResponse: collect,
+    amount: settings.users - firstBatch,
+    limitSeconds: 150,
+  });
+  const seedRps = ids.length / ((Date.now() - seedStart) / 1000);
+  const rssSeeded = await rssMb(pid);
+  const seedFailures = seed1.non2xx + seed1.errors + seed2.non2xx + seed2.errors;
+  if (seedFailures > 0 || ids.length < settings.users) {
+    warn(`${target.name}: seeding created ${ids.length} of ${settings.users} users (${seedFailures} failed requests)`, child);
+  }
+
+  // Lookup by userName among the seeded users; each must find exactly one.
+  let mismatches = 0;
+  const lookup = await load({
+    ...common,
+    method: 'GET',
+    seconds: settings.seconds,
+    limitSeconds: settings.seconds + 20,
+    setup: (request) => {
+      const n = Math.floor(Math.random() * settings.users);
+      return { ...request, path: `${usersPath}?filter=${encodeURIComponent(`userName eq "user${n}@example.com"`)}`, body: undefined };
+    },
+    onResponse: (status, body) => {
+      if (status === 200 && !/"totalResults"\s*:\s*1\s*[,}]/.test(body)) mismatches++;
+    },
+  });
+
+  // PATCH replace of title on random existing users.
+  let titles = 0;
+  const patch = await load({
+    ...common,
+    method: 'PATCH',
+    seconds: settings.seconds,
+    limitSeconds: settings.seconds + 20,
+    setup: (request) => {
+      const id = ids[Math.floor(Math.random() * ids.length)];
+      const body = JSON.stringify({ schemas: [patchSchema], Operations: [{ op: 'replace', path: 'title', value: `Title ${titles++ % 100}` }] });
+      return { ...request, path: `${usersPath}/${id}`, body };
+    },
+  });
+
+  // Create: a new userName and externalId per request.
+  let created = 0;
+  const create = await load({
+    ...common,
+    method: 'POST',
+    seconds: settings.seconds,
+    limitSeconds: settings.seconds + 20,
+    setup: (request) => ({ ...request, path: usersPath, body: userBody('new', created++) }),
+  });
+  const rssAfter = await rssMb(pid);
+
+  const result: TargetResult = {
+    target,
+    create: scenario(create),
+    lookup: scenario(lookup, mismatches),
+    patch: scenario(patch),
+    seedRps,
+    rss: [rssStart, rss1k, rssSeeded, rssAfter],
+  };
+  for (const [name, s] of [['create', result.create], ['lookup', result.lookup], ['patch', result.patch]] as const) {
+    if (s.non2xx > 0 || s.errors > 0 || s.mismatches > 0) {
+      warn(`${target.name} ${name}: ${s.non2xx} non-2xx (${s.statuses}), ${s.errors} connection errors, ${s.mismatches} lookups without exactly one user`, child);
+    }
+  }
+  return result;
+}
+
+let warnings = 0;
+function warn(message: string, child?: Child): void {
+  warnings++;
+  console.log(`\n!!!!!!!! WARNING: ${message}`);
+  if (child) console.log(`!!!!!!!! last output of the server:\n${child.tail().trim().split('\n').slice(-15).join('\n')}`);
+}
+
+interface Settings {
+  readonly seconds: number;
+  readonly connections: number;
+  readonly users: number;
+  /** Group rules in the bench tenant file. */
+  readonly rules: number;
+}
+
+async function runTarget(target: Target, settings: Settings, databaseUrl: string | undefined, work: string): Promise<TargetResult> {
+  const token = randomBytes(24).toString('base64url');
+  const env: NodeJS.ProcessEnv = { ...process.env, BENCH_SCIM_TOKEN: token, LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'warn' };
+  delete env['DATABASE_URL'];
+  const dir = mkdtempSync(join(work, `${target.server}-${target.storage}-`));
+  const database = target.storage === 'postgres' ? await createDatabase(databaseUrl!, target.server) : undefined;
+  if (database) env['DATABASE_URL'] = database.url;
+  let child: Child | undefined;
+  try {
+    if (target.server === 'bare') {
+      child = await startChild(target.name, ['--import', 'tsx', 'bench/bare-server.ts', '--port', '0', '--host', '127.0.0.1', '--data-dir', join(dir, 'data')], env);
+    } else {
+      const config = join(dir, 'tenants');
+      const yaml = tenantYaml(tenant, settings.rules).replace('env: BENCH_TOKEN', 'env: BENCH_SCIM_TOKEN');
+      mkdirSync(config);
+      writeFileSync(join(config, `${tenant}.yaml`), yaml);
+      child = await startChild(
+        target.name,
+        ['bin/scimplan.js', 'serve', '--config', config, '--port', '0', '--host', '127.0.0.1', '--data-dir', join(dir, 'data')],
+        env,
+      );
+    }
+    const result = await driveTarget(target, child, token, settings);
+    if (child.process.exitCode !== null || child.process.signalCode !== null) warn(`${target.name} exited during the run`, child);
+    return result;
+  } finally {
+    if (child) await stopChild(child.process);
+    await database?.drop().catch((e: unknown) => warn(`could not drop the bench database: ${(e as Error).message}`));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function benchServer(): Promise<void> {
+  const settings: Settings = {
+    seconds: Number(process.env['BENCH_SERVER_SECONDS'] ?? 10),
+    connections: Number(process.env['BENCH_SERVER_CONNECTIONS'] ?? 10),
+    users: Number(process.env['BENCH_SERVER_USERS'] ?? 10_000),
+    rules: Number(process.env['BENCH_SERVER_RULES'] ?? 50),
+  };
+  const databaseUrl = process.env['BENCH_DATABASE_URL'] || process.env['DATABASE_URL'] || undefined;
+  const targets: Target[] = [
+    ...(databaseUrl ? [{ name: 'bare fastify + PostgreSQL', server: 'bare', storage: 'postgres' } as const] : []),
+    { name: 'bare fastify + PGlite', server: 'bare', storage: 'pglite' },
+    { name: 'scimplan + PGlite', server: 'scimplan', storage: 'pglite' },
+    ...(databaseUrl ? [{ name: 'scimplan + PostgreSQL', server: 'scimplan', storage: 'postgres' } as const] : []),
+  ];
+  console.log(
+    `\n# server: autocannon on 127.0.0.1, ${settings.connections} connections, ${settings.seconds} s per scenario, ` +
+      `lookups and patches among ${settings.users.toLocaleString('en-US')} seeded users`,
+  );
+  if (!databaseUrl) console.log('PostgreSQL skipped: set BENCH_DATABASE_URL (or DATABASE_URL) to include bare fastify + PostgreSQL and scimplan + PostgreSQL');
+
+  const work = mkdtempSync(join(tmpdir(), 'scimplan-bench-'));
+  const onSignal = () => {
+    killAll();
+    rmSync(work, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.on('exit', killAll);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const results: TargetResult[] = [];
+  try {
+    for (const target of targets) {
+      const started = Date.now();
+      process.stdout.write(`${target.name}: `);
+      try {
+        const r = await runTarget(target, settings, databaseUrl, work);
+        results.push(r);
+        console.log(`done in ${Math.round((Date.now() - started) / 1000)} s (seeded at ${Math.round(r.seedRps)} users/s)`);
+      } catch (error) {
+        warn(`${target.name} failed: ${(error as Error).message}`);
+      }
+    }
+  } finally {
+    killAll();
+    process.off('exit', killAll);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    rmSync(work, { recursive: true, force: true });
+  }
+  printResults(results, settings);
+  if (warnings > 0) {
+    console.log(`\n!!!!!!!! ${warnings} warning(s) above: failed requests or targets make these numbers meaningless`);
+    process.exitCode = 1;
+  }
+}
+
+function printResults(results: readonly TargetResult[], settings: Settings): void {
+  const baseline = results.find((r) => r.target.server === 'bare' && r.target.storage === 'postgres') ?? results.find((r) => r.target.server === 'bare');
+  const scenarios = [
+    ['create', `server create: POST /Users, a new user per request`],
+    ['lookup', `server lookup: GET /Users?filter=userName eq "userN" at ${settings.users.toLocaleString('en-US')} users`],
+    ['patch', 'server patch: PATCH /Users/{id} replace title'],
+  ] as const;
+  for (const [key, title] of scenarios) {
+    const m = (r: TargetResult): Measurement => ({ name: r.target.name, perSecond: r[key].rps });
+    if (baseline) {
+      report(title, m(baseline), results.filter((r) => r !== baseline).map(m), 'req');
+    } else {
+      console.log(`\n## ${title}\n(no bare baseline measured)`);
+      for (const r of results) console.log(`${r.target.name}  ${Math.round(r[key].rps)} req/s`);
+    }
+    const width = Math.max(...results.map((r) => r.target.name.length));
+    for (const r of results) {
+      const s = r[key];
+      const bad = s.non2xx + s.errors + s.mismatches > 0 ? '   <-- !!! FAILED REQUESTS' : '';
+      console.log(`  ${r.target.name.padEnd(width)}  p99 ${String(s.p99).padStart(5)} ms   non-2xx ${s.non2xx}   errors ${s.errors}${bad}`);
+    }
+  }
+  console.log('\n## server memory: RSS of the server process (MB); scimplan holds no user cache');
+  const width = Math.max(...results.map((r) => r.target.name.length));
+  console.log(`  ${''.padEnd(width)}  ${['started', '1,000 users', `${settings.users.toLocaleString('en-US')} users`, 'after load'].map((h) => h.padStart(12)).join('')}`);
+  for (const r of results) {
+    console.log(`  ${r.target.name.padEnd(width)}  ${r.rss.map((v) => v.toFixed(0).padStart(12)).join('')}`);
+  }
+  for (const r of results.filter((x) => x.target.server === 'scimplan')) {
+    const bare = results.find((x) => x.target.server === 'bare' && x.target.storage === r.target.storage);
+    const growth = r.rss[2] - r.rss[1];
+    const bareGrowth = bare ? ` (bare fastify on the same storage: ${signed(bare.rss[2] - bare.rss[1])} MB)` : '';
+    console.log(`  ${r.target.name}: ${signed(growth)} MB from 1,000 to ${settings.users.toLocaleString('en-US')} users${bareGrowth}`);
+  }
+}
+
+function signed(mb: number): string {
+  return `${mb >= 0 ? '+' : ''}${mb.toFixed(0)}`;
+}
