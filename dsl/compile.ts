@@ -12,6 +12,7 @@ import {
   getAttribute,
   isEmptyValue,
   isPresent,
+  order,
   parseDateTime,
   truthy,
   type CompareOptions,
@@ -388,7 +389,7 @@ class Compiler {
       const n = lit.value;
       return (ctx) => {
         const v = direct ? getAttribute(ctx.root, key, lower) : l(ctx);
-        if (typeof v === 'number' && Number.isFinite(v)) return compareNumbers(op, v, n);
+        if (typeof v === 'number' && Number.isFinite(v)) return order(op, v, n);
         return compareValues(op, v, n, options, ctx.timezone);
       };
     }
@@ -505,23 +506,4 @@ function dateLiteral(text: string): (ctx: EvalContext) => unknown {
     }
     return value;
   };
-}
-
-function compareNumbers(op: CompareOp, v: number, n: number): boolean {
-  switch (op) {
-    case 'eq':
-      return v === n;
-    case 'ne':
-      return v !== n;
-    case 'gt':
-      return v > n;
-    case 'ge':
-      return v >= n;
-    case 'lt':
-      return v < n;
-    case 'le':
-      return v <= n;
-    default:
-      return false;
-  }
 }

@@ -140,28 +140,19 @@ function compareScalars(op: CompareOp, a: unknown, b: unknown, options: CompareO
 /** String comparison of already case-folded (or caseExact) strings. */
 export function compareStrings(op: CompareOp, a: string, b: string): boolean {
   switch (op) {
-    case 'eq':
-      return a === b;
-    case 'ne':
-      return a !== b;
     case 'co':
       return a.includes(b);
     case 'sw':
       return a.startsWith(b);
     case 'ew':
       return a.endsWith(b);
-    case 'gt':
-      return a > b;
-    case 'ge':
-      return a >= b;
-    case 'lt':
-      return a < b;
-    case 'le':
-      return a <= b;
+    default:
+      return order(op, a, b);
   }
 }
 
-function order(op: CompareOp, a: number, b: number): boolean {
+/** eq ne gt ge lt le on two strings or two numbers; `co sw ew` never hold here. */
+export function order<T extends string | number>(op: CompareOp, a: T, b: T): boolean {
   switch (op) {
     case 'eq':
       return a === b;

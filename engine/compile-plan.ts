@@ -10,6 +10,7 @@ import { parseYaml } from './load-yaml.ts';
 import { parseExpressions, type ParsedConfig } from './parse-expressions.ts';
 import type { Plan, PlanRule, TestCase } from './plan.ts';
 import { checkTests } from './check-tests.ts';
+import { parseDuration } from './duration.ts';
 import { sortDiagnostics } from './sort-diagnostics.ts';
 import { validateShape, type RawConfig } from './validate-shape.ts';
 
@@ -68,6 +69,12 @@ export function compilePlan(file: string, hash: string, config: RawConfig, parse
       ? { deactivate: Object.freeze({ ...rule(parsed.deactivate, userScope, 'condition'), reactivate: config.deactivate?.reactivate ?? true }) }
       : {}),
     onDelete: config.onDelete ?? 'keep',
+    applyOnChange: config.applyOnChange ?? 'next-sync',
+    safety: Object.freeze({
+      maxDeactivations: config.safety?.maxDeactivations ?? 25,
+      per: config.safety?.per ?? '1h',
+      perMs: parseDuration(config.safety?.per ?? '1h') ?? 3_600_000,
+    }),
     groups: Object.freeze(parsed.groups.map((g) => Object.freeze({ ...rule(g.expr, profileScope, 'condition'), group: g.group }))),
     schemas: Object.freeze((config.schemas ?? []).map((s) => Object.freeze({ ...s }))),
     userScope,

@@ -3,6 +3,7 @@
 
 import type { Expr } from '../dsl/ast.ts';
 import type { Compiled, Scope } from '../dsl/types.ts';
+import type { RawExtensionSchema, RawTestCase } from './validate-shape.ts';
 
 export type { Compiled, EvalContext } from '../dsl/types.ts';
 
@@ -11,11 +12,7 @@ export interface TokenRef {
   readonly env?: string;
 }
 
-export interface ExtensionSchema {
-  readonly urn: string;
-  readonly alias?: string;
-  readonly attributes: Readonly<Record<string, string>>;
-}
+export type ExtensionSchema = RawExtensionSchema;
 
 export interface PlanRule {
   /** The expression source as written in the tenant file. */
@@ -28,17 +25,8 @@ export interface GroupRule extends PlanRule {
   readonly group: string;
 }
 
-export interface TestCase {
-  readonly name: string;
-  readonly now?: string;
-  readonly user: Readonly<Record<string, unknown>>;
-  readonly expect: {
-    readonly deactivated?: boolean;
-    readonly groups?: readonly string[];
-    readonly profile?: Readonly<Record<string, unknown>>;
-    readonly key?: unknown;
-  };
-}
+/** A `tests:` case as written in the tenant file. */
+export type TestCase = RawTestCase;
 
 /**
  * Everything the server and the CLI need from one tenant file. Invariants: compiled only from
@@ -57,11 +45,24 @@ export interface Plan {
   readonly profile: readonly (PlanRule & { readonly field: string })[];
   readonly deactivate?: PlanRule & { readonly reactivate: boolean };
   readonly onDelete: 'keep' | 'deactivate';
+  /** When a changed file reaches stored users: on their next request, or by a background re-evaluation. */
+  readonly applyOnChange: 'next-sync' | 'now';
+  readonly safety: SafetyLimit;
   readonly groups: readonly GroupRule[];
   readonly schemas: readonly ExtensionSchema[];
   readonly userScope: Scope;
   readonly profileScope: Scope;
   readonly tests: readonly TestCase[];
+}
+
+/**
+ * At most `maxDeactivations` deactivations per sliding window of `perMs`; more are held
+ * (status `pending`) until approved. `per` is the duration as written (`1h`).
+ */
+export interface SafetyLimit {
+  readonly maxDeactivations: number;
+  readonly per: string;
+  readonly perMs: number;
 }
 
 export interface TraceEntry {

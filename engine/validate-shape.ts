@@ -53,6 +53,8 @@ export interface RawConfig {
   readonly profile: Readonly<Record<string, string>>;
   readonly deactivate?: { readonly when: string; readonly reactivate?: boolean };
   readonly onDelete?: 'keep' | 'deactivate';
+  readonly applyOnChange?: 'next-sync' | 'now';
+  readonly safety?: { readonly maxDeactivations?: number; readonly per?: string };
   readonly groups?: readonly RawGroupRule[];
   readonly tests?: readonly RawTestCase[];
 }
