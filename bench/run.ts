@@ -1,15 +1,24 @@
 // `npm run bench`: runs every benchmark; each prints a ratio against its own baseline.
 // `npm run bench -- lint` runs only the benchmarks whose name contains "lint".
 
+import { benchBulk } from './bulk.ts';
+import { benchGroups } from './groups.ts';
 import { benchLint } from './lint-throughput.ts';
 import { benchPlanEvaluation } from './plan-eval.ts';
+import { benchPlanCli } from './plan.ts';
 import { benchServer } from './server.ts';
 
 const benches: Record<string, () => Promise<void>> = {
   'plan-eval': () => benchPlanEvaluation(),
+  // `scimplan plan` over 100,000 stored users against a bare select of the same rows.
+  'plan-cli': () => benchPlanCli(),
   lint: () => benchLint(),
   // autocannon against `scimplan serve` and bare fastify servers in child processes (~2-4 min).
   server: () => benchServer(),
+  // one 1,000-operation /Bulk against 1,000 sequential POSTs, in process (~1 min on PGlite).
+  bulk: () => benchBulk(),
+  // one-member add and remove on a 50,000-member group against a bare INSERT/DELETE (~1 min).
+  groups: () => benchGroups(),
 };
 
 const only = process.argv.slice(2);

@@ -1,4 +1,4 @@
-// The `scimplan` command line: lint, test, explain, token, serve. Returns the exit code.
+// The `scimplan` command line: lint, test, explain, token, serve, plan, apply, approve. Returns the exit code.
 
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '../engine/lint.ts';
@@ -85,14 +85,99 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
       });
     });
 
+  const databaseOptions = (command: Command): Command =>
+    command
+      .option('--database <url>', 'PostgreSQL connection string (default: DATABASE_URL)')
+      .option('--data-dir <dir>', 'embedded PGlite data folder (when no PostgreSQL URL is given)', './.scimplan');
+  const count = (flag: string) => (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new UsageError(`${flag} \`${value}\` is not a whole number`);
+    return Number(value);
+  };
+
+  databaseOptions(
+    program
+      .command('plan')
+      .description('show what a tenant file would change for the stored users, without changing anything (exit 0 none, 2 changes, 1 error)')
+      .argument('<config>')
+      .addOption(new Option('--format <format>', 'output format: text, json').default('text'))
+      .option('--now <iso>', 'fix the clock')
+      .option('--max-deactivations <n>', 'more deactivations than this is an error (exit 1)', count('--max-deactivations'))
+      .option('--show-values', 'print field values (before -> after), not only field names'),
+  ).action(async (config: string, opts: { format: string; now?: string; maxDeactivations?: number; showValues?: boolean; database?: string; dataDir?: string }) => {
+    if (opts.format !== 'text' && opts.format !== 'json') throw new UsageError(`unknown format \`${opts.format}\`; use text or json`);
+    const { runPlan } = await import('./plan.ts');
+    code = await runPlan(
+      config,
+      {
+        format: opts.format,
+        now: parseNow(opts.now),
+        ...(opts.maxDeactivations !== undefined ? { maxDeactivations: opts.maxDeactivations } : {}),
+        ...(opts.showValues ? { showValues: true } : {}),
+        ...(opts.database ? { database: opts.database } : {}),
+        ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+      },
+      io,
+    );
+  });
+
+  databaseOptions(
+    program
+      .command('apply')
+      .description('re-evaluate every stored user with a tenant file and write the changes (resumable, idempotent)')
+      .argument('<config>')
+      .option('--now <iso>', 'fix the clock')
+      .option('--batch-size <n>', 'users per transaction', count('--batch-size')),
+  ).action(async (config: string, opts: { now?: string; batchSize?: number; database?: string; dataDir?: string }) => {
+    const { runApply } = await import('./apply.ts');
+    const controller = new AbortController();
+    const stop = () => controller.abort();
+    process.once('SIGINT', stop);
+    try {
+      code = await runApply(
+        config,
+        {
+          ...(opts.now ? { now: parseNow(opts.now) } : {}),
+          ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
+          ...(opts.database ? { database: opts.database } : {}),
+          ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+          signal: controller.signal,
+        },
+        io,
+      );
+    } finally {
+      process.off('SIGINT', stop);
+    }
+  });
+
+  databaseOptions(
+    program
+      .command('approve')
+      .description('release the deactivations the safety limit held for a tenant')
+      .argument('<tenant>')
+      .option('--now <iso>', 'fix the clock'),
+  ).action(async (tenant: string, opts: { now?: string; database?: string; dataDir?: string }) => {
+    const { runApprove } = await import('./approve.ts');
+    code = await runApprove(
+      tenant,
+      {
+        ...(opts.now ? { now: parseNow(opts.now) } : {}),
+        ...(opts.database ? { database: opts.database } : {}),
+        ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+      },
+      io,
+    );
+  });
+
+  // `plan` exits 2 for "changes": its usage errors must not look like that.
+  const usageExit = argv[0] === 'plan' ? 1 : 2;
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return code;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : usageExit;
     if (e instanceof UsageError || e instanceof InputError) {
       io.err(`error: ${e.message}\n`);
-      return 2;
+      return usageExit;
     }
     throw e;
   }

@@ -47,6 +47,15 @@ export function compileExpression(expr: Expr, scope: Scope, expect: 'condition' 
   return compiler.value(expr);
 }
 
+/**
+ * Compiles `expr` as a comparison operand: a path keeps all its values (any-match), nothing is
+ * picked. next-change.ts reads the other side of a time-dependent comparison with it.
+ */
+export function compileOperand(expr: Expr, scope: Scope): Compiled {
+  const analysis = analyzeExpression(expr, scope, 'value');
+  return new Compiler(analysis, false, scope).operandOf(expr);
+}
+
 const NULL: Fn = () => null;
 
 function isCaseExact(t: Type | undefined): boolean {
@@ -213,6 +222,10 @@ class Compiler {
       default:
         return assertNever(expr);
     }
+  }
+
+  operandOf(expr: Expr): Fn {
+    return this.operand(expr);
   }
 
   /** A comparison operand: paths keep all their values (any-match), no picking. */

@@ -4,6 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { compileExpression } from '../dsl/compile.ts';
+import { compileNextChange, type NextChange } from '../dsl/next-change.ts';
 import { checkConfig, type CheckedConfig } from './check-config.ts';
 import type { Diagnostic } from './diagnostic.ts';
 import { parseYaml } from './load-yaml.ts';
@@ -66,7 +67,7 @@ export function compilePlan(file: string, hash: string, config: RawConfig, parse
     keyAttribute: checked.keyAttribute,
     profile: Object.freeze(parsed.profile.map((p) => Object.freeze({ ...rule(p.expr), field: p.field }))),
     ...(parsed.deactivate
-      ? { deactivate: Object.freeze({ ...rule(parsed.deactivate, userScope, 'condition'), reactivate: config.deactivate?.reactivate ?? true }) }
+      ? { deactivate: Object.freeze({ ...rule(parsed.deactivate, userScope, 'condition'), reactivate: config.deactivate?.reactivate ?? true, ...nextChangeOf(parsed.deactivate.ast, userScope) }) }
       : {}),
     onDelete: config.onDelete ?? 'keep',
     applyOnChange: config.applyOnChange ?? 'next-sync',
@@ -82,4 +83,10 @@ export function compilePlan(file: string, hash: string, config: RawConfig, parse
     tests: Object.freeze((config.tests ?? []) as readonly TestCase[]),
   };
   return Object.freeze(plan);
+}
+
+/** The deactivation condition's next-change function, only when it depends on the clock. */
+function nextChangeOf(ast: Plan['key']['ast'], scope: Plan['userScope']): { nextChange?: NextChange } {
+  const nextChange = compileNextChange(ast, scope);
+  return nextChange ? { nextChange } : {};
 }

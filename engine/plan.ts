@@ -3,6 +3,7 @@
 
 import type { Expr } from '../dsl/ast.ts';
 import type { Compiled, Scope } from '../dsl/types.ts';
+import type { NextChange } from '../dsl/next-change.ts';
 import type { RawExtensionSchema, RawTestCase } from './validate-shape.ts';
 
 export type { Compiled, EvalContext } from '../dsl/types.ts';
@@ -43,7 +44,11 @@ export interface Plan {
   /** Canonical name of the key attribute, e.g. `externalId` or `userName`. */
   readonly keyAttribute: string;
   readonly profile: readonly (PlanRule & { readonly field: string })[];
-  readonly deactivate?: PlanRule & { readonly reactivate: boolean };
+  /**
+   * `nextChange` is set exactly when the condition depends on now()/today(): for one user, the
+   * next instant its value can change (dsl/next-change.ts; engine/next-check.ts runs it).
+   */
+  readonly deactivate?: PlanRule & { readonly reactivate: boolean; readonly nextChange?: NextChange };
   readonly onDelete: 'keep' | 'deactivate';
   /** When a changed file reaches stored users: on their next request, or by a background re-evaluation. */
   readonly applyOnChange: 'next-sync' | 'now';

@@ -547,6 +547,8 @@ function reportPattern(ctx: Ctx, path: YamlPath, value: Json): void {
     });
   } else if (last === 'now') {
     diag(ctx, 'E004', 'expected an ISO 8601 date-time for `now`', span, { help: 'write it like `2026-05-01T09:00:00Z`' });
+  } else if (last === 'per' && path[0] === 'safety') {
+    diag(ctx, 'E004', 'expected a duration for `safety.per`', span, { help: 'write a whole number and a unit `s`, `m`, `h` or `d`, e.g. `30m`, `1h` or `1d`' });
   } else {
     diag(ctx, 'E004', `\`${displayPath(path)}\` does not have the expected form`, span);
   }

@@ -4,11 +4,20 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
+import { adminTokenDigest, requireAdmin } from './admin-auth.ts';
 import { bearerToken, tokenMatches } from './auth.ts';
 import type { Database } from './db/tables.ts';
 import { errorBody, ScimError, type ScimType } from './errors.ts';
+import { conditionalGet } from './etag.ts';
+import { bulkRoutes, DEFAULT_BULK_LIMITS, type BulkLimits } from './routes/bulk.ts';
+import { approveRoutes } from './routes/approve.ts';
 import { discoveryRoutes } from './routes/discovery.ts';
+import { groupRoutes } from './routes/groups.ts';
+import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+import { createMetrics, type AppMetrics, type HeldDeactivationsCounter } from './metrics.ts';
+import { heldDeactivations } from './safety.ts';
 import { userRoutes } from './routes/users.ts';
 import type { Tenant, TenantRegistry } from './tenants.ts';
 
@@ -21,6 +30,14 @@ export interface AppOptions {
   readonly logger?: FastifyBaseLogger | false;
   /** Largest accepted request body in bytes; larger ones get 413. Default 1 MiB. */
   readonly bodyLimit?: number;
+  /** The admin API's bearer token; default `SCIMPLAN_ADMIN_TOKEN`. None: the admin API answers 503. */
+  readonly adminToken?: string;
+  /** Export Node process metrics on /metrics too (serve() turns this on). */
+  readonly processMetrics?: boolean;
+  /** Counts held deactivations per tenant for /metrics; default: safety.ts `heldDeactivations`. */
+  readonly heldDeactivations?: HeldDeactivationsCounter;
+  /** /Bulk limits (advertised and enforced); the Bulk route's body limit is `maxPayloadSize`. */
+  readonly bulk?: BulkLimits;
 }
 
 declare module 'fastify' {
@@ -28,7 +45,14 @@ declare module 'fastify' {
     /** The authenticated tenant; set by the SCIM routes' onRequest hook. */
     tenant: Tenant | null;
   }
+  interface FastifyInstance {
+    /** This app's Prometheus metrics (served on /metrics). */
+    metrics: AppMetrics;
+  }
 }
+
+/** Response header naming the config (sha256 of the tenant file) that answered a SCIM request. */
+export const CONFIG_HASH_HEADER = 'x-scimplan-config-hash';
 
 export function buildApp(options: AppOptions): FastifyInstance {
   const app = Fastify({
@@ -43,11 +67,21 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser(['application/scim+json'], { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
   app.decorateRequest('tenant', null);
+  const metrics = createMetrics({
+    tenants: options.tenants,
+    processMetrics: options.processMetrics ?? false,
+    heldDeactivations: options.heldDeactivations ?? (() => heldDeactivations(options.db)),
+  });
+  app.decorate('metrics', metrics);
+  app.addHook('onClose', async () => metrics.close());
   app.setErrorHandler((error: FastifyError, request, reply) => sendError(reply, request.log, error));
   app.setNotFoundHandler((_request, reply) => {
     void reply.code(404).type(SCIM_CONTENT_TYPE).send(errorBody(404, 'no such endpoint'));
   });
   app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
     request.log.info(
       { method: request.method, route: request.routeOptions.url, tenant: request.tenant?.plan.tenant, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
       'request',
@@ -55,27 +89,45 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
 
   app.register(healthRoutes, { db: options.db, tenants: options.tenants });
+  app.register(metricsRoutes, { metrics });
+  // The admin API below /api/v1: every route needs SCIMPLAN_ADMIN_TOKEN (admin-auth.ts).
+  const adminDigest = adminTokenDigest(options.adminToken ?? process.env['SCIMPLAN_ADMIN_TOKEN']);
+  app.register(approveRoutes, { prefix: '/api/v1', db: options.db, adminDigest });
+  app.register(
+    async (admin) => {
+      admin.addHook('onRequest', requireAdmin(adminDigest));
+      admin.register(eventRoutes, { db: options.db });
+    },
+    { prefix: '/api/v1' },
+  );
   app.register(
     async (scim) => {
       scim.addHook('onRequest', async (request, reply) => {
         const name = (request.params as { tenant?: string }).tenant ?? '';
         const tenant = options.tenants.get(name);
+        const token = bearerToken(request.headers.authorization);
+        // A tenant whose file was removed: its own clients learn why; its data stays.
+        const removed = tenant ? undefined : options.tenants.removed(name);
+        if (removed && tokenMatches(token, removed.tokenDigests)) {
+          throw new ScimError({ status: 404, detail: `tenant \`${name}\` is not configured` });
+        }
         // An unknown tenant answers like a wrong token, so tenant names cannot be probed.
-        if (!tenant || !tokenMatches(bearerToken(request.headers.authorization), tenant.tokenDigests)) {
+        if (!tenant || !tokenMatches(token, tenant.tokenDigests)) {
           void reply.header('WWW-Authenticate', 'Bearer realm="scimplan"');
           throw new ScimError({ status: 401, detail: 'missing or invalid bearer token' });
         }
         request.tenant = tenant;
       });
-      scim.addHook('onSend', async (_request, reply, payload) => {
+      scim.addHook('onSend', async (request, reply, payload) => {
+        if (request.tenant) reply.header(CONFIG_HASH_HEADER, request.tenant.plan.hash);
         if (String(reply.getHeader('content-type') ?? '').startsWith('application/json')) reply.type(SCIM_CONTENT_TYPE);
         return payload;
       });
+      conditionalGet(scim);
       scim.register(userRoutes, { db: options.db });
-      scim.register(discoveryRoutes);
-      scim.post('/Bulk', async () => {
-        throw new ScimError({ status: 501, detail: 'bulk operations are not supported yet' });
-      });
+      scim.register(groupRoutes, { db: options.db });
+      scim.register(discoveryRoutes, { bulk: options.bulk ?? DEFAULT_BULK_LIMITS });
+      scim.register(bulkRoutes, { limits: options.bulk ?? DEFAULT_BULK_LIMITS });
     },
     { prefix: '/scim/v2/:tenant' },
   );

@@ -1,5 +1,6 @@
 // Server: serve(options) opens the database, loads the tenant directory, builds the app and
-// listens; prints each tenant's base URL and demo token; reloads on SIGHUP, stops on SIGINT/SIGTERM.
+// listens; prints each tenant's base URL and demo token; reloads on change and SIGHUP, delivers
+// webhooks when configured, stops gracefully on SIGINT/SIGTERM.
 
 import { randomBytes } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
@@ -8,7 +9,9 @@ import { pino } from 'pino';
 import type { Plan } from '../engine/plan.ts';
 import { buildApp } from './app.ts';
 import { openDatabase } from './db/database.ts';
+import { BackgroundApplier } from './reevaluate.ts';
 import { loadTenantDirectory, TenantRegistry } from './tenants.ts';
+import { WebhookDispatcher, webhookSettingsFromEnv } from './webhooks.ts';
 
 export interface ServeOptions {
   readonly configDir: string;
@@ -22,6 +25,10 @@ export interface ServeOptions {
   readonly logLevel?: string;
   /** Where the start-up banner goes; default stdout. */
   readonly print?: (line: string) => void;
+  /** Webhook receiver and signing secret; default `SCIMPLAN_WEBHOOK_URL` and `SCIMPLAN_WEBHOOK_SECRET`; false: none. */
+  readonly webhook?: { readonly url: string; readonly secret: string; readonly pollMs?: number; readonly initialBackoffMs?: number } | false;
+  /** The admin API token; default `SCIMPLAN_ADMIN_TOKEN`. */
+  readonly adminToken?: string;
 }
 
 export interface Server {
@@ -37,11 +44,18 @@ export async function serve(options: ServeOptions): Promise<Server> {
 
   const loaded = await loadTenantDirectory(options.configDir, logger);
   const generated = generateMissingEnvTokens(loaded.plans);
-  const tenants = new TenantRegistry(loaded.plans);
+  const webhook = options.webhook === undefined ? webhookSettingsFromEnv() : options.webhook || undefined;
+  const tenants = new TenantRegistry();
+  tenants.applyLoad(loaded);
   const database = await openDatabase(databaseUrl ? { databaseUrl } : { dataDir: options.dataDir ?? './.scimplan' });
-  const app = buildApp({ db: database.db, tenants, logger });
+  const app = buildApp({ db: database.db, tenants, logger, processMetrics: true, ...(options.adminToken ? { adminToken: options.adminToken } : {}) });
+  // `applyOnChange: now` tenants: stored users follow a changed file at once (also one changed while down).
+  const applier = new BackgroundApplier(database.db, logger);
+  for (const plan of loaded.plans) void applier.schedule(plan);
   const host = options.host ?? '127.0.0.1';
   await app.listen({ port: options.port ?? 8080, host });
+  const webhooks = webhook ? new WebhookDispatcher({ ...webhook, db: database.db, tenants, logger, metrics: app.metrics }) : undefined;
+  webhooks?.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 8080);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -68,13 +82,28 @@ export async function serve(options: ServeOptions): Promise<Server> {
   }
 
   const reload = async () => {
+    if (closing) return;
     const next = await loadTenantDirectory(options.configDir, logger);
     generateMissingEnvTokens(next.plans);
-    // Only compiled files replace plans; a broken file keeps the plan that is serving.
-    for (const plan of next.plans) tenants.set(plan);
-    logger.info({ tenants: next.plans.length, failed: next.failed.length }, 'tenant files reloaded');
+    // Only compiled files replace plans; a broken file keeps the plan that is serving (stale).
+    const summary = tenants.applyLoad(next);
+    const changed = new Set(summary.loaded);
+    for (const plan of next.plans) if (changed.has(plan.tenant)) void applier.schedule(plan);
+    for (const state of tenants.states()) {
+      if (state.stale) logger.warn({ tenant: state.tenant, file: state.stale.file, codes: state.stale.codes, serving: state.hash }, 'tenant file has errors; the previous plan keeps serving');
+    }
+    for (const tenant of summary.removed) logger.warn({ tenant }, 'tenant file removed; the tenant is no longer served (its data is kept)');
+    app.metrics.configReloads.inc({ outcome: 'ok' });
+    logger.info({ tenants: next.plans.length, loaded: summary.loaded, stale: summary.stale, removed: summary.removed, failed: next.failed.length }, 'tenant files reloaded');
   };
-  const onHup = () => void reload().catch((error: unknown) => logger.error({ err: { name: (error as Error).name } }, 'reload failed'));
+  // One reload at a time, in order: a slow one never overwrites the result of a later one.
+  let reloading: Promise<void> = Promise.resolve();
+  const onHup = () => {
+    reloading = reloading.then(reload).catch((error: unknown) => {
+      app.metrics.configReloads.inc({ outcome: 'error' });
+      logger.error({ err: { name: (error as Error).name, code: (error as { code?: string }).code } }, 'reload failed');
+    });
+  };
   // Editors write in bursts; one reload after the burst settles.
   let timer: NodeJS.Timeout | undefined;
   let watcher: FSWatcher | undefined;
@@ -95,7 +124,13 @@ export async function serve(options: ServeOptions): Promise<Server> {
       process.off('SIGHUP', onHup);
       process.off('SIGINT', onStop);
       process.off('SIGTERM', onStop);
+      // Stop accepting and drain: fastify answers in-flight requests before close resolves.
       await app.close();
+      // Background work stops at a batch boundary (the scheduler belongs here too), then the
+      // database closes with nothing half-written.
+      await applier.close();
+      await webhooks?.stop();
+      await reloading;
       await database.close();
     })());
   const onStop = () => void close().then(() => logger.info('stopped'));

@@ -10,6 +10,7 @@ import { addRuleMemberships, ensureRuleGroup, groupsOfUsers, type GroupRef } fro
 import type { Database, UserRow, UserStatus } from './db/tables.ts';
 import { findLiveUser, findUserByKey, insertUser, updateUser, type Db } from './db/users.ts';
 import { ScimError } from './errors.ts';
+import { holdDeactivation } from './safety.ts';
 import { applyPatch } from './scim/patch.ts';
 import { canonicalUser } from './scim/canonical.ts';
 import { etagOf } from './user-view.ts';
@@ -41,7 +42,7 @@ export async function createUser(ctx: ProvisionContext, body: unknown): Promise<
     if (existing && existing.deleted_at === null) {
       throw new ScimError({ status: 409, scimType: 'uniqueness', detail: `a user with this \`${plan.keyAttribute}\` already exists` });
     }
-    const status = decideStatus(plan, evaluation, existing, now, existing !== undefined);
+    const status = await holdDeactivation(trx, plan, existing, decideStatus(plan, evaluation, existing, now, existing !== undefined), now);
     const events: NewEvent[] = [];
     let row: UserRow;
     if (existing) {
@@ -127,7 +128,7 @@ async function updateWith(
     const resource = storable(next(stored));
     const evaluation = evaluatePlan(plan, resource, now);
     if (evaluation.key !== stored.key_value) throw new KeyChangeRejected(plan, stored.id);
-    const status = decideStatus(plan, evaluation, stored, now, false);
+    const status = await holdDeactivation(trx, plan, stored, decideStatus(plan, evaluation, stored, now, false), now);
     const row = await updateUser(trx, plan.tenant, stored.id, {
       ...derivedColumns(resource),
       resource: JSON.stringify(resource),
@@ -184,7 +185,7 @@ interface StatusDecision {
  * condition stops holding only under `reactivate: false`; a re-link after a delete that
  * deactivated it (`onDelete: deactivate`) is a new start and always follows the condition.
  */
-function decideStatus(plan: Plan, evaluation: Evaluation, previous: UserRow | undefined, now: Date, relink: boolean): StatusDecision {
+export function decideStatus(plan: Plan, evaluation: Evaluation, previous: UserRow | undefined, now: Date, relink: boolean): StatusDecision {
   const wasDeactivated = previous?.status === 'deactivated';
   if (evaluation.deactivated) {
     if (wasDeactivated && previous) {
@@ -204,7 +205,7 @@ function decideStatus(plan: Plan, evaluation: Evaluation, previous: UserRow | un
 }
 
 /** Names of profile fields whose value differs; values never leave this function. */
-function changedFields(before: Readonly<Record<string, unknown>>, after: Readonly<Record<string, unknown>>): string[] {
+export function changedFields(before: Readonly<Record<string, unknown>>, after: Readonly<Record<string, unknown>>): string[] {
   const names = new Set([...Object.keys(before), ...Object.keys(after)]);
   return [...names].filter((n) => JSON.stringify(before[n] ?? null) !== JSON.stringify(after[n] ?? null)).sort();
 }

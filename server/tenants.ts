@@ -15,16 +15,56 @@ export interface Tenant {
   readonly tokenDigests: readonly Buffer[];
 }
 
-/** tenant id -> Tenant. Replaced entry by entry, so a reload never leaves a tenant without a plan. */
+/**
+ * What the server knows of one tenant's config: the plan serving (its file and hash) and,
+ * when the file changed and no longer compiles, the failure (file and error codes only).
+ */
+export interface ConfigState {
+  readonly tenant: string;
+  /** The file the serving plan was compiled from. */
+  readonly file: string;
+  readonly hash: string;
+  readonly loadedAt: Date;
+  /** Set while the tenant's file fails to compile; the plan above keeps serving. */
+  readonly stale: { readonly file: string; readonly codes: readonly string[]; readonly since: Date } | null;
+}
+
+/** A file that does not compile and serves no tenant (a new file, or a duplicate tenant id). */
+export interface FailedFile {
+  readonly file: string;
+  readonly codes: readonly string[];
+}
+
+/** What applyLoad changed, by tenant id. */
+export interface ReloadSummary {
+  readonly loaded: readonly string[];
+  readonly unchanged: readonly string[];
+  readonly stale: readonly string[];
+  readonly removed: readonly string[];
+}
+
+/**
+ * tenant id -> Tenant. Replaced entry by entry, so a reload never leaves a tenant without a
+ * plan: a request reads its Tenant once and runs on that plan to the end. A tenant whose file
+ * disappears is removed from serving (its data stays), and remembered so that its own clients
+ * get a clear 404 instead of a 401.
+ */
 export class TenantRegistry {
   readonly #tenants = new Map<string, Tenant>();
+  readonly #states = new Map<string, ConfigState>();
+  readonly #removed = new Map<string, Tenant>();
+  #failedFiles: readonly FailedFile[] = [];
 
   constructor(plans: readonly Plan[] = [], env: NodeJS.ProcessEnv = process.env) {
     for (const plan of plans) this.set(plan, env);
   }
 
   set(plan: Plan, env: NodeJS.ProcessEnv = process.env): void {
+    const previous = this.#states.get(plan.tenant);
     this.#tenants.set(plan.tenant, { plan, tokenDigests: tokenDigests(plan, env) });
+    this.#removed.delete(plan.tenant);
+    const loadedAt = previous && previous.hash === plan.hash && previous.file === plan.file ? previous.loadedAt : new Date();
+    this.#states.set(plan.tenant, { tenant: plan.tenant, file: plan.file, hash: plan.hash, loadedAt, stale: null });
   }
 
   get(tenant: string): Tenant | undefined {
@@ -34,7 +74,69 @@ export class TenantRegistry {
   list(): Tenant[] {
     return [...this.#tenants.values()];
   }
+
+  /** Stops serving `tenant`; its data is untouched. Returns false when it was not served. */
+  remove(tenant: string): boolean {
+    const served = this.#tenants.get(tenant);
+    if (!served) return false;
+    this.#tenants.delete(tenant);
+    this.#states.delete(tenant);
+    this.#removed.set(tenant, served);
+    return true;
+  }
+
+  /** A tenant removed while this process ran (its last tokens still identify its clients). */
+  removed(tenant: string): Tenant | undefined {
+    return this.#removed.get(tenant);
+  }
+
+  /** Config state of every served tenant, by tenant id. */
+  states(): ConfigState[] {
+    return [...this.#states.values()].sort((a, b) => a.tenant.localeCompare(b.tenant));
+  }
+
+  /** Files of the last load that serve no tenant because they do not compile. */
+  failedFiles(): readonly FailedFile[] {
+    return this.#failedFiles;
+  }
+
+  /**
+   * Applies one load of the config directory: compiled plans replace the serving ones; a
+   * tenant whose file now fails keeps its plan and is marked stale; a tenant whose file is gone
+   * (and that no other file declares) stops being served.
+   */
+  applyLoad(loaded: LoadedDirectory, env: NodeJS.ProcessEnv = process.env): ReloadSummary {
+    const summary = { loaded: [] as string[], unchanged: [] as string[], stale: [] as string[], removed: [] as string[] };
+    const now = new Date();
+    const compiled = new Set<string>();
+    for (const plan of loaded.plans) {
+      compiled.add(plan.tenant);
+      const before = this.#states.get(plan.tenant);
+      (before?.hash === plan.hash && before.file === plan.file && !before.stale ? summary.unchanged : summary.loaded).push(plan.tenant);
+      this.set(plan, env);
+    }
+    const failedByFile = new Map(loaded.failed.map((f) => [f.file, errorCodes(f.diagnostics)]));
+    const unclaimed = new Set(failedByFile.keys());
+    for (const state of this.states()) {
+      if (compiled.has(state.tenant)) continue;
+      const codes = failedByFile.get(state.file);
+      if (codes) {
+        unclaimed.delete(state.file);
+        const same = state.stale?.file === state.file && state.stale.codes.join() === codes.join();
+        this.#states.set(state.tenant, { ...state, stale: same && state.stale ? state.stale : { file: state.file, codes, since: now } });
+        summary.stale.push(state.tenant);
+      } else {
+        this.remove(state.tenant);
+        summary.removed.push(state.tenant);
+      }
+    }
+    this.#failedFiles = [...unclaimed].map((file) => ({ file, codes: failedByFile.get(file) ?? [] }));
+    return summary;
+  }
 }
+
+const errorCodes = (diagnostics: readonly Diagnostic[]): string[] =>
+  [...new Set(diagnostics.filter((d) => d.severity === 'error').map((d) => d.code))].sort();
 
 export interface LoadedDirectory {
   readonly plans: readonly Plan[];
@@ -56,7 +158,8 @@ export async function loadTenantDirectory(dir: string, logger?: FastifyBaseLogge
       continue;
     }
     if (plans.some((p) => p.tenant === plan.tenant)) {
-      failed.push({ file, diagnostics });
+      const duplicate: Diagnostic = { code: 'E008', severity: 'error', message: `tenant \`${plan.tenant}\` is already defined by another file`, file };
+      failed.push({ file, diagnostics: [...diagnostics, duplicate] });
       logger?.error({ file, tenant: plan.tenant }, 'tenant id already defined by another file; file skipped');
       continue;
     }

@@ -1,5 +1,8 @@
 // Storage: the events repository, an append-only log of changes read by the platform in id order.
+// Within a tenant, ids are assigned in commit order, so a reader that resumes after an id never
+// misses an event that commits later.
 
+import { sql } from 'kysely';
 import type { Db } from './users.ts';
 
 export type EventType =
@@ -10,7 +13,13 @@ export type EventType =
   | 'user.deactivated'
   | 'user.reactivated'
   | 'user.key_change_rejected'
-  | 'group.member_added';
+  | 'user.deactivation_held'
+  | 'group.member_added'
+  | 'group.member_removed'
+  | 'group.created'
+  | 'group.updated'
+  | 'group.deleted'
+  | 'config.applied';
 
 /** One change. Invariant: `fields` holds names of changed fields, never their values. */
 export interface NewEvent {
@@ -28,8 +37,34 @@ export interface EventContext {
   readonly now: Date;
 }
 
+/** Called after events are written, inside their transaction (which may still roll back). */
+export type EventObserver = (tenant: string, events: readonly NewEvent[]) => void;
+
+const observers = new Set<EventObserver>();
+
+/** Observes every event this process writes (metrics, webhook wake-ups). Returns the unsubscribe. */
+export function observeEvents(observer: EventObserver): () => void {
+  observers.add(observer);
+  return () => observers.delete(observer);
+}
+
+/** Lock class of the per-tenant event lock (first key of `pg_advisory_xact_lock(int, int)`). */
+const EVENTS_LOCK_CLASS = 0x5c1e;
+
+/**
+ * Appends events. Invariant: within one tenant, event ids follow commit order. A bigserial
+ * alone does not give that (a transaction can take id 9, another id 10 and commit first, and a
+ * reader resuming after 10 would never see 9), so the tenant's event lock is taken first and
+ * held until commit. Call it last in a transaction, after every row lock it needs; outside a
+ * transaction it opens its own.
+ */
 export async function recordEvents(db: Db, ctx: EventContext, events: readonly NewEvent[]): Promise<void> {
   if (events.length === 0) return;
+  if (!db.isTransaction) {
+    await db.transaction().execute((trx) => recordEvents(trx, ctx, events));
+    return;
+  }
+  await sql`select pg_advisory_xact_lock(${EVENTS_LOCK_CLASS}::int, hashtext(${ctx.tenant}))`.execute(db);
   await db
     .insertInto('events')
     .values(
@@ -45,10 +80,18 @@ export async function recordEvents(db: Db, ctx: EventContext, events: readonly N
       })),
     )
     .execute();
+  for (const observer of observers) {
+    try {
+      observer(ctx.tenant, events);
+    } catch {
+      // An observer (metrics, a webhook wake-up) never fails the write it observes.
+    }
+  }
 }
 
 export interface StoredEvent {
   readonly id: number;
+  readonly tenant: string;
   readonly type: string;
   readonly accountId: string | null;
   readonly groupId: string | null;
@@ -70,6 +113,7 @@ export async function listEvents(db: Db, tenant: string, after = 0, limit = 100)
     .execute();
   return rows.map((r) => ({
     id: Number(r.id),
+    tenant: r.tenant,
     type: r.type,
     accountId: r.account_id,
     groupId: r.group_id,

@@ -3,10 +3,16 @@
 
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { initial } from './migrations/0001-initial.ts';
+import { safetyIndexes } from './migrations/0002-safety.ts';
+import { groupAdoption } from './migrations/0003-groups.ts';
+import { webhookCursor } from './migrations/0004-webhooks.ts';
 
 /** Migrations by name; names sort in the order they must run. Never edit a shipped one. */
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
+  '0002-safety': safetyIndexes,
+  '0003-groups': groupAdoption,
+  '0004-webhooks': webhookCursor,
 };
 
 const provider: MigrationProvider = {

@@ -34,6 +34,8 @@ export interface ScimGroupsTable {
   display_name: string;
   external_id: string | null;
   created_by: 'rule' | 'client';
+  /** When the SCIM client created or adopted the group; null for a rule's group it never claimed. */
+  claimed_at: Timestamp | null;
   version: Generated<number>;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -63,14 +65,26 @@ export interface EventsTable {
   created_at: Timestamp;
 }
 
+/** One row per tenant: the last event id the webhook receiver acknowledged, and who delivers. */
+export interface WebhookCursorTable {
+  tenant: string;
+  /** bigint: pg returns a string, PGlite a number. */
+  last_id: ColumnType<string | number, string | number | undefined, string | number>;
+  locked_by: string | null;
+  locked_until: Timestamp | null;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   scim_users: ScimUsersTable;
   scim_groups: ScimGroupsTable;
   memberships: MembershipsTable;
   events: EventsTable;
+  webhook_cursor: WebhookCursorTable;
 }
 
 export type UserRow = Selectable<ScimUsersTable>;
 export type NewUserRow = Insertable<ScimUsersTable>;
 export type GroupRow = Selectable<ScimGroupsTable>;
+export type NewGroupRow = Insertable<ScimGroupsTable>;
 export type EventRow = Selectable<EventsTable>;

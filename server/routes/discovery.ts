@@ -1,28 +1,35 @@
-// Server: RFC 7644 §4 discovery for one tenant: /ServiceProviderConfig, /ResourceTypes and
-// /Schemas (core User, enterprise, scimplan's extension and the tenant's declared extensions).
+// Server: RFC 7644 §4 discovery for one tenant: /ServiceProviderConfig, /ResourceTypes (User,
+// Group) and /Schemas (core User, enterprise, scimplan's extension, the tenant's declared
+// extensions, core Group).
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   CORE_USER_URN,
   ENTERPRISE_URN,
+  GROUP_URN,
   SCIMPLAN_URN,
   enterpriseSchemaResource,
+  groupSchemaResource,
   scimplanSchemaResource,
   userSchemaResource,
   type SchemaResource,
 } from '../../engine/scim-schemas.ts';
 import type { ExtensionSchema, Plan } from '../../engine/plan.ts';
 import { ScimError } from '../errors.ts';
+import { DEFAULT_BULK_LIMITS, type BulkLimits } from './bulk.ts';
 import { LIST_RESPONSE, MAX_RESULTS } from './users.ts';
 
 const SCHEMA_URN = 'urn:ietf:params:scim:schemas:core:2.0:Schema';
 
-export async function discoveryRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/ServiceProviderConfig', async (request) => serviceProviderConfig(base(request)));
+export async function discoveryRoutes(app: FastifyInstance, options: { bulk?: BulkLimits } = {}): Promise<void> {
+  const bulk = options.bulk ?? DEFAULT_BULK_LIMITS;
+  app.get('/ServiceProviderConfig', async (request) => serviceProviderConfig(base(request), bulk));
 
-  app.get('/ResourceTypes', async (request) => listOf([userResourceType(plan(request), base(request))]));
+  app.get('/ResourceTypes', async (request) => listOf([userResourceType(plan(request), base(request)), groupResourceType(base(request))]));
   app.get('/ResourceTypes/:id', async (request: FastifyRequest<{ Params: { id: string } }>) => {
-    if (request.params.id.toLowerCase() !== 'user') throw new ScimError({ status: 404, detail: 'resource type not found' });
+    const id = request.params.id.toLowerCase();
+    if (id === 'group') return groupResourceType(base(request));
+    if (id !== 'user') throw new ScimError({ status: 404, detail: 'resource type not found' });
     return userResourceType(plan(request), base(request));
   });
 
@@ -50,12 +57,12 @@ const listOf = (resources: readonly unknown[]) => ({
   Resources: resources,
 });
 
-/** What this server does today; `bulk` is not implemented yet and says so. */
-function serviceProviderConfig(base: string) {
+/** What this server does: every feature it advertises is implemented and tested. */
+function serviceProviderConfig(base: string, bulk: BulkLimits) {
   return {
     schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
     patch: { supported: true },
-    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+    bulk: { supported: true, maxOperations: bulk.maxOperations, maxPayloadSize: bulk.maxPayloadSize },
     filter: { supported: true, maxResults: MAX_RESULTS },
     changePassword: { supported: false },
     sort: { supported: true },
@@ -85,9 +92,22 @@ function userResourceType(plan: Plan, base: string) {
   };
 }
 
+function groupResourceType(base: string) {
+  return {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:ResourceType'],
+    id: 'Group',
+    name: 'Group',
+    endpoint: '/Groups',
+    description: 'Group',
+    schema: GROUP_URN,
+    schemaExtensions: [],
+    meta: { resourceType: 'ResourceType', location: `${base}/ResourceTypes/Group` },
+  };
+}
+
 function schemasOf(plan: Plan, base: string): SchemaResource[] {
   const located = (s: SchemaResource): SchemaResource => ({ ...s, meta: { resourceType: 'Schema', location: `${base}/Schemas/${s.id}` } });
-  return [userSchemaResource, enterpriseSchemaResource, scimplanSchemaResource, ...plan.schemas.map(extensionSchema)].map(located);
+  return [userSchemaResource, enterpriseSchemaResource, scimplanSchemaResource, ...plan.schemas.map(extensionSchema), groupSchemaResource].map(located);
 }
 
 /** A tenant's declared extension as an RFC 7643 §7 schema resource (single-valued, readWrite). */

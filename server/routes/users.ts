@@ -16,7 +16,7 @@ export const LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse
 /** Advertised as `filter.maxResults`; a larger `count` is capped to it. */
 export const MAX_RESULTS = 200;
 
-interface ListParams extends ProjectionParams {
+export interface ListParams extends ProjectionParams {
   readonly filter?: string | undefined;
   readonly startIndex?: unknown;
   readonly count?: unknown;
@@ -105,7 +105,7 @@ const ifMatch = (request: FastifyRequest): string | undefined => {
 };
 
 /** Query parameter names are matched case-insensitively (Entra sends `startIndex`, others `startindex`). */
-function queryParams(query: unknown): ListParams {
+export function queryParams(query: unknown): ListParams {
   const q = (query ?? {}) as Record<string, unknown>;
   const get = (name: string): string | undefined => {
     const key = Object.keys(q).find((k) => k.toLowerCase() === name.toLowerCase());
@@ -125,7 +125,7 @@ function queryParams(query: unknown): ListParams {
 }
 
 /** RFC 7644 §3.4.3: a SearchRequest body; attribute lists may be arrays. */
-function searchParams(body: unknown): ListParams {
+export function searchParams(body: unknown): ListParams {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new ScimError({ status: 400, scimType: 'invalidSyntax', detail: 'a search body must be a SearchRequest object' });
   }
@@ -149,7 +149,7 @@ function searchParams(body: unknown): ListParams {
   };
 }
 
-function integer(value: unknown, name: string): number | undefined {
+export function integer(value: unknown, name: string): number | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n)) throw new ScimError({ status: 400, scimType: 'invalidValue', detail: `\`${name}\` must be an integer` });

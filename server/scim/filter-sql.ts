@@ -1,5 +1,5 @@
 // Server: a `?filter=` (RFC 7644 §3.4.2.2, parsed by the expression language's filter mode) ->
-// a kysely SQL condition over `scim_users`, and `sortBy` -> an ORDER BY expression.
+// a kysely SQL condition over `scim_users` or `scim_groups`, and `sortBy` -> an ORDER BY expression.
 
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { CompareOp, Expr, LiteralExpr, PathExpr } from '../../dsl/ast.ts';
@@ -7,6 +7,7 @@ import { parseExpression } from '../../dsl/parse.ts';
 import { didYouMean } from '../../dsl/suggest.ts';
 import type { AttributeDef, Scope } from '../../dsl/types.ts';
 import { parseDateTime } from '../../dsl/values.ts';
+import { GROUP_URN, groupAttributes } from '../../engine/scim-schemas.ts';
 import type { ScimType } from '../errors.ts';
 import { CORE_USER_URN, findAttribute, findNamespace, isScimplanUrn, scimError } from './canonical.ts';
 
@@ -25,7 +26,10 @@ import { CORE_USER_URN, findAttribute, findNamespace, isScimplanUrn, scimError }
  * - Unknown attributes, `password`, and operators that do not apply to a type (`gt` on a
  *   boolean, `co` on a number) are 400 invalidFilter; a literal of the wrong type for a
  *   boolean, number or dateTime attribute too. An `id` that is not a UUID matches nothing.
- * - `groups` filters read the memberships of the outer `scim_users` row (no table alias).
+ * - `groups` filters read the memberships of the outer `scim_users` row, `members` filters those
+ *   of the outer `scim_groups` row (no table alias); `members.value eq` is the membership's
+ *   primary key, so it never scans a large group.
+ * - Groups have no stored JSON: every Group attribute is a column or the membership relation.
  * Every value from the filter is a bound parameter; identifiers and JSON keys come from the
  * schema (jsonb keys are bound parameters too).
  */
@@ -56,19 +60,37 @@ interface JsonOperand {
   readonly sub: AttributeDef | undefined;
 }
 
-interface GroupsOperand {
-  readonly kind: 'groups';
+/** A membership relation: a user's `groups`, or a group's `members`. */
+interface RelationOperand {
+  readonly kind: 'relation';
+  readonly side: RelationSide;
   readonly filter: Expr | undefined;
-  readonly sub: 'value' | 'display' | undefined;
+  readonly sub: RelationLeaf | undefined;
   readonly name: string;
 }
+
+type RelationSide = 'groupsOfUser' | 'membersOfGroup';
+type RelationLeaf = 'value' | 'display' | 'type';
 
 interface ConstOperand {
   readonly kind: 'resourceType';
   readonly name: string;
+  readonly resource: Resource;
 }
 
-type Operand = ColumnOperand | JsonOperand | GroupsOperand | ConstOperand;
+type Operand = ColumnOperand | JsonOperand | RelationOperand | ConstOperand;
+
+/** The resource a filter is about: its table and attributes. */
+export type Resource = 'User' | 'Group';
+
+/** State of one compilation: the next free table alias, and the resource filtered. */
+interface Walk {
+  next: number;
+  readonly resource: Resource;
+}
+
+/** Group attributes (RFC 7643 §4.2) as a scope: `displayName`, `members`, `id`, `externalId`, `meta`. */
+export const groupScope: Scope = Object.freeze({ kind: 'scim', attributes: groupAttributes, namespaces: Object.freeze([]) });
 
 function invalid(detail: string, type: ScimType = 'invalidFilter') {
   return scimError(400, type, detail);
@@ -77,6 +99,10 @@ function invalid(detail: string, type: ScimType = 'invalidFilter') {
 function col(name: 'id' | 'user_name' | 'external_id' | 'created_at' | 'updated_at' | 'status' | 'deactivated_at' | 'reason'): RawBuilder<unknown> {
   // Constant identifiers only; never from input. Qualified, so joins and subqueries stay unambiguous.
   return sql.ref(`scim_users.${name}`);
+}
+
+function groupCol(name: 'id' | 'display_name' | 'external_id' | 'created_at' | 'updated_at'): RawBuilder<unknown> {
+  return sql.ref(`scim_groups.${name}`);
 }
 
 /**
@@ -90,8 +116,31 @@ export function userFilterToSql(filter: string, scope: Scope): Bool {
     const d = diagnostics[0]!;
     throw invalid(`${d.message} (at offset ${d.span.start})`);
   }
-  const aliases = { next: 0 };
-  return condition(ast, scope, 0, aliases);
+  return condition(ast, scope, 0, { next: 0, resource: 'User' });
+}
+
+/**
+ * The SQL condition for a SCIM filter over `scim_groups` (the caller adds tenant and
+ * deleted_at conditions): `displayName`, `externalId`, `id`, `meta.*`, and `members`
+ * (`members.value eq "id"`, `members[display sw "a"]`, `members pr`). Errors as userFilterToSql.
+ */
+export function groupFilterToSql(filter: string): Bool {
+  const { ast, diagnostics } = parseExpression(filter, 'filter');
+  if (diagnostics.length > 0) {
+    const d = diagnostics[0]!;
+    throw invalid(`${d.message} (at offset ${d.span.start})`);
+  }
+  return condition(ast, groupScope, 0, { next: 0, resource: 'Group' });
+}
+
+/**
+ * The condition a value filter of `members[...]` (a PATCH path) puts on the membership row
+ * `membership` (an alias of `memberships`): `value`, `display` and `type` of the member.
+ */
+export function memberCondition(filter: Expr, membership: RawBuilder<unknown>): Bool {
+  const u = sql.raw('member_user');
+  const where = relationFilter(filter, 'membersOfGroup', membership, u, 0);
+  return sql<SqlBool>`exists (select 1 from scim_users as ${u} where ${u}.id = ${membership}.user_id and ${where})`;
 }
 
 /**
@@ -100,24 +149,24 @@ export function userFilterToSql(filter: string, scope: Scope): Bool {
  * Callers add `id` as a tie-breaker for a stable order. An unknown or unparsable attribute is
  * 400 invalidValue (RFC 7644 leaves it open; silently ignoring it would hide a typo).
  */
-export function sortColumn(sortBy: string, scope: Scope): RawBuilder<unknown> {
+export function sortColumn(sortBy: string, scope: Scope, resource: Resource = 'User'): RawBuilder<unknown> {
   const { ast, diagnostics } = parseExpression(sortBy.trim(), 'path');
   if (diagnostics.length > 0 || ast.kind !== 'Path') throw invalid('`sortBy` must be an attribute path', 'invalidValue');
-  const operand = resolve(ast, scope, 'invalidValue');
+  const operand = resolve(ast, scope, 'invalidValue', resource);
   switch (operand.kind) {
     case 'column':
       return operand.type === 'string' && !operand.caseExact ? sql`lower(${operand.sql})` : operand.sql;
     case 'resourceType':
       return sql`1`;
-    case 'groups':
-      throw invalid('`sortBy` cannot sort by `groups`', 'invalidValue');
+    case 'relation':
+      throw invalid(`\`sortBy\` cannot sort by \`${operand.name}\``, 'invalidValue');
     case 'json': {
       const def = operand.def;
       if (def?.multiValued) {
         const e = sql.raw('sort_e');
         const leafDef = operand.sub ?? (def.type === 'complex' ? findAttribute(def.subAttributes, 'value') : def);
         const leafJson = operand.sub || def.type === 'complex' ? sql`${e}.v -> ${leafDef?.name ?? 'value'}::text` : sql`${e}.v`;
-        const where = operand.filter ? condition(operand.filter, subScope(def), 0, { next: 0 }, sql`${e}.v`) : sql`true`;
+        const where = operand.filter ? condition(operand.filter, subScope(def), 0, { next: 0, resource }, sql`${e}.v`) : sql`true`;
         return sql`(select ${sortKey(leafJson, leafDef)} from jsonb_array_elements(${arrayOf(operand.json)}) with ordinality as ${e}(v, n) where ${where} order by case when ${e}.v -> 'primary' = 'true'::jsonb then 0 else 1 end, ${e}.n limit 1)`;
       }
       const leafDef = operand.sub ?? (def?.type === 'complex' ? findAttribute(def.subAttributes, 'value') : def);
@@ -151,7 +200,7 @@ function subScope(def: AttributeDef): Scope {
 }
 
 /** `element`: inside a value filter, the jsonb of the element the names resolve against. */
-function condition(e: Expr, scope: Scope, depth: number, aliases: { next: number }, element?: RawBuilder<unknown>): Bool {
+function condition(e: Expr, scope: Scope, depth: number, aliases: Walk, element?: RawBuilder<unknown>): Bool {
   if (depth > MAX_DEPTH) throw invalid('the filter is nested too deeply');
   switch (e.kind) {
     case 'Group':
@@ -165,10 +214,10 @@ function condition(e: Expr, scope: Scope, depth: number, aliases: { next: number
     }
     case 'Present':
       if (e.operand.kind !== 'Path') throw invalid('`pr` applies to an attribute');
-      return present(operandOf(e.operand, scope, element), scope, aliases);
+      return present(operandOf(e.operand, scope, element, aliases), scope, aliases);
     case 'Compare': {
       if (e.left.kind === 'Path' && e.right.kind === 'Literal') {
-        return compare(operandOf(e.left, scope, element), e.op, e.right, aliases);
+        return compare(operandOf(e.left, scope, element, aliases), e.op, e.right, aliases);
       }
       throw invalid(`\`${e.opText}\` compares an attribute with a value`);
     }
@@ -176,7 +225,7 @@ function condition(e: Expr, scope: Scope, depth: number, aliases: { next: number
       // A value path on its own: `emails[type eq "work" and value co "@example.com"]`.
       const last = e.steps[e.steps.length - 1];
       if (!last?.filter || e.steps.length !== 1) throw invalid('an attribute alone is not a condition; compare it or use `pr`');
-      const operand = operandOf(e, scope, element);
+      const operand = operandOf(e, scope, element, aliases);
       return present(operand, scope, aliases);
     }
     default:
@@ -184,8 +233,8 @@ function condition(e: Expr, scope: Scope, depth: number, aliases: { next: number
   }
 }
 
-function operandOf(path: PathExpr, scope: Scope, element: RawBuilder<unknown> | undefined): Operand {
-  if (!element) return resolve(path, scope, 'invalidFilter');
+function operandOf(path: PathExpr, scope: Scope, element: RawBuilder<unknown> | undefined, walk: Walk): Operand {
+  if (!element) return resolve(path, scope, 'invalidFilter', walk.resource);
   // Inside a value filter: names are sub-attributes of the element.
   if (path.urn !== undefined || path.steps.length !== 1 || path.steps[0]!.filter) {
     throw invalid('inside `[...]` only sub-attributes can be compared');
@@ -201,8 +250,9 @@ function unknownAttribute(name: string, candidates: readonly string[], type: Sci
   return invalid(`unknown attribute \`${name}\`${hint ? `; ${hint}` : ''}`, type);
 }
 
-/** Resolves a top-level attribute path against the User scope. */
-function resolve(path: PathExpr, scope: Scope, errorType: ScimType): Operand {
+/** Resolves a top-level attribute path against the User scope (or the Group attributes). */
+function resolve(path: PathExpr, scope: Scope, errorType: ScimType, resource: Resource): Operand {
+  if (resource === 'Group') return resolveGroup(path, errorType);
   const steps = path.steps;
   const written = `${path.urn ? `${path.urn}:` : ''}${steps.map((s) => s.name).join('.')}`;
   let defs = scope.attributes;
@@ -254,20 +304,59 @@ function resolve(path: PathExpr, scope: Scope, errorType: ScimType): Operand {
           case 'lastModified':
             return { kind: 'column', sql: col('updated_at'), type: 'dateTime', caseExact: true, name: 'meta.lastModified', nullable: false };
           case 'resourceType':
-            return { kind: 'resourceType', name: 'meta.resourceType' };
+            return { kind: 'resourceType', name: 'meta.resourceType', resource: 'User' };
           default:
             throw invalid(`filtering on \`${written}\` is not supported`, errorType);
         }
       case 'password':
         throw invalid('`password` is never stored and cannot be filtered on', errorType);
-      case 'groups': {
-        if (sub && sub.name !== 'value' && sub.name !== 'display') throw invalid(`filtering on \`${written}\` is not supported`, errorType);
-        return { kind: 'groups', filter: first.filter, sub: sub?.name as 'value' | 'display' | undefined, name: written };
-      }
+      case 'groups':
+        return relation('groupsOfUser', first.filter, sub, written, errorType);
     }
   }
   const json = urn === undefined ? sql`${RESOURCE} -> ${def.name}::text` : sql`${RESOURCE} -> ${urn}::text -> ${def.name}::text`;
   return { kind: 'json', json, def, name: written, filter: first.filter, sub };
+}
+
+function relation(side: RelationSide, filter: Expr | undefined, sub: AttributeDef | undefined, written: string, errorType: ScimType): RelationOperand {
+  if (sub && sub.name !== 'value' && sub.name !== 'display' && sub.name !== 'type') {
+    throw invalid(`filtering on \`${written}\` is not supported`, errorType);
+  }
+  return { kind: 'relation', side, filter, sub: sub?.name as RelationLeaf | undefined, name: written };
+}
+
+/** Group attributes: all columns, plus `members` (the membership relation). */
+function resolveGroup(path: PathExpr, errorType: ScimType): Operand {
+  const steps = path.steps;
+  const written = `${path.urn ? `${path.urn}:` : ''}${steps.map((s) => s.name).join('.')}`;
+  if (path.urn !== undefined && path.urn.toLowerCase() !== GROUP_URN.toLowerCase()) throw invalid(`unknown schema \`${path.urn}\``, errorType);
+  const [first, second] = steps;
+  if (!first) throw invalid(`\`${written}\` names no attribute`, errorType);
+  if (steps.length > 2) throw invalid(`\`${written}\` is nested too deeply`, errorType);
+  const def = findAttribute(groupScope.attributes, first.name);
+  if (!def) throw unknownAttribute(first.name, groupScope.attributes.map((d) => d.name), errorType);
+  if (second?.filter) throw invalid(`\`${written}\`: a filter applies to a multi-valued attribute`, errorType);
+  if (first.filter && !def.multiValued) throw invalid(`\`${def.name}\` is single-valued and takes no filter`, errorType);
+  const sub = second ? findAttribute(def.subAttributes, second.name) : undefined;
+  if (second && !sub) throw unknownAttribute(`${def.name}.${second.name}`, (def.subAttributes ?? []).map((d) => `${def.name}.${d.name}`), errorType);
+  const column = (sqlRef: RawBuilder<unknown>, type: ColumnOperand['type'], caseExact: boolean, nullable: boolean): ColumnOperand =>
+    ({ kind: 'column', sql: sqlRef, type, caseExact, name: written, nullable });
+  switch (def.name) {
+    case 'id':
+      return column(groupCol('id'), 'uuid', true, false);
+    case 'displayName':
+      return column(groupCol('display_name'), 'string', false, false);
+    case 'externalId':
+      return column(groupCol('external_id'), 'string', true, true);
+    case 'members':
+      return relation('membersOfGroup', first.filter, sub, written, errorType);
+    case 'meta':
+      if (sub?.name === 'created') return column(groupCol('created_at'), 'dateTime', true, false);
+      if (sub?.name === 'lastModified') return column(groupCol('updated_at'), 'dateTime', true, false);
+      if (sub?.name === 'resourceType') return { kind: 'resourceType', name: 'meta.resourceType', resource: 'Group' };
+      break;
+  }
+  throw invalid(`filtering on \`${written}\` is not supported`, errorType);
 }
 
 /** The scimplan extension: the account's status columns and the mapped profile. */
@@ -411,7 +500,7 @@ function jsonScalarCompare(json: RawBuilder<unknown>, def: AttributeDef | undefi
   }
 }
 
-function compare(operand: Operand, op: CompareOp, lit: LiteralExpr, aliases: { next: number }): Bool {
+function compare(operand: Operand, op: CompareOp, lit: LiteralExpr, aliases: Walk): Bool {
   if (lit.value === null) {
     // `x eq null`: x is missing; `x ne null`: x is present.
     if (op !== 'eq' && op !== 'ne') throw invalid(`\`${op}\` cannot compare with null`);
@@ -421,17 +510,14 @@ function compare(operand: Operand, op: CompareOp, lit: LiteralExpr, aliases: { n
   switch (operand.kind) {
     case 'resourceType': {
       if (op !== 'eq' && op !== 'ne') throw invalid(`\`${op}\` does not apply to \`meta.resourceType\``);
-      const holds = literalText(lit).toLowerCase() === 'user';
+      const holds = literalText(lit).toLowerCase() === operand.resource.toLowerCase();
       return sql<SqlBool>`${sql.raw(op === 'eq' ? String(holds) : String(!holds))}`;
     }
     case 'column':
       return columnCompare(operand, op, lit);
-    case 'groups': {
-      const cond = (g: RawBuilder<unknown>): Bool =>
-        operand.sub === 'display'
-          ? stringCompare(sql`${g}.display_name`, op, literalText(lit), false)
-          : stringCompare(sql`${g}.id::text`, op, literalText(lit), false);
-      return membership(operand, aliases, cond, op === 'ne');
+    case 'relation': {
+      const leaf = operand.sub ?? 'value';
+      return membership(operand, aliases, (m, other) => columnCompare(relationColumn(operand.side, m, other, leaf), op, lit), op === 'ne');
     }
     case 'json':
       break;
@@ -488,32 +574,60 @@ function columnCompare(operand: ColumnOperand, op: CompareOp, lit: LiteralExpr):
   }
 }
 
-function membership(operand: GroupsOperand, aliases: { next: number }, cond: ((g: RawBuilder<unknown>) => Bool) | undefined, orNone: boolean): Bool {
-  const g = sql.raw(`g${aliases.next++}`);
+/**
+ * `exists` over the memberships of the outer row, joined to the row on the other side (a live
+ * group of the user, or a live member of the group); `cond` gets the membership and other aliases.
+ */
+function membership(
+  operand: RelationOperand,
+  aliases: Walk,
+  cond: ((m: RawBuilder<unknown>, other: RawBuilder<unknown>) => Bool) | undefined,
+  orNone: boolean,
+): Bool {
+  const o = sql.raw(`g${aliases.next++}`);
   const m = sql.raw(`m${aliases.next++}`);
-  let where: Bool = sql<SqlBool>`true`;
-  if (operand.filter) where = groupFilter(operand.filter, g, 0);
-  const base = sql`from memberships as ${m} join scim_groups as ${g} on ${g}.id = ${m}.group_id
-    where ${m}.user_id = scim_users.id and ${m}.tenant = scim_users.tenant and ${g}.deleted_at is null and ${where}`;
-  const any = sql<SqlBool>`exists (select 1 ${base}${cond ? sql` and ${cond(g)}` : sql``})`;
+  const where: Bool = operand.filter ? relationFilter(operand.filter, operand.side, m, o, 0) : sql<SqlBool>`true`;
+  const base =
+    operand.side === 'groupsOfUser'
+      ? sql`from memberships as ${m} join scim_groups as ${o} on ${o}.id = ${m}.group_id
+    where ${m}.user_id = scim_users.id and ${m}.tenant = scim_users.tenant and ${o}.deleted_at is null and ${where}`
+      : sql`from memberships as ${m} join scim_users as ${o} on ${o}.id = ${m}.user_id
+    where ${m}.group_id = scim_groups.id and ${m}.tenant = scim_groups.tenant and ${o}.deleted_at is null and ${where}`;
+  const any = sql<SqlBool>`exists (select 1 ${base}${cond ? sql` and ${cond(m, o)}` : sql``})`;
   return orNone ? sql<SqlBool>`(not exists (select 1 ${base}) or ${any})` : any;
 }
 
-/** `groups[display eq "Sales"]`: a value filter over the user's groups. */
-function groupFilter(e: Expr, g: RawBuilder<unknown>, depth: number): Bool {
+/**
+ * One sub-attribute of a membership as a column: `value` is the membership's own id column (so
+ * `members.value eq` uses the primary key), `display` the group's name or the user's userName,
+ * `type` a constant (`direct` for a user's groups, `User` for a group's members).
+ */
+function relationColumn(side: RelationSide, m: RawBuilder<unknown>, other: RawBuilder<unknown>, leaf: RelationLeaf): ColumnOperand {
+  const name = `${side === 'groupsOfUser' ? 'groups' : 'members'}.${leaf}`;
+  switch (leaf) {
+    case 'value':
+      return { kind: 'column', sql: side === 'groupsOfUser' ? sql`${m}.group_id` : sql`${m}.user_id`, type: 'uuid', caseExact: true, name, nullable: false };
+    case 'display':
+      return { kind: 'column', sql: side === 'groupsOfUser' ? sql`${other}.display_name` : sql`${other}.user_name`, type: 'string', caseExact: false, name, nullable: false };
+    case 'type':
+      return { kind: 'column', sql: side === 'groupsOfUser' ? sql`'direct'::text` : sql`'User'::text`, type: 'string', caseExact: false, name, nullable: false };
+  }
+}
+
+/** `groups[display eq "Sales"]`, `members[value eq "id"]`: a value filter over memberships. */
+function relationFilter(e: Expr, side: RelationSide, m: RawBuilder<unknown>, other: RawBuilder<unknown>, depth: number): Bool {
   if (depth > MAX_DEPTH) throw invalid('the filter is nested too deeply');
   switch (e.kind) {
     case 'Group':
-      return groupFilter(e.inner, g, depth + 1);
+      return relationFilter(e.inner, side, m, other, depth + 1);
     case 'Not':
-      return sql<SqlBool>`((${groupFilter(e.operand, g, depth + 1)}) is not true)`;
+      return sql<SqlBool>`((${relationFilter(e.operand, side, m, other, depth + 1)}) is not true)`;
     case 'Logical':
-      return sql<SqlBool>`(${groupFilter(e.left, g, depth + 1)} ${sql.raw(e.op)} ${groupFilter(e.right, g, depth + 1)})`;
+      return sql<SqlBool>`(${relationFilter(e.left, side, m, other, depth + 1)} ${sql.raw(e.op)} ${relationFilter(e.right, side, m, other, depth + 1)})`;
     case 'Compare': {
-      if (e.left.kind !== 'Path' || e.right.kind !== 'Literal' || e.left.steps.length !== 1) break;
+      if (e.left.kind !== 'Path' || e.right.kind !== 'Literal' || e.left.steps.length !== 1 || e.left.urn !== undefined) break;
       const name = e.left.steps[0]!.name.toLowerCase();
-      if (name === 'value') return stringCompare(sql`${g}.id::text`, e.op, literalText(e.right), false);
-      if (name === 'display') return stringCompare(sql`${g}.display_name`, e.op, literalText(e.right), false);
+      if (name === 'value' || name === 'display' || name === 'type') return columnCompare(relationColumn(side, m, other, name), e.op, e.right);
       break;
     }
     case 'Present':
@@ -521,16 +635,16 @@ function groupFilter(e: Expr, g: RawBuilder<unknown>, depth: number): Bool {
     default:
       break;
   }
-  throw invalid('a `groups` filter compares `value` or `display`');
+  throw invalid(`a \`${side === 'groupsOfUser' ? 'groups' : 'members'}\` filter compares \`value\`, \`display\` or \`type\``);
 }
 
-function present(operand: Operand, _scope: Scope | undefined, aliases: { next: number }): Bool {
+function present(operand: Operand, _scope: Scope | undefined, aliases: Walk): Bool {
   switch (operand.kind) {
     case 'resourceType':
       return sql<SqlBool>`true`;
     case 'column':
       return operand.nullable || operand.type === 'string' ? sql<SqlBool>`coalesce(${operand.sql}::text <> '', false)` : sql<SqlBool>`true`;
-    case 'groups':
+    case 'relation':
       return membership(operand, aliases, undefined, false);
     case 'json':
       break;

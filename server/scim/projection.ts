@@ -4,6 +4,7 @@
 import type { Expr } from '../../dsl/ast.ts';
 import { parseExpression } from '../../dsl/parse.ts';
 import type { AttributeDef, Scope } from '../../dsl/types.ts';
+import { GROUP_URN } from '../../engine/scim-schemas.ts';
 import { CORE_USER_URN, cloneJson, findAttribute, findNamespace, isObject, put, scimError } from './canonical.ts';
 import { matchesValueFilter } from './value-filter.ts';
 
@@ -52,6 +53,17 @@ export function project(resource: Readonly<Record<string, unknown>>, params: Pro
   if (include) out = keepOnly(out, include, true);
   if (exclude) dropFrom(out, exclude, true);
   return out;
+}
+
+/**
+ * Whether `project` with these parameters keeps any part of the top-level attribute `name`, so
+ * that callers can skip loading it (a group's members). Errors as `project`.
+ */
+export function returnsAttribute(params: ProjectionParams, name: string, scope: Scope): boolean {
+  const key = name.toLowerCase();
+  if (params.attributes?.trim() && !selection(params.attributes, 'attributes', scope).has(key)) return false;
+  if (params.excludedAttributes?.trim() && selection(params.excludedAttributes, 'excludedAttributes', scope).get(key)?.whole) return false;
+  return true;
 }
 
 /** Splits at commas outside brackets and quotes: `emails[value eq "a,b"]` stays whole. */
@@ -107,7 +119,8 @@ function addItem(root: Map<string, Node>, item: string, param: string, scope: Sc
   }
   let map = root;
   let defs: readonly AttributeDef[] | undefined = scope.attributes;
-  if (ast.urn !== undefined) {
+  // `urn:...:core:2.0:Group:displayName` names a core attribute of a Group.
+  if (ast.urn !== undefined && ast.urn.toLowerCase() !== GROUP_URN.toLowerCase()) {
     const found = findNamespace(scope, ast.urn);
     if (!found || found.urn !== CORE_USER_URN) {
       const ext = child(root, found?.urn ?? ast.urn, undefined);

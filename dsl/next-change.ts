@@ -1,0 +1,315 @@
+// Time dependence of a condition: at compile time, finds the comparisons that involve now() or
+// today() and returns a NextChange: for one user, the next instant at which the value can change.
+
+import type { Expr } from './ast.ts';
+import { assertNever } from './ast.ts';
+import { compileExpression, compileOperand } from './compile.ts';
+import type { Compiled, EvalContext, Scope } from './types.ts';
+import { addCalendarDays, getAttribute, isPlainObject, toTime, wallClock, wallClockToInstant } from './values.ts';
+
+/**
+ * The next instant strictly after `ctx.now` at which the compiled condition can change its value
+ * for `ctx.root`, or null when no such instant exists (no time-dependent comparison can change,
+ * e.g. its attribute is missing). Never earlier than a real change is missed: every instant at
+ * which the value changes is at or after the returned one (the returned one may be a moment at
+ * which nothing changes, e.g. for a comparison that does not decide the outcome).
+ */
+export type NextChange = (ctx: EvalContext) => Date | null;
+
+/*
+ * How it works. A *time chain* is `now()` or `today()`, possibly inside `addDays(chain, n)` and
+ * `date(chain)` with `n` not depending on time. A chain's value T(t) is a non-decreasing function
+ * of the clock t. A comparison `chain op x` (either side) with a time-independent x can only
+ * change where T reaches x or passes it: at a = min{t : T(t) >= x} and b = min{t : T(t) >= x + 1ms}.
+ * Both are computed from the chain's shape and then verified against the compiled chain itself
+ * (the same closures evaluation uses), falling back to a bisection when the guess is off (DST).
+ *
+ * Everything else that depends on time without being such a comparison (a chain used as a value,
+ * two chains compared, time inside a `[filter]`) is not analysed: the condition is then also
+ * re-checked at the next midnight in the tenant's time zone. That is conservative (daily), never
+ * late by more than a day for date-granular rules, and documented in README.md.
+ *
+ * A comparison whose two sides are time-independent apart from other, analysed comparisons
+ * (`if(end le now(), 1, 2) eq 1`) changes only where those do, so it adds nothing.
+ */
+export function compileNextChange(expr: Expr, scope: Scope): NextChange | undefined {
+  const analyzer = new Analyzer(scope);
+  const kind = analyzer.visit(expr);
+  if (kind === 'static' && analyzer.watches.length === 0) return undefined;
+  const watches = analyzer.watches;
+  const opaque = analyzer.opaque || kind === 'chain';
+  return (ctx) => {
+    const now = ctx.now.getTime();
+    let best = opaque ? nextMidnight(now, ctx.timezone) : Infinity;
+    for (const w of watches) {
+      const at = w.next(ctx, now);
+      if (at !== null && at < best) best = at;
+    }
+    return best === Infinity || Number.isNaN(best) ? null : new Date(best);
+  };
+}
+
+type Kind = 'static' | 'chain' | 'mediated' | 'opaque';
+
+interface Chain {
+  readonly base: 'now' | 'today';
+  /** The `n` of each `addDays`, innermost first. */
+  readonly offsets: readonly Compiled[];
+}
+
+const DAY_MS = 86_400_000;
+
+class Analyzer {
+  readonly watches: Watch[] = [];
+  opaque = false;
+  private readonly chains = new Map<Expr, Chain>();
+
+  constructor(private readonly scope: Scope) {}
+
+  visit(expr: Expr): Kind {
+    switch (expr.kind) {
+      case 'Literal':
+      case 'Error':
+        return 'static';
+      case 'Path':
+        // A filter evaluates with each element as the root: not analysed.
+        for (const step of expr.steps) if (step.filter && dependsOnTime(step.filter)) return this.markOpaque();
+        return 'static';
+      case 'List':
+        return this.combine(expr.items.map((i) => this.visit(i)));
+      case 'Group': {
+        const k = this.visit(expr.inner);
+        const chain = this.chains.get(expr.inner);
+        if (k === 'chain' && chain) this.chains.set(expr, chain);
+        return k;
+      }
+      case 'Call':
+        return this.call(expr);
+      case 'Compare':
+        return this.compare(expr.left, expr.right);
+      case 'In': {
+        const o = this.visit(expr.operand);
+        const l = this.visit(expr.list);
+        const chain = this.chains.get(expr.operand);
+        if (o === 'chain' && chain && l === 'static') {
+          this.watch(expr.operand, chain, expr.list);
+          return 'mediated';
+        }
+        return this.combine([o, l]);
+      }
+      case 'Logical':
+        return this.combine([this.visit(expr.left), this.visit(expr.right)]);
+      case 'Not':
+        return this.combine([this.visit(expr.operand)]);
+      case 'Present':
+        return this.combine([this.visit(expr.operand)]);
+      case 'Coalesce':
+        return this.combine([this.visit(expr.left), this.visit(expr.right)]);
+      default:
+        return assertNever(expr);
+    }
+  }
+
+  private call(expr: Extract<Expr, { kind: 'Call' }>): Kind {
+    const name = expr.name.toLowerCase();
+    if ((name === 'now' || name === 'today') && expr.args.length === 0) {
+      this.chains.set(expr, { base: name, offsets: [] });
+      return 'chain';
+    }
+    const kinds = expr.args.map((a) => this.visit(a));
+    if (name === 'adddays' && expr.args.length === 2 && kinds[0] === 'chain' && kinds[1] === 'static') {
+      const inner = this.chains.get(expr.args[0]!);
+      if (inner) {
+        this.chains.set(expr, { base: inner.base, offsets: [...inner.offsets, compileExpression(expr.args[1]!, this.scope, 'value')] });
+        return 'chain';
+      }
+    }
+    if (name === 'date' && expr.args.length === 1 && kinds[0] === 'chain') {
+      const inner = this.chains.get(expr.args[0]!);
+      if (inner) {
+        this.chains.set(expr, inner);
+        return 'chain';
+      }
+    }
+    return this.combine(kinds);
+  }
+
+  private compare(left: Expr, right: Expr): Kind {
+    const l = this.visit(left);
+    const r = this.visit(right);
+    const lc = this.chains.get(left);
+    const rc = this.chains.get(right);
+    if (l === 'chain' && lc && r === 'static') {
+      this.watch(left, lc, right);
+      return 'mediated';
+    }
+    if (r === 'chain' && rc && l === 'static') {
+      this.watch(right, rc, left);
+      return 'mediated';
+    }
+    return this.combine([l, r]);
+  }
+
+  private watch(timeSide: Expr, chain: Chain, other: Expr): void {
+    this.watches.push(new Watch(chain, compileExpression(timeSide, this.scope, 'value'), compileOperand(other, this.scope)));
+  }
+
+  /** A chain used as anything but one side of a comparison, or an opaque part, is opaque. */
+  private combine(kinds: readonly Kind[]): Kind {
+    if (kinds.some((k) => k === 'chain' || k === 'opaque')) return this.markOpaque();
+    return kinds.some((k) => k === 'mediated') ? 'mediated' : 'static';
+  }
+
+  private markOpaque(): Kind {
+    this.opaque = true;
+    return 'opaque';
+  }
+}
+
+/** One comparison between a time chain and a time-independent operand. */
+class Watch {
+  constructor(
+    private readonly chain: Chain,
+    /** The chain itself, compiled: T(t) is this closure at clock t. */
+    private readonly time: Compiled,
+    private readonly other: Compiled,
+  ) {}
+
+  /** The earliest change strictly after `now`; null when none. */
+  next(ctx: EvalContext, now: number): number | null {
+    const tz = ctx.timezone;
+    let days = 0;
+    for (const f of this.chain.offsets) {
+      const n = f(ctx);
+      if (typeof n !== 'number' || !Number.isFinite(n)) return null; // addDays gives null: never changes
+      days += Math.trunc(n);
+    }
+    const thresholds: number[] = [];
+    collectTimes(this.other(ctx), tz, thresholds);
+    if (thresholds.length === 0) return null;
+    const exact = this.chain.base === 'now' && this.chain.offsets.length === 0;
+    const at = (t: number): number | null => {
+      const v = this.time({ root: ctx.root, now: new Date(t), timezone: tz });
+      return v instanceof Date && !Number.isNaN(v.getTime()) ? v.getTime() : null;
+    };
+    let out: number | null = null;
+    for (const x of thresholds) {
+      // The value can change where T reaches x (a) and where it passes x (b = reach of x + 1ms).
+      for (const target of [x, x + 1]) {
+        const t = exact ? target : reach(target, this.chain.base, days, tz, at);
+        if (t === null || t <= now) continue;
+        if (out === null || t < out) out = t;
+        break; // b >= a: once a is in the future, b cannot be earlier
+      }
+    }
+    return out;
+  }
+}
+
+/** The instants a compared value stands for, as compareValues reads them (lists: any element). */
+function collectTimes(v: unknown, tz: string, out: number[]): void {
+  if (isPlainObject(v)) v = getAttribute(v, 'value', 'value');
+  if (Array.isArray(v)) {
+    for (const e of v) collectTimes(e, tz, out);
+    return;
+  }
+  const t = toTime(v, tz);
+  if (!Number.isNaN(t)) out.push(t);
+}
+
+/**
+ * min{t : T(t) >= x} for a non-decreasing T given by `at`; null when T never gets there (in the
+ * range of dates). The guess inverts the chain's shape and is verified with `at`.
+ */
+function reach(x: number, base: 'now' | 'today', days: number, tz: string, at: (t: number) => number | null): number | null {
+  let guess: number;
+  if (base === 'now') {
+    guess = days === 0 ? x : addCalendarDays(new Date(x), -days, tz).getTime();
+  } else {
+    // The first midnight at or after x, moved back by the chain's days.
+    const w = wallClock(x, tz);
+    const midnight = wallClockToInstant(w.year, w.month, w.day, 0, 0, 0, 0, tz);
+    const day = midnight >= x ? w.day : w.day + 1;
+    guess = wallClockToInstant(w.year, w.month, day - days, 0, 0, 0, 0, tz);
+  }
+  if (Number.isNaN(guess)) return null;
+  const ge = (t: number): boolean => {
+    const v = at(t);
+    return v !== null && v >= x;
+  };
+  if (ge(guess) && !ge(guess - 1)) return guess;
+  return bisect(guess, ge);
+}
+
+const MAX_STEP = 400 * 365 * DAY_MS;
+
+function bisect(guess: number, ge: (t: number) => boolean): number | null {
+  let lo: number;
+  let hi: number;
+  let step = 3_600_000;
+  if (ge(guess)) {
+    hi = guess;
+    lo = guess - step;
+    while (ge(lo)) {
+      hi = lo;
+      step *= 2;
+      if (step > MAX_STEP) return null;
+      lo = guess - step;
+    }
+  } else {
+    lo = guess;
+    hi = guess + step;
+    while (!ge(hi)) {
+      lo = hi;
+      step *= 2;
+      if (step > MAX_STEP) return null;
+      hi = guess + step;
+    }
+  }
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (ge(mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
+/** The first midnight in `tz` strictly after `now`. */
+export function nextMidnight(now: number, tz: string): number {
+  const w = wallClock(now, tz);
+  for (let d = 1; d <= 3; d++) {
+    const m = wallClockToInstant(w.year, w.month, w.day + d, 0, 0, 0, 0, tz);
+    if (m > now) return m;
+  }
+  return now + DAY_MS;
+}
+
+/** True when `expr` calls now() or today() anywhere, filters included. */
+export function dependsOnTime(expr: Expr): boolean {
+  switch (expr.kind) {
+    case 'Literal':
+    case 'Error':
+      return false;
+    case 'Path':
+      return expr.steps.some((s) => s.filter !== undefined && dependsOnTime(s.filter));
+    case 'List':
+      return expr.items.some(dependsOnTime);
+    case 'Group':
+      return dependsOnTime(expr.inner);
+    case 'Call': {
+      const name = expr.name.toLowerCase();
+      return name === 'now' || name === 'today' || expr.args.some(dependsOnTime);
+    }
+    case 'Compare':
+    case 'Logical':
+    case 'Coalesce':
+      return dependsOnTime(expr.left) || dependsOnTime(expr.right);
+    case 'In':
+      return dependsOnTime(expr.operand) || dependsOnTime(expr.list);
+    case 'Not':
+    case 'Present':
+      return dependsOnTime(expr.operand);
+    default:
+      return assertNever(expr);
+  }
+}

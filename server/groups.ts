@@ -1,0 +1,275 @@
+// Server: the Group semantics of the SCIM client (create or adopt, get, replace, patch, delete),
+// each in one transaction; memberships change row by row in SQL, never as a serialised list.
+
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { recordEvents, type NewEvent } from './db/events.ts';
+import {
+  addClientMembers,
+  findLiveGroup,
+  findLiveGroupByName,
+  insertGroup,
+  membersOfGroups,
+  removeClientMembers,
+  updateGroup,
+  userIdsOf,
+  type GroupChanges,
+  type MemberRef,
+  type MemberSelection,
+} from './db/groups.ts';
+import type { GroupRow } from './db/tables.ts';
+import type { Db } from './db/users.ts';
+import { ScimError } from './errors.ts';
+import { etagListMatches } from './etag.ts';
+import type { ProvisionContext } from './provision.ts';
+import { memberCondition } from './scim/filter-sql.ts';
+import { groupChanges, groupInput } from './scim/group-patch.ts';
+import { etagOf } from './user-view.ts';
+
+export const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+
+export interface StoredGroup {
+  readonly row: GroupRow;
+  /** Live members; undefined when the caller did not ask for them (never loaded). */
+  readonly members: readonly MemberRef[] | undefined;
+}
+
+/**
+ * POST /Groups. A new display name creates a client group. The display name of a live group a
+ * rule created and the client never claimed adopts that group (same id, rule memberships kept,
+ * the client's members added): `adopted` is true and the answer is still 201. A name the client
+ * already holds is 409 uniqueness.
+ */
+export async function createGroup(ctx: ProvisionContext, body: unknown, withMembers: boolean): Promise<{ group: StoredGroup; adopted: boolean }> {
+  const input = groupInput(body);
+  const attempt = () =>
+    transact(ctx, async (trx, now) => {
+      await checkMembers(trx, ctx, input.members ?? [], false);
+      const existing = await findLiveGroupByName(trx, ctx.plan.tenant, input.displayName, true);
+      if (existing && existing.claimed_at !== null) {
+        throw new ScimError({ status: 409, scimType: 'uniqueness', detail: 'a group with this `displayName` already exists' });
+      }
+      const events: NewEvent[] = [];
+      let row: GroupRow;
+      if (existing) {
+        row = await updateGroup(trx, ctx.plan.tenant, existing.id, {
+          claimed_at: now,
+          updated_at: now,
+          ...(input.externalId !== null ? { external_id: input.externalId } : {}),
+        });
+        events.push({ type: 'group.updated', groupId: row.id, fields: input.externalId !== null && input.externalId !== existing.external_id ? ['externalId'] : [] });
+      } else {
+        row = await insertGroup(trx, {
+          id: randomUUID(),
+          tenant: ctx.plan.tenant,
+          display_name: input.displayName,
+          external_id: input.externalId,
+          created_by: 'client',
+          claimed_at: now,
+          created_at: now,
+          updated_at: now,
+          deleted_at: null,
+        });
+        events.push({ type: 'group.created', groupId: row.id });
+      }
+      const added = await addClientMembers(trx, ctx.plan.tenant, row.id, input.members ?? [], now);
+      events.push(...added.map((userId): NewEvent => ({ type: 'group.member_added', groupId: row.id, accountId: userId })));
+      await recordEvents(trx, eventContext(ctx, now), events);
+      return { group: await withMembersOf(trx, ctx, row, withMembers), adopted: existing !== undefined };
+    });
+  try {
+    return await attempt();
+  } catch (error) {
+    // A concurrent create (client or rule) of the same name won the insert: decide again.
+    if (isUniqueViolation(error)) return attempt();
+    throw error;
+  }
+}
+
+/** GET /Groups/:id. */
+export async function getGroup(ctx: ProvisionContext, id: string, withMembers: boolean): Promise<StoredGroup> {
+  const row = await findLiveGroup(ctx.db, ctx.plan.tenant, id);
+  if (!row) throw groupNotFound();
+  return withMembersOf(ctx.db, ctx, row, withMembers);
+}
+
+/**
+ * PUT /Groups/:id: the group becomes the body. `members` lists exactly the client's members
+ * (absent means none); memberships a rule holds stay. Claims a rule's group.
+ */
+export async function replaceGroup(ctx: ProvisionContext, id: string, body: unknown, ifMatch: string | undefined, withMembers: boolean): Promise<StoredGroup> {
+  const input = groupInput(body);
+  return transact(ctx, async (trx, now) => {
+    const stored = await liveOr404(trx, ctx, id, ifMatch);
+    const ids = input.members ?? [];
+    await checkMembers(trx, ctx, ids, false);
+    const removed = await removeClientMembers(trx, ctx.plan.tenant, stored.id, ids.length > 0 ? { kind: 'allBut', ids } : { kind: 'all' });
+    const added = await addClientMembers(trx, ctx.plan.tenant, stored.id, ids, now);
+    const row = await updateGroup(trx, ctx.plan.tenant, stored.id, {
+      display_name: input.displayName,
+      external_id: input.externalId,
+      claimed_at: stored.claimed_at ?? now,
+      updated_at: now,
+    });
+    await recordEvents(trx, eventContext(ctx, now), [
+      { type: 'group.updated', groupId: row.id, fields: changedAttributes(stored, row) },
+      ...memberEvents(row.id, added, removed),
+    ]);
+    return withMembersOf(trx, ctx, row, withMembers);
+  });
+}
+
+/**
+ * PATCH /Groups/:id: every operation, in order, in one transaction; members are added and
+ * removed row by row, so one member of a large group costs one membership row and the group
+ * row (its version). Member ids are checked before anything changes: an id that is not a live
+ * user of the tenant (for a removal: not a user of the tenant at all) is 400 invalidValue.
+ * Returns the new row; the answer is 204.
+ */
+export async function patchGroup(ctx: ProvisionContext, id: string, body: unknown, ifMatch: string | undefined): Promise<GroupRow> {
+  const changes = groupChanges(body);
+  return transact(ctx, async (trx, now) => {
+    const stored = await liveOr404(trx, ctx, id, ifMatch);
+    const adding = changes.flatMap((c) => (c.kind === 'addMembers' || c.kind === 'replaceMembers' ? c.ids : []));
+    const removing = changes.flatMap((c) => (c.kind === 'removeMembers' ? c.ids : []));
+    await checkMembers(trx, ctx, adding, false);
+    await checkMembers(trx, ctx, removing, true);
+    const tenant = ctx.plan.tenant;
+    const attributes: GroupChanges = {};
+    const added = new Set<string>();
+    const removed = new Set<string>();
+    const note = (ins: readonly string[], outs: readonly string[]) => {
+      for (const u of ins) if (!removed.delete(u)) added.add(u);
+      for (const u of outs) if (!added.delete(u)) removed.add(u);
+    };
+    for (const change of changes) {
+      switch (change.kind) {
+        case 'displayName':
+          attributes.display_name = change.value;
+          break;
+        case 'externalId':
+          attributes.external_id = change.value;
+          break;
+        case 'addMembers':
+          note(await addClientMembers(trx, tenant, stored.id, change.ids, now), []);
+          break;
+        case 'replaceMembers': {
+          const selection: MemberSelection = change.ids.length > 0 ? { kind: 'allBut', ids: change.ids } : { kind: 'all' };
+          const outs = await removeClientMembers(trx, tenant, stored.id, selection);
+          note(await addClientMembers(trx, tenant, stored.id, change.ids, now), outs);
+          break;
+        }
+        case 'removeMembers':
+          note([], await removeClientMembers(trx, tenant, stored.id, { kind: 'users', ids: change.ids }));
+          break;
+        case 'removeAllMembers':
+          note([], await removeClientMembers(trx, tenant, stored.id, { kind: 'all' }));
+          break;
+        case 'removeMembersWhere':
+          note([], await removeClientMembers(trx, tenant, stored.id, { kind: 'where', condition: memberCondition(change.filter, sql.ref('memberships')) }));
+          break;
+      }
+    }
+    const row = await updateGroup(trx, tenant, stored.id, { ...attributes, claimed_at: stored.claimed_at ?? now, updated_at: now });
+    const fields = changedAttributes(stored, row);
+    await recordEvents(trx, eventContext(ctx, now), [
+      ...(fields.length > 0 ? [{ type: 'group.updated' as const, groupId: row.id, fields }] : []),
+      ...memberEvents(row.id, [...added], [...removed]),
+    ]);
+    return row;
+  });
+}
+
+/**
+ * DELETE /Groups/:id. A group that no rule of the tenant names is soft deleted (404 from then
+ * on). A group a rule names cannot go (rules add, never remove, and would re-create it): the
+ * client's memberships are removed and its claim released, rule memberships stay, the answer
+ * is 204 too, and a later POST of the name adopts it again.
+ */
+export async function deleteGroup(ctx: ProvisionContext, id: string, ifMatch: string | undefined): Promise<void> {
+  await transact(ctx, async (trx, now) => {
+    const stored = await liveOr404(trx, ctx, id, ifMatch);
+    const name = stored.display_name.toLowerCase();
+    const ruleNamed = ctx.plan.groups.some((rule) => rule.group.toLowerCase() === name);
+    if (ruleNamed) {
+      const removed = await removeClientMembers(trx, ctx.plan.tenant, stored.id, { kind: 'all' });
+      await updateGroup(trx, ctx.plan.tenant, stored.id, { claimed_at: null, updated_at: now });
+      await recordEvents(trx, eventContext(ctx, now), memberEvents(stored.id, [], removed));
+      return;
+    }
+    await updateGroup(trx, ctx.plan.tenant, stored.id, { deleted_at: now, updated_at: now });
+    await recordEvents(trx, eventContext(ctx, now), [{ type: 'group.deleted', groupId: stored.id }]);
+  });
+}
+
+/** Members referenced by a request must be users of this tenant; nothing is applied otherwise. */
+async function checkMembers(trx: Db, ctx: ProvisionContext, ids: readonly string[], includeDeleted: boolean): Promise<void> {
+  if (ids.length === 0) return;
+  const known = await userIdsOf(trx, ctx.plan.tenant, ids, includeDeleted);
+  const unknown = [...new Set(ids)].filter((id) => !known.has(id));
+  if (unknown.length === 0) return;
+  // Only server-issued ids (UUIDs) are echoed: anything else a client put there may be personal data.
+  const first = unknown.find((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id));
+  const what = first ? `\`${first}\`` : 'a value that is not a user id';
+  const more = unknown.length > 1 ? ` (and ${unknown.length - 1} more)` : '';
+  throw new ScimError({
+    status: 400,
+    scimType: 'invalidValue',
+    detail: `\`members\`: ${what}${more} is not a ${includeDeleted ? '' : 'live '}user of this tenant; nothing was changed`,
+  });
+}
+
+async function withMembersOf(db: Db, ctx: ProvisionContext, row: GroupRow, withMembers: boolean): Promise<StoredGroup> {
+  if (!withMembers) return { row, members: undefined };
+  const members = await membersOfGroups(db, ctx.plan.tenant, [row.id]);
+  return { row, members: members.get(row.id) ?? [] };
+}
+
+async function liveOr404(trx: Db, ctx: ProvisionContext, id: string, ifMatch: string | undefined): Promise<GroupRow> {
+  const stored = await findLiveGroup(trx, ctx.plan.tenant, id, true);
+  if (!stored) throw groupNotFound();
+  if (ifMatch !== undefined && !etagListMatches(ifMatch, etagOf(stored.version))) {
+    throw new ScimError({ status: 412, detail: 'the resource was changed since the given version (If-Match)' });
+  }
+  return stored;
+}
+
+function changedAttributes(before: GroupRow, after: GroupRow): string[] {
+  const fields: string[] = [];
+  if (before.display_name !== after.display_name) fields.push('displayName');
+  if (before.external_id !== after.external_id) fields.push('externalId');
+  return fields;
+}
+
+function memberEvents(groupId: string, added: readonly string[], removed: readonly string[]): NewEvent[] {
+  return [
+    ...added.map((accountId): NewEvent => ({ type: 'group.member_added', groupId, accountId })),
+    ...removed.map((accountId): NewEvent => ({ type: 'group.member_removed', groupId, accountId })),
+  ];
+}
+
+const groupNotFound = (): ScimError => new ScimError({ status: 404, detail: 'group not found' });
+
+const eventContext = (ctx: ProvisionContext, now: Date) => ({ tenant: ctx.plan.tenant, configHash: ctx.plan.hash, requestId: ctx.requestId, now });
+
+/** One transaction; a unique violation (only the display name can clash) is 409 uniqueness. */
+async function transact<T>(ctx: ProvisionContext, work: (trx: Db, now: Date) => Promise<T>): Promise<T> {
+  const now = ctx.now ?? new Date();
+  try {
+    return await ctx.db.transaction().execute((trx) => work(trx, now));
+  } catch (error) {
+    if (isUniqueViolation(error) && !(error instanceof ScimError)) throw new DisplayNameTaken();
+    throw error;
+  }
+}
+
+/** 409 for a display name in use; keeps the database's code so createGroup can decide again once. */
+class DisplayNameTaken extends ScimError {
+  readonly code = '23505';
+  constructor() {
+    super({ status: 409, scimType: 'uniqueness', detail: 'a group with this `displayName` already exists' });
+  }
+}
+
+const isUniqueViolation = (error: unknown): boolean =>
+  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';

@@ -1,0 +1,151 @@
+// Server: the Prometheus metrics of one app instance (a prom-client Registry of its own, so apps
+// built side by side in one process never share counters). Labels carry names, never values.
+
+import type { Kysely } from 'kysely';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { observeEvents } from './db/events.ts';
+import type { Database } from './db/tables.ts';
+import type { TenantRegistry } from './tenants.ts';
+
+/**
+ * Counts the accounts whose deactivation is held by the safety limit, per tenant. The app
+ * passes one when the safety module provides it; without it the gauge is not exported.
+ */
+export type HeldDeactivationsCounter = () => Promise<ReadonlyMap<string, number>>;
+
+export interface MetricsOptions {
+  readonly tenants: TenantRegistry;
+  /** Node process metrics (CPU, memory, event loop); off by default so tests stay quiet. */
+  readonly processMetrics?: boolean;
+  readonly heldDeactivations?: HeldDeactivationsCounter;
+}
+
+/** The metrics of one app. `close()` stops observing events; the app calls it on close. */
+export interface AppMetrics {
+  readonly registry: Registry;
+  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  readonly httpDuration: Histogram<'method' | 'route'>;
+  /** Events written by this process, by tenant and type: the outcomes of provisioning. */
+  readonly events: Counter<'tenant' | 'type'>;
+  readonly webhookDeliveries: Counter<'outcome'>;
+  readonly configReloads: Counter<'outcome'>;
+  close(): void;
+}
+
+export function createMetrics(options: MetricsOptions): AppMetrics {
+  const registry = new Registry();
+  if (options.processMetrics) collectDefaultMetrics({ register: registry });
+  const { tenants } = options;
+
+  const httpRequests = new Counter({
+    name: 'scimplan_http_requests_total',
+    help: 'HTTP requests answered, by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const httpDuration = new Histogram({
+    name: 'scimplan_http_request_duration_seconds',
+    help: 'HTTP request duration, by method and route pattern',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const events = new Counter({
+    name: 'scimplan_events_total',
+    help: 'Events written by this process, by tenant and type (user.created, user.deactivated, ...)',
+    labelNames: ['tenant', 'type'] as const,
+    registers: [registry],
+  });
+  const webhookDeliveries = new Counter({
+    name: 'scimplan_webhook_deliveries_total',
+    help: 'Webhook delivery attempts, by outcome (delivered, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const configReloads = new Counter({
+    name: 'scimplan_config_reloads_total',
+    help: 'Reloads of the config directory, by outcome (ok, error)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'scimplan_tenant_config_info',
+    help: 'The config serving each tenant: always 1, labelled with the file and its sha256',
+    labelNames: ['tenant', 'file', 'hash'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of tenants.states()) this.set({ tenant: s.tenant, file: s.file, hash: s.hash }, 1);
+    },
+  });
+  new Gauge({
+    name: 'scimplan_tenant_config_stale',
+    help: '1 when the tenant file changed and no longer compiles (the previous plan keeps serving); codes are the error codes',
+    labelNames: ['tenant', 'file', 'codes'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of tenants.states()) {
+        this.set({ tenant: s.tenant, file: s.stale?.file ?? s.file, codes: s.stale?.codes.join(',') ?? '' }, s.stale ? 1 : 0);
+      }
+    },
+  });
+  new Gauge({
+    name: 'scimplan_tenant_config_loaded_timestamp_seconds',
+    help: 'When the serving plan of each tenant was loaded',
+    labelNames: ['tenant'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of tenants.states()) this.set({ tenant: s.tenant }, s.loadedAt.getTime() / 1000);
+    },
+  });
+  new Gauge({
+    name: 'scimplan_config_failed_files',
+    help: 'Files of the config directory that do not compile and serve no tenant (new files, duplicate tenant ids)',
+    registers: [registry],
+    collect() {
+      this.set(tenants.failedFiles().length);
+    },
+  });
+  const held = options.heldDeactivations;
+  if (held) {
+    new Gauge({
+      name: 'scimplan_held_deactivations',
+      help: 'Accounts whose deactivation is held by the safety limit, waiting for approval',
+      labelNames: ['tenant'] as const,
+      registers: [registry],
+      async collect() {
+        const counts = await held();
+        this.reset();
+        for (const s of tenants.states()) this.set({ tenant: s.tenant }, counts.get(s.tenant) ?? 0);
+      },
+    });
+  }
+
+  // The observer sees every app of the process; count only this app's tenants.
+  const stopObserving = observeEvents((tenant, written) => {
+    if (!tenants.get(tenant) && !tenants.removed(tenant)) return;
+    for (const e of written) events.inc({ tenant, type: e.type });
+  });
+  return { registry, httpRequests, httpDuration, events, webhookDeliveries, configReloads, close: stopObserving };
+}
+
+/**
+ * The default held-deactivations count: accounts marked `pending` per served tenant (the
+ * safety limit holds a deactivation by marking the account pending; a partial index serves it).
+ */
+export function pendingAccounts(db: Kysely<Database>, tenants: TenantRegistry): HeldDeactivationsCounter {
+  return async () => {
+    const names = tenants.list().map((t) => t.plan.tenant);
+    if (names.length === 0) return new Map();
+    const rows = await db
+      .selectFrom('scim_users')
+      .select(['tenant', (eb) => eb.fn.countAll<string | number>().as('n')])
+      .where('status', '=', 'pending')
+      .where('tenant', 'in', names)
+      .groupBy('tenant')
+      .execute();
+    return new Map(rows.map((r) => [r.tenant, Number(r.n)]));
+  };
+}

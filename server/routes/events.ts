@@ -1,0 +1,72 @@
+// Server: the admin events API, GET /api/v1/tenants/{tenant}/events?after=ID&limit=N -> one page
+// of a tenant's events in id order, as `{events, next}`. Field names only, never values.
+
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import { listEvents, type StoredEvent } from '../db/events.ts';
+import type { Database } from '../db/tables.ts';
+import { ScimError } from '../errors.ts';
+
+export const DEFAULT_EVENTS_LIMIT = 100;
+export const MAX_EVENTS_LIMIT = 1000;
+
+/** One event as the API shows it. */
+export interface EventView {
+  readonly id: number;
+  readonly tenant: string;
+  readonly type: string;
+  readonly accountId: string | null;
+  readonly groupId: string | null;
+  readonly configHash: string | null;
+  readonly requestId: string | null;
+  /** Names of the changed profile fields; never their values. */
+  readonly fields: readonly string[] | null;
+  readonly createdAt: string;
+}
+
+/**
+ * A page: events with id > `after`, oldest first. `next` is the id to pass as `after` for the
+ * following page (the last id shown, or `after` itself when the page is empty), so a poller
+ * can loop on it forever. Within a tenant ids follow commit order, so nothing is skipped.
+ */
+export interface EventsPage {
+  readonly events: readonly EventView[];
+  readonly next: number;
+}
+
+const TENANT = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+export async function eventRoutes(app: FastifyInstance, options: { db: Kysely<Database> }): Promise<void> {
+  app.get('/tenants/:tenant/events', async (request): Promise<EventsPage> => {
+    const { tenant } = request.params as { tenant: string };
+    if (!TENANT.test(tenant)) throw new ScimError({ status: 400, scimType: 'invalidValue', detail: 'the tenant id must match `[a-z0-9][a-z0-9-]{0,62}`' });
+    const query = request.query as Record<string, unknown>;
+    const after = integerParam(query['after'], 'after', 0, Number.MAX_SAFE_INTEGER) ?? 0;
+    const limit = integerParam(query['limit'], 'limit', 1, MAX_EVENTS_LIMIT) ?? DEFAULT_EVENTS_LIMIT;
+    const events = (await listEvents(options.db, tenant, after, limit)).map(eventView);
+    return { events, next: events.at(-1)?.id ?? after };
+  });
+}
+
+export function eventView(e: StoredEvent): EventView {
+  return {
+    id: e.id,
+    tenant: e.tenant,
+    type: e.type,
+    accountId: e.accountId,
+    groupId: e.groupId,
+    configHash: e.configHash,
+    requestId: e.requestId,
+    fields: e.fields,
+    createdAt: new Date(e.createdAt).toISOString(),
+  };
+}
+
+function integerParam(value: unknown, name: string, min: number, max: number): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new ScimError({ status: 400, scimType: 'invalidValue', detail: `\`${name}\` must be an integer from ${min} to ${max}` });
+  }
+  return n;
+}
