@@ -35,9 +35,14 @@ export async function benchGroups(): Promise<void> {
         from generate_series(1, ${count}::int) as i`.execute(db);
     await seed('member-', MEMBERS);
     await seed('spare-', PAIRS);
-    const created = await app.inject({ method: 'POST', url: `/scim/v2/${tenant}/Groups`, headers, payload: JSON.stringify({ displayName: 'Everyone' }) });
-    if (created.statusCode !== 201) throw new Error(`POST /Groups answered ${created.statusCode}`);
-    const groupId = created.json().id as string;
+    const createGroup = async (displayName: string): Promise<string> => {
+      const created = await app.inject({ method: 'POST', url: `/scim/v2/${tenant}/Groups`, headers, payload: JSON.stringify({ displayName }) });
+      if (created.statusCode !== 201) throw new Error(`POST /Groups answered ${created.statusCode}`);
+      return created.json().id as string;
+    };
+    const groupId = await createGroup('Everyone');
+    // The same requests on an empty group show that the cost does not depend on the group's size.
+    const emptyId = await createGroup('Nobody');
     await sql`insert into memberships (tenant, group_id, user_id, via_client, created_at)
       select ${tenant}, ${groupId}::uuid, id, true, now() from scim_users where tenant = ${tenant} and key_value like 'member-%'`.execute(db);
     const spare = (await sql<{ id: string }>`select id from scim_users where tenant = ${tenant} and key_value like 'spare-%'`.execute(db)).rows.map((r) => r.id);
@@ -48,22 +53,23 @@ export async function benchGroups(): Promise<void> {
         await db.deleteFrom('memberships').where('group_id', '=', groupId).where('user_id', '=', userId).execute();
       }
     };
-    const patch = async (op: 'add' | 'remove', userId: string): Promise<void> => {
+    const patch = async (group: string, op: 'add' | 'remove', userId: string): Promise<void> => {
       const Operations = [op === 'add' ? { op, path: 'members', value: [{ value: userId }] } : { op, path: `members[value eq "${userId}"]` }];
-      const res = await app.inject({ method: 'PATCH', url: `/scim/v2/${tenant}/Groups/${groupId}`, headers, payload: JSON.stringify({ schemas: [PATCH_OP], Operations }) });
+      const res = await app.inject({ method: 'PATCH', url: `/scim/v2/${tenant}/Groups/${group}`, headers, payload: JSON.stringify({ schemas: [PATCH_OP], Operations }) });
       if (res.statusCode !== 204) throw new Error(`PATCH /Groups answered ${res.statusCode}`);
     };
-    const http = async (): Promise<void> => {
+    const http = (group: string) => async (): Promise<void> => {
       for (const userId of spare) {
-        await patch('add', userId);
-        await patch('remove', userId);
+        await patch(group, 'add', userId);
+        await patch(group, 'remove', userId);
       }
     };
     const baseline = await measure('bare INSERT + DELETE of one membership row', PAIRS * 2, bare, ROUNDS);
-    const measured = await measure(`PATCH /Groups add + remove of one member (${MEMBERS.toLocaleString('en-US')} members)`, PAIRS * 2, http, ROUNDS);
+    const measured = await measure(`PATCH /Groups add + remove of one member (${MEMBERS.toLocaleString('en-US')} members)`, PAIRS * 2, http(groupId), ROUNDS);
+    const empty = await measure('PATCH /Groups add + remove of one member (empty group)', PAIRS * 2, http(emptyId), ROUNDS);
     const count = await sql<{ n: string | number }>`select count(*) as n from memberships where group_id = ${groupId}::uuid`.execute(db);
     if (Number(count.rows[0]?.n) !== MEMBERS) throw new Error('the group lost or gained members during the benchmark');
-    report(`Group membership (${database.kind}, in-process inject, member changes per second)`, baseline, [measured], 'changes');
+    report(`Group membership (${database.kind}, in-process inject, member changes per second)`, baseline, [measured, empty], 'changes');
   } finally {
     await app.close();
     await database.close();

@@ -6,6 +6,7 @@ import { benchGroups } from './groups.ts';
 import { benchLint } from './lint-throughput.ts';
 import { benchPlanEvaluation } from './plan-eval.ts';
 import { benchPlanCli } from './plan.ts';
+import { benchScheduler } from './scheduler.ts';
 import { benchServer } from './server.ts';
 
 const benches: Record<string, () => Promise<void>> = {
@@ -19,6 +20,8 @@ const benches: Record<string, () => Promise<void>> = {
   bulk: () => benchBulk(),
   // one-member add and remove on a 50,000-member group against a bare INSERT/DELETE (~1 min).
   groups: () => benchGroups(),
+  // the scheduler deactivating 100,000 due accounts against as many bare UPDATEs (~5 min on PGlite).
+  scheduler: () => benchScheduler(),
 };
 
 const only = process.argv.slice(2);

@@ -266,7 +266,8 @@ async function driveTarget(target: Target, child: Child, token: string, settings
   const rssSeeded = await rssMb(pid);
   const seedFailures = seed1.non2xx + seed1.errors + (seed2 === seed1 ? 0 : seed2.non2xx + seed2.errors);
   if (seedFailures > 0 || ids.length < settings.users) {
-    warn(`${target.name}: seeding created ${ids.length} of ${settings.users} users (${seedFailures} failed requests)`, child);
+    const why = seedFailures > 0 ? `${seedFailures} failed requests` : 'the seeding time limit was reached';
+    warn(`${target.name}: seeding created ${ids.length} of ${settings.users} users (${why}); lookups ran at that size`, seedFailures > 0 ? child : undefined);
   }
 
   // Lookup by userName among the seeded users; each must find exactly one. If seeding was cut
@@ -429,7 +430,7 @@ export async function benchServer(): Promise<void> {
   }
   printResults(results, settings);
   if (warnings > 0) {
-    console.log(`\n!!!!!!!! ${warnings} warning(s) above: failed requests or targets make these numbers meaningless`);
+    console.log(`\n!!!!!!!! ${warnings} warning(s) above: read them before trusting these numbers`);
     process.exitCode = 1;
   }
 }
@@ -452,15 +453,18 @@ function printResults(results: readonly TargetResult[], settings: Settings): voi
     const width = Math.max(...results.map((r) => r.target.name.length));
     for (const r of results) {
       const s = r[key];
-      const bad = s.non2xx + s.errors + s.mismatches > 0 ? '   <-- !!! FAILED REQUESTS' : '';
+      const bad =
+        (s.non2xx + s.errors + s.mismatches > 0 ? '   <-- !!! FAILED REQUESTS' : '') +
+        (r.seeded < settings.users ? `   (only ${r.seeded.toLocaleString('en-US')} users seeded)` : '');
       console.log(`  ${r.target.name.padEnd(width)}  p99 ${String(s.p99).padStart(5)} ms   non-2xx ${s.non2xx}   errors ${s.errors}${bad}`);
     }
   }
   console.log('\n## server memory: RSS of the server process (MB); scimplan holds no user cache');
   const width = Math.max(...results.map((r) => r.target.name.length));
-  console.log(`  ${''.padEnd(width)}  ${['after start', '1,000 users', `${settings.users.toLocaleString('en-US')} users`, 'after load'].map((h) => h.padStart(12)).join('')}`);
+  console.log(`  ${''.padEnd(width)}  ${['after start', '1,000 users', `${settings.users.toLocaleString('en-US')} users`, 'after load'].map((h) => h.padStart(14)).join('')}`);
   for (const r of results) {
-    console.log(`  ${r.target.name.padEnd(width)}  ${r.rss.map((v) => v.toFixed(0).padStart(12)).join('')}`);
+    const short = r.seeded < settings.users ? `   (only ${r.seeded.toLocaleString('en-US')} users seeded)` : '';
+    console.log(`  ${r.target.name.padEnd(width)}  ${r.rss.map((v) => v.toFixed(0).padStart(14)).join('')}${short}`);
   }
   for (const r of results.filter((x) => x.target.server === 'scimplan')) {
     const bare = results.find((x) => x.target.server === 'bare' && x.target.storage === r.target.storage);

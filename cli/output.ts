@@ -20,6 +20,6 @@ export function parseFormat(value: string): Format {
 export function parseNow(value: string | undefined): Date {
   if (value === undefined) return new Date();
   const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw new UsageError(`--now \`${value}\` is not an ISO-8601 date-time`);
+  if (Number.isNaN(date.getTime())) throw new UsageError(`--now \`${value}\` is not an ISO 8601 date-time`);
   return date;
 }

@@ -383,6 +383,7 @@ export class AstBuilder {
         code: 'E103',
         message: `list has ${items.length} items, more than the limit of ${MAX_LIST_ITEMS}`,
         span: span(items[MAX_LIST_ITEMS]!.span.start, items[items.length - 1]!.span.end),
+        help: 'split the list over several rules, or map a shorter field to compare against',
       });
     }
     return { kind: 'List', items, span: span(start, end) };
@@ -411,6 +412,7 @@ export class AstBuilder {
         code: 'E103',
         message: `call of \`${shown(nameToken.image)}\` has ${args.length} arguments, more than the limit of ${MAX_CALL_ARGS}`,
         span: span(args[MAX_CALL_ARGS]!.span.start, args[args.length - 1]!.span.end),
+        help: 'split the call over several profile fields or nested calls',
       });
     }
     return { kind: 'Call', name: nameToken.image, nameSpan, args, span: span(nameSpan.start, end) };

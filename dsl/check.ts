@@ -357,7 +357,7 @@ class Checker {
     for (const step of r.steps) {
       if (!step.filter) continue;
       if (step.def.type !== 'complex') {
-        this.report('E206', step.filter.span, `only complex attributes can be filtered, \`${step.def.name}\` is a ${step.def.type}`);
+        this.report('E206', step.filter.span, `only complex attributes can be filtered, \`${step.def.name}\` is a ${step.def.type}`, `compare the attribute directly, e.g. \`${step.def.name} eq "..."\``);
         broken = true;
         continue;
       }
@@ -467,7 +467,9 @@ class Checker {
 
   private compare(expr: CompareExpr, scope: Scope): void {
     const lt = this.value(expr.left, scope);
+    const before = this.diagnostics.length;
     const rt = this.value(expr.right, scope);
+    this.quoteHint(expr.right, before);
     if (lt.kind === 'list' && expr.left.kind === 'List') {
       this.report('E204', expr.left.span, `\`${expr.opText}\` cannot compare a list`, 'use `in`: `x in ["a", "b"]`');
       return;
@@ -479,10 +481,28 @@ class Checker {
     this.compareTypes(expr.op, expr.opText, expr.left, lt, expr.right, rt);
   }
 
+  /**
+   * `function eq Director`: an unknown bare name where a value is compared is most likely text
+   * that lacks quotes. Replaces a did-you-mean-less E201 help with that advice.
+   */
+  private quoteHint(value: Expr, from: number): void {
+    if (value.kind !== 'Path' || value.urn !== undefined || value.steps.length !== 1 || value.steps[0]!.filter) return;
+    const i = this.diagnostics.findIndex((d, j) => j >= from && d.code === 'E201' && d.span.start === value.span.start);
+    const d = this.diagnostics[i];
+    if (!d || d.help) return;
+    const name = value.steps[0]!.name;
+    this.diagnostics[i] = { ...d, help: `to compare with the text \`${name}\`, quote it: \`"${name}"\`` };
+  }
+
   private inList(expr: Extract<Expr, { kind: 'In' }>, scope: Scope): void {
     const ot = this.value(expr.operand, scope);
     if (expr.list.kind === 'List') {
-      const items = expr.list.items.map((i) => [i, this.value(i, scope)] as const);
+      const items = expr.list.items.map((i) => {
+        const before = this.diagnostics.length;
+        const t = this.value(i, scope);
+        this.quoteHint(i, before);
+        return [i, t] as const;
+      });
       this.record(expr.list, { kind: 'list', of: joinTypes(items.map(([, t]) => t)) });
       for (const [item, t] of items) this.compareTypes('eq', 'in', expr.operand, ot, item, t);
       return;
@@ -505,12 +525,12 @@ class Checker {
     const count = expr.args.length;
     let arityOk = true;
     if (count < fn.minArgs) {
-      this.report('E203', expr.span, `\`${fn.name}\` takes ${fn.arity}, got ${count}`);
+      this.report('E203', expr.span, `\`${fn.name}\` takes ${fn.arity}, got ${count}`, usageHelp(fn.name));
       arityOk = false;
     } else if (count > fn.maxArgs) {
       const extra = expr.args[fn.maxArgs]!;
       const lastArg = expr.args[count - 1]!;
-      this.report('E203', { start: extra.span.start, end: lastArg.span.end }, `\`${fn.name}\` takes ${fn.arity}, got ${count}`);
+      this.report('E203', { start: extra.span.start, end: lastArg.span.end }, `\`${fn.name}\` takes ${fn.arity}, got ${count}`, usageHelp(fn.name));
       arityOk = false;
     }
     const types: Type[] = [];
@@ -578,4 +598,27 @@ function scalarOf(t: Type): Type {
     return rest as Type;
   }
   return t;
+}
+
+const usage: Readonly<Record<string, string>> = {
+  lower: 'lower(text)',
+  upper: 'upper(text)',
+  trim: 'trim(text)',
+  concat: 'concat(a, b, ...)',
+  join: 'join(separator, a, b, ...)',
+  coalesce: 'coalesce(a, b, ...)',
+  substring: 'substring(text, start, length?)',
+  replace: 'replace(text, find, replacement)',
+  split: 'split(text, separator)',
+  switch: 'switch(value, key1, result1, ..., default?)',
+  if: 'if(condition, then, else?)',
+  now: 'now()',
+  today: 'today()',
+  date: 'date("2026-05-01")',
+  addDays: 'addDays(date, days)',
+};
+
+function usageHelp(name: string): string | undefined {
+  const u = usage[name];
+  return u ? `write it as \`${u}\`` : undefined;
 }

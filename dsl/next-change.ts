@@ -1,7 +1,7 @@
 // Time dependence of a condition: at compile time, finds the comparisons that involve now() or
 // today() and returns a NextChange: for one user, the next instant at which the value can change.
 
-import type { Expr } from './ast.ts';
+import type { CompareOp, Expr } from './ast.ts';
 import { assertNever } from './ast.ts';
 import { compileExpression, compileOperand } from './compile.ts';
 import type { Compiled, EvalContext, Scope } from './types.ts';
@@ -86,13 +86,13 @@ class Analyzer {
       case 'Call':
         return this.call(expr);
       case 'Compare':
-        return this.compare(expr.left, expr.right);
+        return this.compare(expr.op, expr.left, expr.right);
       case 'In': {
         const o = this.visit(expr.operand);
         const l = this.visit(expr.list);
         const chain = this.chains.get(expr.operand);
         if (o === 'chain' && chain && l === 'static') {
-          this.watch(expr.operand, chain, expr.list);
+          this.watch(expr.operand, chain, expr.list, 'both');
           return 'mediated';
         }
         return this.combine([o, l]);
@@ -134,24 +134,24 @@ class Analyzer {
     return this.combine(kinds);
   }
 
-  private compare(left: Expr, right: Expr): Kind {
+  private compare(op: CompareOp, left: Expr, right: Expr): Kind {
     const l = this.visit(left);
     const r = this.visit(right);
     const lc = this.chains.get(left);
     const rc = this.chains.get(right);
     if (l === 'chain' && lc && r === 'static') {
-      this.watch(left, lc, right);
+      this.watch(left, lc, right, crossings(op, false));
       return 'mediated';
     }
     if (r === 'chain' && rc && l === 'static') {
-      this.watch(right, rc, left);
+      this.watch(right, rc, left, crossings(op, true));
       return 'mediated';
     }
     return this.combine([l, r]);
   }
 
-  private watch(timeSide: Expr, chain: Chain, other: Expr): void {
-    this.watches.push(new Watch(chain, compileExpression(timeSide, this.scope, 'value'), compileOperand(other, this.scope)));
+  private watch(timeSide: Expr, chain: Chain, other: Expr, when: Crossing): void {
+    this.watches.push(new Watch(chain, compileExpression(timeSide, this.scope, 'value'), compileOperand(other, this.scope), when));
   }
 
   /** A chain used as anything but one side of a comparison, or an opaque part, is opaque. */
@@ -166,6 +166,19 @@ class Analyzer {
   }
 }
 
+/**
+ * Where `T op x` can change: `T ge x` and `T lt x` only where T reaches x, `T gt x` and `T le x`
+ * only where T passes x, `eq`/`ne` at both. `flipped` is for `x op T`.
+ */
+type Crossing = 'reach' | 'pass' | 'both';
+
+function crossings(op: CompareOp, flipped: boolean): Crossing {
+  const o = flipped ? ({ gt: 'lt', ge: 'le', lt: 'gt', le: 'ge' } as Partial<Record<CompareOp, CompareOp>>)[op] ?? op : op;
+  if (o === 'ge' || o === 'lt') return 'reach';
+  if (o === 'gt' || o === 'le') return 'pass';
+  return 'both';
+}
+
 /** One comparison between a time chain and a time-independent operand. */
 class Watch {
   constructor(
@@ -173,6 +186,7 @@ class Watch {
     /** The chain itself, compiled: T(t) is this closure at clock t. */
     private readonly time: Compiled,
     private readonly other: Compiled,
+    private readonly when: Crossing,
   ) {}
 
   /** The earliest change strictly after `now`; null when none. */
@@ -195,7 +209,7 @@ class Watch {
     let out: number | null = null;
     for (const x of thresholds) {
       // The value can change where T reaches x (a) and where it passes x (b = reach of x + 1ms).
-      for (const target of [x, x + 1]) {
+      for (const target of this.when === 'reach' ? [x] : this.when === 'pass' ? [x + 1] : [x, x + 1]) {
         const t = exact ? target : reach(target, this.chain.base, days, tz, at);
         if (t === null || t <= now) continue;
         if (out === null || t < out) out = t;

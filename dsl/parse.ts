@@ -51,6 +51,7 @@ function parseUnchecked(source: string, mode: ParseMode): ParseResult {
         code: 'E103',
         message: `expression is ${source.length} characters long, more than the limit of ${MAX_SOURCE_LENGTH}`,
         span: { start: MAX_SOURCE_LENGTH, end: source.length },
+        help: 'split it into several rules or profile fields',
       },
     ]);
   }
@@ -133,6 +134,7 @@ function checkDepth(tokens: readonly IToken[]): DslDiagnostic | undefined {
         code: 'E103',
         message: `expression nests deeper than the limit of ${MAX_NESTING_DEPTH} levels`,
         span: tokenSpan(t),
+        help: 'remove redundant parentheses and double `not`s, or split the expression',
       };
     }
   }

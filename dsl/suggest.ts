@@ -32,7 +32,11 @@ export function suggest(name: string, candidates: Iterable<string>): string[] {
     if (seen.has(lower) || lower === name.toLowerCase()) continue;
     seen.add(lower);
     const distance = editDistance(name, candidate);
+    // A longer or shorter form of the same word (`deactivation` for `deactivate`) counts as near.
+    const shorter = Math.min(lower.length, name.length);
+    const sameStem = shorter >= 5 && lower.slice(0, shorter - 2) === name.toLowerCase().slice(0, shorter - 2);
     if (distance <= limit) scored.push({ name: candidate, distance });
+    else if (sameStem) scored.push({ name: candidate, distance: limit + 1 });
   }
   scored.sort((x, y) => x.distance - y.distance || x.name.localeCompare(y.name));
   return scored.slice(0, 4).map((s) => s.name);

@@ -55,8 +55,12 @@ export function checkConfig(
       keyAttribute = printExpression(ast);
       const isList = ('multi' in keyType && keyType.multi && !('picked' in keyType && keyType.picked)) || keyType.kind === 'list';
       if (keyType.kind === 'complex' || isList) {
+        const subs = keyType.kind === 'complex' ? (keyType.attribute?.subAttributes ?? []).filter((a) => !a.multiValued && a.type !== 'complex') : [];
         report('E401', parsed.key, ast, `the mapping key \`${keyAttribute}\` is not single-valued`, {
-          help: keyType.kind === 'complex' ? `use one of its sub-attributes, e.g. \`${keyAttribute}.value\`` : 'pick one value, e.g. `emails[type eq "work"].value`, or key on `externalId`',
+          help:
+            subs.length > 0
+              ? `key on \`externalId\`, or on one sub-attribute such as ${subs.slice(0, 2).map((a) => `\`${keyAttribute}.${a.name}\``).join(' or ')}`
+              : 'key on `externalId` (Entra ID sends its objectId there), or pick one value such as `emails[type eq "work"].value`',
         });
       } else if (!stableKeys.has(lastName(ast).toLowerCase()) && !isDeclaredExtension(ast, config)) {
         report('W402', parsed.key, ast, `the mapping key \`${keyAttribute}\` can change in the directory`, {
@@ -84,9 +88,11 @@ export function checkConfig(
     if (!parsed.deactivate.broken) {
       const activeFalse = findActiveFalse(parsed.deactivate.ast);
       if (activeFalse) {
-        report('I601', parsed.deactivate, activeFalse, 'Microsoft Entra ID also sends `active` false when a user is unassigned from the app or leaves its scope', {
-          notes: ['such users are deactivated here too, although they may still work for the organisation'],
-          help: 'if that is not intended, deactivate on an end-of-employment date instead, e.g. `acme.employmentEndDate le now()`',
+        report('I601', parsed.deactivate, activeFalse, 'identity providers also send `active: false` when a user is only unassigned from the app', {
+          notes: [
+            'Microsoft Entra ID sends it when a user is unassigned or leaves the provisioning scope; such users are deactivated here too, although they may still work for the organisation',
+          ],
+          help: 'if that is not intended, deactivate on an end-of-employment date that the directory sends, e.g. declare an extension attribute `employmentEndDate: dateTime` and write `<alias>.employmentEndDate le now()`',
         });
       }
     }
@@ -175,6 +181,11 @@ function checkStorable(expr: ParsedExpression, type: Type, report: Reporter): vo
 }
 
 function reduceHelp(ast: Expr, type: Type): string {
+  const last = ast.kind === 'Path' ? ast.steps[ast.steps.length - 1] : undefined;
+  if (last?.filter && type.kind === 'complex') {
+    const sub = type.attribute?.subAttributes?.some((a) => a.name === 'value') ? 'value' : type.attribute?.subAttributes?.[0]?.name;
+    if (sub) return `pick one sub-attribute of the matching element: \`${printExpression(ast)}.${sub}\``;
+  }
   if (ast.kind === 'Path' && ast.steps.length >= 1) {
     const root = ast.steps[0]!.name;
     const attribute = type.kind === 'complex' ? type.attribute : undefined;

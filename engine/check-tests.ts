@@ -26,7 +26,7 @@ export function checkTests(loaded: LoadedFile, config: RawConfig, parsed: Parsed
   (config.tests ?? []).forEach((test, i) => {
     if (typeof test !== 'object' || test === null) return;
     if (test.now !== undefined && Number.isNaN(Date.parse(String(test.now)))) {
-      report(['tests', i, 'now'], 'value', '`now` is not an ISO-8601 date-time', 'write it like `2026-05-01T09:00:00Z`');
+      report(['tests', i, 'now'], 'value', '`now` is not an ISO 8601 date-time', 'write it like `2026-05-01T09:00:00Z`');
     }
     for (const field of Object.keys(test.expect?.profile ?? {})) {
       if (!fields.includes(field)) {
@@ -35,7 +35,8 @@ export function checkTests(loaded: LoadedFile, config: RawConfig, parsed: Parsed
     }
     (test.expect?.groups ?? []).forEach((group, j) => {
       if (!groups.includes(group)) {
-        report(['tests', i, 'expect', 'groups', j], 'value', `no group rule adds \`${group}\``, didYouMean(group, groups));
+        const known = groups.length ? `the rules add ${groups.map((g) => `\`${g}\``).join(', ')}` : 'this file has no group rules';
+        report(['tests', i, 'expect', 'groups', j], 'value', `no group rule adds \`${group}\``, didYouMean(group, groups) ?? known);
       }
     });
   });

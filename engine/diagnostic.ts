@@ -34,4 +34,6 @@ export interface Diagnostic {
   readonly labels?: readonly Label[];
   readonly notes?: readonly string[];
   readonly help?: string;
+  /** Ranges of the file that must never be printed (a plaintext secret); frames mask them. */
+  readonly redact?: readonly { readonly start: number; readonly end: number }[];
 }

@@ -94,16 +94,42 @@ export function parseYaml(file: string, text: string): { loaded: LoadedFile; dia
           ? { message: "missing closing `'`", help: "close the quote; a `'` inside the value is written `''`" }
           : (yamlMessages[error.code] ?? {});
     const opening = /closing ["']quote/.test(error.message) ? openingQuote(doc, s) : undefined;
+    const end = Math.min(Math.max(e, s), text.length);
+    const flow = error.code === 'UNEXPECTED_TOKEN' ? flowStartBefore(text, s) : undefined;
     const d: Diagnostic = {
       code: 'E001',
       severity: severityOf('E001'),
-      message: known.message ?? tidyMessage(error.message),
+      message: flow !== undefined ? `this value starts a YAML ${text[flow] === '[' ? 'list' : 'mapping'} but goes on after it` : (known.message ?? tidyMessage(error.message)),
       file,
-      span: loaded.fileSpan(Math.min(s, text.length), Math.min(Math.max(e, s), text.length)),
-      ...(opening !== undefined ? { labels: [{ span: loaded.fileSpan(opening, opening + 1), message: 'the quote opens here' }] } : {}),
-      ...(known.help ? { help: known.help } : {}),
+      // an unclosed quote is shown where it opens; the end of the line is only a label
+      span:
+        opening !== undefined
+          ? loaded.fileSpan(opening, opening + 1)
+          : flow !== undefined
+            ? loaded.fileSpan(flow, flow + 1)
+            : loaded.fileSpan(Math.min(s, text.length), end),
+      ...(opening !== undefined ? { labels: [{ span: loaded.fileSpan(Math.min(s, text.length), end), message: 'the value ends here without a closing quote' }] } : {}),
+      ...(flow !== undefined
+        ? { help: 'quote the whole expression, e.g. `when: \'department eq "Sales"\'`; attribute names are written without brackets' }
+        : known.help
+          ? { help: known.help }
+          : {}),
     };
     diagnostics.push(d);
+  }
+  for (const warning of doc.warnings) {
+    if (warning.code !== 'TAG_RESOLVE_FAILED') continue;
+    const [s, e] = warning.pos;
+    const tag = text.slice(s, e).split(/\s/)[0] ?? '';
+    diagnostics.push({
+      code: 'E001',
+      severity: severityOf('E001'),
+      message: `\`${tag}\` is read as a YAML tag`,
+      file,
+      span: loaded.fileSpan(s, Math.min(s + tag.length, text.length)),
+      help: 'quote the value if it is an expression, and write `not` for negation: `when: \'not (...)\'`',
+    });
+    doc.errors.push(new YAMLParseError([s, e], 'TAG_RESOLVE_FAILED', warning.message));
   }
   if (doc.errors.length === 0) {
     try {
@@ -113,6 +139,14 @@ export function parseYaml(file: string, text: string): { loaded: LoadedFile; dia
     }
   }
   return { loaded, diagnostics };
+}
+
+/** The `[` or `{` that opens the value on the line of `pos`, when a flow collection is followed by more text. */
+function flowStartBefore(text: string, pos: number): number | undefined {
+  const lineStart = text.lastIndexOf('\n', pos - 1) + 1;
+  const line = text.slice(lineStart, pos);
+  const m = /^(\s*(?:-\s+)?[^\s#:][^:#]*:\s+|\s*-\s+)([[{])/.exec(line);
+  return m ? lineStart + m[1]!.length : undefined;
 }
 
 /** The start of the quoted scalar that runs up to `pos`, for an unclosed quote. */

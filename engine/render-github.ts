@@ -25,7 +25,7 @@ export function renderGithub(diagnostics: readonly Diagnostic[]): string {
         );
       }
       props.push(`title=${escapeProperty(d.code)}`);
-      const message = d.help ? `${d.message}\nhelp: ${d.help}` : d.message;
+      const message = [d.message, ...(d.notes ?? []).map((n) => `note: ${n}`), ...(d.help ? [`help: ${d.help}`] : [])].join('\n');
       return `::${command[d.severity]} ${props.join(',')}::${escapeData(message)}\n`;
     })
     .join('');

@@ -30,7 +30,7 @@ function renderOne(d: Diagnostic, options: TextOptions): string {
   const source = options.sources.get(d.file);
   if (d.span && source !== undefined) {
     const marks = [{ span: d.span, message: '', primary: true }, ...(d.labels ?? []).map((l) => ({ ...l, primary: false }))];
-    out.push(...codeFrame(source, marks, paint));
+    out.push(...codeFrame(mask(source, d.redact ?? []), marks, paint));
   }
   const gutter = ' '.repeat(gutterWidth(d) + 1);
   for (const note of d.notes ?? []) out.push(`${gutter}${paint('blue', '=')} note: ${note}`);
@@ -64,11 +64,15 @@ function codeFrame(source: string, marks: readonly Mark[], paint: (c: keyof type
   for (const lineNo of [...byLine.keys()].sort((a, b) => a - b)) {
     if (previous !== -1 && lineNo > previous + 1) out.push(paint('blue', '...'));
     previous = lineNo;
-    const text = (lines[lineNo - 1] ?? '').replace(/\t/g, ' ');
+    const full = (lines[lineNo - 1] ?? '').replace(/\t/g, ' ');
+    // Very long lines (a 10,000-character expression) show a window around the marks.
+    const first = Math.min(...byLine.get(lineNo)!.map((m) => m.span.column - 1));
+    const shift = full.length > maxLine && first > maxLine / 2 ? first - 20 : 0;
+    const text = clip(full, shift);
     out.push(`${paint('blue', String(lineNo).padStart(width))} ${paint('blue', '|')} ${text}`);
     for (const mark of byLine.get(lineNo)!) {
-      const start = mark.span.column - 1;
-      const end = mark.span.endLine === lineNo ? mark.span.endColumn - 1 : text.length;
+      const start = mark.span.column - 1 - shift + (shift > 0 ? 3 : 0);
+      const end = Math.min(mark.span.endLine === lineNo ? mark.span.endColumn - 1 - shift + (shift > 0 ? 3 : 0) : text.length, text.length);
       const length = Math.max(1, end - start);
       const underline = (mark.primary ? '^' : '-').repeat(length);
       const painted = paint(mark.primary ? 'error' : 'blue', `${underline}${mark.message ? ` ${mark.message}` : ''}`);
@@ -77,4 +81,25 @@ function codeFrame(source: string, marks: readonly Mark[], paint: (c: keyof type
   }
   out.push(`${pad} ${paint('blue', '|')}`);
   return out;
+}
+
+const maxLine = 160;
+
+function clip(line: string, shift: number): string {
+  const head = shift > 0 ? `...${line.slice(shift)}` : line;
+  return head.length > maxLine ? `${head.slice(0, maxLine)}...` : head;
+}
+
+/** Replaces redacted ranges with `*`, keeping line breaks so positions stay right. */
+function mask(source: string, ranges: readonly { start: number; end: number }[]): string {
+  if (ranges.length === 0) return source;
+  const chars = [...source];
+  let offset = 0;
+  const out: string[] = [];
+  for (const ch of chars) {
+    const hidden = ranges.some((r) => offset >= r.start && offset < r.end) && ch !== '\n' && ch !== '\r';
+    out.push(hidden ? '*' : ch);
+    offset += ch.length;
+  }
+  return out.join('');
 }

@@ -75,7 +75,13 @@ interface Ctx {
   readonly out: Diagnostic[];
 }
 
-function diag(ctx: Ctx, code: Code, message: string, span: FileSpan | undefined, extra: { help?: string; labels?: Label[]; notes?: string[] } = {}): void {
+function diag(
+  ctx: Ctx,
+  code: Code,
+  message: string,
+  span: FileSpan | undefined,
+  extra: { help?: string; labels?: Label[]; notes?: string[]; redact?: FileSpan } = {},
+): void {
   ctx.out.push({
     code,
     severity: severityOf(code),
@@ -85,6 +91,7 @@ function diag(ctx: Ctx, code: Code, message: string, span: FileSpan | undefined,
     ...(extra.labels && extra.labels.length > 0 ? { labels: extra.labels } : {}),
     ...(extra.notes ? { notes: extra.notes } : {}),
     ...(extra.help ? { help: extra.help } : {}),
+    ...(extra.redact ? { redact: [{ start: extra.redact.start, end: extra.redact.end }] } : {}),
   });
 }
 
@@ -376,20 +383,20 @@ function checkTokens(ctx: Ctx, data: Record<string, unknown>, suppressed: string
   const help = `store its hash: run \`scimplan token\` and write \`- sha256: <hex>\`, or read it from the environment: \`- env: ${envName(data.tenant)}\``;
   // `token: <secret>` at the top, or `tokens: <secret>` without a list, is a secret too
   if (has(data, 'token') && (typeof data.token === 'string' || typeof data.token === 'number')) {
-    diag(ctx, 'E006', 'plaintext token in a tenant file', ctx.loaded.spanAt(['token'], 'key'), { help });
+    diag(ctx, 'E006', 'plaintext token in a tenant file', ctx.loaded.spanAt(['token'], 'key'), { help, redact: ctx.loaded.spanAt(['token']) });
     suppressed.push('\u0000token');
   }
   if (typeof tokens === 'string' || typeof tokens === 'number') {
-    diag(ctx, 'E006', 'plaintext token in a tenant file', valueSpan(ctx.loaded, ['tokens']), { help });
+    diag(ctx, 'E006', 'plaintext token in a tenant file', valueSpan(ctx.loaded, ['tokens']), { help, redact: ctx.loaded.spanAt(['tokens']) });
     suppressed.push('/tokens');
   }
   if (!Array.isArray(tokens)) return;
   tokens.forEach((item, i) => {
     if (typeof item === 'string' || typeof item === 'number') {
-      diag(ctx, 'E006', 'plaintext token in a tenant file', valueSpan(ctx.loaded, ['tokens', i]), { help });
+      diag(ctx, 'E006', 'plaintext token in a tenant file', valueSpan(ctx.loaded, ['tokens', i]), { help, redact: ctx.loaded.spanAt(['tokens', i]) });
       suppressed.push(`/tokens/${i}`);
     } else if (isObject(item) && has(item, 'token')) {
-      diag(ctx, 'E006', 'plaintext token in a tenant file', ctx.loaded.spanAt(['tokens', i, 'token'], 'key'), { help });
+      diag(ctx, 'E006', 'plaintext token in a tenant file', ctx.loaded.spanAt(['tokens', i, 'token'], 'key'), { help, redact: ctx.loaded.spanAt(['tokens', i, 'token']) });
       suppressed.push(`/tokens/${i}`);
     }
   });

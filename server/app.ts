@@ -9,7 +9,7 @@ import { bearerToken, tokenMatches } from './auth.ts';
 import type { Database } from './db/tables.ts';
 import { errorBody, ScimError, type ScimType } from './errors.ts';
 import { conditionalGet } from './etag.ts';
-import { bulkRoutes, DEFAULT_BULK_LIMITS, type BulkLimits } from './routes/bulk.ts';
+import { bulkOperationRequestId, bulkRoutes, DEFAULT_BULK_LIMITS, type BulkLimits } from './routes/bulk.ts';
 import { approveRoutes } from './routes/approve.ts';
 import { discoveryRoutes } from './routes/discovery.ts';
 import { groupRoutes } from './routes/groups.ts';
@@ -59,7 +59,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
-    genReqId: () => randomUUID(),
+    // An operation of a /Bulk request is `<bulk request id>/<n>`, so its events and logs point to the batch.
+    genReqId: (req) => bulkOperationRequestId(req.headers) ?? randomUUID(),
     // Fastify's own request lines carry the URL with its query string (filters hold values).
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;

@@ -10,6 +10,7 @@ import type { Plan } from '../engine/plan.ts';
 import { buildApp } from './app.ts';
 import { openDatabase } from './db/database.ts';
 import { BackgroundApplier } from './reevaluate.ts';
+import { Scheduler } from './scheduler.ts';
 import { loadTenantDirectory, TenantRegistry } from './tenants.ts';
 import { WebhookDispatcher, webhookSettingsFromEnv } from './webhooks.ts';
 
@@ -56,6 +57,9 @@ export async function serve(options: ServeOptions): Promise<Server> {
   await app.listen({ port: options.port ?? 8080, host });
   const webhooks = webhook ? new WebhookDispatcher({ ...webhook, db: database.db, tenants, logger, metrics: app.metrics }) : undefined;
   webhooks?.start();
+  // Time-dependent deactivation: catches up on moments passed while down, then sleeps until the next.
+  const scheduler = new Scheduler({ db: database.db, plans: () => tenants.list().map((t) => t.plan), logger });
+  scheduler.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 8080);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -126,9 +130,10 @@ export async function serve(options: ServeOptions): Promise<Server> {
       process.off('SIGTERM', onStop);
       // Stop accepting and drain: fastify answers in-flight requests before close resolves.
       await app.close();
-      // Background work stops at a batch boundary (the scheduler belongs here too), then the
+      // Background work stops at a batch boundary (applier, scheduler, webhooks), then the
       // database closes with nothing half-written.
       await applier.close();
+      await scheduler.stop();
       await webhooks?.stop();
       await reloading;
       await database.close();

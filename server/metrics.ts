@@ -1,10 +1,8 @@
 // Server: the Prometheus metrics of one app instance (a prom-client Registry of its own, so apps
 // built side by side in one process never share counters). Labels carry names, never values.
 
-import type { Kysely } from 'kysely';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { observeEvents } from './db/events.ts';
-import type { Database } from './db/tables.ts';
 import type { TenantRegistry } from './tenants.ts';
 
 /**
@@ -58,7 +56,7 @@ export function createMetrics(options: MetricsOptions): AppMetrics {
   });
   const webhookDeliveries = new Counter({
     name: 'scimplan_webhook_deliveries_total',
-    help: 'Webhook delivery attempts, by outcome (delivered, failed)',
+    help: 'Webhook delivery attempts, by outcome (delivered, failed, aborted at shutdown)',
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
@@ -111,7 +109,7 @@ export function createMetrics(options: MetricsOptions): AppMetrics {
   const held = options.heldDeactivations;
   if (held) {
     new Gauge({
-      name: 'scimplan_held_deactivations',
+      name: 'scimplan_deactivations_held',
       help: 'Accounts whose deactivation is held by the safety limit, waiting for approval',
       labelNames: ['tenant'] as const,
       registers: [registry],
@@ -131,21 +129,3 @@ export function createMetrics(options: MetricsOptions): AppMetrics {
   return { registry, httpRequests, httpDuration, events, webhookDeliveries, configReloads, close: stopObserving };
 }
 
-/**
- * The default held-deactivations count: accounts marked `pending` per served tenant (the
- * safety limit holds a deactivation by marking the account pending; a partial index serves it).
- */
-export function pendingAccounts(db: Kysely<Database>, tenants: TenantRegistry): HeldDeactivationsCounter {
-  return async () => {
-    const names = tenants.list().map((t) => t.plan.tenant);
-    if (names.length === 0) return new Map();
-    const rows = await db
-      .selectFrom('scim_users')
-      .select(['tenant', (eb) => eb.fn.countAll<string | number>().as('n')])
-      .where('status', '=', 'pending')
-      .where('tenant', 'in', names)
-      .groupBy('tenant')
-      .execute();
-    return new Map(rows.map((r) => [r.tenant, Number(r.n)]));
-  };
-}

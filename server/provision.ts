@@ -4,8 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { evaluatePlan } from '../engine/evaluate.ts';
+import { deactivationHolds, nextCheckAt } from '../engine/next-check.ts';
 import type { Evaluation, Plan } from '../engine/plan.ts';
 import { recordEvents, type EventContext, type NewEvent } from './db/events.ts';
+import { announceNextCheck } from './db/schedule.ts';
 import { addRuleMemberships, ensureRuleGroup, groupsOfUsers, type GroupRef } from './db/groups.ts';
 import type { Database, UserRow, UserStatus } from './db/tables.ts';
 import { findLiveUser, findUserByKey, insertUser, updateUser, type Db } from './db/users.ts';
@@ -37,7 +39,8 @@ export async function createUser(ctx: ProvisionContext, body: unknown): Promise<
   const key = evaluation.key;
   if (key === null) throw new ScimError({ status: 400, scimType: 'invalidValue', detail: `the mapping key \`${plan.keyAttribute}\` has no value` });
   const columns = derivedColumns(resource);
-  return transact(ctx, plan, async (trx) => {
+  const nextCheck = nextCheckAt(plan, resource, now);
+  const stored = await transact(ctx, plan, async (trx) => {
     const existing = await findUserByKey(trx, plan.tenant, key, true);
     if (existing && existing.deleted_at === null) {
       throw new ScimError({ status: 409, scimType: 'uniqueness', detail: `a user with this \`${plan.keyAttribute}\` already exists` });
@@ -51,6 +54,7 @@ export async function createUser(ctx: ProvisionContext, body: unknown): Promise<
         resource: JSON.stringify(resource),
         profile: JSON.stringify(evaluation.profile),
         ...status.columns,
+        next_check_at: nextCheck,
         config_hash: plan.hash,
         updated_at: now,
         deleted_at: null,
@@ -65,7 +69,7 @@ export async function createUser(ctx: ProvisionContext, body: unknown): Promise<
         resource: JSON.stringify(resource),
         profile: JSON.stringify(evaluation.profile),
         ...status.columns,
-        next_check_at: null,
+        next_check_at: nextCheck,
         config_hash: plan.hash,
         created_at: now,
         updated_at: now,
@@ -76,6 +80,8 @@ export async function createUser(ctx: ProvisionContext, body: unknown): Promise<
     if (status.event) events.push({ type: status.event, accountId: row.id });
     return finish(trx, ctx, row, evaluation, events, now);
   });
+  announceNextCheck(nextCheck);
+  return stored;
 }
 
 /** PUT /Users/:id: replaces the resource as sent; the key value must not change. */
@@ -123,7 +129,7 @@ async function updateWith(
 ): Promise<StoredUser> {
   const { plan } = ctx;
   const now = ctx.now ?? new Date();
-  return transact(ctx, plan, async (trx) => {
+  const result = await transact(ctx, plan, async (trx) => {
     const stored = await liveOr404(trx, plan.tenant, id, ifMatch);
     const resource = storable(next(stored));
     const evaluation = evaluatePlan(plan, resource, now);
@@ -134,6 +140,7 @@ async function updateWith(
       resource: JSON.stringify(resource),
       profile: JSON.stringify(evaluation.profile),
       ...status.columns,
+      next_check_at: nextCheckAt(plan, resource, now),
       config_hash: plan.hash,
       updated_at: now,
     });
@@ -145,6 +152,8 @@ async function updateWith(
     if (status.event) events.push({ type: status.event, accountId: row.id });
     return finish(trx, ctx, row, evaluation, events, now);
   });
+  announceNextCheck(result.row.next_check_at);
+  return result;
 }
 
 /** Group rules, events, and the memberships as the response shows them. */
@@ -175,7 +184,34 @@ export function etagMatches(header: string, version: number): boolean {
   });
 }
 
-interface StatusDecision {
+/** What the scheduler needs of a stored account to re-check it. */
+export interface RecheckInput {
+  readonly resource: Record<string, unknown>;
+  readonly status: UserStatus;
+  readonly deactivated_at: Date | null;
+  readonly reason: string | null;
+}
+
+/** A re-check's outcome: the status columns and event when the status changes, and the next moment. */
+export interface Recheck {
+  readonly change?: StatusDecision;
+  readonly nextCheckAt: Date | null;
+}
+
+/**
+ * The scheduler's decision for a stored account at `now`, by the same rules as a request
+ * (decideStatus) over the account's last received values. An account deactivated by a SCIM
+ * DELETE (`onDelete: deactivate`) is left alone: only a re-link starts it again.
+ */
+export function recheckAccount(plan: Plan, account: RecheckInput, now: Date): Recheck {
+  if (account.reason === 'onDelete: deactivate') return { nextCheckAt: null };
+  const nextCheck = nextCheckAt(plan, account.resource, now);
+  const evaluation = { deactivated: deactivationHolds(plan, account.resource, now) } as Evaluation;
+  const decision = decideStatus(plan, evaluation, account as UserRow, now, false);
+  return decision.event ? { change: decision, nextCheckAt: nextCheck } : { nextCheckAt: nextCheck };
+}
+
+export interface StatusDecision {
   readonly columns: { status: UserStatus; deactivated_at: Date | null; reason: string | null };
   readonly event?: 'user.deactivated' | 'user.reactivated';
 }

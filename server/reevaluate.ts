@@ -5,6 +5,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import { addToSummary, diffUser, emptySummary, type PlanSummary, type UserDiff } from '../engine/diff.ts';
 import { evaluatePlan } from '../engine/evaluate.ts';
+import { nextCheckAt } from '../engine/next-check.ts';
 import type { Plan } from '../engine/plan.ts';
 import { recordEvents, type EventContext, type NewEvent } from './db/events.ts';
 import { addRuleMemberships, ensureRuleGroup, groupsOfUsers } from './db/groups.ts';
@@ -219,12 +220,14 @@ async function reevaluateBatch(
     );
     const status = await holdDeactivation(trx, plan, row, decideStatus(plan, evaluation, row, now, false), now, deactivations);
     const fields = changedFields(row.profile, evaluation.profile);
+    const next = nextCheckAt(plan, row.resource, now);
     const statusChanged = status.event !== undefined || status.columns.status !== row.status;
     // New memberships change the resource too (its `groups`), so its version moves on.
     if (fields.length > 0 || statusChanged || diff.groupsAdded.length > 0) {
       await updateUser(trx, plan.tenant, row.id, {
         profile: JSON.stringify(evaluation.profile),
         ...status.columns,
+        next_check_at: next,
         config_hash: plan.hash,
         updated_at: now,
       });
@@ -238,6 +241,9 @@ async function reevaluateBatch(
       if (status.event === 'user.deactivation_held') counters.held++;
       if (status.event === 'user.reactivated') counters.reactivated++;
       if (row.status === 'pending' && status.columns.status === 'active') counters.released++;
+    } else if ((row.next_check_at?.getTime() ?? null) !== (next?.getTime() ?? null)) {
+      // A new condition can move the moment the scheduler must look again; the resource is unchanged.
+      await trx.updateTable('scim_users').set({ config_hash: plan.hash, next_check_at: next }).where('tenant', '=', plan.tenant).where('id', '=', row.id).execute();
     } else {
       hashOnly.push(row.id);
     }

@@ -112,13 +112,17 @@ export class WebhookDispatcher {
     sleeping.resolve();
   }
 
-  /** Stops after aborting the attempt in flight (it will be repeated), and releases the leases. */
-  async stop(): Promise<void> {
+  /**
+   * Stops at a batch boundary: the attempt in flight may finish for `graceMs` (default 5 s)
+   * before it is aborted (an aborted batch is repeated after a restart). Releases the leases.
+   */
+  async stop(graceMs = 5000): Promise<void> {
     this.#stopped = true;
     this.#unobserve?.();
-    this.#inFlight?.abort();
     this.wake();
+    const grace = setTimeout(() => this.#inFlight?.abort(), graceMs);
     await this.#loop;
+    clearTimeout(grace);
     await this.#o.db
       .updateTable('webhook_cursor')
       .set({ locked_by: null, locked_until: null })
@@ -210,7 +214,7 @@ export class WebhookDispatcher {
       this.#inFlight = undefined;
     }
     const ok = status >= 200 && status < 300;
-    this.#o.metrics?.webhookDeliveries.inc({ outcome: ok ? 'delivered' : 'failed' });
+    this.#o.metrics?.webhookDeliveries.inc({ outcome: ok ? 'delivered' : this.#stopped ? 'aborted' : 'failed' });
     if (!ok) {
       const count = (this.#failures.get(tenant)?.count ?? 0) + 1;
       const delay = Math.min(this.#o.maxBackoffMs, this.#o.initialBackoffMs * 2 ** (count - 1));

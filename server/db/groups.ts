@@ -163,14 +163,10 @@ export async function membersOfGroups(db: Db, tenant: string, groupIds: readonly
 export async function userIdsOf(db: Db, tenant: string, ids: readonly string[], includeDeleted = false): Promise<Set<string>> {
   const wanted = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
   if (wanted.length === 0) return new Set();
-  let query = db
-    .selectFrom('scim_users')
-    .select('id')
-    .where('tenant', '=', tenant)
-    .where(sql<SqlBool>`id = any(${wanted}::uuid[])`);
-  if (!includeDeleted) query = query.where('deleted_at', 'is', null);
-  const rows = await query.execute();
-  return new Set(rows.map((r) => r.id));
+  // Only the primary key in SQL: with `tenant` (or `deleted_at`) there, a planner without
+  // statistics (PGlite never analyses) may walk a tenant index over every user of the tenant.
+  const rows = await db.selectFrom('scim_users').select(['id', 'tenant', 'deleted_at']).where(sql<SqlBool>`id = any(${wanted}::uuid[])`).execute();
+  return new Set(rows.filter((r) => r.tenant === tenant && (includeDeleted || r.deleted_at === null)).map((r) => r.id));
 }
 
 /** Adds the client's source to these memberships; returns the users that were not members before. */

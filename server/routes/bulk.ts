@@ -1,6 +1,8 @@
 // Server: POST /Bulk of one tenant (RFC 7644 §3.7) -> a BulkResponse. Each operation is
 // dispatched through the app's own routes (inject), so it runs exactly as a single request would.
 
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errorBody, ScimError, type ScimErrorBody } from '../errors.ts';
 
@@ -22,6 +24,22 @@ const METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 const BULK_ID_PREFIX = 'bulkId:';
 /** Deeper data is refused before it is walked; single requests refuse it too. */
 const MAX_DEPTH = 64;
+
+/**
+ * Request ids of dispatched operations, by a single-use random nonce sent in a private header:
+ * only an operation in flight is known here, so a client cannot choose its request id.
+ */
+const operationIds = new Map<string, string>();
+const OPERATION_HEADER = 'x-scimplan-bulk-operation';
+
+/** For the app's `genReqId`: `<bulk request id>/<n>` (n counts from 1) for a dispatched operation. */
+export function bulkOperationRequestId(headers: IncomingHttpHeaders): string | undefined {
+  const nonce = headers[OPERATION_HEADER];
+  if (typeof nonce !== 'string') return undefined;
+  const id = operationIds.get(nonce);
+  operationIds.delete(nonce);
+  return id;
+}
 
 /** One operation of the request, checked; `invalid` holds why it cannot run at all. */
 interface Operation {
@@ -209,7 +227,7 @@ export interface Dispatched {
   readonly body?: unknown;
 }
 
-type Dispatch = (method: Method, path: string, data: unknown, ifMatch: string | undefined) => Promise<Dispatched>;
+type Dispatch = (index: number, method: Method, path: string, data: unknown, ifMatch: string | undefined) => Promise<Dispatched>;
 
 async function runOperations(list: readonly Operation[], failOnErrors: number | undefined, dispatch: Dispatch): Promise<OperationResult[]> {
   const definer = new Map<string, Operation>();
@@ -264,7 +282,7 @@ async function runOne(
   const id = op.id?.startsWith(BULK_ID_PREFIX) ? ids.get(op.id.slice(BULK_ID_PREFIX.length)) : op.id;
   const path = id === undefined ? `/${op.endpoint}` : `/${op.endpoint}/${encodeURIComponent(id)}`;
   const data = op.data === undefined || op.refs.size === 0 ? op.data : substitute(op.data, ids);
-  const answer = await dispatch(op.method as Method, path, data, op.version);
+  const answer = await dispatch(op.index, op.method as Method, path, data, op.version);
   if (op.method === 'POST' && answer.status < 300 && op.bulkId !== undefined && answer.id !== undefined) ids.set(op.bulkId, answer.id);
   const result: OperationResult = { method: op.method, ...(op.bulkId === undefined ? {} : { bulkId: op.bulkId }), status: String(answer.status) };
   if (answer.location !== undefined) result.location = answer.location;
@@ -285,30 +303,40 @@ function failure(op: Operation, error: ScimError): OperationResult {
 function dispatcher(app: FastifyInstance, request: FastifyRequest): Dispatch {
   const tenant = request.tenant?.plan.tenant;
   if (tenant === undefined) throw new ScimError({ status: 401, detail: 'missing or invalid bearer token' });
-  const base = `${request.protocol}://${request.host}/scim/v2/${tenant}`;
+  const prefix = `/scim/v2/${tenant}`;
+  const base = `${request.protocol}://${request.host}${prefix}`;
   const headers: Record<string, string> = {};
   for (const name of ['authorization', 'host', 'user-agent'] as const) {
     const value = request.headers[name];
     if (typeof value === 'string') headers[name] = value;
   }
-  return async (method, path, data, ifMatch) => {
-    const response = await app.inject({
-      method,
-      url: `/scim/v2/${encodeURIComponent(tenant)}${path}`,
-      headers: {
-        ...headers,
-        ...(data === undefined ? {} : { 'content-type': 'application/scim+json' }),
-        ...(ifMatch === undefined ? {} : { 'if-match': ifMatch }),
-      },
-      ...(data === undefined ? {} : { payload: JSON.stringify(data) }),
-    });
+  return async (index, method, path, data, ifMatch) => {
+    const nonce = randomUUID();
+    operationIds.set(nonce, `${String(request.id)}/${index + 1}`);
+    let response;
+    try {
+      response = await app.inject({
+        method,
+        url: `/scim/v2/${encodeURIComponent(tenant)}${path}`,
+        headers: {
+          ...headers,
+          [OPERATION_HEADER]: nonce,
+          ...(data === undefined ? {} : { 'content-type': 'application/scim+json' }),
+          ...(ifMatch === undefined ? {} : { 'if-match': ifMatch }),
+        },
+        ...(data === undefined ? {} : { payload: JSON.stringify(data) }),
+      });
+    } finally {
+      operationIds.delete(nonce);
+    }
     const status = response.statusCode;
     const etag = response.headers['etag'];
     const created = typeof response.headers['location'] === 'string' ? response.headers['location'] : undefined;
     // Locations are rebuilt on the Bulk request's own base: the sub-request cannot know its scheme.
-    const createdPath = created === undefined ? undefined : created.slice(created.indexOf(`/scim/v2/${tenant}/`) + `/scim/v2/${tenant}`.length);
+    const at = created === undefined ? -1 : created.indexOf(`${prefix}/`);
+    const createdPath = created === undefined || at < 0 ? undefined : created.slice(at + prefix.length);
     const id = createdPath?.split('/').filter(Boolean).at(1);
-    const location = method === 'POST' ? (createdPath === undefined ? undefined : base + createdPath) : base + path;
+    const location = method === 'POST' ? (createdPath === undefined ? created : base + createdPath) : base + path;
     let body: unknown;
     if (status >= 400) {
       try {

@@ -93,6 +93,37 @@ describe('/Bulk', () => {
     expect(names.map((n) => n.user_name)).toEqual(['fine@example.com']);
   });
 
+  it('creates a group whose members are users created in the same request, and patches it', async () => {
+    const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+    const res = await bulk([
+      { method: 'POST', path: '/Groups', bulkId: 'team', data: { schemas: [GROUP], displayName: 'Bulk Team', members: [{ value: 'bulkId:m1' }, { value: 'bulkId:m2' }] } },
+      post('m1', userBody('b-m-1', 'm-1@example.com')),
+      post('m2', userBody('b-m-2', 'm-2@example.com')),
+      post('m3', userBody('b-m-3', 'm-3@example.com')),
+      { method: 'PATCH', path: '/Groups/bulkId:team', data: { schemas: [PATCH_OP], Operations: [{ op: 'Add', path: 'members', value: [{ value: 'bulkId:m3' }] }] } },
+    ]);
+    expect(res.statusCode).toBe(200);
+    const [team, m1, m2, m3, patch] = res.json().Operations;
+    expect([team.status, m1.status, m2.status, m3.status, patch.status]).toEqual(['201', '201', '201', '201', '204']);
+    expect(team.location).toMatch(/\/Groups\/[0-9a-f-]{36}$/);
+    expect(patch).toMatchObject({ location: team.location, version: 'W/"2"' });
+    const group = (await t.scim(tenant, 'GET', `/Groups/${team.location.split('/').at(-1)}`)).json();
+    const idOf = (op: { location: string }) => op.location.split('/').at(-1);
+    expect(group.members.map((m: { value: string }) => m.value).sort()).toEqual([idOf(m1), idOf(m2), idOf(m3)].sort());
+  });
+
+  it('gives each operation the request id `<bulk request id>/<n>`, which clients cannot set', async () => {
+    const res = await bulk([{ method: 'DELETE', path: '/Users/00000000-0000-0000-0000-000000000000' }, post('rid', userBody('b-rid', 'rid@example.com'))]);
+    const id = res.json().Operations[1].location.split('/').at(-1);
+    const events = await t.db.selectFrom('events').select('request_id').where('tenant', '=', tenant).where('account_id', '=', id).execute();
+    expect(events.length).toBeGreaterThan(0);
+    for (const e of events) expect(e.request_id).toMatch(/^[0-9a-f-]{36}\/2$/);
+
+    const forged = await t.scim(tenant, 'POST', '/Users', userBody('b-forged', 'forged@example.com'), { 'x-scimplan-bulk-operation': 'guess' });
+    const own = await t.db.selectFrom('events').select('request_id').where('account_id', '=', forged.json().id).execute();
+    for (const e of own) expect(e.request_id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('commits each operation on its own: a failing one leaves the others applied', async () => {
     const res = await bulk([
       post('x1', userBody('b-x1', 'x1@example.com')),

@@ -1,0 +1,228 @@
+// The scheduler of time-dependent deactivation on the real database (PGlite, or PostgreSQL at
+// TEST_DATABASE_URL): injected clock, rehires, catch-up after a restart, a real timer, and two
+// schedulers at once acting on each account exactly once.
+
+import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { listEvents } from '../../server/db/events.ts';
+import { openDatabase, type OpenDatabase } from '../../server/db/database.ts';
+import type { Database } from '../../server/db/tables.ts';
+import { Scheduler } from '../../server/scheduler.ts';
+import { buildTestApp, openTestDatabase, planOf, sha256Hex, uniqueTenant, userBody, type TestApp } from './helpers.ts';
+
+const ACME = 'urn:ietf:params:scim:schemas:extension:acme:2.0:User';
+const DAY = 86_400_000;
+
+function yaml(tenant: string, when = 'active eq false or acme.employmentEndDate le now()', extra = ''): string {
+  return `tenant: ${tenant}
+tokens: [{ sha256: ${sha256Hex(`secret-${tenant}`)} }]
+timezone: Europe/Amsterdam
+key: externalId
+schemas:
+  - urn: ${ACME}
+    alias: acme
+    attributes: { employmentEndDate: dateTime, startDate: dateTime }
+profile: { function: title }
+deactivate:
+  when: '${when}'
+${extra}`;
+}
+
+let database: OpenDatabase;
+let db: Kysely<Database>;
+
+beforeAll(async () => {
+  database = await openTestDatabase();
+  db = database.db;
+});
+afterAll(async () => {
+  await database.close();
+});
+
+interface Setup {
+  readonly tenant: string;
+  readonly t: TestApp;
+  readonly plans: () => ReturnType<typeof planOf>[];
+  create(id: string, ext: Record<string, unknown>): Promise<string>;
+  status(id: string): Promise<{ status: string; next: Date | null; version: number }>;
+  events(id: string): Promise<{ type: string; requestId: string | null; configHash: string | null }[]>;
+}
+
+function setup(prefix: string, when?: string, extra?: string): Setup {
+  const tenant = uniqueTenant(prefix);
+  const y = yaml(tenant, when, extra);
+  const t = buildTestApp(db, [y]);
+  const plan = planOf(y);
+  return {
+    tenant,
+    t,
+    plans: () => [plan],
+    async create(id, ext) {
+      const res = await t.scim(tenant, 'POST', '/Users', userBody(id, `${id}@example.com`, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ACME], [ACME]: ext }));
+      expect(res.statusCode, res.body).toBe(201);
+      return (res.json() as { id: string }).id;
+    },
+    async status(id) {
+      const row = await db.selectFrom('scim_users').select(['status', 'next_check_at', 'version']).where('id', '=', id).executeTakeFirstOrThrow();
+      return { status: row.status, next: row.next_check_at, version: row.version };
+    },
+    async events(id) {
+      return (await listEvents(db, tenant, 0, 1000)).filter((e) => e.accountId === id).map((e) => ({ type: e.type, requestId: e.requestId, configHash: e.configHash }));
+    },
+  };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms`);
+}
+
+describe('with an injected clock', () => {
+  test('an end date passing deactivates exactly those accounts, without a request, with the same events', async () => {
+    const s = setup('sched');
+    const now = Date.now();
+    const soon = await s.create('soon', { employmentEndDate: iso(now + DAY) });
+    const later = await s.create('later', { employmentEndDate: iso(now + 3 * DAY) });
+    const none = await s.create('none', {});
+    const past = await s.create('past', { employmentEndDate: iso(now - DAY) });
+    expect((await s.status(soon)).next?.toISOString()).toBe(iso(now + DAY));
+    expect((await s.status(none)).next).toBeNull();
+    expect((await s.status(past))).toMatchObject({ status: 'deactivated', next: null });
+
+    let clock = now + 2 * DAY;
+    const scheduler = new Scheduler({ db, plans: s.plans, now: () => new Date(clock) });
+    expect(await scheduler.runDue()).toEqual({ checked: 1, deactivated: 1, reactivated: 0 });
+    expect(await s.status(soon)).toMatchObject({ status: 'deactivated', next: null, version: 2 });
+    expect(await s.status(later)).toMatchObject({ status: 'active', version: 1 });
+    expect(await s.status(none)).toMatchObject({ status: 'active', version: 1 });
+    const hash = s.plans()[0]!.hash;
+    expect((await s.events(soon)).filter((e) => e.type.startsWith('user.de'))).toEqual([{ type: 'user.deactivated', requestId: 'scheduler', configHash: hash }]);
+
+    // Nothing more is due now; the SCIM view shows the new status.
+    expect(await scheduler.runDue()).toEqual({ checked: 0, deactivated: 0, reactivated: 0 });
+    const view = await s.t.scim(s.tenant, 'GET', `/Users/${soon}`);
+    expect(view.json()['urn:ietf:params:scim:schemas:extension:scimplan:2.0:User'].status).toBe('deactivated');
+
+    clock = now + 4 * DAY;
+    expect(await scheduler.runDue()).toMatchObject({ checked: 1, deactivated: 1 });
+    expect(await s.status(later)).toMatchObject({ status: 'deactivated', next: null });
+    expect((await s.events(past)).map((e) => e.requestId)).not.toContain('scheduler');
+  });
+
+  test('a rehire: the date moved into the future reactivates at once and is scheduled again; removed, nothing is scheduled', async () => {
+    const s = setup('rehire');
+    const now = Date.now();
+    const id = await s.create('r1', { employmentEndDate: iso(now + DAY) });
+    let clock = now + 2 * DAY;
+    const scheduler = new Scheduler({ db, plans: s.plans, now: () => new Date(clock) });
+    await scheduler.runDue();
+    expect((await s.status(id)).status).toBe('deactivated');
+
+    const patch = (value: unknown) =>
+      s.t.scim(s.tenant, 'PATCH', `/Users/${id}`, {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [value === null ? { op: 'remove', path: `${ACME}:employmentEndDate` } : { op: 'replace', path: `${ACME}:employmentEndDate`, value }],
+      });
+    expect((await patch(iso(now + 10 * DAY))).statusCode).toBe(200);
+    expect(await s.status(id)).toMatchObject({ status: 'active' });
+    expect((await s.status(id)).next?.toISOString()).toBe(iso(now + 10 * DAY));
+    expect((await s.events(id)).map((e) => e.type)).toContain('user.reactivated');
+
+    clock = now + 11 * DAY;
+    expect(await scheduler.runDue()).toMatchObject({ deactivated: 1 });
+    expect((await patch(null)).statusCode).toBe(200);
+    expect(await s.status(id)).toMatchObject({ status: 'active', next: null });
+  });
+
+  test('reactivation by time when the condition allows: a start date in the future', async () => {
+    const s = setup('start', 'acme.startDate gt now()');
+    const now = Date.now();
+    const id = await s.create('s1', { startDate: iso(now + DAY) });
+    expect(await s.status(id)).toMatchObject({ status: 'deactivated' });
+    const scheduler = new Scheduler({ db, plans: s.plans, now: () => new Date(now + 2 * DAY) });
+    expect(await scheduler.runDue()).toMatchObject({ checked: 1, reactivated: 1 });
+    expect(await s.status(id)).toMatchObject({ status: 'active', next: null });
+    expect((await s.events(id)).filter((e) => e.requestId === 'scheduler').map((e) => e.type)).toEqual(['user.reactivated']);
+  });
+
+  test('reactivate: false keeps the account deactivated when the condition stops holding', async () => {
+    const s = setup('noreact', 'acme.startDate gt now() or acme.employmentEndDate le now()', '  reactivate: false\n');
+    const now = Date.now();
+    const id = await s.create('n1', { startDate: iso(now + DAY) });
+    const scheduler = new Scheduler({ db, plans: s.plans, now: () => new Date(now + 2 * DAY) });
+    expect(await scheduler.runDue()).toMatchObject({ checked: 1, reactivated: 0 });
+    expect(await s.status(id)).toMatchObject({ status: 'deactivated', next: null });
+  });
+
+  test('after a restart, moments that passed while down are caught up at start', async () => {
+    const s = setup('restart');
+    const now = Date.now();
+    const ids = [await s.create('c1', { employmentEndDate: iso(now + DAY) }), await s.create('c2', { employmentEndDate: iso(now + 2 * DAY) })];
+    const first = new Scheduler({ db, plans: s.plans, now: () => new Date(now) });
+    first.start();
+    await first.stop();
+    expect((await s.status(ids[0]!)).status).toBe('active');
+    // "Down" for three days; a new instance on the same database starts.
+    const second = new Scheduler({ db, plans: s.plans, now: () => new Date(now + 3 * DAY) });
+    second.start();
+    try {
+      await until(async () => (await s.status(ids[1]!)).status === 'deactivated' && (await s.status(ids[0]!)).status === 'deactivated', 10_000);
+    } finally {
+      await second.stop();
+    }
+    for (const id of ids) expect((await s.events(id)).filter((e) => e.type === 'user.deactivated')).toHaveLength(1);
+  });
+
+  test('accounts of tenants not served are left alone, and never make it spin', async () => {
+    const s = setup('other');
+    const id = await s.create('o1', { employmentEndDate: iso(Date.now() + 1000) });
+    const scheduler = new Scheduler({ db, plans: () => [], now: () => new Date(Date.now() + DAY) });
+    expect(await scheduler.runDue()).toEqual({ checked: 0, deactivated: 0, reactivated: 0 });
+    expect((await s.status(id)).status).toBe('active');
+  });
+});
+
+test('on a real timer: an end date 2 s ahead deactivates within seconds, woken by the request', async () => {
+  const s = setup('timer');
+  const scheduler = new Scheduler({ db, plans: s.plans });
+  scheduler.start();
+  try {
+    // Started first, so it sleeps (up to its 60 s cap) and must be woken by the new moment.
+    await new Promise((r) => setTimeout(r, 200));
+    const id = await s.create('t1', { employmentEndDate: iso(Date.now() + 2000) });
+    expect((await s.status(id)).status).toBe('active');
+    await until(async () => (await s.status(id)).status === 'deactivated', 15_000);
+    expect((await s.events(id)).filter((e) => e.type === 'user.deactivated')).toEqual([{ type: 'user.deactivated', requestId: 'scheduler', configHash: s.plans()[0]!.hash }]);
+  } finally {
+    await scheduler.stop();
+  }
+}, 20_000);
+
+test('two schedulers at once (two pools on PostgreSQL) deactivate each due account exactly once', async () => {
+  // Above the default safety limit (25 per hour): this test is about locking, not holds.
+  const s = setup('twice', undefined, 'safety: { maxDeactivations: 1000, per: 1h }');
+  const now = Date.now();
+  const ids: string[] = [];
+  for (let i = 0; i < 40; i++) ids.push(await s.create(`d${i}`, { employmentEndDate: iso(now + DAY + i * 1000) }));
+  const url = process.env['TEST_DATABASE_URL'];
+  const second: OpenDatabase | undefined = url ? await openDatabase({ databaseUrl: url }) : undefined;
+  try {
+    const clock = () => new Date(now + 2 * DAY);
+    const a = new Scheduler({ db, plans: s.plans, now: clock, batchSize: 7 });
+    const b = new Scheduler({ db: second?.db ?? db, plans: s.plans, now: clock, batchSize: 7 });
+    const [ra, rb] = await Promise.all([a.runDue(), b.runDue()]);
+    expect(ra.deactivated + rb.deactivated).toBe(40);
+    const events = (await listEvents(db, s.tenant, 0, 10_000)).filter((e) => e.type === 'user.deactivated');
+    expect(events).toHaveLength(40);
+    expect(new Set(events.map((e) => e.accountId))).toEqual(new Set(ids));
+    for (const id of ids) expect((await s.status(id)).status).toBe('deactivated');
+  } finally {
+    await second?.close();
+  }
+});
