@@ -14,9 +14,10 @@ const benches: Record<string, () => Promise<void>> = {
   // `scimplan plan` over 100,000 stored users against a bare select of the same rows.
   'plan-cli': () => benchPlanCli(),
   lint: () => benchLint(),
-  // autocannon against `scimplan serve` and bare fastify servers in child processes (~2-4 min).
+  // autocannon against `scimplan serve` and bare fastify servers in child processes: 30 s of load
+  // per target plus seeding 10,000 users (capped at 210 s per target); 11 min on a loaded 2-core box.
   server: () => benchServer(),
-  // one 1,000-operation /Bulk against 1,000 sequential POSTs, in process (~1 min on PGlite).
+  // one 1,000-operation /Bulk against 1,000 sequential POSTs over local HTTP (minutes on a busy machine).
   bulk: () => benchBulk(),
   // one-member add and remove on a 50,000-member group against a bare INSERT/DELETE (~1 min).
   groups: () => benchGroups(),

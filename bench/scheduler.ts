@@ -28,6 +28,7 @@ schemas:
     attributes: { employmentEndDate: dateTime }
 profile: { function: title, email: userName }
 deactivate: { when: active eq false or acme.employmentEndDate le now() }
+safety: { maxDeactivations: 10000000, per: 1h }
 `,
   );
   if (!plan) throw new Error(`bench tenant does not compile: ${JSON.stringify(diagnostics)}`);

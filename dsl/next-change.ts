@@ -20,7 +20,8 @@ export type NextChange = (ctx: EvalContext) => Date | null;
  * How it works. A *time chain* is `now()` or `today()`, possibly inside `addDays(chain, n)` and
  * `date(chain)` with `n` not depending on time. A chain's value T(t) is a non-decreasing function
  * of the clock t. A comparison `chain op x` (either side) with a time-independent x can only
- * change where T reaches x or passes it: at a = min{t : T(t) >= x} and b = min{t : T(t) >= x + 1ms}.
+ * change where T reaches x or passes it: at a = min{t : T(t) >= x} and b = min{t : T(t) >= x + 1ms}
+ * (`ge`/`lt` only at a, `gt`/`le` only at b, `eq`/`ne`/`in` at both).
  * Both are computed from the chain's shape and then verified against the compiled chain itself
  * (the same closures evaluation uses), falling back to a bisection when the guess is off (DST).
  *

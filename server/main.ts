@@ -53,6 +53,13 @@ export async function serve(options: ServeOptions): Promise<Server> {
   // `applyOnChange: now` tenants: stored users follow a changed file at once (also one changed while down).
   const applier = new BackgroundApplier(database.db, logger);
   for (const plan of loaded.plans) void applier.schedule(plan);
+  // While draining, answers close their connection: a keep-alive socket that was busy when the
+  // server began closing would otherwise hold close() open until its idle timeout.
+  let draining = false;
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (draining) void reply.header('connection', 'close');
+    return payload;
+  });
   const host = options.host ?? '127.0.0.1';
   await app.listen({ port: options.port ?? 8080, host });
   const webhooks = webhook ? new WebhookDispatcher({ ...webhook, db: database.db, tenants, logger, metrics: app.metrics }) : undefined;
@@ -128,8 +135,11 @@ export async function serve(options: ServeOptions): Promise<Server> {
       process.off('SIGHUP', onHup);
       process.off('SIGINT', onStop);
       process.off('SIGTERM', onStop);
-      // Stop accepting and drain: fastify answers in-flight requests before close resolves.
-      await app.close();
+      // Stop accepting and drain: fastify answers in-flight requests before close resolves;
+      // sockets that turn idle meanwhile are closed instead of kept alive.
+      draining = true;
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
+      await app.close().finally(() => clearInterval(sweep));
       // Background work stops at a batch boundary (applier, scheduler, webhooks), then the
       // database closes with nothing half-written.
       await applier.close();

@@ -10,7 +10,6 @@ import type { Database } from './db/tables.ts';
 import type { Db } from './db/users.ts';
 import { recheckAccount, type Recheck } from './provision.ts';
 import { holdDeactivation, type StatusDecision } from './safety.ts';
-import { holdDeactivation } from './safety.ts';
 
 /** setTimeout/clearTimeout, injectable for tests. */
 export interface Timer {

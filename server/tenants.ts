@@ -112,7 +112,7 @@ export class TenantRegistry {
     for (const plan of loaded.plans) {
       compiled.add(plan.tenant);
       const before = this.#states.get(plan.tenant);
-      (before?.hash === plan.hash && before.file === plan.file && !before.stale ? summary.unchanged : summary.loaded).push(plan.tenant);
+      (before?.hash === plan.hash && before.file === plan.file ? summary.unchanged : summary.loaded).push(plan.tenant);
       this.set(plan, env);
     }
     const failedByFile = new Map(loaded.failed.map((f) => [f.file, errorCodes(f.diagnostics)]));

@@ -75,6 +75,8 @@ export class WebhookDispatcher {
   readonly #o: Required<Omit<WebhookOptions, 'logger' | 'metrics'>> & Pick<WebhookOptions, 'logger' | 'metrics'>;
   readonly #owner = randomUUID();
   readonly #failures = new Map<string, { count: number; retryAt: number }>();
+  /** Leases this instance holds: the tenant's cursor, and when to renew (a third of the lease). */
+  readonly #leases = new Map<string, { cursor: number; renewAt: number }>();
   #loop: Promise<void> | undefined;
   #stopped = false;
   #sleeping: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
@@ -150,7 +152,7 @@ export class WebhookDispatcher {
 
   /** One batch of one tenant. True when a full batch went out (more may be waiting). */
   async #deliverOne(tenant: string): Promise<boolean> {
-    const cursor = await this.#claim(tenant);
+    const cursor = await this.#cursor(tenant);
     if (cursor === undefined) return false;
     const events = await listEvents(this.#o.db, tenant, cursor, this.#o.batchSize);
     if (events.length === 0) return false;
@@ -160,13 +162,26 @@ export class WebhookDispatcher {
     const ok = await this.#post(tenant, body, `${tenant}:${first}-${last}`);
     if (!ok) return false;
     this.#failures.delete(tenant);
-    await this.#o.db
+    const saved = await this.#o.db
       .updateTable('webhook_cursor')
       .set({ last_id: last, updated_at: new Date() })
       .where('tenant', '=', tenant)
       .where('locked_by', '=', this.#owner)
-      .execute();
+      .executeTakeFirst();
+    // Lost the lease meanwhile (a long stall): forget it; the holder goes on from its cursor.
+    if (Number(saved.numUpdatedRows) === 0) this.#leases.delete(tenant);
+    else this.#leases.set(tenant, { cursor: last, renewAt: this.#leases.get(tenant)?.renewAt ?? 0 });
     return events.length === this.#o.batchSize;
+  }
+
+  /** The tenant's cursor while this instance holds its lease (renewed on time); else undefined. */
+  async #cursor(tenant: string): Promise<number | undefined> {
+    const held = this.#leases.get(tenant);
+    if (held && held.renewAt > Date.now()) return held.cursor;
+    const cursor = await this.#claim(tenant);
+    if (cursor === undefined) this.#leases.delete(tenant);
+    else this.#leases.set(tenant, { cursor, renewAt: Date.now() + this.#o.leaseMs / 3 });
+    return cursor;
   }
 
   /** Takes or renews the tenant's lease; returns its cursor, or undefined when another instance holds it. */

@@ -247,7 +247,12 @@ async function runOperations(list: readonly Operation[], failOnErrors: number | 
     if (op.bulkId !== undefined && definer.get(op.bulkId) === op && !ok) failed.add(op.bulkId);
     if (!ok) errors++;
   };
-  const ready = (op: Operation): boolean => [...op.refs].every((r) => { const d = definer.get(r); return d === undefined || d === op || done.has(d.index); });
+  // Unknown and self references do not wait: runOne answers them with their error.
+  const ready = (op: Operation): boolean =>
+    [...op.refs].every((r) => {
+      const d = definer.get(r);
+      return d === undefined || d === op || done.has(d.index);
+    });
 
   while (remaining.length > 0 && errors < stopAfter) {
     const next = remaining.find((op) => op.invalid || op.refs.size === 0 || ready(op));

@@ -203,13 +203,13 @@ describe('/Bulk', () => {
       payload: JSON.stringify({ schemas: [BULK_REQUEST], Operations: [post('z', userBody('b-z', 'z@example.com'))] }),
     });
     expect(denied.statusCode).toBe(401);
-    expect(await t.db.selectFrom('scim_users').select('id').where('key_value', '=', 'b-z').execute()).toHaveLength(0);
+    expect(await t.db.selectFrom('scim_users').select('id').where('tenant', 'in', [tenant, other]).where('key_value', '=', 'b-z').execute()).toHaveLength(0);
   });
 
   it('keeps every operation in the tenant of the Bulk request', async () => {
     const res = await t.scim(other, 'POST', '/Bulk', { schemas: [BULK_REQUEST], Operations: [post('o', userBody('b-o', 'o@example.com'))] });
     expect(res.json().Operations[0].status).toBe('201');
-    const rows = await t.db.selectFrom('scim_users').select('tenant').where('key_value', '=', 'b-o').execute();
+    const rows = await t.db.selectFrom('scim_users').select('tenant').where('tenant', 'in', [tenant, other]).where('key_value', '=', 'b-o').execute();
     expect(rows.map((r) => r.tenant)).toEqual([other]);
   });
 

@@ -79,6 +79,14 @@ describe('ETags', () => {
     expect((await t.scim(tenant, 'GET', '/Users', undefined, { 'if-none-match': '*' })).statusCode).toBe(200);
   });
 
+  it('answers 304 for a Group too, since the hook reads the ETag header of any resource', async () => {
+    const created = await t.scim(tenant, 'POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'ETag Team' });
+    expect(created.statusCode).toBe(201);
+    const etag = created.headers.etag as string;
+    expect((await t.scim(tenant, 'GET', `/Groups/${created.json().id}`, undefined, { 'if-none-match': etag })).statusCode).toBe(304);
+    expect((await t.scim(tenant, 'GET', `/Groups/${created.json().id}`, undefined, { 'if-none-match': 'W/"999"' })).statusCode).toBe(200);
+  });
+
   it('lets exactly one of 10 concurrent PUTs with the same If-Match win; the others get 412', async () => {
     const id = (await t.scim(tenant, 'POST', '/Users', userBody('e-4', 'e4@example.com'))).json().id as string;
     const responses = await Promise.all(

@@ -116,3 +116,30 @@ describe('events API', () => {
     expect((await events('Not_A_Tenant')).statusCode).toBe(400);
   });
 });
+
+describe('event order', () => {
+  it('assigns a tenant’s event ids in commit order: a writer waits for the open transaction that wrote before it', async () => {
+    const c = uniqueTenant('events-order');
+    const ctx = { tenant: c, configHash: null, requestId: 'test', now: new Date() };
+    let locked!: () => void;
+    let release!: () => void;
+    const aLocked = new Promise<void>((resolve) => (locked = resolve));
+    const aRelease = new Promise<void>((resolve) => (release = resolve));
+    const a = database.db.transaction().execute(async (trx) => {
+      await recordEvents(trx, ctx, [{ type: 'user.created' }]);
+      locked();
+      await aRelease;
+    });
+    await aLocked;
+    let bDone = false;
+    const b = recordEvents(database.db, ctx, [{ type: 'user.updated' }]).then(() => (bDone = true));
+    // Another tenant's writer is not held up (PGlite runs one transaction at a time anyway).
+    if (process.env['TEST_DATABASE_URL']) await recordEvents(database.db, { ...ctx, tenant: uniqueTenant('events-free') }, [{ type: 'user.created' }]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(bDone).toBe(false);
+    release();
+    await Promise.all([a, b]);
+    const page = (await events(c)).json();
+    expect(page.events.map((e: { type: string }) => e.type)).toEqual(['user.created', 'user.updated']);
+  });
+});

@@ -145,6 +145,16 @@ describe('create, read, list', () => {
     expect(excluded.Resources[0].displayName).toBe('Filter Two');
     const only = (await t.scim(tenant, 'GET', `/Groups/${g2}?attributes=displayName`)).json();
     expect(Object.keys(only).sort()).toEqual(['displayName', 'id', 'meta', 'schemas']);
+    expect(await ids(q(`meta.resourceType eq "Group" and id eq "${g1}"`))).toEqual([g1]);
+    expect(await ids(q(`meta.resourceType eq "User" and id eq "${g1}"`))).toEqual([]);
+    const search = await t.scim(tenant, 'POST', '/Groups/.search', {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
+      filter: `members.value eq "${b}"`,
+      excludedAttributes: ['members'],
+    });
+    expect(search.statusCode).toBe(200);
+    expect(search.json().Resources).toEqual([expect.not.objectContaining({ members: expect.anything() })]);
+    expect(search.json().Resources[0].id).toBe(g2);
     const bad = await t.scim(tenant, 'GET', `/Groups?${q('title eq "x"')}`);
     expect(bad.statusCode).toBe(400);
     expect(bad.json().scimType).toBe('invalidFilter');

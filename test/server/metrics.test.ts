@@ -1,6 +1,7 @@
 // Server: /metrics in the Prometheus text format: requests by route pattern and status,
 // provisioning outcomes by event type, config state per tenant, held deactivations; no values.
 
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildApp } from '../../server/app.ts';
@@ -71,7 +72,7 @@ it('shows the config serving each tenant, fresh, and its held deactivations', as
   await database.db
     .insertInto('scim_users')
     .values({
-      id: '00000000-0000-4000-8000-000000000001',
+      id: randomUUID(),
       tenant,
       key_value: 'held-1',
       user_name: 'held-1@example.com',

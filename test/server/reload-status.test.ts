@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_HASH_HEADER } from '../../server/app.ts';
 import { serve, type Server } from '../../server/main.ts';
+import { loadTenantDirectory, TenantRegistry } from '../../server/tenants.ts';
 import { sha256Hex, uniqueTenant, userBody } from './helpers.ts';
 
 const ADMIN = 'reload-status-admin';
@@ -172,5 +173,39 @@ describe('reload status', () => {
     const statuses = await Promise.all(inFlight.map(async (p) => (await p).status));
     expect(statuses).toEqual(Array(8).fill(201));
     await expect(create(alpha)).rejects.toThrow();
+  });
+});
+
+describe('TenantRegistry.applyLoad', () => {
+  it('lists new broken files and duplicate tenant ids as failed files, and keeps removed tenants’ tokens', async () => {
+    const own = await mkdtemp(join(tmpdir(), 'scimplan-registry-'));
+    try {
+      const t = uniqueTenant('reg');
+      await writeFile(join(own, 'a.yaml'), yaml(t, '  function: title'));
+      const registry = new TenantRegistry();
+      expect(registry.applyLoad(await loadTenantDirectory(own))).toEqual({ loaded: [t], unchanged: [], stale: [], removed: [] });
+
+      await writeFile(join(own, 'b.yaml'), yaml(t, '  jobTitle: title'));
+      await writeFile(join(own, 'c.yaml'), 'tenant: [broken');
+      const summary = registry.applyLoad(await loadTenantDirectory(own));
+      expect(summary).toEqual({ loaded: [], unchanged: [t], stale: [], removed: [] });
+      expect(registry.failedFiles()).toEqual([
+        { file: join(own, 'b.yaml'), codes: ['E008'] },
+        { file: join(own, 'c.yaml'), codes: expect.arrayContaining([expect.stringMatching(/^E00\d$/)]) },
+      ]);
+
+      await unlink(join(own, 'a.yaml'));
+      // b.yaml now declares the tenant alone: it takes over, nothing is removed.
+      expect(registry.applyLoad(await loadTenantDirectory(own))).toEqual({ loaded: [t], unchanged: [], stale: [], removed: [] });
+      expect(registry.states().map((s) => s.file)).toEqual([join(own, 'b.yaml')]);
+
+      await unlink(join(own, 'b.yaml'));
+      expect(registry.applyLoad(await loadTenantDirectory(own)).removed).toEqual([t]);
+      expect(registry.get(t)).toBeUndefined();
+      expect(registry.removed(t)?.tokenDigests).toHaveLength(1);
+      expect(registry.states()).toEqual([]);
+    } finally {
+      await rm(own, { recursive: true, force: true });
+    }
   });
 });

@@ -97,7 +97,7 @@ describe('with an injected clock', () => {
 
     let clock = now + 2 * DAY;
     const scheduler = new Scheduler({ db, plans: s.plans, now: () => new Date(clock) });
-    expect(await scheduler.runDue()).toEqual({ checked: 1, deactivated: 1, reactivated: 0 });
+    expect(await scheduler.runDue()).toEqual({ checked: 1, deactivated: 1, reactivated: 0, held: 0 });
     expect(await s.status(soon)).toMatchObject({ status: 'deactivated', next: null, version: 2 });
     expect(await s.status(later)).toMatchObject({ status: 'active', version: 1 });
     expect(await s.status(none)).toMatchObject({ status: 'active', version: 1 });
@@ -105,7 +105,7 @@ describe('with an injected clock', () => {
     expect((await s.events(soon)).filter((e) => e.type.startsWith('user.de'))).toEqual([{ type: 'user.deactivated', requestId: 'scheduler', configHash: hash }]);
 
     // Nothing more is due now; the SCIM view shows the new status.
-    expect(await scheduler.runDue()).toEqual({ checked: 0, deactivated: 0, reactivated: 0 });
+    expect(await scheduler.runDue()).toEqual({ checked: 0, deactivated: 0, reactivated: 0, held: 0 });
     const view = await s.t.scim(s.tenant, 'GET', `/Users/${soon}`);
     expect(view.json()['urn:ietf:params:scim:schemas:extension:scimplan:2.0:User'].status).toBe('deactivated');
 
@@ -156,7 +156,7 @@ describe('with an injected clock', () => {
     const now = Date.now();
     const id = await s.create('n1', { startDate: iso(now + DAY) });
     const scheduler = new Scheduler({ db, plans: s.plans, now: () => new Date(now + 2 * DAY) });
-    expect(await scheduler.runDue()).toMatchObject({ checked: 1, reactivated: 0 });
+    expect(await scheduler.runDue()).toMatchObject({ checked: 1, reactivated: 0, held: 0 });
     expect(await s.status(id)).toMatchObject({ status: 'deactivated', next: null });
   });
 
@@ -183,7 +183,7 @@ describe('with an injected clock', () => {
     const s = setup('other');
     const id = await s.create('o1', { employmentEndDate: iso(Date.now() + 1000) });
     const scheduler = new Scheduler({ db, plans: () => [], now: () => new Date(Date.now() + DAY) });
-    expect(await scheduler.runDue()).toEqual({ checked: 0, deactivated: 0, reactivated: 0 });
+    expect(await scheduler.runDue()).toEqual({ checked: 0, deactivated: 0, reactivated: 0, held: 0 });
     expect((await s.status(id)).status).toBe('active');
   });
 });
@@ -203,6 +203,17 @@ test('on a real timer: an end date 2 s ahead deactivates within seconds, woken b
     await scheduler.stop();
   }
 }, 20_000);
+
+test('the safety limit applies to the scheduler: deactivations beyond it are held as pending', async () => {
+  const s = setup('safety', undefined, 'safety: { maxDeactivations: 2, per: 1h }\n');
+  const now = Date.now();
+  const ids: string[] = [];
+  for (let i = 0; i < 3; i++) ids.push(await s.create(`h${i}`, { employmentEndDate: iso(now + DAY + i * 1000) }));
+  const scheduler = new Scheduler({ db, plans: s.plans, now: () => new Date(now + 2 * DAY) });
+  expect(await scheduler.runDue()).toEqual({ checked: 3, deactivated: 2, reactivated: 0, held: 1 });
+  expect((await Promise.all(ids.map((id) => s.status(id)))).map((r) => r.status)).toEqual(['deactivated', 'deactivated', 'pending']);
+  expect((await s.events(ids[2]!)).filter((e) => e.requestId === 'scheduler').map((e) => e.type)).toEqual(['user.deactivation_held']);
+});
 
 test('two schedulers at once (two pools on PostgreSQL) deactivate each due account exactly once', async () => {
   // Above the default safety limit (25 per hour): this test is about locking, not holds.
