@@ -8,7 +8,7 @@ import { deactivationHolds, nextCheckAt } from '../engine/next-check.ts';
 import type { Evaluation, Plan } from '../engine/plan.ts';
 import { recordEvents, type EventContext, type NewEvent } from './db/events.ts';
 import { announceNextCheck } from './db/schedule.ts';
-import { addRuleMemberships, ensureRuleGroup, groupsOfUsers, type GroupRef } from './db/groups.ts';
+import { addRuleMemberships, ensureRuleGroups, groupsOfUsers, ruleGroupNames, type GroupRef } from './db/groups.ts';
 import type { Database, UserRow, UserStatus } from './db/tables.ts';
 import { findLiveUser, findUserByKey, insertUser, updateUser, type Db } from './db/users.ts';
 import { ScimError } from './errors.ts';
@@ -158,10 +158,15 @@ async function updateWith(
 
 /** Group rules, events, and the memberships as the response shows them. */
 async function finish(trx: Db, ctx: ProvisionContext, row: UserRow, evaluation: Evaluation, events: NewEvent[], now: Date): Promise<StoredUser> {
-  const groupIds: string[] = [];
-  for (const name of evaluation.groups) groupIds.push(await ensureRuleGroup(trx, ctx.plan.tenant, name, now));
-  const added = await addRuleMemberships(trx, ctx.plan.tenant, row.id, groupIds, now);
-  for (const groupId of added) events.push({ type: 'group.member_added', accountId: row.id, groupId });
+  // Usually the user already holds every rule group: one read, and nothing to write.
+  const held = evaluation.groups.length > 0 ? await ruleGroupNames(trx, ctx.plan.tenant, row.id) : new Set<string>();
+  const missing = evaluation.groups.filter((name) => !held.has(name.toLowerCase()));
+  if (missing.length > 0) {
+    const ids = await ensureRuleGroups(trx, ctx.plan.tenant, missing, now);
+    const groupIds = missing.map((name) => ids.get(name.toLowerCase())).filter((id): id is string => id !== undefined);
+    const added = await addRuleMemberships(trx, ctx.plan.tenant, row.id, groupIds, now);
+    for (const groupId of added) events.push({ type: 'group.member_added', accountId: row.id, groupId });
+  }
   await recordEvents(trx, eventContext(ctx, now), events);
   const groups = await groupsOfUsers(trx, ctx.plan.tenant, [row.id]);
   return { row, groups: groups.get(row.id) ?? [] };

@@ -8,7 +8,7 @@ import { evaluatePlan } from '../engine/evaluate.ts';
 import { nextCheckAt } from '../engine/next-check.ts';
 import type { Plan } from '../engine/plan.ts';
 import { recordEvents, type EventContext, type NewEvent } from './db/events.ts';
-import { addRuleMemberships, ensureRuleGroup, groupsOfUsers } from './db/groups.ts';
+import { addRuleMemberships, ensureRuleGroups, groupsOfUsers } from './db/groups.ts';
 import type { Database, UserRow } from './db/tables.ts';
 import { updateUser, type Db } from './db/users.ts';
 import { changedFields, decideStatus } from './provision.ts';
@@ -196,11 +196,8 @@ async function reevaluateBatch(
   const evaluations = rows.map((row) => evaluatePlan(plan, row.resource, now));
   // Groups first: creating one can wait on a concurrent request's insert, which must never
   // happen while this transaction holds the safety lock that request may be waiting for.
-  for (const evaluation of evaluations) {
-    for (const name of evaluation.groups) {
-      if (!groupIds.has(name.toLowerCase())) groupIds.set(name.toLowerCase(), await ensureRuleGroup(trx, plan.tenant, name, now));
-    }
-  }
+  const unknown = evaluations.flatMap((e) => e.groups).filter((name) => !groupIds.has(name.toLowerCase()));
+  for (const [name, id] of await ensureRuleGroups(trx, plan.tenant, unknown, now)) groupIds.set(name, id);
   const events: NewEvent[] = [];
   const hashOnly: string[] = [];
   let deactivations = 0;

@@ -155,7 +155,8 @@ export class Scheduler {
         list.push({ type: decision.event, accountId: account.id });
       }
       await writeChecks(trx, tenantOf, results, now);
-      for (const [tenant, list] of events) {
+      // A fixed order of the per-tenant event locks, so two instances can never deadlock on them.
+      for (const [tenant, list] of [...events].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
         await recordEvents(trx, { tenant, configHash: plans.get(tenant)!.hash, requestId: SCHEDULER_REQUEST_ID, now }, list);
       }
       return { checked: due.length, ...counts };

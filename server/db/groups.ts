@@ -12,20 +12,40 @@ export interface GroupRef {
   readonly display: string;
 }
 
-/** The id of the live group with this display name (case-insensitive), created by a rule if absent. */
-export async function ensureRuleGroup(db: Db, tenant: string, displayName: string, now: Date): Promise<string> {
-  // The partial unique index settles concurrent first uses: the loser inserts nothing and reads.
+/**
+ * The ids of the named rule groups (keyed by lowercase name), creating those that do not exist
+ * yet: two statements whatever the number of names. The partial unique index settles
+ * concurrent first uses: the loser inserts nothing and reads the winner's row.
+ */
+export async function ensureRuleGroups(db: Db, tenant: string, names: readonly string[], now: Date): Promise<Map<string, string>> {
+  const unique = [...new Map(names.map((n) => [n.toLowerCase(), n])).values()];
+  if (unique.length === 0) return new Map();
+  const rows = sql.join(unique.map((name) => sql`(${randomUUID()}, ${tenant}, ${name}, 'rule', ${now}, ${now})`));
   await sql`insert into scim_groups (id, tenant, display_name, created_by, created_at, updated_at)
-    values (${randomUUID()}, ${tenant}, ${displayName}, 'rule', ${now}, ${now})
+    values ${rows}
     on conflict (tenant, lower(display_name)) where deleted_at is null do nothing`.execute(db);
-  const row = await db
+  const found = await db
     .selectFrom('scim_groups')
-    .select('id')
+    .select(['id', 'display_name'])
     .where('tenant', '=', tenant)
-    .where(sql<boolean>`lower(display_name) = lower(${displayName})`)
+    .where(sql<string>`lower(display_name)`, 'in', unique.map((n) => n.toLowerCase()))
     .where('deleted_at', 'is', null)
-    .executeTakeFirstOrThrow();
-  return row.id;
+    .execute();
+  return new Map(found.map((r) => [r.display_name.toLowerCase(), r.id]));
+}
+
+/** Names (lowercase) of the groups a user already holds through a rule. */
+export async function ruleGroupNames(db: Db, tenant: string, userId: string): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom('memberships as m')
+    .innerJoin('scim_groups as g', 'g.id', 'm.group_id')
+    .select('g.display_name')
+    .where('m.tenant', '=', tenant)
+    .where('m.user_id', '=', userId)
+    .where('m.via_rule', '=', true)
+    .where('g.deleted_at', 'is', null)
+    .execute();
+  return new Set(rows.map((r) => r.display_name.toLowerCase()));
 }
 
 /** Adds rule memberships; returns the group ids that were not members before. */
