@@ -325,7 +325,7 @@ class Compiler {
 
   /**
    * `{key, lower}` when `expr` reads one own attribute of the root: the hot path of group rules.
-   * In a profile scope `slot` is the field's index in `scope.attributes` (see EvalContext.slots).
+   * In a profile scope `slot` is the field's index in `scope.attributes` (see EvalContext.folded).
    */
   private simpleKey(expr: Expr): { key: string; lower: string; slot: number } | undefined {
     if (expr.kind === 'Group') return this.simpleKey(expr.inner);
@@ -366,7 +366,7 @@ class Compiler {
           return compareValues(op, v, text, options, ctx.timezone);
         };
         const fallback = (ctx: EvalContext, v: unknown): boolean =>
-          v === null || v === undefined ? op === 'ne' : compareValues(op, ctx.slots![slot], text, options, ctx.timezone);
+          v === null || v === undefined ? op === 'ne' : compareValues(op, getAttribute(ctx.root, key, lower), text, options, ctx.timezone);
         if (op === 'eq') {
           return (ctx) => {
             const f = ctx.folded;
@@ -449,7 +449,7 @@ class Compiler {
             const hit =
               typeof v === 'string'
                 ? set.has(f !== undefined ? v : v.toLowerCase())
-                : v !== null && v !== undefined && any(f !== undefined ? ctx.slots![slot] : v, texts, ctx.timezone);
+                : v !== null && v !== undefined && any(f !== undefined ? getAttribute(ctx.root, key, lower) : v, texts, ctx.timezone);
             return negated ? !hit : hit;
           };
         }

@@ -79,12 +79,11 @@ export interface EvalContext {
   /** When set (explain), traced closures report each sub-expression's value here. */
   readonly trace?: (span: import('./ast.ts').Span, value: unknown) => void;
   /**
-   * Profile scope only, optional: the root's values in `scope.attributes` order (`slots`) and
-   * the same with every string lowercased (`folded`). Group rules then read a field by index
-   * and compare case-insensitively without lowercasing it once per rule. When set, they must
+   * Profile scope only, optional: the root's values in `scope.attributes` order with every
+   * string lowercased. Group rules then read a field by index and compare case-insensitively
+   * without lowercasing it once per rule; other values are read from `root`. When set, it must
    * agree with `root`.
    */
-  readonly slots?: readonly unknown[];
   readonly folded?: readonly unknown[];
 }
 

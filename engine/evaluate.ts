@@ -44,19 +44,17 @@ export function evaluatePlan(
   const userCtx: EvalContext = { root: user, now, timezone: plan.timezone };
   const key = toKey(plan.key.run(userCtx));
   // Field names match ^[A-Za-z][A-Za-z0-9_]*$ (tenant schema), so plain assignment is safe.
-  // Group rules read fields by index from `slots`/`folded` (plan.profile is in scope order).
+  // Group rules read fields by index from `folded` (plan.profile is in scope order).
   const profile: Record<string, ProfileValue> = {};
-  const slots: ProfileValue[] = new Array<ProfileValue>(plan.profile.length);
   const folded: ProfileValue[] = new Array<ProfileValue>(plan.profile.length);
   for (let i = 0; i < plan.profile.length; i++) {
     const rule = plan.profile[i]!;
     const value = toScalar(rule.run(userCtx));
     profile[rule.field] = value;
-    slots[i] = value;
     folded[i] = typeof value === 'string' ? value.toLowerCase() : value;
   }
   const deactivated = plan.deactivate !== undefined && plan.deactivate.run(userCtx) === true;
-  const profileCtx: EvalContext = { root: profile, now, timezone: plan.timezone, slots, folded };
+  const profileCtx: EvalContext = { root: profile, now, timezone: plan.timezone, folded };
   const groups: string[] = [];
   for (const rule of plan.groups) {
     if (rule.run(profileCtx) === true && !groups.includes(rule.group)) groups.push(rule.group);
