@@ -72,13 +72,16 @@ export interface ListUsersQuery {
 export async function listUsers(db: Db, tenant: string, q: ListUsersQuery): Promise<{ rows: UserRow[]; total: number }> {
   let base = db.selectFrom('scim_users').where('tenant', '=', tenant).where('deleted_at', 'is', null);
   if (q.where) base = base.where(q.where);
-  const counted = await base.select(sql<string | number>`count(*)`.as('n')).executeTakeFirstOrThrow();
-  const total = Number(counted.n);
-  if (q.limit <= 0 || q.offset >= total) return { rows: [], total };
-  let query = base.selectAll();
+  const count = async () => Number((await base.select(sql<string | number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
+  if (q.limit <= 0) return { rows: [], total: await count() };
+  // One query for the page and the number of all matches (a window count over the filter).
+  let query = base.selectAll().select(sql<string | number>`count(*) over ()`.as('total_matches'));
   if (q.sortBy) query = query.orderBy(q.sortBy, (ob) => (q.descending ? ob.desc() : ob.asc()).nullsLast());
   query = query.orderBy('created_at').orderBy('id');
-  const rows = await query.offset(q.offset).limit(q.limit).execute();
+  const page = await query.offset(q.offset).limit(q.limit).execute();
+  if (page.length === 0) return { rows: [], total: q.offset === 0 ? 0 : await count() };
+  const total = Number(page[0]!.total_matches);
+  const rows = page.map(({ total_matches: _, ...row }) => row as UserRow);
   return { rows, total };
 }
 
