@@ -2,7 +2,7 @@
 // writes the changes and events. Resumable and idempotent. Exit 0 done, 1 error.
 
 import type { ReevaluateProgress, ReevaluateResult } from '../server/reevaluate.ts';
-import { compileConfig, describeDbError, openCliDatabase, type DatabaseOptions } from './database.ts';
+import { compileConfig, describeDbError, withCliDatabase, type DatabaseOptions } from './database.ts';
 import type { Io } from './output.ts';
 
 export interface ApplyCommandOptions extends DatabaseOptions {
@@ -18,13 +18,6 @@ export interface ApplyCommandOptions extends DatabaseOptions {
 export async function runApply(configPath: string, options: ApplyCommandOptions, io: Io): Promise<number> {
   const plan = await compileConfig(configPath, io);
   if (!plan) return 1;
-  let database;
-  try {
-    database = await openCliDatabase(options);
-  } catch (error) {
-    io.err(`error: cannot open the database: ${describeDbError(error)}\n`);
-    return 1;
-  }
   const bar = options.progressBar ?? process.stderr.isTTY === true;
   const started = Date.now();
   let lastLine = 0;
@@ -41,7 +34,9 @@ export async function runApply(configPath: string, options: ApplyCommandOptions,
     lastLine = Date.now();
     io.err(`apply ${plan.tenant}: ${p.done}/${p.total} users evaluated, ${p.changed} changed\n`);
   };
-  try {
+  const failed = (error: unknown) =>
+    `${bar ? '\n' : ''}error: apply failed: ${describeDbError(error)}; committed batches stay applied, run the command again to continue`;
+  return withCliDatabase(options, io, async (database) => {
     const { reevaluateTenant } = await import('../server/reevaluate.ts');
     io.err(`applying ${configPath} (config ${plan.hash.slice(0, 12)}) to the stored users of \`${plan.tenant}\`\n`);
     const result = await reevaluateTenant({
@@ -60,13 +55,7 @@ export async function runApply(configPath: string, options: ApplyCommandOptions,
       return 1;
     }
     return 0;
-  } catch (error) {
-    if (bar) io.err('\n');
-    io.err(`error: apply failed: ${describeDbError(error)}; committed batches stay applied, run the command again to continue\n`);
-    return 1;
-  } finally {
-    await database.close();
-  }
+  }, failed);
 }
 
 function summaryText(tenant: string, r: ReevaluateResult, ms: number): string {

@@ -54,3 +54,30 @@ export async function compileConfig(configPath: string, io: Io): Promise<Plan | 
   }
   return compiled.plan;
 }
+
+/**
+ * Opens the database, runs `work` and closes it again. An unreachable database, or an error
+ * thrown by `work`, prints one line without row values and gives exit code 1.
+ */
+export async function withCliDatabase(
+  options: DatabaseOptions,
+  io: Io,
+  work: (database: OpenDatabase) => Promise<number>,
+  onError: (error: unknown) => string = (error) => `error: ${describeDbError(error)}`,
+): Promise<number> {
+  let database: OpenDatabase;
+  try {
+    database = await openCliDatabase(options);
+  } catch (error) {
+    io.err(`error: cannot open the database: ${describeDbError(error)}\n`);
+    return 1;
+  }
+  try {
+    return await work(database);
+  } catch (error) {
+    io.err(`${onError(error)}\n`);
+    return 1;
+  } finally {
+    await database.close();
+  }
+}

@@ -3,7 +3,7 @@
 
 import type { PlanSummary, UserDiff } from '../engine/diff.ts';
 import type { Plan } from '../engine/plan.ts';
-import { compileConfig, describeDbError, openCliDatabase, type DatabaseOptions } from './database.ts';
+import { compileConfig, withCliDatabase, type DatabaseOptions } from './database.ts';
 import type { Io } from './output.ts';
 
 export interface PlanCommandOptions extends DatabaseOptions {
@@ -22,14 +22,7 @@ const TEXT_LIST_LIMIT = 100;
 export async function runPlan(configPath: string, options: PlanCommandOptions, io: Io): Promise<number> {
   const plan = await compileConfig(configPath, io);
   if (!plan) return 1;
-  let database;
-  try {
-    database = await openCliDatabase(options);
-  } catch (error) {
-    io.err(`error: cannot open the database: ${describeDbError(error)}\n`);
-    return 1;
-  }
-  try {
+  return withCliDatabase(options, io, async (database) => {
     const { previewTenant } = await import('../server/reevaluate.ts');
     const { recentDeactivations } = await import('../server/safety.ts');
     const keep = options.format === 'json' ? Number.POSITIVE_INFINITY : TEXT_LIST_LIMIT;
@@ -59,12 +52,7 @@ export async function runPlan(configPath: string, options: PlanCommandOptions, i
       return 1;
     }
     return summary.changedUsers > 0 ? 2 : 0;
-  } catch (error) {
-    io.err(`error: ${describeDbError(error)}\n`);
-    return 1;
-  } finally {
-    await database.close();
-  }
+  });
 }
 
 function planJson(
