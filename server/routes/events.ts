@@ -10,19 +10,8 @@ import { ScimError } from '../errors.ts';
 export const DEFAULT_EVENTS_LIMIT = 100;
 export const MAX_EVENTS_LIMIT = 1000;
 
-/** One event as the API shows it. */
-export interface EventView {
-  readonly id: number;
-  readonly tenant: string;
-  readonly type: string;
-  readonly accountId: string | null;
-  readonly groupId: string | null;
-  readonly configHash: string | null;
-  readonly requestId: string | null;
-  /** Names of the changed profile fields; never their values. */
-  readonly fields: readonly string[] | null;
-  readonly createdAt: string;
-}
+/** One event as the API shows it: the stored event with an ISO timestamp. `fields` holds names, never values. */
+export type EventView = Omit<StoredEvent, 'createdAt'> & { readonly createdAt: string };
 
 /**
  * A page: events with id > `after`, oldest first. `next` is the id to pass as `after` for the

@@ -5,6 +5,7 @@ import type { Expr } from '../../dsl/ast.ts';
 import { parseExpression } from '../../dsl/parse.ts';
 import { GROUP_URN } from '../../engine/scim-schemas.ts';
 import { isObject, ownKey, scimError } from './canonical.ts';
+import { operationList } from './patch.ts';
 
 /** A Group as the client sent it: attributes the server keeps. Unknown attributes are ignored. */
 export interface GroupInput {
@@ -106,14 +107,6 @@ export function groupChanges(body: unknown): GroupChange[] {
   return changes;
 }
 
-function operationList(body: unknown): readonly unknown[] {
-  if (Array.isArray(body)) return body;
-  if (!isObject(body)) throw scimError(400, 'invalidSyntax', 'the PATCH body must be a JSON object with `Operations`');
-  const key = ownKey(body, 'Operations');
-  const list = key === undefined ? undefined : body[key];
-  if (!Array.isArray(list)) throw scimError(400, 'invalidSyntax', 'the PATCH body must have an `Operations` list');
-  return list;
-}
 
 /** `displayName` or `urn:...:core:2.0:Group:displayName` -> `displayName`; undefined for other URNs. */
 function attributeName(key: string): string | undefined {

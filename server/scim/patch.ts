@@ -75,7 +75,8 @@ export function applyPatch(resource: Readonly<Record<string, unknown>>, operatio
   return result;
 }
 
-function operationList(body: unknown): readonly unknown[] {
+/** The operations of a PATCH body (`Operations` in any case, or a bare list). */
+export function operationList(body: unknown): readonly unknown[] {
   if (Array.isArray(body)) return body;
   if (!isObject(body)) throw scimError(400, 'invalidSyntax', 'the PATCH body must be a JSON object with `Operations`');
   const key = ownKey(body, 'Operations');
