@@ -49,15 +49,23 @@ export function evaluatePlan(
   const folded: ProfileValue[] = new Array<ProfileValue>(plan.profile.length);
   for (let i = 0; i < plan.profile.length; i++) {
     const rule = plan.profile[i]!;
-    const value = toScalar(rule.run(userCtx));
-    profile[rule.field] = value;
-    folded[i] = typeof value === 'string' ? value.toLowerCase() : value;
+    const raw = rule.run(userCtx);
+    if (typeof raw === 'string') {
+      profile[rule.field] = raw;
+      folded[i] = raw.toLowerCase();
+    } else {
+      const value = toScalar(raw);
+      profile[rule.field] = value;
+      folded[i] = typeof value === 'string' ? value.toLowerCase() : value;
+    }
   }
   const deactivated = plan.deactivate !== undefined && plan.deactivate.run(userCtx) === true;
   const profileCtx: EvalContext = { root: profile, now, timezone: plan.timezone, folded };
   const groups: string[] = [];
-  for (const rule of plan.groups) {
-    if (rule.run(profileCtx) === true && !groups.includes(rule.group)) groups.push(rule.group);
+  const first = firstRuleOfGroup(plan);
+  for (let i = 0; i < plan.groups.length; i++) {
+    const rule = plan.groups[i]!;
+    if (rule.run(profileCtx) === true && (first[i] || !groups.includes(rule.group))) groups.push(rule.group);
   }
   return { key, profile, deactivated, groups, trace: noTrace };
 }
@@ -90,6 +98,18 @@ function evaluateTraced(plan: Plan, user: Readonly<Record<string, unknown>>, now
 }
 
 const noTrace: readonly TraceEntry[] = Object.freeze([]);
+
+/** Per rule: no earlier rule names the same group, so a match cannot list the group twice. */
+const firstRules = new WeakMap<Plan, readonly boolean[]>();
+
+function firstRuleOfGroup(plan: Plan): readonly boolean[] {
+  let first = firstRules.get(plan);
+  if (!first) {
+    first = plan.groups.map((rule, i) => plan.groups.findIndex((r) => r.group === rule.group) === i);
+    firstRules.set(plan, first);
+  }
+  return first;
+}
 
 const tracedClosures = new WeakMap<PlanRule, Compiled>();
 
