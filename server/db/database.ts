@@ -1,7 +1,7 @@
 // Storage: opens the database (PostgreSQL through pg when a URL is given, else embedded
 // PGlite) and brings its schema to the latest migration.
 
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { Database } from './tables.ts';
 import { migrateToLatest } from './migrate.ts';
 
@@ -31,8 +31,20 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
   const pglite = dataDir === 'memory://' ? new PGlite() : new PGlite(dataDir);
   await pglite.waitReady;
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
-  return finish(db, 'pglite', () => pglite.close());
+  // PGlite has no autovacuum, so no statistics unless we gather them: without them the planner
+  // can pick a tenant-wide index scan over a primary-key lookup as tables grow.
+  const analyze = () => sql`analyze`.execute(db).catch(() => undefined);
+  const timer = setInterval(() => void analyze(), ANALYZE_EVERY_MS);
+  timer.unref();
+  const opened = await finish(db, 'pglite', async () => {
+    clearInterval(timer);
+    await pglite.close();
+  });
+  await analyze();
+  return opened;
 }
+
+const ANALYZE_EVERY_MS = 10 * 60 * 1000;
 
 async function finish(db: Kysely<Database>, kind: 'postgres' | 'pglite', after?: () => Promise<void>): Promise<OpenDatabase> {
   try {
