@@ -196,6 +196,7 @@ export async function addClientMembers(db: Db, tenant: string, groupId: string, 
   const inserted = await sql<{ user_id: string }>`insert into memberships (tenant, group_id, user_id, via_client, created_at)
     select ${tenant}, ${groupId}::uuid, u, true, ${now} from unnest(${ids}::uuid[]) as u
     on conflict (group_id, user_id) do nothing returning user_id`.execute(db);
+  await bumpUserVersions(db, inserted.rows.map((r) => r.user_id));
   await db
     .updateTable('memberships')
     .set({ via_client: true })
@@ -252,5 +253,20 @@ export async function removeClientMembers(db: Db, tenant: string, groupId: strin
     .where(selected())
     .returning('user_id')
     .execute();
+  await bumpUserVersions(db, deleted.map((r) => r.user_id));
   return deleted.map((r) => r.user_id);
+}
+
+/**
+ * A user's `groups` attribute is part of the resource its ETag stands for: a client change to
+ * its memberships moves `meta.version`, so `If-None-Match` never answers 304 over it. The ids
+ * come from this tenant's memberships; the primary key alone keeps the plan a key lookup.
+ */
+async function bumpUserVersions(db: Db, userIds: readonly string[]): Promise<void> {
+  if (userIds.length === 0) return;
+  await db
+    .updateTable('scim_users')
+    .set((eb) => ({ version: eb('version', '+', 1) }))
+    .where(sql<SqlBool>`id = any(${[...userIds]}::uuid[])`)
+    .execute();
 }

@@ -87,6 +87,24 @@ describe('ETags', () => {
     expect((await t.scim(tenant, 'GET', `/Groups/${created.json().id}`, undefined, { 'if-none-match': 'W/"999"' })).statusCode).toBe(200);
   });
 
+  it("moves a user's ETag when a client adds it to a group or removes it, so If-None-Match never hides `groups`", async () => {
+    const user = await t.scim(tenant, 'POST', '/Users', userBody('e-9', 'e9@example.com'));
+    const id = user.json().id as string;
+    const before = user.headers.etag as string;
+    const group = await t.scim(tenant, 'POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'ETag Members' });
+    const groupId = group.json().id as string;
+    const add = { schemas: [PATCH_OP], Operations: [{ op: 'Add', path: 'members', value: [{ value: id }] }] };
+    expect((await t.scim(tenant, 'PATCH', `/Groups/${groupId}`, add)).statusCode).toBe(204);
+    const afterAdd = await t.scim(tenant, 'GET', `/Users/${id}`, undefined, { 'if-none-match': before });
+    expect(afterAdd.statusCode).toBe(200);
+    expect(afterAdd.json().groups.map((g: { value: string }) => g.value)).toContain(groupId);
+    const remove = { schemas: [PATCH_OP], Operations: [{ op: 'Remove', path: `members[value eq "${id}"]` }] };
+    expect((await t.scim(tenant, 'PATCH', `/Groups/${groupId}`, remove)).statusCode).toBe(204);
+    const afterRemove = await t.scim(tenant, 'GET', `/Users/${id}`, undefined, { 'if-none-match': afterAdd.headers.etag as string });
+    expect(afterRemove.statusCode).toBe(200);
+    expect((afterRemove.json().groups ?? []).map((g: { value: string }) => g.value)).not.toContain(groupId);
+  });
+
   it('lets exactly one of 10 concurrent PUTs with the same If-Match win; the others get 412', async () => {
     const id = (await t.scim(tenant, 'POST', '/Users', userBody('e-4', 'e4@example.com'))).json().id as string;
     const responses = await Promise.all(
