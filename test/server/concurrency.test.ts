@@ -1,21 +1,10 @@
 // Server: at most one account per key value under concurrent creates, settled by the database.
 
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { OpenDatabase } from '../../server/db/database.ts';
-import { buildTestApp, openTestDatabase, tenantYaml, uniqueTenant, userBody, type TestApp } from './helpers.ts';
+import { expect, it } from 'vitest';
+import { tenantYaml, uniqueTenant, userBody, useTestApp } from './helpers.ts';
 
-let database: OpenDatabase;
-let t: TestApp;
 const tenant = uniqueTenant('race');
-
-beforeAll(async () => {
-  database = await openTestDatabase();
-  t = buildTestApp(database.db, [tenantYaml(tenant)]);
-});
-afterAll(async () => {
-  await t.app.close();
-  await database.close();
-});
+const t = useTestApp(() => [tenantYaml(tenant)]);
 
 it('50 concurrent POSTs of one key create exactly one account; 49 get 409', async () => {
   const responses = await Promise.all(

@@ -2,25 +2,14 @@
 // If-Match guards PUT/PATCH/DELETE (412), If-None-Match makes GET answer 304; concurrent
 // conditional writes have exactly one winner on PGlite and on PostgreSQL.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OpenDatabase } from '../../server/db/database.ts';
+import { describe, expect, it } from 'vitest';
 import { etagListMatches } from '../../server/etag.ts';
-import { buildTestApp, openTestDatabase, tenantYaml, uniqueTenant, userBody, type TestApp } from './helpers.ts';
+import { tenantYaml, uniqueTenant, userBody, useTestApp } from './helpers.ts';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
-let database: OpenDatabase;
-let t: TestApp;
 const tenant = uniqueTenant('etag');
-
-beforeAll(async () => {
-  database = await openTestDatabase();
-  t = buildTestApp(database.db, [tenantYaml(tenant)]);
-});
-afterAll(async () => {
-  await t.app.close();
-  await database.close();
-});
+const t = useTestApp(() => [tenantYaml(tenant)]);
 
 const patchTitle = (title: string) => ({ schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'title', value: title }] });
 

@@ -2,6 +2,7 @@
 // PostgreSQL when TEST_DATABASE_URL is set) and apps built from inline tenant YAML.
 
 import { createHash } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Kysely } from 'kysely';
 import { compileTenantFile } from '../../engine/compile-plan.ts';
@@ -77,6 +78,36 @@ export function buildTestApp(db: Kysely<Database>, yamls: readonly string[]): Te
         ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
       });
     },
+  };
+}
+
+/**
+ * One database and one app over the given tenant files for a whole test file: opened in
+ * `beforeAll`, closed in `afterAll`. Use the returned object only inside tests.
+ */
+export function useTestApp(yamls: () => readonly string[]): TestApp {
+  let database: OpenDatabase | undefined;
+  let current: TestApp | undefined;
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    current = buildTestApp(database.db, yamls());
+  });
+  afterAll(async () => {
+    await current?.app.close();
+    await database?.close();
+  });
+  const opened = (): TestApp => {
+    if (!current) throw new Error('useTestApp: the app is opened in beforeAll; use it inside tests');
+    return current;
+  };
+  return {
+    get app() {
+      return opened().app;
+    },
+    get db() {
+      return opened().db;
+    },
+    scim: (...args) => opened().scim(...args),
   };
 }
 

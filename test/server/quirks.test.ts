@@ -5,23 +5,12 @@
 
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OpenDatabase } from '../../server/db/database.ts';
-import { buildTestApp, ENTERPRISE, openTestDatabase, tenantYaml, uniqueTenant, USER_SCHEMA, userBody, type TestApp } from './helpers.ts';
+import { buildTestApp, ENTERPRISE, tenantYaml, uniqueTenant, USER_SCHEMA, userBody, useTestApp, type TestApp } from './helpers.ts';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
-let database: OpenDatabase;
-let t: TestApp;
 const tenant = uniqueTenant('quirks');
-
-beforeAll(async () => {
-  database = await openTestDatabase();
-  t = buildTestApp(database.db, [tenantYaml(tenant)]);
-});
-afterAll(async () => {
-  await t.app.close();
-  await database.close();
-});
+const t = useTestApp(() => [tenantYaml(tenant)]);
 
 const q = (filter: string) => `?filter=${encodeURIComponent(filter)}`;
 const create = async (key: string, userName: string, extra: Record<string, unknown> = {}) => {
@@ -214,7 +203,7 @@ describe('a conformance suite run (the checks of scim-sanity replayed, tenant ke
   const strict = uniqueTenant('conform');
   let c: TestApp;
   beforeAll(() => {
-    c = buildTestApp(database.db, [tenantYaml(strict).replace('key: externalId', 'key: userName')]);
+    c = buildTestApp(t.db, [tenantYaml(strict).replace('key: externalId', 'key: userName')]);
   });
   afterAll(async () => {
     await c.app.close();

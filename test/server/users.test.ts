@@ -1,22 +1,11 @@
 // Server: the /Users provisioning round trip through real HTTP (inject) on one database.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OpenDatabase } from '../../server/db/database.ts';
+import { describe, expect, it } from 'vitest';
 import { listEvents } from '../../server/db/events.ts';
-import { buildTestApp, ENTERPRISE, openTestDatabase, SCIMPLAN, tenantYaml, uniqueTenant, userBody, type TestApp } from './helpers.ts';
+import { ENTERPRISE, SCIMPLAN, tenantYaml, uniqueTenant, userBody, useTestApp } from './helpers.ts';
 
-let database: OpenDatabase;
-let t: TestApp;
 const tenant = uniqueTenant('users');
-
-beforeAll(async () => {
-  database = await openTestDatabase();
-  t = buildTestApp(database.db, [tenantYaml(tenant)]);
-});
-afterAll(async () => {
-  await t.app.close();
-  await database.close();
-});
+const t = useTestApp(() => [tenantYaml(tenant)]);
 
 describe('/Users', () => {
   it('creates, reads, replaces, patches and deletes a user', async () => {
