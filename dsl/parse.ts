@@ -4,7 +4,8 @@
 import { EOF, tokenMatcher, type IToken } from 'chevrotain';
 import type { Expr, PathExpr, Span } from './ast.ts';
 import type { DslDiagnostic } from './diagnostic.ts';
-import { AstBuilder, isRealToken, shown, tokenSpan } from './build-ast.ts';
+import { AstBuilder } from './build-ast.ts';
+import { isRealToken, shown, tokenSpan } from './cst.ts';
 import { parser } from './grammar.ts';
 import { MAX_NESTING_DEPTH, MAX_SOURCE_LENGTH } from './limits.ts';
 import { And, Bang, Comma, CompareOp, In, Pr, LBracket, LParen, lexer, Not, Or, RBracket, RParen } from './tokens.ts';
