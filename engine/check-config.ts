@@ -4,7 +4,7 @@
 // group rules may name. Returns the types plus E2xx-I6xx diagnostics.
 
 import type { Expr, PathExpr } from '../dsl/ast.ts';
-import { checkExpression } from '../dsl/check.ts';
+import { analyzeExpression, type Analysis } from '../dsl/check.ts';
 import { printExpression } from '../dsl/print.ts';
 import type { AttributeDef, Scope, Type } from '../dsl/types.ts';
 import { catalog, type Code } from './catalog.ts';
@@ -15,10 +15,16 @@ import { findNeverHolds } from './never-holds.ts';
 import { buildProfileScope, buildUserScope } from './scim-schemas.ts';
 import type { RawConfig } from './validate-shape.ts';
 
+/**
+ * What the checker learned, handed to compilePlan. Invariants: `analyses` holds the one
+ * Analysis of every expression that parsed (key, profile, deactivate, groups), keyed by its
+ * ParsedExpression; compile and next-change read it instead of analysing again.
+ */
 export interface CheckedConfig {
   readonly userScope: Scope;
   readonly profileScope: Scope;
   readonly keyAttribute: string;
+  readonly analyses: ReadonlyMap<ParsedExpression, Analysis>;
 }
 
 /** Core and enterprise attributes that a directory keeps stable for the life of an account. */
@@ -32,12 +38,14 @@ export function checkConfig(
   const file = loaded.file;
   const diagnostics: Diagnostic[] = [];
   const userScope = buildUserScope(config.schemas ?? []);
+  const analyses = new Map<ParsedExpression, Analysis>();
 
   const check = (expr: ParsedExpression | undefined, scope: Scope, expect: 'condition' | 'value'): Type | undefined => {
     if (!expr || expr.broken) return undefined;
-    const result = checkExpression(expr.ast, scope, expect);
-    for (const d of result.diagnostics) diagnostics.push(fromDsl(d, expr.source, file));
-    return result.type;
+    const analysis = analyzeExpression(expr.ast, scope, expect);
+    analyses.set(expr, analysis);
+    for (const d of analysis.diagnostics) diagnostics.push(fromDsl(d, expr.source, file));
+    return analysis.type;
   };
   const at = (expr: ParsedExpression, node: { span: { start: number; end: number } }) =>
     expr.source.fileSpan(node.span.start, node.span.end);
@@ -120,7 +128,7 @@ export function checkConfig(
     }
   }
 
-  return { checked: { userScope, profileScope, keyAttribute }, diagnostics };
+  return { checked: { userScope, profileScope, keyAttribute, analyses }, diagnostics };
 }
 
 function lastName(path: PathExpr): string {

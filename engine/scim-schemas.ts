@@ -171,6 +171,7 @@ export function buildUserScope(extensions: readonly ExtensionSchema[]): Scope {
   );
   return Object.freeze({
     kind: 'scim',
+    urn: CORE_USER_URN,
     attributes: coreUserAttributes,
     namespaces: Object.freeze([enterpriseNamespace, scimplanNamespace, ...declared]),
   });
