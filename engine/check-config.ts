@@ -6,6 +6,7 @@
 import type { Expr, PathExpr } from '../dsl/ast.ts';
 import { analyzeExpression, type Analysis } from '../dsl/check.ts';
 import { printExpression } from '../dsl/print.ts';
+import { visit, type ExprVisitor } from '../dsl/walk.ts';
 import type { AttributeDef, Scope, Type } from '../dsl/types.ts';
 import { catalog, type Code } from './catalog.ts';
 import type { Diagnostic } from './diagnostic.ts';
@@ -206,26 +207,32 @@ function reduceHelp(ast: Expr, type: Type): string {
   return `join the values into one string: \`join(", ", ${printExpression(ast)})\``;
 }
 
-/** The comparison that makes a deactivation condition fire on `active` false, if any. */
-function findActiveFalse(expr: Expr): Expr | undefined {
-  switch (expr.kind) {
-    case 'Compare': {
-      const isActive = (e: Expr) => e.kind === 'Path' && !e.urn && e.steps.length === 1 && e.steps[0]!.name.toLowerCase() === 'active';
-      const isBool = (e: Expr, v: boolean) => e.kind === 'Literal' && (e.value === v || (typeof e.value === 'string' && e.value.toLowerCase() === String(v)));
-      const [path, lit] = isActive(expr.left) ? [expr.left, expr.right] : [expr.right, expr.left];
-      if (!isActive(path)) return undefined;
-      if ((expr.op === 'eq' && isBool(lit, false)) || (expr.op === 'ne' && isBool(lit, true))) return expr;
-      return undefined;
-    }
-    case 'Logical':
-      return findActiveFalse(expr.left) ?? findActiveFalse(expr.right);
-    case 'Group':
-      return findActiveFalse(expr.inner);
-    case 'Not':
-      if (expr.operand.kind === 'Path' && expr.operand.steps.length === 1 && expr.operand.steps[0]!.name.toLowerCase() === 'active') return expr;
-      return undefined;
-    default:
-      return undefined;
-  }
-}
+const isActive = (e: Expr): boolean => e.kind === 'Path' && !e.urn && e.steps.length === 1 && e.steps[0]!.name.toLowerCase() === 'active';
+const isBool = (e: Expr, v: boolean): boolean => e.kind === 'Literal' && (e.value === v || (typeof e.value === 'string' && e.value.toLowerCase() === String(v)));
+const none = (): undefined => undefined;
 
+/** The comparison that makes a deactivation condition fire on `active` false, if any. */
+const activeFalseRules: ExprVisitor<Expr | undefined> = {
+  Compare: (expr) => {
+    const [path, lit] = isActive(expr.left) ? [expr.left, expr.right] : [expr.right, expr.left];
+    if (!isActive(path)) return undefined;
+    if ((expr.op === 'eq' && isBool(lit, false)) || (expr.op === 'ne' && isBool(lit, true))) return expr;
+    return undefined;
+  },
+  Logical: (expr) => findActiveFalse(expr.left) ?? findActiveFalse(expr.right),
+  Group: (expr) => findActiveFalse(expr.inner),
+  Not: (expr) =>
+    expr.operand.kind === 'Path' && expr.operand.steps.length === 1 && expr.operand.steps[0]!.name.toLowerCase() === 'active' ? expr : undefined,
+  Path: none,
+  Literal: none,
+  List: none,
+  Present: none,
+  In: none,
+  Coalesce: none,
+  Call: none,
+  Error: none,
+};
+
+function findActiveFalse(expr: Expr): Expr | undefined {
+  return visit(expr, activeFalseRules);
+}
