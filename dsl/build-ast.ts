@@ -1,9 +1,9 @@
 // AST-building stage of the expression language: Chevrotain CST -> Expr, plus the diagnostics
 // that need the tree's shape (foreign syntax E102, bad strings and numbers E101, list limits E103).
 
-import type { CstNode, IToken } from 'chevrotain';
+import type { CstNode } from 'chevrotain';
 import type { CompareOp, Expr, PathExpr, PathStep } from './ast.ts';
-import { ATTRNAME, bareLiteral, numberLiteral, splitUrn, stringLiteral, type Report } from './build-literal.ts';
+import { bareLiteral, numberLiteral, splitUrn, stringLiteral, type Report } from './build-literal.ts';
 import { firstToken, isCstNode, nodes, shown, span, tokens, tokenSpan } from './cst.ts';
 import type { DslDiagnostic } from './diagnostic.ts';
 import { MAX_CALL_ARGS, MAX_LIST_ITEMS } from './limits.ts';

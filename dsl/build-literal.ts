@@ -11,7 +11,7 @@ import { unterminatedStrings } from './tokens.ts';
 export type Report = (diagnostic: DslDiagnostic) => void;
 
 /** A valid attribute name (RFC 7643 ATTRNAME, plus `$ref`). */
-export const ATTRNAME = /^(?:\$ref|[A-Za-z_][A-Za-z0-9_-]*)$/;
+const ATTRNAME = /^(?:\$ref|[A-Za-z_][A-Za-z0-9_-]*)$/;
 // A bare filter value is a number only when it is a JSON number: `007` stays the text `007`.
 const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 

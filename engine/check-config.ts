@@ -14,7 +14,7 @@ import type { LoadedFile } from './load-yaml.ts';
 import { fromDsl, type ParsedConfig, type ParsedExpression } from './parse-expressions.ts';
 import { findNeverHolds } from './never-holds.ts';
 import { buildProfileScope, buildUserScope } from './scim-schemas.ts';
-import type { RawConfig } from './validate-shape.ts';
+import type { RawConfig } from './config.ts';
 
 /**
  * What the checker learned, handed to compilePlan. Invariants: `analyses` holds the one

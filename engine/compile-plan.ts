@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { compileChecked } from '../dsl/compile.ts';
-import { compileNextChange, type NextChange } from '../dsl/next-change.ts';
+import { compileNextChange } from '../dsl/next-change.ts';
 import { checkConfig, type CheckedConfig } from './check-config.ts';
 import type { Diagnostic } from './diagnostic.ts';
 import { parseYaml } from './load-yaml.ts';
@@ -13,7 +13,8 @@ import type { Plan, PlanRule, TestCase } from './plan.ts';
 import { checkTests } from './check-tests.ts';
 import { parseDuration } from './duration.ts';
 import { sortDiagnostics } from './sort-diagnostics.ts';
-import { validateShape, type RawConfig } from './validate-shape.ts';
+import type { RawConfig } from './config.ts';
+import { validateShape } from './validate-shape.ts';
 
 export interface CompileResult {
   /** Present exactly when no diagnostic is an error. */

@@ -5,7 +5,7 @@ import type { Expr } from '../dsl/ast.ts';
 import type { Analysis } from '../dsl/check.ts';
 import type { Compiled, Scope } from '../dsl/types.ts';
 import type { NextChange } from '../dsl/next-change.ts';
-import type { RawExtensionSchema, RawTestCase } from './validate-shape.ts';
+import type { RawExtensionSchema, RawTestCase } from './config.ts';
 
 export type { Compiled, EvalContext } from '../dsl/types.ts';
 
