@@ -1,26 +1,12 @@
 // No import circles: the files of dsl/, engine/, server/ and cli/ import each other as a DAG
 // (type-only imports included), read from the import statements as imports.test.ts reads them.
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { imports, root, sources } from './source-files.ts';
 
-const root = join(import.meta.dirname, '../..');
 const folders = ['dsl', 'engine', 'server', 'cli'];
-
-function sources(folder: string): string[] {
-  return readdirSync(join(root, folder), { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.ts'))
-    .map((f) => join(root, folder, f));
-}
-
-function imports(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  // as imports.test.ts, plus side-effect imports (`import './x.ts'`)
-  return [...text.matchAll(/(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s+['"]([^'"]+)['"]/gm)].map(
-    (m) => m[1] ?? m[2] ?? m[3] ?? '',
-  );
-}
 
 /** The project files each file imports (relative imports only), as paths from the root. */
 function importGraph(): Map<string, string[]> {

@@ -1,20 +1,14 @@
 // One shared walker: outside dsl/walk.ts, no code switches over Expr kinds by hand; a
 // traversal is an ExprVisitor record (a new kind then fails to compile) or walk/someNode.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { root, sources } from './source-files.ts';
 
-const root = join(import.meta.dirname, '../..');
 // TODO(issue 8): add 'server' once filter-sql.ts, group-patch.ts and value-filter.ts use the walker.
 const folders = ['dsl', 'engine'];
 const exprCase = /\bcase\s+['"](Path|Literal|List|Compare|Present|Logical|Not|In|Coalesce|Call|Group|Error)['"]/g;
-
-function sources(folder: string): string[] {
-  return readdirSync(join(root, folder), { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.ts'))
-    .map((f) => join(root, folder, f));
-}
 
 describe('Expr traversal', () => {
   it('matches a hand-written switch over Expr kinds', () => {
