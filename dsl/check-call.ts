@@ -1,7 +1,7 @@
 // Checking of function calls: known name (E202), arity (E203) and argument types (E204),
 // with the usage line each function's help shows. Returns the call's result Type.
 
-import type { Expr } from './ast.ts';
+import type { Expr, Span } from './ast.ts';
 import type { DslCode } from './diagnostic.ts';
 import { functionNames, lookupFunction, type ParamKind } from './functions.ts';
 import { writtenPath } from './resolve.ts';
@@ -9,7 +9,6 @@ import { didYouMean } from './suggest.ts';
 import { scalarOf, typeName } from './type-names.ts';
 import type { Scope, Type } from './types.ts';
 import { parseDateTime } from './values.ts';
-import type { Span } from './ast.ts';
 
 /** What a call check needs from the checker: typing its arguments and reporting. */
 export interface ExprChecker {

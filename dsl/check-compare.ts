@@ -1,10 +1,9 @@
 // Static rules of comparisons (`eq`, `gt`, `co`, `in` items): which operand types can meet
 // under which operator. Reports E204 and W207 through the checker's `report`.
 
-import type { CompareOp, Expr } from './ast.ts';
+import type { CompareOp, Expr, Span } from './ast.ts';
 import type { DslCode } from './diagnostic.ts';
 import { attributeType, findAttribute, writtenPath } from './resolve.ts';
-import type { Span } from './ast.ts';
 import type { Type } from './types.ts';
 import { parseDateTime } from './values.ts';
 

@@ -6,7 +6,7 @@ import { checkCall, type ExprChecker } from './check-call.ts';
 import { compareTypes, type Report } from './check-compare.ts';
 import type { DslCode, DslDiagnostic } from './diagnostic.ts';
 import { joinTypes } from './functions.ts';
-import { diag, resolvePath, writtenPath, type ResolvedPath } from './resolve.ts';
+import { diag, filterScope, resolvePath, writtenPath, type ResolvedPath } from './resolve.ts';
 import { dependsOnTime } from './time-dependence.ts';
 import { scalarOf, typeName } from './type-names.ts';
 import type { Scope, Type } from './types.ts';
@@ -161,9 +161,7 @@ class Checker implements ExprChecker {
         broken = true;
         continue;
       }
-      // A full core URN inside a filter names a sub-attribute, as it did at the top.
-      const sub: Scope = { kind: 'scim', ...(scope.urn !== undefined ? { urn: scope.urn } : {}), attributes: step.def.subAttributes ?? [], namespaces: [] };
-      this.condition(step.filter, sub);
+      this.condition(step.filter, filterScope(step.def, scope));
     }
     if (broken) return this.record(expr, ANY);
     this.paths.set(expr, r);

@@ -3,6 +3,7 @@
 
 import type { CompareOp, Expr } from './ast.ts';
 import type { Fn, Pred } from './compile-path.ts';
+import { findAttribute } from './resolve.ts';
 import type { EvalContext, Type } from './types.ts';
 import { compareStrings, compareValues, getAttribute, order, parseDateTime, type CompareOptions } from './values.ts';
 
@@ -24,7 +25,7 @@ function isCaseExact(t: Type | undefined): boolean {
   if (t.kind === 'binary') return true;
   if (t.kind === 'string') return t.caseExact === true;
   if (t.kind === 'complex') {
-    const v = t.attribute?.subAttributes?.find((s) => s.name.toLowerCase() === 'value');
+    const v = findAttribute(t.attribute?.subAttributes, 'value');
     return v !== undefined && (v.caseExact || v.type === 'binary');
   }
   return false;
@@ -35,7 +36,7 @@ function isDateTime(t: Type | undefined): boolean {
   if (t.kind === 'list') return isDateTime(t.of);
   if (t.kind === 'dateTime') return true;
   if (t.kind === 'complex') {
-    const v = t.attribute?.subAttributes?.find((s) => s.name.toLowerCase() === 'value');
+    const v = findAttribute(t.attribute?.subAttributes, 'value');
     return v !== undefined && v.type === 'dateTime';
   }
   return false;

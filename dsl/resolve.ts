@@ -113,6 +113,15 @@ function namespaceByAlias(scope: Scope, name: string): Namespace | undefined {
 }
 
 /**
+ * The scope of a value filter on the complex attribute `def` (`emails[type eq "work"]`): its
+ * sub-attributes, with each element as the root. The server compiles PATCH and projection value
+ * filters over the same scope. `scope.urn` is kept, so a full URN path inside resolves as at the top.
+ */
+export function filterScope(def: AttributeDef, scope?: Scope): Scope {
+  return { kind: 'scim', ...(scope?.urn !== undefined ? { urn: scope.urn } : {}), attributes: def.subAttributes ?? [], namespaces: [] };
+}
+
+/**
  * Resolves `path` in `scope` (attribute names, aliases and URNs case-insensitively). Filters are
  * not checked here, only carried along. Failure gives one E201 (or E501 in a profile scope).
  */
