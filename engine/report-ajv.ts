@@ -71,7 +71,7 @@ function sourceOf(loaded: LoadedFile, path: YamlPath): string | undefined {
   return text.includes('\n') ? undefined : text;
 }
 
-export function quoteHelp(loaded: LoadedFile, path: YamlPath): string | undefined {
+function quoteHelp(loaded: LoadedFile, path: YamlPath): string | undefined {
   const src = sourceOf(loaded, path);
   const key = path[path.length - 1];
   if (src === undefined || typeof key !== 'string') return 'quote it to make it a string';
@@ -115,7 +115,7 @@ function where(path: YamlPath): string {
   return path.length === 0 ? '' : ` in \`${displayPath(path)}\``;
 }
 
-export function isSuppressed(pointer: string, suppressed: readonly string[]): boolean {
+function isSuppressed(pointer: string, suppressed: readonly string[]): boolean {
   return suppressed.some((p) => pointer === p || pointer.startsWith(`${p}/`));
 }
 
