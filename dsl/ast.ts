@@ -2,7 +2,7 @@
 // consumed by print, check and compile. Knows nothing of YAML, HTTP or SQL.
 
 /** Offsets into the expression source, `end` exclusive. Chevrotain's inclusive
- *  `endOffset` is converted in exactly one place (build-ast.ts). */
+ *  `endOffset` is converted in exactly one place (cst.ts `tokenSpan`). */
 export interface Span {
   readonly start: number;
   readonly end: number;

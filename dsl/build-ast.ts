@@ -1,35 +1,13 @@
 // AST-building stage of the expression language: Chevrotain CST -> Expr, plus the diagnostics
 // that need the tree's shape (foreign syntax E102, bad strings and numbers E101, list limits E103).
 
-import type { CstElement, CstNode, IToken } from 'chevrotain';
-import type { CompareOp, Expr, LiteralExpr, PathExpr, PathStep, Span } from './ast.ts';
+import type { CstNode } from 'chevrotain';
+import type { CompareOp, Expr, PathExpr, PathStep } from './ast.ts';
+import { bareLiteral, numberLiteral, splitUrn, stringLiteral, type Report } from './build-literal.ts';
+import { firstToken, isCstNode, nodes, shown, span, tokens, tokenSpan } from './cst.ts';
 import type { DslDiagnostic } from './diagnostic.ts';
 import { MAX_CALL_ARGS, MAX_LIST_ITEMS } from './limits.ts';
-import { AmpAmp, Bang, PipePipe, unterminatedStrings } from './tokens.ts';
-
-/**
- * The one place where Chevrotain's inclusive `endOffset` becomes an exclusive `Span.end`.
- * Tokens inserted by error recovery have no offsets; callers check `isRealToken` first.
- */
-export function tokenSpan(token: IToken): Span {
-  const start = token.startOffset;
-  const end = token.endOffset !== undefined && Number.isFinite(token.endOffset) ? token.endOffset + 1 : start + token.image.length;
-  return { start, end };
-}
-
-/** False for tokens that error recovery invented (they have no position in the source). */
-export function isRealToken(token: IToken | undefined): token is IToken {
-  return token !== undefined && token.isInsertedInRecovery !== true && Number.isFinite(token.startOffset);
-}
-
-/** A name for a message, shortened so that hostile input cannot make messages huge. */
-export function shown(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
-}
-
-const ATTRNAME = /^(?:\$ref|[A-Za-z_][A-Za-z0-9_-]*)$/;
-// A bare filter value is a number only when it is a JSON number: `007` stays the text `007`.
-const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+import { AmpAmp, Bang, PipePipe } from './tokens.ts';
 
 const opByText: Readonly<Record<string, CompareOp>> = {
   eq: 'eq',
@@ -58,26 +36,6 @@ const foreignOps: Readonly<Record<string, { message: string; help: string }>> = 
   '=': { message: '`=` is not a comparison operator', help: 'use `eq` (or `==`)' },
 };
 
-function span(start: number, end: number): Span {
-  return { start, end: Math.max(start, end) };
-}
-
-function nodes(node: CstNode, key: string): CstNode[] {
-  return (node.children[key] ?? []) as CstNode[];
-}
-
-function tokens(node: CstNode, key: string): IToken[] {
-  return ((node.children[key] ?? []) as IToken[]).filter((t) => isRealToken(t));
-}
-
-function firstToken(node: CstNode, key: string): IToken | undefined {
-  return tokens(node, key)[0];
-}
-
-function isCstNode(element: CstElement | undefined): element is CstNode {
-  return element !== undefined && 'children' in element;
-}
-
 /** Turns one CST into an AST; one instance per parse (it collects diagnostics). */
 export class AstBuilder {
   readonly diagnostics: DslDiagnostic[] = [];
@@ -91,6 +49,8 @@ export class AstBuilder {
   private report(diagnostic: DslDiagnostic): void {
     this.diagnostics.push(diagnostic);
   }
+
+  private readonly reporter: Report = (diagnostic) => this.report(diagnostic);
 
   build(cst: CstNode | undefined): Expr {
     if (!isCstNode(cst)) return { kind: 'Error', span: span(0, this.source.length) };
@@ -204,11 +164,11 @@ export class AstBuilder {
 
   private primary(node: CstNode, at: number, listOfIn: boolean): Expr {
     const str = firstToken(node, 'StringLit');
-    if (str) return this.stringLiteral(str);
+    if (str) return stringLiteral(str, this.reporter);
     const num = firstToken(node, 'NumberLit');
-    if (num) return this.numberLiteral(num);
+    if (num) return numberLiteral(num, this.reporter);
     const bare = firstToken(node, 'BareValue');
-    if (bare) return this.bareLiteral(bare);
+    if (bare) return bareLiteral(bare);
     const date = firstToken(node, 'UnquotedDate');
     if (date) {
       const sp = tokenSpan(date);
@@ -241,110 +201,6 @@ export class AstBuilder {
     return this.error(at);
   }
 
-  private stringLiteral(token: IToken): LiteralExpr {
-    const tokenSp = tokenSpan(token);
-    const open = unterminatedStrings.has(token.tokenType);
-    const quote = token.image[0] ?? '"';
-    if (open) {
-      this.report({
-        code: 'E101',
-        message: 'unterminated string',
-        span: tokenSp,
-        help: `close the string with \`${quote}\``,
-      });
-    }
-    const body = open ? token.image.slice(1) : token.image.slice(1, -1);
-    return { kind: 'Literal', value: this.unescape(body, tokenSp.start + 1), span: tokenSp };
-  }
-
-  /** JSON escapes, plus `\'` so that single-quoted strings can contain a quote. */
-  private unescape(body: string, offset: number): string {
-    if (!body.includes('\\')) return body;
-    let out = '';
-    for (let i = 0; i < body.length; i++) {
-      const c = body[i]!;
-      if (c !== '\\') {
-        out += c;
-        continue;
-      }
-      const e = body[i + 1];
-      switch (e) {
-        case '"':
-        case "'":
-        case '\\':
-        case '/':
-          out += e;
-          i++;
-          continue;
-        case 'b':
-          out += '\b';
-          i++;
-          continue;
-        case 'f':
-          out += '\f';
-          i++;
-          continue;
-        case 'n':
-          out += '\n';
-          i++;
-          continue;
-        case 'r':
-          out += '\r';
-          i++;
-          continue;
-        case 't':
-          out += '\t';
-          i++;
-          continue;
-        case 'u': {
-          const hex = body.slice(i + 2, i + 6);
-          if (/^[0-9a-fA-F]{4}$/.test(hex)) {
-            out += String.fromCharCode(parseInt(hex, 16));
-            i += 5;
-            continue;
-          }
-          break;
-        }
-        default:
-          break;
-      }
-      const escapeText = e === undefined ? '\\' : `\\${e}`;
-      this.report({
-        code: 'E101',
-        message: `invalid escape \`${escapeText}\` in string`,
-        span: span(offset + i, offset + i + escapeText.length),
-        help: 'write `\\\\` for a backslash; valid escapes are `\\"` `\\\\` `\\/` `\\b` `\\f` `\\n` `\\r` `\\t` `\\uXXXX`',
-      });
-      out += escapeText;
-      i += escapeText.length - 1;
-    }
-    return out;
-  }
-
-  private numberLiteral(token: IToken): Expr {
-    const sp = tokenSpan(token);
-    const value = Number(token.image);
-    if (!Number.isFinite(value)) {
-      this.report({ code: 'E101', message: `number \`${shown(token.image)}\` is out of range`, span: sp });
-      return { kind: 'Error', span: sp };
-    }
-    return { kind: 'Literal', value, span: sp };
-  }
-
-  /** Filter mode's unquoted value: a number, `true`/`false`/`null`, or else a bare string. */
-  private bareLiteral(token: IToken): Expr {
-    const sp = tokenSpan(token);
-    const text = token.image;
-    if (JSON_NUMBER.test(text)) {
-      const value = Number(text);
-      if (Number.isFinite(value)) return { kind: 'Literal', value, span: sp };
-    }
-    const lower = text.toLowerCase();
-    if (lower === 'true') return { kind: 'Literal', value: true, span: sp };
-    if (lower === 'false') return { kind: 'Literal', value: false, span: sp };
-    if (lower === 'null') return { kind: 'Literal', value: null, span: sp };
-    return { kind: 'Literal', value: text, bare: true, span: sp };
-  }
 
   private items(node: CstNode, at: number): Expr[] {
     const exprs = nodes(node, 'orExpr');
@@ -437,7 +293,7 @@ export class AstBuilder {
           this.report({ code: 'E101', message: 'a schema URN can only start an attribute path', span: sp });
           return { kind: 'Error', span: span(start, sp.end) };
         }
-        const split = this.splitUrn(urnToken);
+        const split = splitUrn(urnToken, this.reporter);
         if (split === undefined) return { kind: 'Error', span: sp };
         urn = split.urn;
         names.push(...split.steps);
@@ -466,39 +322,6 @@ export class AstBuilder {
     return result;
   }
 
-  /** `urn:...:2.0:User:name.familyName` -> urn up to the last colon, steps `name`, `familyName`. */
-  private splitUrn(token: IToken): { urn: string; steps: PathStep[] } | undefined {
-    const sp = tokenSpan(token);
-    const image = token.image;
-    const lastColon = image.lastIndexOf(':');
-    const urn = image.slice(0, lastColon);
-    const rest = image.slice(lastColon + 1);
-    if (rest === '') {
-      this.report({
-        code: 'E101',
-        message: `expected an attribute name after the schema URN \`${shown(urn)}\``,
-        span: span(sp.end - 1, sp.end),
-        help: 'a URN path ends in `:attributeName`, e.g. `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department`',
-      });
-      return undefined;
-    }
-    const steps: PathStep[] = [];
-    let offset = sp.start + lastColon + 1;
-    for (const name of rest.split('.')) {
-      const stepSpan = span(offset, offset + name.length);
-      if (!ATTRNAME.test(name)) {
-        this.report({
-          code: 'E101',
-          message: name === '' ? 'expected an attribute name after `.`' : `\`${shown(name)}\` is not a valid attribute name`,
-          span: name === '' ? span(offset - 1, offset) : stepSpan,
-        });
-        return undefined;
-      }
-      steps.push({ name, span: stepSpan });
-      offset += name.length + 1;
-    }
-    return { urn, steps };
-  }
 
   private jsonPath(node: CstNode, at: number): Expr {
     const dollar = firstToken(node, 'Dollar');

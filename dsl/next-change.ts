@@ -2,9 +2,11 @@
 // today() and returns a NextChange: for one user, the next instant at which the value can change.
 
 import type { CompareOp, Expr } from './ast.ts';
-import { assertNever } from './ast.ts';
-import { compileExpression, compileOperand } from './compile.ts';
-import type { Compiled, EvalContext, Scope } from './types.ts';
+import type { Analysis } from './check.ts';
+import { compileParts, type CompiledParts } from './compile.ts';
+import { dependsOnTime } from './time-dependence.ts';
+import type { Compiled, EvalContext } from './types.ts';
+import { visit, type ExprVisitor } from './walk.ts';
 import { addCalendarDays, getAttribute, isPlainObject, toTime, wallClock, wallClockToInstant } from './values.ts';
 
 /**
@@ -33,9 +35,10 @@ export type NextChange = (ctx: EvalContext) => Date | null;
  * A comparison whose two sides are time-independent apart from other, analysed comparisons
  * (`if(end le now(), 1, 2) eq 1`) changes only where those do, so it adds nothing.
  */
-export function compileNextChange(expr: Expr, scope: Scope): NextChange | undefined {
-  const analyzer = new Analyzer(scope);
-  const kind = analyzer.visit(expr);
+export function compileNextChange(analysis: Analysis): NextChange | undefined {
+  if (!analysis.timeDependent) return undefined;
+  const analyzer = new Analyzer(compileParts(analysis));
+  const kind = analyzer.visit(analysis.expr);
   if (kind === 'static' && analyzer.watches.length === 0) return undefined;
   const watches = analyzer.watches;
   const opaque = analyzer.opaque || kind === 'chain';
@@ -60,58 +63,49 @@ interface Chain {
 
 const DAY_MS = 86_400_000;
 
+/** How each kind of node depends on the clock; comparisons with a time chain become watches. */
+const timeRules: ExprVisitor<Kind, Analyzer> = {
+  Literal: () => 'static',
+  Error: () => 'static',
+  // A filter evaluates with each element as the root: not analysed.
+  Path: (expr, a) => (expr.steps.some((step) => step.filter !== undefined && dependsOnTime(step.filter)) ? a.markOpaque() : 'static'),
+  List: (expr, a) => a.combine(expr.items.map((i) => a.visit(i))),
+  Group: (expr, a) => {
+    const k = a.visit(expr.inner);
+    const chain = a.chains.get(expr.inner);
+    if (k === 'chain' && chain) a.chains.set(expr, chain);
+    return k;
+  },
+  Call: (expr, a) => a.call(expr),
+  Compare: (expr, a) => a.compare(expr.op, expr.left, expr.right),
+  In: (expr, a) => {
+    const o = a.visit(expr.operand);
+    const l = a.visit(expr.list);
+    const chain = a.chains.get(expr.operand);
+    if (o === 'chain' && chain && l === 'static') {
+      a.watch(expr.operand, chain, expr.list, 'both');
+      return 'mediated';
+    }
+    return a.combine([o, l]);
+  },
+  Logical: (expr, a) => a.combine([a.visit(expr.left), a.visit(expr.right)]),
+  Not: (expr, a) => a.combine([a.visit(expr.operand)]),
+  Present: (expr, a) => a.combine([a.visit(expr.operand)]),
+  Coalesce: (expr, a) => a.combine([a.visit(expr.left), a.visit(expr.right)]),
+};
+
 class Analyzer {
   readonly watches: Watch[] = [];
   opaque = false;
-  private readonly chains = new Map<Expr, Chain>();
+  readonly chains = new Map<Expr, Chain>();
 
-  constructor(private readonly scope: Scope) {}
+  constructor(private readonly parts: CompiledParts) {}
 
   visit(expr: Expr): Kind {
-    switch (expr.kind) {
-      case 'Literal':
-      case 'Error':
-        return 'static';
-      case 'Path':
-        // A filter evaluates with each element as the root: not analysed.
-        for (const step of expr.steps) if (step.filter && dependsOnTime(step.filter)) return this.markOpaque();
-        return 'static';
-      case 'List':
-        return this.combine(expr.items.map((i) => this.visit(i)));
-      case 'Group': {
-        const k = this.visit(expr.inner);
-        const chain = this.chains.get(expr.inner);
-        if (k === 'chain' && chain) this.chains.set(expr, chain);
-        return k;
-      }
-      case 'Call':
-        return this.call(expr);
-      case 'Compare':
-        return this.compare(expr.op, expr.left, expr.right);
-      case 'In': {
-        const o = this.visit(expr.operand);
-        const l = this.visit(expr.list);
-        const chain = this.chains.get(expr.operand);
-        if (o === 'chain' && chain && l === 'static') {
-          this.watch(expr.operand, chain, expr.list, 'both');
-          return 'mediated';
-        }
-        return this.combine([o, l]);
-      }
-      case 'Logical':
-        return this.combine([this.visit(expr.left), this.visit(expr.right)]);
-      case 'Not':
-        return this.combine([this.visit(expr.operand)]);
-      case 'Present':
-        return this.combine([this.visit(expr.operand)]);
-      case 'Coalesce':
-        return this.combine([this.visit(expr.left), this.visit(expr.right)]);
-      default:
-        return assertNever(expr);
-    }
+    return visit(expr, timeRules, this);
   }
 
-  private call(expr: Extract<Expr, { kind: 'Call' }>): Kind {
+  call(expr: Extract<Expr, { kind: 'Call' }>): Kind {
     const name = expr.name.toLowerCase();
     if ((name === 'now' || name === 'today') && expr.args.length === 0) {
       this.chains.set(expr, { base: name, offsets: [] });
@@ -121,7 +115,7 @@ class Analyzer {
     if (name === 'adddays' && expr.args.length === 2 && kinds[0] === 'chain' && kinds[1] === 'static') {
       const inner = this.chains.get(expr.args[0]!);
       if (inner) {
-        this.chains.set(expr, { base: inner.base, offsets: [...inner.offsets, compileExpression(expr.args[1]!, this.scope, 'value')] });
+        this.chains.set(expr, { base: inner.base, offsets: [...inner.offsets, this.parts.value(expr.args[1]!)] });
         return 'chain';
       }
     }
@@ -135,7 +129,7 @@ class Analyzer {
     return this.combine(kinds);
   }
 
-  private compare(op: CompareOp, left: Expr, right: Expr): Kind {
+  compare(op: CompareOp, left: Expr, right: Expr): Kind {
     const l = this.visit(left);
     const r = this.visit(right);
     const lc = this.chains.get(left);
@@ -151,17 +145,17 @@ class Analyzer {
     return this.combine([l, r]);
   }
 
-  private watch(timeSide: Expr, chain: Chain, other: Expr, when: Crossing): void {
-    this.watches.push(new Watch(chain, compileExpression(timeSide, this.scope, 'value'), compileOperand(other, this.scope), when));
+  watch(timeSide: Expr, chain: Chain, other: Expr, when: Crossing): void {
+    this.watches.push(new Watch(chain, this.parts.value(timeSide), this.parts.operand(other), when));
   }
 
   /** A chain used as anything but one side of a comparison, or an opaque part, is opaque. */
-  private combine(kinds: readonly Kind[]): Kind {
+  combine(kinds: readonly Kind[]): Kind {
     if (kinds.some((k) => k === 'chain' || k === 'opaque')) return this.markOpaque();
     return kinds.some((k) => k === 'mediated') ? 'mediated' : 'static';
   }
 
-  private markOpaque(): Kind {
+  markOpaque(): Kind {
     this.opaque = true;
     return 'opaque';
   }
@@ -297,34 +291,4 @@ export function nextMidnight(now: number, tz: string): number {
     if (m > now) return m;
   }
   return now + DAY_MS;
-}
-
-/** True when `expr` calls now() or today() anywhere, filters included. */
-export function dependsOnTime(expr: Expr): boolean {
-  switch (expr.kind) {
-    case 'Literal':
-    case 'Error':
-      return false;
-    case 'Path':
-      return expr.steps.some((s) => s.filter !== undefined && dependsOnTime(s.filter));
-    case 'List':
-      return expr.items.some(dependsOnTime);
-    case 'Group':
-      return dependsOnTime(expr.inner);
-    case 'Call': {
-      const name = expr.name.toLowerCase();
-      return name === 'now' || name === 'today' || expr.args.some(dependsOnTime);
-    }
-    case 'Compare':
-    case 'Logical':
-    case 'Coalesce':
-      return dependsOnTime(expr.left) || dependsOnTime(expr.right);
-    case 'In':
-      return dependsOnTime(expr.operand) || dependsOnTime(expr.list);
-    case 'Not':
-    case 'Present':
-      return dependsOnTime(expr.operand);
-    default:
-      return assertNever(expr);
-  }
 }

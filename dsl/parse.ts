@@ -4,9 +4,11 @@
 import { EOF, tokenMatcher, type IToken } from 'chevrotain';
 import type { Expr, PathExpr, Span } from './ast.ts';
 import type { DslDiagnostic } from './diagnostic.ts';
-import { AstBuilder, isRealToken, shown, tokenSpan } from './build-ast.ts';
+import { AstBuilder } from './build-ast.ts';
+import { isRealToken, shown, tokenSpan } from './cst.ts';
 import { parser } from './grammar.ts';
 import { MAX_NESTING_DEPTH, MAX_SOURCE_LENGTH } from './limits.ts';
+import { visit, walk, type ExprVisitor } from './walk.ts';
 import { And, Bang, Comma, CompareOp, In, Pr, LBracket, LParen, lexer, Not, Or, RBracket, RParen } from './tokens.ts';
 
 /**
@@ -144,87 +146,95 @@ function checkDepth(tokens: readonly IToken[]): DslDiagnostic | undefined {
 const wordOps = new Set(['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le']);
 const foreignOpTexts = new Set(['===', '!==', '=']);
 
-function notFilterSyntax(expr: Expr, diagnostics: DslDiagnostic[]): void {
-  switch (expr.kind) {
-    case 'Call':
-      diagnostics.push({ code: 'E101', message: `function call \`${shown(expr.name)}(…)\` is not SCIM filter syntax`, span: expr.span });
-      return;
-    case 'List':
-      diagnostics.push({ code: 'E101', message: 'a list is not SCIM filter syntax', span: expr.span });
-      return;
-    case 'In':
-      diagnostics.push({
-        code: 'E101',
-        message: `\`${expr.negated ? 'not in' : 'in'}\` is not SCIM filter syntax`,
-        span: expr.span,
-        help: 'write `eq` comparisons joined with `or`',
-      });
-      return;
-    case 'Coalesce':
-      diagnostics.push({ code: 'E101', message: '`??` is not SCIM filter syntax', span: expr.span });
-      return;
-    case 'Error':
-      return;
-    default:
-      diagnostics.push({ code: 'E101', message: 'expected a filter condition such as `title pr` or `userName eq "bjensen"`', span: expr.span });
-  }
-}
+const expectedCondition = (expr: Expr, diagnostics: DslDiagnostic[]): void => {
+  diagnostics.push({ code: 'E101', message: 'expected a filter condition such as `title pr` or `userName eq "bjensen"`', span: expr.span });
+};
+
+/** What a node that is not filter syntax is reported as. */
+const notFilterSyntax: ExprVisitor<void, DslDiagnostic[]> = {
+  Call: (expr, diagnostics) => {
+    diagnostics.push({ code: 'E101', message: `function call \`${shown(expr.name)}(…)\` is not SCIM filter syntax`, span: expr.span });
+  },
+  List: (expr, diagnostics) => {
+    diagnostics.push({ code: 'E101', message: 'a list is not SCIM filter syntax', span: expr.span });
+  },
+  In: (expr, diagnostics) => {
+    diagnostics.push({
+      code: 'E101',
+      message: `\`${expr.negated ? 'not in' : 'in'}\` is not SCIM filter syntax`,
+      span: expr.span,
+      help: 'write `eq` comparisons joined with `or`',
+    });
+  },
+  Coalesce: (expr, diagnostics) => {
+    diagnostics.push({ code: 'E101', message: '`??` is not SCIM filter syntax', span: expr.span });
+  },
+  Error: () => undefined,
+  Path: expectedCondition,
+  Literal: expectedCondition,
+  Compare: expectedCondition,
+  Present: expectedCondition,
+  Logical: expectedCondition,
+  Not: expectedCondition,
+  Group: expectedCondition,
+};
+
+const notFilter = (expr: Expr, diagnostics: DslDiagnostic[]): void => visit(expr, notFilterSyntax, diagnostics);
 
 /** RFC 7644 filter grammar, for a whole filter-mode source and for every value filter `[...]`. */
-function checkFilter(expr: Expr, diagnostics: DslDiagnostic[]): void {
-  switch (expr.kind) {
-    case 'Logical':
-      checkFilter(expr.left, diagnostics);
-      checkFilter(expr.right, diagnostics);
-      return;
-    case 'Not':
-      checkFilter(expr.operand, diagnostics);
-      return;
-    case 'Group':
-      checkFilter(expr.inner, diagnostics);
-      return;
-    case 'Compare': {
-      const text = expr.opText.toLowerCase();
-      if (!wordOps.has(text) && !foreignOpTexts.has(text)) {
-        diagnostics.push({ code: 'E101', message: `\`${expr.opText}\` is not SCIM filter syntax`, span: expr.opSpan, help: `use \`${expr.op}\`` });
-      }
-      checkFilterOperand(expr.left, diagnostics);
-      const right = expr.right;
-      if (right.kind === 'Path' && right.urn === undefined && right.steps.every((s) => s.filter === undefined)) {
-        const written = shown(right.steps.map((s) => s.name).join('.'));
-        diagnostics.push({
-          code: 'E101',
-          message: `expected a value after \`${expr.opText}\` but found the attribute path \`${written}\``,
-          span: right.span,
-          help: `a filter compares with a value; quote it: \`"${written}"\``,
-        });
-      } else if (right.kind !== 'Literal' && right.kind !== 'Error') {
-        if (right.kind === 'Path' || right.kind === 'Group' || right.kind === 'Logical' || right.kind === 'Not' || right.kind === 'Compare' || right.kind === 'Present') {
-          diagnostics.push({ code: 'E101', message: `expected a value after \`${expr.opText}\``, span: right.span });
-        } else {
-          notFilterSyntax(right, diagnostics);
-        }
-      }
-      return;
+const filterRules: ExprVisitor<void, DslDiagnostic[]> = {
+  Logical: (expr, diagnostics) => {
+    checkFilter(expr.left, diagnostics);
+    checkFilter(expr.right, diagnostics);
+  },
+  Not: (expr, diagnostics) => checkFilter(expr.operand, diagnostics),
+  Group: (expr, diagnostics) => checkFilter(expr.inner, diagnostics),
+  Compare: (expr, diagnostics) => {
+    const text = expr.opText.toLowerCase();
+    if (!wordOps.has(text) && !foreignOpTexts.has(text)) {
+      diagnostics.push({ code: 'E101', message: `\`${expr.opText}\` is not SCIM filter syntax`, span: expr.opSpan, help: `use \`${expr.op}\`` });
     }
-    case 'Present':
-      checkFilterOperand(expr.operand, diagnostics);
-      return;
-    case 'Path':
-      if (expr.steps.some((s) => s.filter !== undefined)) {
-        checkPathFilters(expr, diagnostics);
-        return;
-      }
+    checkFilterOperand(expr.left, diagnostics);
+    const right = expr.right;
+    if (right.kind === 'Path' && right.urn === undefined && right.steps.every((s) => s.filter === undefined)) {
+      const written = shown(right.steps.map((s) => s.name).join('.'));
       diagnostics.push({
         code: 'E101',
-        message: `expected a filter condition but found the attribute path \`${shown(expr.steps.map((s) => s.name).join('.'))}\``,
-        span: expr.span,
-        help: 'compare it with a value or test presence, e.g. `title pr`',
+        message: `expected a value after \`${expr.opText}\` but found the attribute path \`${written}\``,
+        span: right.span,
+        help: `a filter compares with a value; quote it: \`"${written}"\``,
       });
+    } else if (right.kind !== 'Literal' && right.kind !== 'Error') {
+      if (right.kind === 'Path' || right.kind === 'Group' || right.kind === 'Logical' || right.kind === 'Not' || right.kind === 'Compare' || right.kind === 'Present') {
+        diagnostics.push({ code: 'E101', message: `expected a value after \`${expr.opText}\``, span: right.span });
+      } else {
+        notFilter(right, diagnostics);
+      }
+    }
+  },
+  Present: (expr, diagnostics) => checkFilterOperand(expr.operand, diagnostics),
+  Path: (expr, diagnostics) => {
+    if (expr.steps.some((s) => s.filter !== undefined)) {
+      checkPathFilters(expr, diagnostics);
       return;
-    default:
-      notFilterSyntax(expr, diagnostics);
-  }
+    }
+    diagnostics.push({
+      code: 'E101',
+      message: `expected a filter condition but found the attribute path \`${shown(expr.steps.map((s) => s.name).join('.'))}\``,
+      span: expr.span,
+      help: 'compare it with a value or test presence, e.g. `title pr`',
+    });
+  },
+  Literal: notFilter,
+  List: notFilter,
+  In: notFilter,
+  Coalesce: notFilter,
+  Call: notFilter,
+  Error: notFilter,
+};
+
+function checkFilter(expr: Expr, diagnostics: DslDiagnostic[]): void {
+  visit(expr, filterRules, diagnostics);
 }
 
 function checkFilterOperand(expr: Expr, diagnostics: DslDiagnostic[]): void {
@@ -232,7 +242,7 @@ function checkFilterOperand(expr: Expr, diagnostics: DslDiagnostic[]): void {
   else if (expr.kind === 'Error') return;
   else if (expr.kind === 'Literal') {
     diagnostics.push({ code: 'E101', message: 'expected an attribute path on the left of a filter comparison', span: expr.span });
-  } else notFilterSyntax(expr, diagnostics);
+  } else notFilter(expr, diagnostics);
 }
 
 function checkPathFilters(path: PathExpr, diagnostics: DslDiagnostic[]): void {
@@ -241,37 +251,11 @@ function checkPathFilters(path: PathExpr, diagnostics: DslDiagnostic[]): void {
 
 /** Expression mode: the language is free, but value filters `[...]` keep to filter syntax. */
 function checkValueFilters(expr: Expr, diagnostics: DslDiagnostic[]): void {
-  switch (expr.kind) {
-    case 'Path':
-      checkPathFilters(expr, diagnostics);
-      return;
-    case 'Literal':
-    case 'Error':
-      return;
-    case 'List':
-      for (const item of expr.items) checkValueFilters(item, diagnostics);
-      return;
-    case 'Call':
-      for (const arg of expr.args) checkValueFilters(arg, diagnostics);
-      return;
-    case 'Compare':
-    case 'Logical':
-    case 'Coalesce':
-      checkValueFilters(expr.left, diagnostics);
-      checkValueFilters(expr.right, diagnostics);
-      return;
-    case 'In':
-      checkValueFilters(expr.operand, diagnostics);
-      checkValueFilters(expr.list, diagnostics);
-      return;
-    case 'Present':
-    case 'Not':
-      checkValueFilters(expr.operand, diagnostics);
-      return;
-    case 'Group':
-      checkValueFilters(expr.inner, diagnostics);
-      return;
-  }
+  walk(expr, (node) => {
+    if (node.kind !== 'Path') return;
+    checkPathFilters(node, diagnostics);
+    return false;
+  });
 }
 
 function checkPatchPath(expr: Expr, diagnostics: DslDiagnostic[]): void {

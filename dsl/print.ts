@@ -2,7 +2,8 @@
 // double-quoted strings). parseExpression(printExpression(ast)) gives the same tree modulo
 // spans, operator spellings (`==` prints as `eq`) and `bare` (unquoted values print quoted).
 
-import { assertNever, type Expr } from './ast.ts';
+import type { Expr } from './ast.ts';
+import { visit, type ExprVisitor } from './walk.ts';
 
 // Binding strength, weakest first; mirrors grammar.ts.
 const OR = 1;
@@ -12,22 +13,20 @@ const COMPARE = 4;
 const COALESCE = 5;
 const PRIMARY = 6;
 
-function level(expr: Expr): number {
-  switch (expr.kind) {
-    case 'Logical':
-      return expr.op === 'or' ? OR : AND;
-    case 'Not':
-      return NOT;
-    case 'Compare':
-    case 'Present':
-    case 'In':
-      return COMPARE;
-    case 'Coalesce':
-      return COALESCE;
-    default:
-      return PRIMARY;
-  }
-}
+const levels: ExprVisitor<number> = {
+  Logical: (e) => (e.op === 'or' ? OR : AND),
+  Not: () => NOT,
+  Compare: () => COMPARE,
+  Present: () => COMPARE,
+  In: () => COMPARE,
+  Coalesce: () => COALESCE,
+  Path: () => PRIMARY,
+  Literal: () => PRIMARY,
+  List: () => PRIMARY,
+  Call: () => PRIMARY,
+  Group: () => PRIMARY,
+  Error: () => PRIMARY,
+};
 
 function printNumber(value: number): string {
   return Object.is(value, -0) ? '-0' : String(value);
@@ -43,48 +42,32 @@ export function printExpression(expr: Expr): string {
 }
 
 function print(expr: Expr, min: number): string {
-  const text = printBare(expr);
-  return level(expr) < min ? `(${text})` : text;
+  const text = visit(expr, printer);
+  return visit(expr, levels) < min ? `(${text})` : text;
 }
 
-function printBare(expr: Expr): string {
-  switch (expr.kind) {
-    case 'Logical':
-      return expr.op === 'or'
-        ? `${print(expr.left, OR)} or ${print(expr.right, AND)}`
-        : `${print(expr.left, AND)} and ${print(expr.right, NOT)}`;
-    case 'Not':
-      return `not ${print(expr.operand, NOT)}`;
-    case 'Compare':
-      return `${print(expr.left, COALESCE)} ${expr.op} ${print(expr.right, COALESCE)}`;
-    case 'Present':
-      return `${print(expr.operand, COALESCE)} pr`;
-    case 'In':
-      return `${print(expr.operand, COALESCE)} ${expr.negated ? 'not in' : 'in'} ${print(expr.list, COALESCE)}`;
-    case 'Coalesce':
-      return `${print(expr.left, PRIMARY)} ?? ${print(expr.right, COALESCE)}`;
-    case 'Literal': {
-      const v = expr.value;
-      if (typeof v === 'string') return JSON.stringify(v);
-      if (typeof v === 'number') return printNumber(v);
-      return String(v);
-    }
-    case 'List':
-      return `[${expr.items.map((item) => print(item, OR)).join(', ')}]`;
-    case 'Call':
-      return `${expr.name}(${expr.args.map((arg) => print(arg, OR)).join(', ')})`;
-    case 'Group':
-      return `(${print(expr.inner, OR)})`;
-    case 'Path': {
-      const steps = expr.steps.map((s) => (s.filter ? `${s.name}[${print(s.filter, OR)}]` : s.name)).join('.');
-      return expr.urn === undefined ? steps : `${expr.urn}:${steps}`;
-    }
-    case 'Error':
-      return '<error>';
-    default:
-      return assertNever(expr);
-  }
-}
+const printer: ExprVisitor<string> = {
+  Logical: (e) => (e.op === 'or' ? `${print(e.left, OR)} or ${print(e.right, AND)}` : `${print(e.left, AND)} and ${print(e.right, NOT)}`),
+  Not: (e) => `not ${print(e.operand, NOT)}`,
+  Compare: (e) => `${print(e.left, COALESCE)} ${e.op} ${print(e.right, COALESCE)}`,
+  Present: (e) => `${print(e.operand, COALESCE)} pr`,
+  In: (e) => `${print(e.operand, COALESCE)} ${e.negated ? 'not in' : 'in'} ${print(e.list, COALESCE)}`,
+  Coalesce: (e) => `${print(e.left, PRIMARY)} ?? ${print(e.right, COALESCE)}`,
+  Literal: (e) => {
+    const v = e.value;
+    if (typeof v === 'string') return JSON.stringify(v);
+    if (typeof v === 'number') return printNumber(v);
+    return String(v);
+  },
+  List: (e) => `[${e.items.map((item) => print(item, OR)).join(', ')}]`,
+  Call: (e) => `${e.name}(${e.args.map((arg) => print(arg, OR)).join(', ')})`,
+  Group: (e) => `(${print(e.inner, OR)})`,
+  Path: (e) => {
+    const steps = e.steps.map((s) => (s.filter ? `${s.name}[${print(s.filter, OR)}]` : s.name)).join('.');
+    return e.urn === undefined ? steps : `${e.urn}:${steps}`;
+  },
+  Error: () => '<error>',
+};
 
 const IGNORED_KEYS = new Set(['span', 'opSpan', 'nameSpan', 'opText', 'bare']);
 

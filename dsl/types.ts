@@ -44,6 +44,11 @@ export interface Namespace {
  */
 export interface Scope {
   readonly kind: 'scim' | 'profile';
+  /**
+   * `scim` scope only, optional: the URN of the schema whose attributes are `attributes` (the
+   * core User schema), so that a full URN path through it names a top-level attribute.
+   */
+  readonly urn?: string;
   readonly attributes: readonly AttributeDef[];
   readonly namespaces: readonly Namespace[];
   /** Profile scope only: the SCIM attribute names, to tell "map it first" from "unknown". */

@@ -4,8 +4,9 @@
 // group rules may name. Returns the types plus E2xx-I6xx diagnostics.
 
 import type { Expr, PathExpr } from '../dsl/ast.ts';
-import { checkExpression } from '../dsl/check.ts';
+import { analyzeExpression, type Analysis } from '../dsl/check.ts';
 import { printExpression } from '../dsl/print.ts';
+import { visit, type ExprVisitor } from '../dsl/walk.ts';
 import type { AttributeDef, Scope, Type } from '../dsl/types.ts';
 import { catalog, type Code } from './catalog.ts';
 import type { Diagnostic } from './diagnostic.ts';
@@ -13,12 +14,18 @@ import type { LoadedFile } from './load-yaml.ts';
 import { fromDsl, type ParsedConfig, type ParsedExpression } from './parse-expressions.ts';
 import { findNeverHolds } from './never-holds.ts';
 import { buildProfileScope, buildUserScope } from './scim-schemas.ts';
-import type { RawConfig } from './validate-shape.ts';
+import type { RawConfig } from './config.ts';
 
+/**
+ * What the checker learned, handed to compilePlan. Invariants: `analyses` holds the one
+ * Analysis of every expression that parsed (key, profile, deactivate, groups), keyed by its
+ * ParsedExpression; compile and next-change read it instead of analysing again.
+ */
 export interface CheckedConfig {
   readonly userScope: Scope;
   readonly profileScope: Scope;
   readonly keyAttribute: string;
+  readonly analyses: ReadonlyMap<ParsedExpression, Analysis>;
 }
 
 /** Core and enterprise attributes that a directory keeps stable for the life of an account. */
@@ -32,12 +39,14 @@ export function checkConfig(
   const file = loaded.file;
   const diagnostics: Diagnostic[] = [];
   const userScope = buildUserScope(config.schemas ?? []);
+  const analyses = new Map<ParsedExpression, Analysis>();
 
   const check = (expr: ParsedExpression | undefined, scope: Scope, expect: 'condition' | 'value'): Type | undefined => {
     if (!expr || expr.broken) return undefined;
-    const result = checkExpression(expr.ast, scope, expect);
-    for (const d of result.diagnostics) diagnostics.push(fromDsl(d, expr.source, file));
-    return result.type;
+    const analysis = analyzeExpression(expr.ast, scope, expect);
+    analyses.set(expr, analysis);
+    for (const d of analysis.diagnostics) diagnostics.push(fromDsl(d, expr.source, file));
+    return analysis.type;
   };
   const at = (expr: ParsedExpression, node: { span: { start: number; end: number } }) =>
     expr.source.fileSpan(node.span.start, node.span.end);
@@ -120,7 +129,7 @@ export function checkConfig(
     }
   }
 
-  return { checked: { userScope, profileScope, keyAttribute }, diagnostics };
+  return { checked: { userScope, profileScope, keyAttribute, analyses }, diagnostics };
 }
 
 function lastName(path: PathExpr): string {
@@ -198,26 +207,32 @@ function reduceHelp(ast: Expr, type: Type): string {
   return `join the values into one string: \`join(", ", ${printExpression(ast)})\``;
 }
 
-/** The comparison that makes a deactivation condition fire on `active` false, if any. */
-function findActiveFalse(expr: Expr): Expr | undefined {
-  switch (expr.kind) {
-    case 'Compare': {
-      const isActive = (e: Expr) => e.kind === 'Path' && !e.urn && e.steps.length === 1 && e.steps[0]!.name.toLowerCase() === 'active';
-      const isBool = (e: Expr, v: boolean) => e.kind === 'Literal' && (e.value === v || (typeof e.value === 'string' && e.value.toLowerCase() === String(v)));
-      const [path, lit] = isActive(expr.left) ? [expr.left, expr.right] : [expr.right, expr.left];
-      if (!isActive(path)) return undefined;
-      if ((expr.op === 'eq' && isBool(lit, false)) || (expr.op === 'ne' && isBool(lit, true))) return expr;
-      return undefined;
-    }
-    case 'Logical':
-      return findActiveFalse(expr.left) ?? findActiveFalse(expr.right);
-    case 'Group':
-      return findActiveFalse(expr.inner);
-    case 'Not':
-      if (expr.operand.kind === 'Path' && expr.operand.steps.length === 1 && expr.operand.steps[0]!.name.toLowerCase() === 'active') return expr;
-      return undefined;
-    default:
-      return undefined;
-  }
-}
+const isActive = (e: Expr): boolean => e.kind === 'Path' && !e.urn && e.steps.length === 1 && e.steps[0]!.name.toLowerCase() === 'active';
+const isBool = (e: Expr, v: boolean): boolean => e.kind === 'Literal' && (e.value === v || (typeof e.value === 'string' && e.value.toLowerCase() === String(v)));
+const none = (): undefined => undefined;
 
+/** The comparison that makes a deactivation condition fire on `active` false, if any. */
+const activeFalseRules: ExprVisitor<Expr | undefined> = {
+  Compare: (expr) => {
+    const [path, lit] = isActive(expr.left) ? [expr.left, expr.right] : [expr.right, expr.left];
+    if (!isActive(path)) return undefined;
+    if ((expr.op === 'eq' && isBool(lit, false)) || (expr.op === 'ne' && isBool(lit, true))) return expr;
+    return undefined;
+  },
+  Logical: (expr) => findActiveFalse(expr.left) ?? findActiveFalse(expr.right),
+  Group: (expr) => findActiveFalse(expr.inner),
+  Not: (expr) =>
+    expr.operand.kind === 'Path' && expr.operand.steps.length === 1 && expr.operand.steps[0]!.name.toLowerCase() === 'active' ? expr : undefined,
+  Path: none,
+  Literal: none,
+  List: none,
+  Present: none,
+  In: none,
+  Coalesce: none,
+  Call: none,
+  Error: none,
+};
+
+function findActiveFalse(expr: Expr): Expr | undefined {
+  return visit(expr, activeFalseRules);
+}

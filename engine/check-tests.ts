@@ -6,7 +6,7 @@ import { catalog } from './catalog.ts';
 import type { Diagnostic } from './diagnostic.ts';
 import type { LoadedFile } from './load-yaml.ts';
 import type { ParsedConfig } from './parse-expressions.ts';
-import type { RawConfig } from './validate-shape.ts';
+import type { RawConfig } from './config.ts';
 
 export function checkTests(loaded: LoadedFile, config: RawConfig, parsed: ParsedConfig): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];

@@ -3,8 +3,8 @@
 // the diagnostics sorted by position.
 
 import { createHash } from 'node:crypto';
-import { compileExpression } from '../dsl/compile.ts';
-import { compileNextChange, type NextChange } from '../dsl/next-change.ts';
+import { compileChecked } from '../dsl/compile.ts';
+import { compileNextChange } from '../dsl/next-change.ts';
 import { checkConfig, type CheckedConfig } from './check-config.ts';
 import type { Diagnostic } from './diagnostic.ts';
 import { parseYaml } from './load-yaml.ts';
@@ -13,7 +13,8 @@ import type { Plan, PlanRule, TestCase } from './plan.ts';
 import { checkTests } from './check-tests.ts';
 import { parseDuration } from './duration.ts';
 import { sortDiagnostics } from './sort-diagnostics.ts';
-import { validateShape, type RawConfig } from './validate-shape.ts';
+import type { RawConfig } from './config.ts';
+import { validateShape } from './validate-shape.ts';
 
 export interface CompileResult {
   /** Present exactly when no diagnostic is an error. */
@@ -53,9 +54,10 @@ export function compileTenantFile(file: string, text: string): CompileResult {
 /** Compiles a checked config into closures. Callers guarantee there are no errors. */
 export function compilePlan(file: string, hash: string, config: RawConfig, parsed: ParsedConfig, checked: CheckedConfig): Plan {
   const { userScope, profileScope } = checked;
-  const rule = (expr: ParsedConfig['key'], scope = userScope, expect: 'condition' | 'value' = 'value'): PlanRule => {
-    if (!expr) throw new Error('compilePlan called on a config with a missing expression');
-    return Object.freeze({ source: expr.source.text, ast: expr.ast, run: compileExpression(expr.ast, scope, expect) });
+  const rule = (expr: ParsedConfig['key']): PlanRule => {
+    const analysis = expr ? checked.analyses.get(expr) : undefined;
+    if (!expr || !analysis) throw new Error('compilePlan called on a config with a missing expression');
+    return Object.freeze({ source: expr.source.text, ast: expr.ast, analysis, run: compileChecked(analysis), traced: once(() => compileChecked(analysis, { traced: true })) });
   };
   const plan: Plan = {
     tenant: config.tenant,
@@ -67,7 +69,7 @@ export function compilePlan(file: string, hash: string, config: RawConfig, parse
     keyAttribute: checked.keyAttribute,
     profile: Object.freeze(parsed.profile.map((p) => Object.freeze({ ...rule(p.expr), field: p.field }))),
     ...(parsed.deactivate
-      ? { deactivate: Object.freeze({ ...rule(parsed.deactivate, userScope, 'condition'), reactivate: config.deactivate?.reactivate ?? true, ...nextChangeOf(parsed.deactivate.ast, userScope) }) }
+      ? { deactivate: deactivateRule(rule(parsed.deactivate), config.deactivate?.reactivate ?? true) }
       : {}),
     onDelete: config.onDelete ?? 'keep',
     applyOnChange: config.applyOnChange ?? 'next-sync',
@@ -76,7 +78,9 @@ export function compilePlan(file: string, hash: string, config: RawConfig, parse
       per: config.safety?.per ?? '1h',
       perMs: parseDuration(config.safety?.per ?? '1h') ?? 3_600_000,
     }),
-    groups: Object.freeze(parsed.groups.map((g) => Object.freeze({ ...rule(g.expr, profileScope, 'condition'), group: g.group }))),
+    groups: Object.freeze(
+      parsed.groups.map((g, i) => Object.freeze({ ...rule(g.expr), group: g.group, firstOfGroup: parsed.groups.findIndex((h) => h.group === g.group) === i })),
+    ),
     schemas: Object.freeze((config.schemas ?? []).map((s) => Object.freeze({ ...s }))),
     userScope,
     profileScope,
@@ -85,8 +89,14 @@ export function compilePlan(file: string, hash: string, config: RawConfig, parse
   return Object.freeze(plan);
 }
 
-/** The deactivation condition's next-change function, only when it depends on the clock. */
-function nextChangeOf(ast: Plan['key']['ast'], scope: Plan['userScope']): { nextChange?: NextChange } {
-  const nextChange = compileNextChange(ast, scope);
-  return nextChange ? { nextChange } : {};
+/** The deactivation rule; its next-change function only when the condition depends on the clock. */
+function deactivateRule(rule: PlanRule, reactivate: boolean): NonNullable<Plan['deactivate']> {
+  const nextChange = compileNextChange(rule.analysis);
+  return Object.freeze({ ...rule, reactivate, ...(nextChange ? { nextChange } : {}) });
+}
+
+/** `make()` on the first call, the same value afterwards (state of one closure, not of the module). */
+function once<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
 }

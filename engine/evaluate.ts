@@ -2,8 +2,7 @@
 // Pure and synchronous; the server calls it inside its transaction, the CLI for explain/test.
 
 import type { Span } from '../dsl/ast.ts';
-import { compileExpression } from '../dsl/compile.ts';
-import type { Compiled, EvalContext, Scope } from '../dsl/types.ts';
+import type { EvalContext } from '../dsl/types.ts';
 import type { Evaluation, Plan, PlanRule, TraceEntry } from './plan.ts';
 
 export type ProfileValue = string | number | boolean | null;
@@ -62,10 +61,9 @@ export function evaluatePlan(
   const deactivated = plan.deactivate !== undefined && plan.deactivate.run(userCtx) === true;
   const profileCtx: EvalContext = { root: profile, now, timezone: plan.timezone, folded };
   const groups: string[] = [];
-  const first = firstRuleOfGroup(plan);
   for (let i = 0; i < plan.groups.length; i++) {
     const rule = plan.groups[i]!;
-    if (rule.run(profileCtx) === true && (first[i] || !groups.includes(rule.group))) groups.push(rule.group);
+    if (rule.run(profileCtx) === true && (rule.firstOfGroup || !groups.includes(rule.group))) groups.push(rule.group);
   }
   return { key, profile, deactivated, groups, trace: noTrace };
 }
@@ -73,7 +71,7 @@ export function evaluatePlan(
 /** The same evaluation with traced closures: every clause and sub-expression is recorded. */
 function evaluateTraced(plan: Plan, user: Readonly<Record<string, unknown>>, now: Date): Evaluation {
   const trace: TraceEntry[] = [];
-  const run = (clause: string, rule: PlanRule, root: Readonly<Record<string, unknown>>, scope: Scope, expect: 'condition' | 'value') => {
+  const run = (clause: string, rule: PlanRule, root: Readonly<Record<string, unknown>>) => {
     const parts: { source: string; value: unknown }[] = [];
     const ctx: EvalContext = {
       root,
@@ -81,42 +79,20 @@ function evaluateTraced(plan: Plan, user: Readonly<Record<string, unknown>>, now
       timezone: plan.timezone,
       trace: (span: Span, value: unknown) => parts.push({ source: rule.source.slice(span.start, span.end), value }),
     };
-    const value = traced(rule, scope, expect)(ctx);
+    const value = rule.traced()(ctx);
     trace.push({ clause, source: rule.source, value, parts });
     return value;
   };
-  const key = toKey(run('key', plan.key, user, plan.userScope, 'value'));
+  const key = toKey(run('key', plan.key, user));
   const profile: Record<string, ProfileValue> = {};
-  for (const rule of plan.profile) profile[rule.field] = toScalar(run(`profile.${rule.field}`, rule, user, plan.userScope, 'value'));
-  const deactivated = plan.deactivate ? run('deactivate.when', plan.deactivate, user, plan.userScope, 'condition') === true : false;
+  for (const rule of plan.profile) profile[rule.field] = toScalar(run(`profile.${rule.field}`, rule, user));
+  const deactivated = plan.deactivate ? run('deactivate.when', plan.deactivate, user) === true : false;
   const groups: string[] = [];
   plan.groups.forEach((rule, index) => {
-    const holds = run(`groups[${index}] ${rule.group}`, rule, profile, plan.profileScope, 'condition') === true;
+    const holds = run(`groups[${index}] ${rule.group}`, rule, profile) === true;
     if (holds && !groups.includes(rule.group)) groups.push(rule.group);
   });
   return { key, profile, deactivated, groups, trace };
 }
 
 const noTrace: readonly TraceEntry[] = Object.freeze([]);
-
-/** Per rule: no earlier rule names the same group, so a match cannot list the group twice. */
-const firstRules = new WeakMap<Plan, readonly boolean[]>();
-
-function firstRuleOfGroup(plan: Plan): readonly boolean[] {
-  let first = firstRules.get(plan);
-  if (!first) {
-    first = plan.groups.map((rule, i) => plan.groups.findIndex((r) => r.group === rule.group) === i);
-    firstRules.set(plan, first);
-  }
-  return first;
-}
-
-const tracedClosures = new WeakMap<PlanRule, Compiled>();
-
-function traced(rule: PlanRule, scope: Scope, expect: 'condition' | 'value'): Compiled {
-  const cached = tracedClosures.get(rule);
-  if (cached) return cached;
-  const closure: Compiled = compileExpression(rule.ast, scope, expect, { traced: true });
-  tracedClosures.set(rule, closure);
-  return closure;
-}

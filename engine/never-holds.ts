@@ -3,6 +3,7 @@
 
 import type { CompareExpr, Expr } from '../dsl/ast.ts';
 import { printExpression } from '../dsl/print.ts';
+import { visit, type ExprVisitor } from '../dsl/walk.ts';
 
 export interface NeverHolds {
   readonly node: Expr;
@@ -11,43 +12,46 @@ export interface NeverHolds {
 
 export function findNeverHolds(expr: Expr): NeverHolds[] {
   const found: NeverHolds[] = [];
-  visit(expr, found);
+  visit(expr, neverRules, found);
   return found;
 }
 
-function visit(expr: Expr, found: NeverHolds[]): void {
-  switch (expr.kind) {
-    case 'Literal':
-      if (expr.value === false || expr.value === null) found.push({ node: expr, reason: `it is always \`${String(expr.value)}\`` });
-      return;
-    case 'In':
-      if (!expr.negated && expr.list.kind === 'List' && expr.list.items.length === 0) {
-        found.push({ node: expr, reason: 'the list is empty' });
-      }
-      return;
-    case 'Group':
-      visit(expr.inner, found);
-      return;
-    case 'Logical': {
-      if (expr.op === 'or') {
-        const left = findNeverHolds(expr.left);
-        const right = findNeverHolds(expr.right);
-        if (left.length > 0 && right.length > 0) found.push(...left, ...right);
-        return;
-      }
-      const conjuncts = flattenAnd(expr);
-      const contradiction = contradictoryEquals(conjuncts);
-      if (contradiction) {
-        found.push(contradiction);
-        return;
-      }
-      for (const c of conjuncts) visit(c, found);
+const nothing = (): void => undefined;
+
+const neverRules: ExprVisitor<void, NeverHolds[]> = {
+  Literal: (expr, found) => {
+    if (expr.value === false || expr.value === null) found.push({ node: expr, reason: `it is always \`${String(expr.value)}\`` });
+  },
+  In: (expr, found) => {
+    if (!expr.negated && expr.list.kind === 'List' && expr.list.items.length === 0) {
+      found.push({ node: expr, reason: 'the list is empty' });
+    }
+  },
+  Group: (expr, found) => visit(expr.inner, neverRules, found),
+  Logical: (expr, found) => {
+    if (expr.op === 'or') {
+      const left = findNeverHolds(expr.left);
+      const right = findNeverHolds(expr.right);
+      if (left.length > 0 && right.length > 0) found.push(...left, ...right);
       return;
     }
-    default:
+    const conjuncts = flattenAnd(expr);
+    const contradiction = contradictoryEquals(conjuncts);
+    if (contradiction) {
+      found.push(contradiction);
       return;
-  }
-}
+    }
+    for (const c of conjuncts) visit(c, neverRules, found);
+  },
+  Path: nothing,
+  List: nothing,
+  Compare: nothing,
+  Present: nothing,
+  Not: nothing,
+  Coalesce: nothing,
+  Call: nothing,
+  Error: nothing,
+};
 
 function flattenAnd(expr: Expr): Expr[] {
   if (expr.kind === 'Group') return flattenAnd(expr.inner);

@@ -8,7 +8,7 @@ import { catalog, type Code } from './catalog.ts';
 import type { Diagnostic } from './diagnostic.ts';
 import type { ExpressionSource } from './expression-source.ts';
 import type { LoadedFile } from './load-yaml.ts';
-import type { RawConfig } from './validate-shape.ts';
+import type { RawConfig } from './config.ts';
 
 /** One expression of the tenant file, parsed, with its place in the file. */
 export interface ParsedExpression {

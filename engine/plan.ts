@@ -2,9 +2,10 @@
 // A Plan is frozen plain data plus closures; it never holds tenant input as code.
 
 import type { Expr } from '../dsl/ast.ts';
+import type { Analysis } from '../dsl/check.ts';
 import type { Compiled, Scope } from '../dsl/types.ts';
 import type { NextChange } from '../dsl/next-change.ts';
-import type { RawExtensionSchema, RawTestCase } from './validate-shape.ts';
+import type { RawExtensionSchema, RawTestCase } from './config.ts';
 
 export type { Compiled, EvalContext } from '../dsl/types.ts';
 
@@ -15,15 +16,26 @@ export interface TokenRef {
 
 export type ExtensionSchema = RawExtensionSchema;
 
+/**
+ * One compiled expression of the plan. Invariants: `analysis` is the checker's one analysis of
+ * `ast` (its scope and expect included); `run` and `traced` are compiled from it, never from a
+ * new analysis; `traced()` builds the explain closures on its first call and returns the same
+ * closure afterwards.
+ */
 export interface PlanRule {
   /** The expression source as written in the tenant file. */
   readonly source: string;
   readonly ast: Expr;
+  readonly analysis: Analysis;
   readonly run: Compiled;
+  /** The closure that reports every sub-expression's value to `ctx.trace` (explain). */
+  readonly traced: () => Compiled;
 }
 
 export interface GroupRule extends PlanRule {
   readonly group: string;
+  /** No earlier rule names the same group, so a match cannot list the group twice. */
+  readonly firstOfGroup: boolean;
 }
 
 /** A `tests:` case as written in the tenant file. */

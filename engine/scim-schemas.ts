@@ -3,7 +3,8 @@
 
 import { readFileSync } from 'node:fs';
 import type { AttributeDef, AttributeType, Namespace, Scope } from '../dsl/types.ts';
-import type { ExtensionSchema } from './plan.ts';
+import type { RawExtensionSchema } from './config.ts';
+import { deepFreeze } from './freeze.ts';
 
 /** One attribute of an RFC 7643 §7 schema resource, as JSON. */
 export interface SchemaAttributeResource {
@@ -36,17 +37,13 @@ function load(name: string): SchemaResource {
   return deepFreeze(JSON.parse(readFileSync(url, 'utf8')) as SchemaResource);
 }
 
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object') {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
-}
-
+/** The core User schema (RFC 7643 §4.1); a full URN path through it names a core attribute. */
 export const CORE_USER_URN = 'urn:ietf:params:scim:schemas:core:2.0:User';
+/** The enterprise User extension (RFC 7643 §4.3), alias `enterprise`. */
 export const ENTERPRISE_URN = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+/** The core Group schema (RFC 7643 §4.2). */
 export const GROUP_URN = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+/** scimplan's read-only User extension (status, deactivatedAt, reason, profile). */
 export const SCIMPLAN_URN = 'urn:ietf:params:scim:schemas:extension:scimplan:2.0:User';
 
 /** The RFC 7643 §8.7.1 / §8.7.2 schema resources plus scimplan's read-only extension. */
@@ -150,7 +147,7 @@ export const declarableTypes: readonly AttributeType[] = Object.freeze([
  * A type that is not one of `declarableTypes` (already reported as E010) counts as `string`,
  * so that one mistake does not also make every use of the attribute unknown.
  */
-export function buildUserScope(extensions: readonly ExtensionSchema[]): Scope {
+export function buildUserScope(extensions: readonly RawExtensionSchema[]): Scope {
   const declared: Namespace[] = extensions.map((ext) =>
     Object.freeze({
       urn: ext.urn,
@@ -171,6 +168,7 @@ export function buildUserScope(extensions: readonly ExtensionSchema[]): Scope {
   );
   return Object.freeze({
     kind: 'scim',
+    urn: CORE_USER_URN,
     attributes: coreUserAttributes,
     namespaces: Object.freeze([enterpriseNamespace, scimplanNamespace, ...declared]),
   });

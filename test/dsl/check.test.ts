@@ -1,7 +1,8 @@
 // Static checking: types of paths and calls, and diagnostics with exact codes and spans.
 
 import { describe, expect, test } from 'vitest';
-import { checkExpression, resolvePath } from '../../dsl/check.ts';
+import { checkExpression } from '../../dsl/check.ts';
+import { resolvePath } from '../../dsl/resolve.ts';
 import { parseExpression } from '../../dsl/parse.ts';
 import type { Scope, Type } from '../../dsl/types.ts';
 import { ACME, ENTERPRISE, profileScope, userScope } from './reference-interpreter.ts';

@@ -22,6 +22,7 @@ export const ACME = 'urn:ietf:params:scim:schemas:extension:acme:2.0:User';
 
 export const userScope: Scope = {
   kind: 'scim',
+  urn: 'urn:ietf:params:scim:schemas:core:2.0:User',
   attributes: [
     attr('id', 'string', { caseExact: true, mutability: 'readOnly', uniqueness: 'server' }),
     attr('externalId', 'string', { caseExact: true }),

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseYaml } from '../../engine/load-yaml.ts';
-import { isKnownTimeZone, suggestTenantId, validateShape } from '../../engine/validate-shape.ts';
+import { suggestTenantId } from '../../engine/report-ajv.ts';
+import { isKnownTimeZone } from '../../engine/time-zones.ts';
+import { validateShape } from '../../engine/validate-shape.ts';
 import type { Diagnostic } from '../../engine/diagnostic.ts';
 
 const HASH = '3f79bb7b435b05321651daefd374cdc681dc06faa65e374e38337b88ca046dea';

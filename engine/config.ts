@@ -1,0 +1,50 @@
+// The tenant-file contract as plain data: what validateShape hands to the later stages
+// (RawConfig and its parts), shaped as schemas/tenant.schema.json says.
+
+export type RawToken = { readonly sha256: string } | { readonly env: string };
+
+export interface RawExtensionSchema {
+  readonly urn: string;
+  readonly alias?: string;
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+export interface RawGroupRule {
+  readonly group: string;
+  readonly when: string;
+}
+
+export interface RawTestCase {
+  readonly name: string;
+  readonly now?: string;
+  readonly user: Readonly<Record<string, unknown>>;
+  readonly expect: {
+    readonly deactivated?: boolean;
+    readonly groups?: readonly string[];
+    readonly profile?: Readonly<Record<string, unknown>>;
+    readonly key?: unknown;
+  };
+}
+
+/**
+ * A tenant file as plain data, shaped as schemas/tenant.schema.json says. Expressions are still
+ * strings here; `parseExpressions` finds their positions through `LoadedFile.expressionAt`
+ * with the same paths (`['profile', field]`, `['deactivate', 'when']`, `['groups', i, 'when']`, `['key']`).
+ */
+export interface RawConfig {
+  readonly tenant: string;
+  readonly tokens: readonly RawToken[];
+  readonly timezone?: string;
+  readonly key: string;
+  readonly schemas?: readonly RawExtensionSchema[];
+  readonly profile: Readonly<Record<string, string>>;
+  readonly deactivate?: { readonly when: string; readonly reactivate?: boolean };
+  readonly onDelete?: 'keep' | 'deactivate';
+  readonly applyOnChange?: 'next-sync' | 'now';
+  readonly safety?: { readonly maxDeactivations?: number; readonly per?: string };
+  readonly groups?: readonly RawGroupRule[];
+  readonly tests?: readonly RawTestCase[];
+}
+
+/** A tenant id: the URL segment of the tenant (lowercase letters, digits and hyphens). */
+export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
