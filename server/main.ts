@@ -3,11 +3,11 @@
 // webhooks when configured, stops gracefully on SIGINT/SIGTERM.
 
 import { randomBytes } from 'node:crypto';
-import { watch, type FSWatcher } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import type { Plan } from '../engine/plan.ts';
 import { buildApp } from './app.ts';
+import { watchConfigFolder } from './config-watcher.ts';
 import { openDatabase } from './db/database.ts';
 import { BackgroundApplier } from './reevaluate.ts';
 import { Scheduler } from './scheduler.ts';
@@ -30,6 +30,8 @@ export interface ServeOptions {
   readonly webhook?: { readonly url: string; readonly secret: string; readonly pollMs?: number; readonly initialBackoffMs?: number } | false;
   /** The admin API token; default `SCIMPLAN_ADMIN_TOKEN`. */
   readonly adminToken?: string;
+  /** How often the config folder is compared when no file-system event came (default 2 s). */
+  readonly watchPollMs?: number;
 }
 
 export interface Server {
@@ -82,14 +84,17 @@ export async function serve(options: ServeOptions): Promise<Server> {
   }
   for (const { file } of loaded.failed) print(`  skipped ${file}: it has errors (run \`scimplan lint ${file}\`)`);
   const first = tenants.list()[0]?.plan;
-  const demoToken = first?.tokens.map((t) => (t.env ? generated.get(t.env) ?? process.env[t.env] : undefined)).find(Boolean);
-  if (first && demoToken) {
+  // Only a token this process generated is printed; one taken from the environment is a
+  // secret, so the curl line names its variable instead.
+  const demoEnv = first?.tokens.find((t) => t.env)?.env;
+  if (first && demoEnv) {
+    const bearer = generated.get(demoEnv) ?? `$${demoEnv}`;
     print('');
     print('try it:');
     print(`  curl -s -X POST ${url}/scim/v2/${first.tenant}/Users \\`);
-    print(`    -H 'Authorization: Bearer ${demoToken}' -H 'Content-Type: application/scim+json' \\`);
+    print(`    -H "Authorization: Bearer ${bearer}" -H 'Content-Type: application/scim+json' \\`);
     print(`    -d '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ada@example.com","externalId":"ada-1","title":"Director","active":true}'`);
-    print(`  curl -s '${url}/scim/v2/${first.tenant}/Users?filter=userName%20eq%20%22ada@example.com%22' -H 'Authorization: Bearer ${demoToken}'`);
+    print(`  curl -s '${url}/scim/v2/${first.tenant}/Users?filter=userName%20eq%20%22ada@example.com%22' -H "Authorization: Bearer ${bearer}"`);
   }
 
   const reload = async () => {
@@ -115,23 +120,15 @@ export async function serve(options: ServeOptions): Promise<Server> {
       logger.error({ err: { name: (error as Error).name, code: (error as { code?: string }).code } }, 'reload failed');
     });
   };
-  // Editors write in bursts; one reload after the burst settles.
-  let timer: NodeJS.Timeout | undefined;
-  let watcher: FSWatcher | undefined;
-  try {
-    watcher = watch(options.configDir, { recursive: true }, () => {
-      clearTimeout(timer);
-      timer = setTimeout(onHup, 250);
-    });
-    watcher.unref();
-  } catch {
-    logger.warn('cannot watch the config folder; send SIGHUP to reload');
-  }
+  // Editors write in bursts and replace files; one reload after the folder settles.
+  const watcher = watchConfigFolder(options.configDir, onHup, {
+    ...(options.watchPollMs ? { pollMs: options.watchPollMs } : {}),
+    onError: (error) => logger.warn({ err: { name: (error as Error).name, code: (error as { code?: string }).code } }, 'cannot watch the config folder; send SIGHUP to reload'),
+  });
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      clearTimeout(timer);
-      watcher?.close();
+      watcher.close();
       process.off('SIGHUP', onHup);
       process.off('SIGINT', onStop);
       process.off('SIGTERM', onStop);
