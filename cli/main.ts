@@ -184,4 +184,3 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     throw e;
   }
 }
-
