@@ -1,6 +1,5 @@
-// Build (`npm run build`, run by `npm install` and `npm ci` through `prepare`): compiles dsl/,
-// engine/, server/ and cli/ to dist/ (tsconfig.build.json) and copies schemas/ to dist/schemas.
-// Returns nothing; exits non-zero when tsc fails or chevrotain's bundle is missing.
+// Build (`npm run build`; `npm install` and `npm ci` run it through `prepare`): tsc to dist/ with
+// tsconfig.build.json, schemas/ copied to dist/schemas, chevrotain imports pointed at its bundle.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -11,8 +10,14 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
 const require = createRequire(import.meta.url);
 
+let tsc;
+try {
+  tsc = require.resolve('typescript/bin/tsc');
+} catch {
+  throw new Error('build: TypeScript is not installed; install with dev dependencies (`npm ci`), build, then prune if needed');
+}
 rmSync(dist, { recursive: true, force: true });
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 
 // The engine reads its JSON data relative to its own module (`../schemas/...`).
 cpSync(join(root, 'schemas'), join(dist, 'schemas'), { recursive: true });
@@ -25,7 +30,7 @@ for (const file of readdirSync(dist, { recursive: true, encoding: 'utf8' })) {
   if (!file.endsWith('.js')) continue;
   const path = join(dist, file);
   const text = readFileSync(path, 'utf8');
-  const target = relative(dirname(path), bundle).split(sep).join('/');
+  const target = relative(dirname(path), bundle).split(sep).join('/').replace(/^(?!\.)/, './');
   const rewritten = text.replace(/(\bfrom\s*|\bimport\s*\(\s*)(['"])chevrotain\2/g, (_, lead, quote) => `${lead}${quote}${target}${quote}`);
   if (rewritten !== text) writeFileSync(path, rewritten);
 }
