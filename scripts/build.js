@@ -1,5 +1,6 @@
 // Build (`npm run build`; `npm install` and `npm ci` run it through `prepare`): tsc to dist/ with
 // tsconfig.build.json, schemas/ copied to dist/schemas, chevrotain imports pointed at its bundle.
+
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
