@@ -2,6 +2,7 @@
 // `npm run bench -- lint` runs only the benchmarks whose name contains "lint".
 
 import { benchBulk } from './bulk.ts';
+import { benchCliStart } from './cli-start.ts';
 import { benchGroups } from './groups.ts';
 import { benchLint } from './lint-throughput.ts';
 import { benchPlanEvaluation } from './plan-eval.ts';
@@ -14,6 +15,8 @@ const benches: Record<string, () => Promise<void>> = {
   // `scimplan plan` over 100,000 stored users against a bare select of the same rows.
   'plan-cli': () => benchPlanCli(),
   lint: () => benchLint(),
+  // `scimplan --help` and `scimplan lint` of one file against a bare `node -e 0` (runs dist/; ~20 s).
+  'cli-start': () => benchCliStart(),
   // autocannon against `scimplan serve` and bare fastify servers in child processes: 30 s of load
   // per target plus seeding 10,000 users (capped at 210 s per target); 11 min on a loaded 2-core box.
   server: () => benchServer(),

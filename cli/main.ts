@@ -1,12 +1,8 @@
 // The `scimplan` command line: lint, test, explain, token, serve, plan, apply, approve. Returns the exit code.
+// Each command's module is imported inside its action, so `--help` and `lint` never load the server.
 
 import { Command, CommanderError, Option } from 'commander';
-import { InputError } from '../engine/lint.ts';
-import { runExplain } from './explain.ts';
-import { runLint } from './lint.ts';
 import { formats, type Io, parseFormat, parseNow, UsageError } from './output.ts';
-import { runTestCommand } from './test.ts';
-import { runToken } from './token.ts';
 
 export function defaultIo(): Io {
   return {
@@ -36,6 +32,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     .argument('<paths...>')
     .addOption(formatOption())
     .action(async (paths: string[], opts: { format: string }) => {
+      const { runLint } = await import('./lint.ts');
       code = await runLint(paths, parseFormat(opts.format), io);
     });
 
@@ -46,6 +43,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     .addOption(formatOption())
     .option('--now <iso>', 'clock for cases without their own `now`')
     .action(async (paths: string[], opts: { format: string; now?: string }) => {
+      const { runTestCommand } = await import('./test.ts');
       code = await runTestCommand(paths, parseFormat(opts.format), parseNow(opts.now), io);
     });
 
@@ -57,13 +55,15 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     .addOption(formatOption())
     .option('--now <iso>', 'fix the clock')
     .action(async (config: string, user: string, opts: { format: string; now?: string }) => {
+      const { runExplain } = await import('./explain.ts');
       code = await runExplain(config, user, parseFormat(opts.format), parseNow(opts.now), io);
     });
 
   program
     .command('token')
     .description('print a new random bearer token and its `sha256:` line')
-    .action(() => {
+    .action(async () => {
+      const { runToken } = await import('./token.ts');
       code = runToken(io.out);
     });
 
@@ -175,6 +175,8 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     return code;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : usageExit;
+    // Loaded only once something has failed; a lint run has loaded it already.
+    const { InputError } = await import('../engine/lint.ts');
     if (e instanceof UsageError || e instanceof InputError) {
       io.err(`error: ${e.message}\n`);
       return usageExit;
