@@ -79,9 +79,13 @@ const messages: IParserErrorMessageProvider = {
  * `in`, `not in`), `??`, primary. Symbolic and foreign spellings share token categories with
  * the real operators so that they parse; build-ast reports the foreign ones.
  */
-class ExpressionParser extends CstParser {
-  constructor() {
-    super(allTokens as TokenType[], { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: messages });
+/**
+ * The grammar. `validate` runs chevrotain's grammar checks (ambiguities, left recursion; slow
+ * at start-up); the shared instance skips them, and a test builds one with them on.
+ */
+export class ExpressionParser extends CstParser {
+  constructor(validate = false) {
+    super(allTokens as TokenType[], { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: messages, skipValidations: !validate });
     this.performSelfAnalysis();
   }
 
