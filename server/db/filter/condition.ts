@@ -7,7 +7,7 @@ import { parseExpression } from '../../../dsl/parse.ts';
 import type { AttributeDef, Scope } from '../../../dsl/types.ts';
 import { visit, type ExprVisitor } from '../../../dsl/walk.ts';
 import { findAttribute } from '../../scim/canonical.ts';
-import { invalid, resolve, unknownAttribute, type Bool, type Operand, type Resource, type Walk } from './operand.ts';
+import { invalid, resolve, unknownAttribute, type Bool, type JsonOperand, type Operand, type Resource, type Walk } from './operand.ts';
 import { MAX_DEPTH, membership, relationColumn } from './relation.ts';
 import { arrayOf, columnCompare, jsonScalarCompare, literalText, nonEmpty } from './sql-values.ts';
 
@@ -20,7 +20,12 @@ import { arrayOf, columnCompare, jsonScalarCompare, literalText, nonEmpty } from
  *   gt/ge/lt/le on strings use code-point order (`collate "C"`).
  * - A complex attribute compared directly compares its `value` sub-attribute (RFC 7644 §3.4.2.2).
  * - On a multi-valued attribute an operator holds when it holds for ANY element; `ne` also
- *   holds when no element exists.
+ *   holds when no element exists. `emails.value` steps over the list as the language does:
+ *   elements without a `value` are skipped, not compared as missing.
+ * - `x eq null` / `x ne null` compare the value the path reads with null (absent, null or an
+ *   empty list), not `pr`: an empty string is a value (see nullCompare).
+ * - Known differences from the closures: lower() of U+0130 (`İ`) is `i` in SQL; string order is
+ *   by code point in SQL and by UTF-16 code unit in JavaScript (they differ above U+FFFF).
  * - dateTime values inside `resource` are converted by a total expression (never a cast error);
  *   a stored value without a zone offset is read as UTC.
  * - Unknown attributes, `password`, and operators that do not apply to a type (`gt` on a
@@ -121,10 +126,8 @@ function operandOf(path: PathExpr, scope: Scope, element: RawBuilder<unknown> | 
 
 function compare(operand: Operand, op: CompareOp, lit: LiteralExpr, aliases: Walk): Bool {
   if (lit.value === null) {
-    // `x eq null`: x is missing; `x ne null`: x is present.
     if (op !== 'eq' && op !== 'ne') throw invalid(`\`${op}\` cannot compare with null`);
-    const p = present(operand, aliases);
-    return op === 'eq' ? sql<SqlBool>`((${p}) is not true)` : p;
+    return nullCompare(operand, op, aliases);
   }
   switch (operand.kind) {
     case 'resourceType': {
@@ -165,7 +168,9 @@ function compare(operand: Operand, op: CompareOp, lit: LiteralExpr, aliases: Wal
   }
   const scalarDef: AttributeDef = { ...leafDef, multiValued: false };
   const cmp = jsonScalarCompare(leaf, scalarDef, op, lit, operand.name);
-  const where = operand.filter ? condition(operand.filter, subScope(def), 0, aliases, element) : sql<SqlBool>`true`;
+  const filtered = operand.filter ? condition(operand.filter, subScope(def), 0, aliases, element) : sql<SqlBool>`true`;
+  // Stepping into a sub-attribute skips the elements without one (as the language's list step does).
+  const where = operand.sub ? sql<SqlBool>`(${filtered} and not ${atomMissing(leaf)})` : filtered;
   const from = sql`jsonb_array_elements(${arrayOf(operand.json)}) as ${alias}(v)`;
   const any = sql<SqlBool>`exists (select 1 from ${from} where ${where} and ${cmp})`;
   if (op !== 'ne') return any;
@@ -197,4 +202,55 @@ function present(operand: Operand, aliases: Walk): Bool {
   const where = operand.filter ? condition(operand.filter, subScope(def), 0, aliases, element) : sql<SqlBool>`true`;
   const leaf = operand.sub ? nonEmpty(sql`${element} -> ${operand.sub.name}::text`) : nonEmpty(element);
   return sql<SqlBool>`exists (select 1 from jsonb_array_elements(${arrayOf(operand.json)}) as ${alias}(v) where ${where} and ${leaf})`;
+}
+
+/**
+ * `x eq null` and `x ne null` as the language means them (dsl/values.ts `compareValues`): the
+ * value the path reads is missing (absent, null, an empty list) or present; a complex value stands
+ * for its `value`, and a list holds when any element does (so a list can hold for both). Unlike
+ * `pr`, an empty string is a value. Lists nested deeper than one level count as present.
+ */
+function nullCompare(operand: Operand, op: 'eq' | 'ne', aliases: Walk): Bool {
+  switch (operand.kind) {
+    case 'column':
+      return op === 'eq' ? sql<SqlBool>`(${operand.sql} is null)` : sql<SqlBool>`(${operand.sql} is not null)`;
+    case 'json':
+      return valueIsNull(readValue(operand, aliases), op === 'eq', `e${aliases.next++}`);
+    case 'relation':
+    case 'resourceType': {
+      const p = present(operand, aliases);
+      return op === 'eq' ? sql<SqlBool>`((${p}) is not true)` : p;
+    }
+  }
+}
+
+/** The jsonb the language reads for a path: a filter keeps matching elements, a sub-attribute steps over the list. */
+function readValue(operand: JsonOperand, aliases: Walk): RawBuilder<unknown> {
+  const def = operand.def;
+  if (!def?.multiValued) return operand.sub ? sql`${operand.json} -> ${operand.sub.name}::text` : operand.json;
+  if (!operand.filter && !operand.sub) return operand.json;
+  const alias = sql.raw(`e${aliases.next++}`);
+  const element = sql`${alias}.v`;
+  const where = operand.filter ? condition(operand.filter, subScope(def), 0, aliases, element) : sql<SqlBool>`true`;
+  const from = sql`from jsonb_array_elements(${arrayOf(operand.json)}) as ${alias}(v) where ${where}`;
+  if (!operand.sub) return sql`(select coalesce(jsonb_agg(${element}), '[]'::jsonb) ${from})`;
+  // Stepping over a list drops the elements that have no such sub-attribute.
+  const item = sql`${element} -> ${operand.sub.name}::text`;
+  return sql`(select coalesce(jsonb_agg(${item}) filter (where not ${atomMissing(item)}), '[]'::jsonb) ${from})`;
+}
+
+/** Null, absent or an empty list (never an SQL error: CASE guards the array functions). */
+function atomMissing(v: RawBuilder<unknown>): Bool {
+  return sql<SqlBool>`(case when ${v} is null then true else (case jsonb_typeof(${v}) when 'null' then true when 'array' then jsonb_array_length(${v}) = 0 else false end) end)`;
+}
+
+const unwrap = (v: RawBuilder<unknown>): RawBuilder<unknown> => sql`(case when jsonb_typeof(${v}) = 'object' then ${v} -> 'value' else ${v} end)`;
+
+/** `missing`: whether `v eq null` holds, else whether `v ne null` holds. */
+function valueIsNull(v: RawBuilder<unknown>, missing: boolean, aliasName: string): Bool {
+  const u = unwrap(v);
+  const x = sql.raw(aliasName);
+  const test = (w: RawBuilder<unknown>): Bool => (missing ? atomMissing(w) : sql<SqlBool>`not ${atomMissing(w)}`);
+  const any = sql<SqlBool>`exists (select 1 from jsonb_array_elements(${u}) as ${x}(v) where ${test(unwrap(sql`${x}.v`))})`;
+  return sql<SqlBool>`(case when jsonb_typeof(${u}) = 'array' then (case when jsonb_array_length(${u}) > 0 then ${any} else ${sql.raw(String(missing))} end) else ${test(u)} end)`;
 }
