@@ -2,6 +2,7 @@
 // the plan would change (profile fields, status, group additions). Pure; no database.
 
 import type { Evaluation, Plan } from './plan.ts';
+import { decideStatus, type AccountStatus, type StatusTransition } from './status.ts';
 
 /** What is stored for one account, as far as a plan decides it. */
 export interface StoredState {
@@ -9,17 +10,18 @@ export interface StoredState {
   readonly userName: string;
   readonly keyValue: string;
   readonly profile: Readonly<Record<string, unknown>>;
-  readonly status: 'active' | 'deactivated' | 'pending';
+  readonly status: AccountStatus;
   /** Display names of the groups the account is a member of (any origin). */
   readonly groups: readonly string[];
 }
 
 /**
+ * The status transitions a plan can make (engine/status.ts `decideStatus`):
  * - `deactivate`: active -> deactivated (or held as pending by the safety limit);
  * - `reactivate`: deactivated -> active (the condition stopped holding, `reactivate` allows it);
  * - `release`: pending -> active (the condition stopped holding before anyone approved the hold).
  */
-export type StatusChange = 'deactivate' | 'reactivate' | 'release';
+export type StatusChange = Extract<StatusTransition, 'deactivate' | 'reactivate' | 'release'>;
 
 export interface FieldChange {
   readonly field: string;
@@ -45,12 +47,21 @@ export interface UserDiff {
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
-/** The status change a plan makes, by the rules of SPEC §1.3 (the server's `decideStatus`). */
-export function statusChange(plan: Plan, evaluation: Evaluation, status: StoredState['status']): StatusChange | undefined {
-  if (evaluation.deactivated) return status === 'active' ? 'deactivate' : undefined;
-  if (status === 'pending') return 'release';
-  if (status === 'deactivated' && plan.deactivate?.reactivate !== false) return 'reactivate';
-  return undefined;
+/**
+ * The status change a plan makes, as `decideStatus` decides it for a request or `apply` (only
+ * the status matters here: a re-link or a DELETE is not part of a plan).
+ */
+export function statusChange(plan: Plan, evaluation: Evaluation, status: AccountStatus): StatusChange | undefined {
+  const state = { status, deactivatedAt: null, reason: null };
+  // The moment only dates the next state, which a plan does not show.
+  const { transition } = decideStatus(plan, { state, conditionHolds: evaluation.deactivated, now: new Date(0) });
+  return transition === 'deactivate' || transition === 'reactivate' || transition === 'release' ? transition : undefined;
+}
+
+/** Names of profile fields whose value differs; values never leave this function. */
+export function changedFields(before: Readonly<Record<string, unknown>>, after: Readonly<Record<string, unknown>>): string[] {
+  const names = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...names].filter((n) => !same(before[n], after[n])).sort();
 }
 
 /** Compares one stored account with the plan's evaluation of its stored resource. */

@@ -22,7 +22,7 @@ import type { Db } from './db/users.ts';
 import { ScimError } from './errors.ts';
 import { etagListMatches } from './etag.ts';
 import type { ProvisionContext } from './provision.ts';
-import { memberCondition } from './scim/filter-sql.ts';
+import { memberCondition } from './db/filter/group-filter.ts';
 import { groupChanges, groupInput } from './scim/group-patch.ts';
 import { etagOf } from './user-view.ts';
 

@@ -4,12 +4,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { evaluatePlan } from '../engine/evaluate.ts';
-import { deactivationHolds, nextCheckAt } from '../engine/next-check.ts';
+import { changedFields } from '../engine/diff.ts';
+import { nextCheckAt } from '../engine/next-check.ts';
 import type { Evaluation, Plan } from '../engine/plan.ts';
+import { decideDelete, decideStatus } from '../engine/status.ts';
+import { accountStateOf, statusColumns } from './db/account-state.ts';
 import { recordEvents, type EventContext, type NewEvent } from './db/events.ts';
 import { announceNextCheck } from './db/schedule.ts';
 import { addRuleMemberships, ensureRuleGroups, groupsOfUsers, ruleGroupNames, type GroupRef } from './db/groups.ts';
-import type { Database, UserRow, UserStatus } from './db/tables.ts';
+import type { Database, UserRow } from './db/tables.ts';
 import { findLiveUser, findUserByKey, insertUser, updateUser, type Db } from './db/users.ts';
 import { ScimError } from './errors.ts';
 import { holdDeactivation } from './safety.ts';
@@ -45,7 +48,8 @@ export async function createUser(ctx: ProvisionContext, body: unknown): Promise<
     if (existing && existing.deleted_at === null) {
       throw new ScimError({ status: 409, scimType: 'uniqueness', detail: `a user with this \`${plan.keyAttribute}\` already exists` });
     }
-    const status = await holdDeactivation(trx, plan, existing, decideStatus(plan, evaluation, existing, now, existing !== undefined), now);
+    const decision = decideStatus(plan, { state: existing && accountStateOf(existing), conditionHolds: evaluation.deactivated, relink: existing !== undefined, now });
+    const status = await holdDeactivation(trx, plan, decision, now);
     const events: NewEvent[] = [];
     let row: UserRow;
     if (existing) {
@@ -53,7 +57,7 @@ export async function createUser(ctx: ProvisionContext, body: unknown): Promise<
         ...columns,
         resource: JSON.stringify(resource),
         profile: JSON.stringify(evaluation.profile),
-        ...status.columns,
+        ...statusColumns(status.next),
         next_check_at: nextCheck,
         config_hash: plan.hash,
         updated_at: now,
@@ -68,7 +72,7 @@ export async function createUser(ctx: ProvisionContext, body: unknown): Promise<
         ...columns,
         resource: JSON.stringify(resource),
         profile: JSON.stringify(evaluation.profile),
-        ...status.columns,
+        ...statusColumns(status.next),
         next_check_at: nextCheck,
         config_hash: plan.hash,
         created_at: now,
@@ -102,13 +106,13 @@ export async function deleteUser(ctx: ProvisionContext, id: string, ifMatch?: st
   await transact(ctx, plan, async (trx) => {
     const stored = await liveOr404(trx, plan.tenant, id, ifMatch);
     const events: NewEvent[] = [{ type: 'user.deleted', accountId: stored.id }];
-    const deactivate = plan.onDelete === 'deactivate' && stored.status !== 'deactivated';
+    const status = decideDelete(plan, accountStateOf(stored), now);
     await updateUser(trx, plan.tenant, stored.id, {
       deleted_at: now,
       updated_at: now,
-      ...(deactivate ? { status: 'deactivated' as const, deactivated_at: now, reason: 'onDelete: deactivate' } : {}),
+      ...(status.transition ? statusColumns(status.next) : {}),
     });
-    if (deactivate) events.push({ type: 'user.deactivated', accountId: stored.id });
+    if (status.event) events.push({ type: status.event, accountId: stored.id });
     await recordEvents(trx, eventContext(ctx, now), events);
   });
 }
@@ -134,12 +138,13 @@ async function updateWith(
     const resource = storable(next(stored));
     const evaluation = evaluatePlan(plan, resource, now);
     if (evaluation.key !== stored.key_value) throw new KeyChangeRejected(plan, stored.id);
-    const status = await holdDeactivation(trx, plan, stored, decideStatus(plan, evaluation, stored, now, false), now);
+    const decision = decideStatus(plan, { state: accountStateOf(stored), conditionHolds: evaluation.deactivated, now });
+    const status = await holdDeactivation(trx, plan, decision, now);
     const row = await updateUser(trx, plan.tenant, stored.id, {
       ...derivedColumns(resource),
       resource: JSON.stringify(resource),
       profile: JSON.stringify(evaluation.profile),
-      ...status.columns,
+      ...statusColumns(status.next),
       next_check_at: nextCheckAt(plan, resource, now),
       config_hash: plan.hash,
       updated_at: now,
@@ -187,68 +192,6 @@ export function etagMatches(header: string, version: number): boolean {
     const t = tag.trim();
     return t === '*' || t === etagOf(version) || t === `"${version}"`;
   });
-}
-
-/** What the scheduler needs of a stored account to re-check it. */
-export interface RecheckInput {
-  readonly resource: Record<string, unknown>;
-  readonly status: UserStatus;
-  readonly deactivated_at: Date | null;
-  readonly reason: string | null;
-}
-
-/** A re-check's outcome: the status columns and event when the status changes, and the next moment. */
-export interface Recheck {
-  readonly change?: StatusDecision;
-  readonly nextCheckAt: Date | null;
-}
-
-/**
- * The scheduler's decision for a stored account at `now`, by the same rules as a request
- * (decideStatus) over the account's last received values. An account deactivated by a SCIM
- * DELETE (`onDelete: deactivate`) is left alone: only a re-link starts it again.
- */
-export function recheckAccount(plan: Plan, account: RecheckInput, now: Date): Recheck {
-  if (account.reason === 'onDelete: deactivate') return { nextCheckAt: null };
-  const nextCheck = nextCheckAt(plan, account.resource, now);
-  const evaluation = { deactivated: deactivationHolds(plan, account.resource, now) } as Evaluation;
-  const decision = decideStatus(plan, evaluation, account as UserRow, now, false);
-  return decision.event ? { change: decision, nextCheckAt: nextCheck } : { nextCheckAt: nextCheck };
-}
-
-export interface StatusDecision {
-  readonly columns: { status: UserStatus; deactivated_at: Date | null; reason: string | null };
-  readonly event?: 'user.deactivated' | 'user.reactivated';
-}
-
-/**
- * Deactivated exactly when the condition holds. A deactivated account stays so when the
- * condition stops holding only under `reactivate: false`; a re-link after a delete that
- * deactivated it (`onDelete: deactivate`) is a new start and always follows the condition.
- */
-export function decideStatus(plan: Plan, evaluation: Evaluation, previous: UserRow | undefined, now: Date, relink: boolean): StatusDecision {
-  const wasDeactivated = previous?.status === 'deactivated';
-  if (evaluation.deactivated) {
-    if (wasDeactivated && previous) {
-      return { columns: { status: 'deactivated', deactivated_at: previous.deactivated_at, reason: previous.reason } };
-    }
-    const reason = `deactivate.when: ${plan.deactivate?.source ?? ''}`;
-    return { columns: { status: 'deactivated', deactivated_at: now, reason }, event: 'user.deactivated' };
-  }
-  if (wasDeactivated && previous) {
-    const byDelete = relink && previous.reason === 'onDelete: deactivate';
-    if (plan.deactivate?.reactivate === false && !byDelete) {
-      return { columns: { status: 'deactivated', deactivated_at: previous.deactivated_at, reason: previous.reason } };
-    }
-    return { columns: { status: 'active', deactivated_at: null, reason: null }, event: 'user.reactivated' };
-  }
-  return { columns: { status: 'active', deactivated_at: null, reason: null } };
-}
-
-/** Names of profile fields whose value differs; values never leave this function. */
-export function changedFields(before: Readonly<Record<string, unknown>>, after: Readonly<Record<string, unknown>>): string[] {
-  const names = new Set([...Object.keys(before), ...Object.keys(after)]);
-  return [...names].filter((n) => JSON.stringify(before[n] ?? null) !== JSON.stringify(after[n] ?? null)).sort();
 }
 
 /** The columns the indexes serve, read from the resource. `userName` is required (RFC 7643 §4.1.1). */

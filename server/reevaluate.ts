@@ -3,15 +3,16 @@
 
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
-import { addToSummary, diffUser, emptySummary, type PlanSummary, type UserDiff } from '../engine/diff.ts';
+import { addToSummary, changedFields, diffUser, emptySummary, type PlanSummary, type UserDiff } from '../engine/diff.ts';
 import { evaluatePlan } from '../engine/evaluate.ts';
 import { nextCheckAt } from '../engine/next-check.ts';
 import type { Plan } from '../engine/plan.ts';
+import { decideStatus } from '../engine/status.ts';
+import { accountStateOf, statusColumns } from './db/account-state.ts';
 import { recordEvents, type EventContext, type NewEvent } from './db/events.ts';
 import { addRuleMemberships, ensureRuleGroups, groupsOfUsers } from './db/groups.ts';
 import type { Database, UserRow } from './db/tables.ts';
 import { updateUser, type Db } from './db/users.ts';
-import { changedFields, decideStatus } from './provision.ts';
 import { holdDeactivation } from './safety.ts';
 
 export const DEFAULT_BATCH_SIZE = 500;
@@ -215,15 +216,16 @@ async function reevaluateBatch(
       { id: row.id, userName: row.user_name, keyValue: row.key_value, profile: row.profile, status: row.status, groups: current.map((g) => g.display) },
       evaluation,
     );
-    const status = await holdDeactivation(trx, plan, row, decideStatus(plan, evaluation, row, now, false), now, deactivations);
+    const decision = decideStatus(plan, { state: accountStateOf(row), conditionHolds: evaluation.deactivated, now });
+    const status = await holdDeactivation(trx, plan, decision, now, deactivations);
     const fields = changedFields(row.profile, evaluation.profile);
     const next = nextCheckAt(plan, row.resource, now);
-    const statusChanged = status.event !== undefined || status.columns.status !== row.status;
+    const statusChanged = status.transition !== undefined;
     // New memberships change the resource too (its `groups`), so its version moves on.
     if (fields.length > 0 || statusChanged || diff.groupsAdded.length > 0) {
       await updateUser(trx, plan.tenant, row.id, {
         profile: JSON.stringify(evaluation.profile),
-        ...status.columns,
+        ...statusColumns(status.next),
         next_check_at: next,
         config_hash: plan.hash,
         updated_at: now,
@@ -231,13 +233,13 @@ async function reevaluateBatch(
       counters.updated++;
       if (fields.length > 0) events.push({ type: 'user.updated', accountId: row.id, fields });
       if (status.event) events.push({ type: status.event, accountId: row.id });
-      if (status.event === 'user.deactivated') {
+      if (status.transition === 'deactivate') {
         deactivations++;
         counters.deactivated++;
       }
-      if (status.event === 'user.deactivation_held') counters.held++;
-      if (status.event === 'user.reactivated') counters.reactivated++;
-      if (row.status === 'pending' && status.columns.status === 'active') counters.released++;
+      if (status.transition === 'hold') counters.held++;
+      if (status.transition === 'reactivate') counters.reactivated++;
+      if (status.transition === 'release') counters.released++;
     } else if ((row.next_check_at?.getTime() ?? null) !== (next?.getTime() ?? null)) {
       // A new condition can move the moment the scheduler must look again; the resource is unchanged.
       await trx.updateTable('scim_users').set({ config_hash: plan.hash, next_check_at: next }).where('tenant', '=', plan.tenant).where('id', '=', row.id).execute();

@@ -3,30 +3,25 @@
 
 import { sql } from 'kysely';
 import type { Plan } from '../engine/plan.ts';
+import { approveHold, limitDeactivation, needsSafetyCheck, type StatusDecision } from '../engine/status.ts';
+import { accountStateOf, statusColumns, type StatusColumns } from './db/account-state.ts';
 import { recordEvents, type NewEvent } from './db/events.ts';
-import type { UserRow, UserStatus } from './db/tables.ts';
 import type { Db } from './db/users.ts';
-
-/** A status decision as provisioning makes it: the columns to write and the event to record. */
-export interface StatusDecision {
-  readonly columns: { status: UserStatus; deactivated_at: Date | null; reason: string | null };
-  readonly event?: 'user.deactivated' | 'user.reactivated' | 'user.deactivation_held';
-}
 
 /** Request id of the events written when held deactivations are released. */
 export const APPROVE_REQUEST_ID = 'approve';
 
-/** Prefix of a held account's reason; the deactivation reason follows the `; `. */
-const HELD_PREFIX = 'held by the safety limit';
-
 /** Lock class of the per-tenant safety lock (first key of `pg_advisory_xact_lock(int, int)`). */
 const SAFETY_LOCK_CLASS = 0x5afe;
 
+/** Ids per approval update, well below PostgreSQL's limit of bound parameters. */
+const APPROVE_CHUNK = 1000;
+
 /**
  * The one place where every deactivation (request, scheduler, `apply`) passes the safety
- * limit. Returns `decision` unchanged unless it deactivates an account and the tenant already
- * had `maxDeactivations` deactivations within `per`: then the account is held as `pending`
- * with a `user.deactivation_held` event. An account already held stays held without a new event.
+ * limit. Returns `decision` unchanged unless it deactivates an account (engine `deactivate`);
+ * then it counts the tenant's deactivations within `per` and lets the engine decide whether the
+ * account is held (`limitDeactivation`).
  *
  * Invariants: call inside the transaction that writes the decision, after locking the
  * account's row; the per-tenant lock taken here (held to commit) makes concurrent callers
@@ -34,24 +29,11 @@ const SAFETY_LOCK_CLASS = 0x5afe;
  * yet recorded as events (batch callers record events last). Deactivations released by
  * approval do not count: a human has looked at them.
  */
-export async function holdDeactivation(
-  trx: Db,
-  plan: Plan,
-  previous: Pick<UserRow, 'status' | 'reason'> | undefined,
-  decision: StatusDecision,
-  now: Date,
-  uncommitted = 0,
-): Promise<StatusDecision> {
-  if (decision.event !== 'user.deactivated') return decision;
-  if (previous?.status === 'pending') {
-    return { columns: { status: 'pending', deactivated_at: null, reason: previous.reason } };
-  }
-  const { maxDeactivations, per, perMs } = plan.safety;
+export async function holdDeactivation(trx: Db, plan: Plan, decision: StatusDecision, now: Date, uncommitted = 0): Promise<StatusDecision> {
+  if (!needsSafetyCheck(decision)) return decision;
   await sql`select pg_advisory_xact_lock(${SAFETY_LOCK_CLASS}::int, hashtext(${plan.tenant}))`.execute(trx);
-  const recent = await recentDeactivations(trx, plan.tenant, new Date(now.getTime() - perMs));
-  if (recent + uncommitted < maxDeactivations) return decision;
-  const reason = `${HELD_PREFIX} (${maxDeactivations} per ${per}); ${decision.columns.reason ?? 'deactivate.when'}`;
-  return { columns: { status: 'pending', deactivated_at: null, reason }, event: 'user.deactivation_held' };
+  const recent = await recentDeactivations(trx, plan.tenant, new Date(now.getTime() - plan.safety.perMs));
+  return limitDeactivation(decision, recent + uncommitted, plan.safety);
 }
 
 /** Deactivations of a tenant recorded after `since`, approvals excepted (the window count). */
@@ -84,38 +66,49 @@ export interface ApproveResult {
 }
 
 /**
- * Releases every held deactivation of a tenant: pending -> deactivated, one `user.deactivated`
- * event each with request id `approve` (and the config hash the account was last evaluated
- * with). Idempotent: a second call finds nothing to release.
+ * Releases every held deactivation of a tenant as the engine decides it (`approveHold`):
+ * pending -> deactivated, one `user.deactivated` event each with request id `approve` (and the
+ * config hash the account was last evaluated with). Idempotent: a second call finds nothing to release.
  */
 export async function approveHeld(db: Db, tenant: string, now: Date = new Date()): Promise<ApproveResult> {
   const run = async (trx: Db): Promise<ApproveResult> => {
     const rows = await trx
-      .updateTable('scim_users')
-      .set({
-        status: 'deactivated',
-        deactivated_at: now,
-        reason: sql<string>`case when reason like ${`${HELD_PREFIX}%; %`} then substr(reason, strpos(reason, '; ') + 2) else reason end`,
-        updated_at: now,
-        version: sql<number>`version + 1`,
-      })
+      .selectFrom('scim_users')
+      .select(['id', 'status', 'deactivated_at', 'reason', 'config_hash'])
       .where('tenant', '=', tenant)
       .where('status', '=', 'pending')
-      .returning(['id', 'config_hash'])
+      .orderBy('id')
+      .forUpdate()
       .execute();
+    // Held accounts mostly share one reason: one update per distinct outcome, not per account.
+    const writes = new Map<string, { columns: StatusColumns; ids: string[] }>();
     const byHash = new Map<string, NewEvent[]>();
     for (const row of rows) {
+      const decision = approveHold(accountStateOf(row), now);
+      if (!decision.transition) continue;
+      const columns = statusColumns(decision.next);
+      const key = JSON.stringify(columns);
+      const write = writes.get(key) ?? { columns, ids: [] };
+      write.ids.push(row.id);
+      writes.set(key, write);
       const list = byHash.get(row.config_hash) ?? [];
-      list.push({ type: 'user.deactivated', accountId: row.id });
+      if (decision.event) list.push({ type: decision.event, accountId: row.id });
       byHash.set(row.config_hash, list);
+    }
+    for (const { columns, ids } of writes.values()) {
+      for (let i = 0; i < ids.length; i += APPROVE_CHUNK) {
+        await trx
+          .updateTable('scim_users')
+          .set({ ...columns, updated_at: now, version: sql<number>`version + 1` })
+          .where('tenant', '=', tenant)
+          .where('id', 'in', ids.slice(i, i + APPROVE_CHUNK))
+          .execute();
+      }
     }
     for (const [configHash, events] of byHash) {
       await recordEvents(trx, { tenant, configHash, requestId: APPROVE_REQUEST_ID, now }, events);
     }
-    return { released: rows.length };
+    return { released: [...writes.values()].reduce((n, w) => n + w.ids.length, 0) };
   };
   return db.isTransaction ? run(db) : db.transaction().execute(run);
 }
-
-/** Whether a reason marks an account held by the safety limit. */
-export const isHeldReason = (reason: string | null): boolean => reason !== null && reason.startsWith(HELD_PREFIX);

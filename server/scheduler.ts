@@ -4,12 +4,13 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Plan } from '../engine/plan.ts';
+import { needsSafetyCheck, recheckAccount, type Recheck, type StatusDecision } from '../engine/status.ts';
+import { accountStateOf, statusColumns } from './db/account-state.ts';
 import { recordEvents, type NewEvent } from './db/events.ts';
 import { claimDueAccounts, earliestNextCheck, onNextCheck, writeChecks, type CheckResult, type DueAccount } from './db/schedule.ts';
 import type { Database } from './db/tables.ts';
 import type { Db } from './db/users.ts';
-import { recheckAccount, type Recheck } from './provision.ts';
-import { holdDeactivation, type StatusDecision } from './safety.ts';
+import { holdDeactivation } from './safety.ts';
 
 /** setTimeout/clearTimeout, injectable for tests. */
 export interface Timer {
@@ -136,7 +137,7 @@ export class Scheduler {
       const decided: { account: DueAccount; recheck: Recheck; decision?: StatusDecision }[] = [];
       for (const account of due) {
         tenantOf.set(account.id, account.tenant);
-        const recheck = recheckAccount(plans.get(account.tenant)!, account, now);
+        const recheck = recheckAccount(plans.get(account.tenant)!, account.resource, accountStateOf(account), now);
         decided.push(recheck.change ? { account, recheck, decision: recheck.change } : { account, recheck });
       }
       await this.#applySafetyLimits(trx, plans, decided, now);
@@ -144,12 +145,12 @@ export class Scheduler {
       const events = new Map<string, NewEvent[]>();
       const counts = { deactivated: 0, reactivated: 0, held: 0 };
       for (const { account, recheck, decision } of decided) {
-        const changed = decision !== undefined && (decision.event !== undefined || decision.columns.status !== account.status);
-        results.push(changed ? { id: account.id, next_check_at: recheck.nextCheckAt, status: decision.columns } : { id: account.id, next_check_at: recheck.nextCheckAt });
+        const changed = decision?.transition !== undefined;
+        results.push(changed ? { id: account.id, next_check_at: recheck.nextCheckAt, status: statusColumns(decision.next) } : { id: account.id, next_check_at: recheck.nextCheckAt });
+        if (decision?.transition === 'deactivate') counts.deactivated++;
+        if (decision?.transition === 'reactivate') counts.reactivated++;
+        if (decision?.transition === 'hold') counts.held++;
         if (!decision?.event) continue;
-        if (decision.event === 'user.deactivated') counts.deactivated++;
-        else if (decision.event === 'user.reactivated') counts.reactivated++;
-        else counts.held++;
         let list = events.get(account.tenant);
         if (!list) events.set(account.tenant, (list = []));
         list.push({ type: decision.event, accountId: account.id });
@@ -170,23 +171,20 @@ export class Scheduler {
   async #applySafetyLimits(trx: Db, plans: ReadonlyMap<string, Plan>, decided: { account: DueAccount; decision?: StatusDecision }[], now: Date): Promise<void> {
     const byTenant = new Map<string, { account: DueAccount; decision?: StatusDecision }[]>();
     for (const d of decided) {
-      if (d.decision?.event !== 'user.deactivated') continue;
+      if (!d.decision || !needsSafetyCheck(d.decision)) continue;
       let list = byTenant.get(d.account.tenant);
       if (!list) byTenant.set(d.account.tenant, (list = []));
       list.push(d);
     }
     for (const [tenant, list] of byTenant) {
       const plan = plans.get(tenant)!;
-      const fresh = list.filter((d) => d.account.status !== 'pending');
-      for (const d of list) if (d.account.status === 'pending') d.decision = await holdDeactivation(trx, plan, d.account, d.decision!, now);
-      if (fresh.length === 0) continue;
-      const last = fresh[fresh.length - 1]!;
-      const checked = await holdDeactivation(trx, plan, last.account, last.decision!, now, fresh.length - 1);
+      const last = list[list.length - 1]!;
+      const checked = await holdDeactivation(trx, plan, last.decision!, now, list.length - 1);
       if (checked === last.decision) continue;
       let uncommitted = 0;
-      for (const d of fresh) {
-        d.decision = await holdDeactivation(trx, plan, d.account, d.decision!, now, uncommitted);
-        if (d.decision.event === 'user.deactivated') uncommitted++;
+      for (const d of list) {
+        d.decision = await holdDeactivation(trx, plan, d.decision!, now, uncommitted);
+        if (d.decision.transition === 'deactivate') uncommitted++;
       }
     }
   }

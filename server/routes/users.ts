@@ -8,7 +8,8 @@ import type { Database } from '../db/tables.ts';
 import { listUsers } from '../db/users.ts';
 import { ScimError } from '../errors.ts';
 import { createUser, deleteUser, getUser, patchUser, replaceUser, type ProvisionContext, type StoredUser } from '../provision.ts';
-import { userFilterToSql, sortColumn } from '../scim/filter-sql.ts';
+import { sortColumn } from '../db/filter/sort.ts';
+import { userFilterToSql } from '../db/filter/user-filter.ts';
 import { project, type ProjectionParams } from '../scim/projection.ts';
 import { etagOf, renderUser } from '../user-view.ts';
 

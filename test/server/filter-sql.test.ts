@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildUserScope } from '../../engine/scim-schemas.ts';
 import { openDatabase, type OpenDatabase } from '../../server/db/database.ts';
 import { ScimError } from '../../server/errors.ts';
-import { sortColumn, userFilterToSql } from '../../server/scim/filter-sql.ts';
+import { sortColumn } from '../../server/db/filter/sort.ts';
+import { userFilterToSql } from '../../server/db/filter/user-filter.ts';
 
 const ACME = 'urn:ietf:params:scim:schemas:extension:acme:2.0:User';
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';

@@ -237,3 +237,18 @@ test('two schedulers at once (two pools on PostgreSQL) deactivate each due accou
     await second?.close();
   }
 });
+
+test('the scheduler releases a held account whose condition stops holding, as a request and apply do', async () => {
+  const s = setup('release', 'acme.startDate gt now()', 'safety: { maxDeactivations: 0, per: 1h }\n');
+  const now = Date.now();
+  const id = await s.create('r1', { startDate: iso(now + DAY) });
+  expect((await s.status(id)).status).toBe('pending');
+  const before = (await s.status(id)).version;
+  const scheduler = new Scheduler({ db, plans: s.plans, now: () => new Date(now + 2 * DAY) });
+  expect(await scheduler.runDue()).toEqual({ checked: 1, deactivated: 0, reactivated: 0, held: 0 });
+  const after = await s.status(id);
+  expect(after).toMatchObject({ status: 'active', next: null, version: before + 1 });
+  const row = await db.selectFrom('scim_users').select(['reason', 'deactivated_at']).where('id', '=', id).executeTakeFirstOrThrow();
+  expect(row).toEqual({ reason: null, deactivated_at: null });
+  expect((await s.events(id)).filter((e) => e.requestId === 'scheduler')).toEqual([]);
+});
