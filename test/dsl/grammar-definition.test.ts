@@ -13,7 +13,7 @@ describe('grammar definition', () => {
   });
 
   it('the parser passes chevrotain self-analysis validations', () => {
-    const parser = new ExpressionParser(true);
-    expect(parser.definitionErrors).toEqual([]);
+    // performSelfAnalysis throws "Parser Definition Errors detected" when a check fails.
+    expect(() => new ExpressionParser(true)).not.toThrow();
   });
 });
