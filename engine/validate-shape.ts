@@ -1,8 +1,6 @@
 // Stage 2: check a loaded tenant file against schemas/tenant.schema.json (ajv) and the rules a
 // schema cannot state. Returns the plain RawConfig plus E002/E003/E004/E006/E007/E009/E010.
 
-import { readFileSync } from 'node:fs';
-import Ajv from 'ajv';
 import { isPlainObject as isObject } from '../dsl/values.ts';
 import { severityOf } from './catalog.ts';
 import { checkSemantics } from './check-declarations.ts';
@@ -14,13 +12,9 @@ import { MAX_ALIAS_COUNT } from './load-yaml.ts';
 import type { LoadedFile } from './load-yaml.ts';
 import { describeFound, reportAjv } from './report-ajv.ts';
 import { diag, has, type Ctx, type Json } from './shape-context.ts';
+import { tenantSchema } from './tenant-schema.ts';
+import { validateTenant as validate } from './tenant-validator.ts';
 import { isKnownTimeZone } from './time-zones.ts';
-
-const tenantSchema = JSON.parse(readFileSync(new URL('../schemas/tenant.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
-
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
-
-const validate = ajv.compile(tenantSchema);
 
 /** Codes that mean the data does not have the schema's shape: no config is handed on. */
 const structuralCodes = new Set(['E001', 'E002', 'E003', 'E004']);
