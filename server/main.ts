@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import type { Plan } from '../engine/plan.ts';
 import { buildApp } from './app.ts';
-import { openDatabase } from './db/database.ts';
+import { openDatabase, type OpenDatabase } from './db/database.ts';
 import { BackgroundApplier } from './reevaluate.ts';
 import { Scheduler } from './scheduler.ts';
 import { loadTenantDirectory, TenantRegistry } from './tenants.ts';
@@ -30,6 +30,8 @@ export interface ServeOptions {
   readonly webhook?: { readonly url: string; readonly secret: string; readonly pollMs?: number; readonly initialBackoffMs?: number } | false;
   /** The admin API token; default `SCIMPLAN_ADMIN_TOKEN`. */
   readonly adminToken?: string;
+  /** An open database to serve instead of opening `databaseUrl`/`dataDir` (tests); close() closes it. */
+  readonly database?: OpenDatabase;
 }
 
 export interface Server {
@@ -48,7 +50,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
   const webhook = options.webhook === undefined ? webhookSettingsFromEnv() : options.webhook || undefined;
   const tenants = new TenantRegistry();
   tenants.applyLoad(loaded);
-  const database = await openDatabase(databaseUrl ? { databaseUrl } : { dataDir: options.dataDir ?? './.scimplan' });
+  const database = options.database ?? (await openDatabase(databaseUrl ? { databaseUrl } : { dataDir: options.dataDir ?? './.scimplan' }));
   const app = buildApp({ db: database.db, tenants, logger, processMetrics: true, ...(options.adminToken ? { adminToken: options.adminToken } : {}) });
   // `applyOnChange: now` tenants: stored users follow a changed file at once (also one changed while down).
   const applier = new BackgroundApplier(database.db, logger);

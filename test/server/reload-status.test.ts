@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_HASH_HEADER } from '../../server/app.ts';
 import { serve, type Server } from '../../server/main.ts';
 import { loadTenantDirectory, TenantRegistry } from '../../server/tenants.ts';
-import { sha256Hex, uniqueTenant, userBody } from './helpers.ts';
+import { openTestDatabase, sha256Hex, uniqueTenant, userBody } from './helpers.ts';
 
 const ADMIN = 'reload-status-admin';
 const alpha = uniqueTenant('rs-alpha');
@@ -32,12 +32,10 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'scimplan-reload-status-'));
   await writeFile(fileOf(alpha), GOOD);
   await writeFile(fileOf(beta), yaml(beta, '  function: title'));
-  const url = process.env['TEST_DATABASE_URL'];
   server = await serve({
     configDir: dir,
     port: 0,
-    dataDir: 'memory://',
-    ...(url ? { databaseUrl: url } : {}),
+    database: await openTestDatabase(),
     print: () => {},
     logLevel: 'silent',
     adminToken: ADMIN,

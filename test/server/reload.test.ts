@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { serve, type Server } from '../../server/main.ts';
-import { sha256Hex, userBody } from './helpers.ts';
+import { openTestDatabase, sha256Hex, userBody } from './helpers.ts';
 
 let server: Server;
 let dir: string;
@@ -20,8 +20,7 @@ profile:
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'scimplan-reload-'));
   await writeFile(file(), yaml('function'));
-  const url = process.env['TEST_DATABASE_URL'];
-  server = await serve({ configDir: dir, port: 0, dataDir: 'memory://', ...(url ? { databaseUrl: url } : {}), print: () => {}, logLevel: 'silent' });
+  server = await serve({ configDir: dir, port: 0, database: await openTestDatabase(), print: () => {}, logLevel: 'silent' });
 });
 afterAll(async () => {
   await server?.close();
