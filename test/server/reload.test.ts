@@ -53,6 +53,8 @@ it('serves the new plan after a change, and keeps it when the file breaks', asyn
   await until(async () => 'jobTitle' in (await profileOf(`b-${Date.now()}-${n++}`)));
 
   await writeFile(file(), 'tenant: reload\nkey: [broken');
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  // The broken file has been read once it shows as stale: only then can "kept" be told apart
+  // from "not reloaded yet".
+  await until(async () => (await server.app.inject({ method: 'GET', url: '/readyz' })).json().stale.length > 0);
   expect(await profileOf(`c-${Date.now()}`)).toEqual({ jobTitle: 'CFO' });
 });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { listEvents } from '../../server/db/events.ts';
 import { openDatabase, type OpenDatabase } from '../../server/db/database.ts';
 import type { Database } from '../../server/db/tables.ts';
-import { Scheduler } from '../../server/scheduler.ts';
+import { Scheduler, type Timer } from '../../server/scheduler.ts';
 import { buildTestApp, openTestDatabase, planOf, sha256Hex, uniqueTenant, userBody, type TestApp } from './helpers.ts';
 
 const ACME = 'urn:ietf:params:scim:schemas:extension:acme:2.0:User';
@@ -190,11 +190,26 @@ describe('with an injected clock', () => {
 
 test('on a real timer: an end date 2 s ahead deactivates within seconds, woken by the request', async () => {
   const s = setup('timer');
-  const scheduler = new Scheduler({ db, plans: s.plans });
+  // The real timer, telling when the scheduler goes to sleep and for how long.
+  const sleeps: number[] = [];
+  let asleep!: () => void;
+  const sleeping = new Promise<void>((resolve) => (asleep = resolve));
+  const timer: Timer = {
+    set: (callback, ms) => {
+      const handle = setTimeout(callback, ms);
+      handle.unref();
+      sleeps.push(ms);
+      asleep();
+      return handle;
+    },
+    clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  };
+  const scheduler = new Scheduler({ db, plans: s.plans, timer });
   scheduler.start();
   try {
-    // Started first, so it sleeps (up to its 60 s cap) and must be woken by the new moment.
-    await new Promise((r) => setTimeout(r, 200));
+    // Started first, so it sleeps (its 60 s cap: nothing is stored) and must be woken by the new moment.
+    await sleeping;
+    expect(sleeps[0]).toBeGreaterThan(15_000);
     const id = await s.create('t1', { employmentEndDate: iso(Date.now() + 2000) });
     expect((await s.status(id)).status).toBe('active');
     await until(async () => (await s.status(id)).status === 'deactivated', 15_000);
