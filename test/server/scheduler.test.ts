@@ -5,10 +5,10 @@
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { listEvents } from '../../server/db/events.ts';
-import { openDatabase, type OpenDatabase } from '../../server/db/database.ts';
+import type { OpenDatabase } from '../../server/db/database.ts';
 import type { Database } from '../../server/db/tables.ts';
 import { Scheduler, type Timer } from '../../server/scheduler.ts';
-import { buildTestApp, openTestDatabase, planOf, sha256Hex, uniqueTenant, userBody, type TestApp } from './helpers.ts';
+import { buildTestApp, openPrivateDatabase, openTestDatabase, planOf, sha256Hex, uniqueTenant, userBody, type TestApp } from './helpers.ts';
 
 const ACME = 'urn:ietf:params:scim:schemas:extension:acme:2.0:User';
 const DAY = 86_400_000;
@@ -30,12 +30,15 @@ ${extra}`;
 
 let database: OpenDatabase;
 let db: Kysely<Database>;
+/** The apps setup() built, closed after the file (the worker goes on to other files). */
+const apps: TestApp[] = [];
 
 beforeAll(async () => {
   database = await openTestDatabase();
   db = database.db;
 });
 afterAll(async () => {
+  for (const t of apps) await t.app.close();
   await database.close();
 });
 
@@ -52,6 +55,7 @@ function setup(prefix: string, when?: string, extra?: string): Setup {
   const tenant = uniqueTenant(prefix);
   const y = yaml(tenant, when, extra);
   const t = buildTestApp(db, [y]);
+  apps.push(t);
   const plan = planOf(y);
   return {
     tenant,
@@ -237,7 +241,7 @@ test('two schedulers at once (two pools on PostgreSQL) deactivate each due accou
   const ids: string[] = [];
   for (let i = 0; i < 40; i++) ids.push(await s.create(`d${i}`, { employmentEndDate: iso(now + DAY + i * 1000) }));
   const url = process.env['TEST_DATABASE_URL'];
-  const second: OpenDatabase | undefined = url ? await openDatabase({ databaseUrl: url }) : undefined;
+  const second: OpenDatabase | undefined = url ? await openPrivateDatabase() : undefined;
   try {
     const clock = () => new Date(now + 2 * DAY);
     const a = new Scheduler({ db, plans: s.plans, now: clock, batchSize: 7 });
