@@ -5,8 +5,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { compileTenantFile } from '../engine/compile-plan.ts';
 import type { Kysely } from 'kysely';
+import { compileTenantFile } from '../engine/compile-plan.ts';
 import type { Plan } from '../engine/plan.ts';
 import type { OpenDatabase } from '../server/db/database.ts';
 import type { Database } from '../server/db/tables.ts';

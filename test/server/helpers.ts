@@ -101,8 +101,9 @@ export function buildTestApp(db: Kysely<Database>, yamls: readonly string[]): Te
 }
 
 /**
- * One database and one app over the given tenant files for a whole test file: opened in
- * `beforeAll`, closed in `afterAll`. Use the returned object only inside tests.
+ * One app over the given tenant files for a whole test file, on the worker's database
+ * (`openTestDatabase`): built in `beforeAll`, closed in `afterAll`. Use the returned object
+ * only inside tests and hooks registered after this call.
  */
 export function useTestApp(yamls: () => readonly string[]): TestApp {
   let database: OpenDatabase | undefined;
