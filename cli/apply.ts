@@ -36,11 +36,11 @@ export async function runApply(configPath: string, options: ApplyCommandOptions,
   };
   const failed = (error: unknown) =>
     `${bar ? '\n' : ''}error: apply failed: ${describeDbError(error)}; committed batches stay applied, run the command again to continue`;
-  return withCliDatabase(options, io, async (database) => {
+  return withCliDatabase(options, io, async (db) => {
     const { reevaluateTenant } = await import('../server/reevaluate.ts');
     io.err(`applying ${configPath} (config ${plan.hash.slice(0, 12)}) to the stored users of \`${plan.tenant}\`\n`);
     const result = await reevaluateTenant({
-      db: database.db,
+      db,
       plan,
       requestId: 'apply',
       ...(options.now ? { now: () => options.now! } : {}),

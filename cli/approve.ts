@@ -9,9 +9,9 @@ export interface ApproveCommandOptions extends DatabaseOptions {
 }
 
 export async function runApprove(tenant: string, options: ApproveCommandOptions, io: Io): Promise<number> {
-  return withCliDatabase(options, io, async (database) => {
+  return withCliDatabase(options, io, async (db) => {
     const { approveHeld } = await import('../server/safety.ts');
-    const { released } = await approveHeld(database.db, tenant, options.now ?? new Date());
+    const { released } = await approveHeld(db, tenant, options.now ?? new Date());
     io.out(
       released === 0
         ? `no held deactivations for \`${tenant}\`\n`

@@ -1,12 +1,15 @@
-// Shared by `plan`, `apply` and `approve`: the database options -> an open database, and the
-// tenant file -> its compiled plan (or the diagnostics printed and undefined).
+// Shared by `plan`, `apply` and `approve`: the database options -> an open database (or the
+// one the caller handed over), and the tenant file -> its compiled plan (or the diagnostics
+// printed and undefined).
 
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Kysely } from 'kysely';
 import { compileTenantFile } from '../engine/compile-plan.ts';
 import type { Plan } from '../engine/plan.ts';
 import type { OpenDatabase } from '../server/db/database.ts';
+import type { Database } from '../server/db/tables.ts';
 import { printDiagnostics } from './lint.ts';
 import type { Io } from './output.ts';
 
@@ -15,6 +18,11 @@ export interface DatabaseOptions {
   readonly database?: string;
   /** PGlite data folder (`--data-dir`); default `./.scimplan`. */
   readonly dataDir?: string;
+  /**
+   * An open database to work on instead of opening the one the other options name (tests, or a
+   * program that already holds one); the command leaves it open.
+   */
+  readonly db?: Kysely<Database>;
 }
 
 /**
@@ -56,28 +64,31 @@ export async function compileConfig(configPath: string, io: Io): Promise<Plan | 
 }
 
 /**
- * Opens the database, runs `work` and closes it again. An unreachable database, or an error
- * thrown by `work`, prints one line without row values and gives exit code 1.
+ * Opens the database (or takes `options.db`), runs `work` and closes what it opened. An
+ * unreachable database, or an error thrown by `work`, prints one line without row values and
+ * gives exit code 1.
  */
 export async function withCliDatabase(
   options: DatabaseOptions,
   io: Io,
-  work: (database: OpenDatabase) => Promise<number>,
+  work: (db: Kysely<Database>) => Promise<number>,
   onError: (error: unknown) => string = (error) => `error: ${describeDbError(error)}`,
 ): Promise<number> {
-  let database: OpenDatabase;
-  try {
-    database = await openCliDatabase(options);
-  } catch (error) {
-    io.err(`error: cannot open the database: ${describeDbError(error)}\n`);
-    return 1;
+  let opened: OpenDatabase | undefined;
+  if (!options.db) {
+    try {
+      opened = await openCliDatabase(options);
+    } catch (error) {
+      io.err(`error: cannot open the database: ${describeDbError(error)}\n`);
+      return 1;
+    }
   }
   try {
-    return await work(database);
+    return await work(options.db ?? opened!.db);
   } catch (error) {
     io.err(`${onError(error)}\n`);
     return 1;
   } finally {
-    await database.close();
+    await opened?.close();
   }
 }

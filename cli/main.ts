@@ -2,6 +2,8 @@
 // Each command's module is imported inside its action, so `--help` and `lint` never load the server.
 
 import { Command, CommanderError, Option } from 'commander';
+import type { Kysely } from 'kysely';
+import type { Database } from '../server/db/tables.ts';
 import { formats, type Io, parseFormat, parseNow, UsageError } from './output.ts';
 
 export function defaultIo(): Io {
@@ -17,8 +19,13 @@ export function defaultIo(): Io {
   };
 }
 
-export async function main(argv: readonly string[], io: Io = defaultIo()): Promise<number> {
+/**
+ * Runs one command line. `database`: an open database that `plan`, `apply` and `approve` use
+ * instead of the one `--database`/`--data-dir` name (tests); it stays open.
+ */
+export async function main(argv: readonly string[], io: Io = defaultIo(), database?: Kysely<Database>): Promise<number> {
   let code = 0;
+  const handed = database ? { db: database } : {};
   const formatOption = () => new Option('--format <format>', `output format: ${formats.join(', ')}`).default('text');
   const program = new Command('scimplan')
     .description('tenant provisioning plans for SCIM 2.0: lint, test, explain and serve tenant files')
@@ -115,6 +122,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
         ...(opts.showValues ? { showValues: true } : {}),
         ...(opts.database ? { database: opts.database } : {}),
         ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+        ...handed,
       },
       io,
     );
@@ -140,6 +148,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
           ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
           ...(opts.database ? { database: opts.database } : {}),
           ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+          ...handed,
           signal: controller.signal,
         },
         io,
@@ -163,6 +172,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
         ...(opts.now ? { now: parseNow(opts.now) } : {}),
         ...(opts.database ? { database: opts.database } : {}),
         ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+        ...handed,
       },
       io,
     );

@@ -22,13 +22,13 @@ const TEXT_LIST_LIMIT = 100;
 export async function runPlan(configPath: string, options: PlanCommandOptions, io: Io): Promise<number> {
   const plan = await compileConfig(configPath, io);
   if (!plan) return 1;
-  return withCliDatabase(options, io, async (database) => {
+  return withCliDatabase(options, io, async (db) => {
     const { previewTenant } = await import('../server/reevaluate.ts');
     const { recentDeactivations } = await import('../server/safety.ts');
     const keep = options.format === 'json' ? Number.POSITIVE_INFINITY : TEXT_LIST_LIMIT;
     const changes: UserDiff[] = [];
     const summary = await previewTenant({
-      db: database.db,
+      db,
       plan,
       now: options.now,
       ...(options.batchSize ? { batchSize: options.batchSize } : {}),
@@ -36,7 +36,7 @@ export async function runPlan(configPath: string, options: PlanCommandOptions, i
         if (changes.length < keep) changes.push(diff);
       },
     });
-    const recent = await recentDeactivations(database.db, plan.tenant, new Date(options.now.getTime() - plan.safety.perMs));
+    const recent = await recentDeactivations(db, plan.tenant, new Date(options.now.getTime() - plan.safety.perMs));
     const held = Math.max(0, summary.deactivations - Math.max(0, plan.safety.maxDeactivations - recent));
     const exceeded = options.maxDeactivations !== undefined && summary.deactivations > options.maxDeactivations;
     if (options.format === 'json') {

@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import type { Plan } from '../engine/plan.ts';
 import { buildApp } from './app.ts';
 import { watchConfigFolder } from './config-watcher.ts';
-import { openDatabase } from './db/database.ts';
+import { openDatabase, type OpenDatabase } from './db/database.ts';
 import { BackgroundApplier } from './reevaluate.ts';
 import { Scheduler } from './scheduler.ts';
 import { loadTenantDirectory, TenantRegistry } from './tenants.ts';
@@ -32,6 +32,8 @@ export interface ServeOptions {
   readonly adminToken?: string;
   /** How often the config folder is compared when no file-system event came (default 2 s). */
   readonly watchPollMs?: number;
+  /** An open database to serve instead of opening `databaseUrl`/`dataDir` (tests); close() closes it. */
+  readonly database?: OpenDatabase;
 }
 
 export interface Server {
@@ -50,7 +52,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
   const webhook = options.webhook === undefined ? webhookSettingsFromEnv() : options.webhook || undefined;
   const tenants = new TenantRegistry();
   tenants.applyLoad(loaded);
-  const database = await openDatabase(databaseUrl ? { databaseUrl } : { dataDir: options.dataDir ?? './.scimplan' });
+  const database = options.database ?? (await openDatabase(databaseUrl ? { databaseUrl } : { dataDir: options.dataDir ?? './.scimplan' }));
   const app = buildApp({ db: database.db, tenants, logger, processMetrics: true, ...(options.adminToken ? { adminToken: options.adminToken } : {}) });
   // `applyOnChange: now` tenants: stored users follow a changed file at once (also one changed while down).
   const applier = new BackgroundApplier(database.db, logger);

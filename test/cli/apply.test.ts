@@ -44,7 +44,7 @@ describe('scimplan apply', () => {
     const file = await data.write('changed.yaml', changedConfig(data.yaml));
     const hash = planOf(changedConfig(data.yaml)).hash;
 
-    const first = await run(['apply', file, ...data.dbArgs, ...NOW]);
+    const first = await data.run(['apply', file, ...data.dbArgs, ...NOW]);
     expect(first.err).toContain('24/24 users evaluated');
     expect(first.code).toBe(0);
     expect(first.out).toContain('applied to 24 users');
@@ -58,11 +58,11 @@ describe('scimplan apply', () => {
     expect(after.users.filter((u) => u.status === 'deactivated')).toHaveLength(6);
     expect(after.events.filter((e) => e.type === 'user.updated').every((e) => JSON.stringify(e.fields) === '["function"]')).toBe(true);
 
-    const second = await run(['apply', file, ...data.dbArgs, ...NOW]);
+    const second = await data.run(['apply', file, ...data.dbArgs, ...NOW]);
     expect(second.code).toBe(0);
     expect(second.out).toContain('nothing to apply');
     expect(await snapshot(data)).toEqual(after);
-    const plan = await run(['plan', file, ...data.dbArgs, ...NOW]);
+    const plan = await data.run(['plan', file, ...data.dbArgs, ...NOW]);
     expect(plan.code).toBe(0);
   }, 180_000);
 
@@ -88,7 +88,7 @@ describe('scimplan apply', () => {
       await db.close();
     }
     const file = await data.write('changed.yaml', yaml);
-    const rest = await run(['apply', file, ...data.dbArgs, ...NOW, '--batch-size', '7']);
+    const rest = await data.run(['apply', file, ...data.dbArgs, ...NOW, '--batch-size', '7']);
     expect(rest.code).toBe(0);
     expect(rest.out).toContain('applied to 19 users');
     const after = await snapshot(data);
@@ -99,7 +99,7 @@ describe('scimplan apply', () => {
   it('exits 1 on a file that does not compile and on a missing database', async () => {
     data = await exampleData();
     const broken = await data.write('broken.yaml', edit(data.yaml, '  function: title\n', '  function: title ===\n'));
-    expect((await run(['apply', broken, ...data.dbArgs])).code).toBe(1);
+    expect((await data.run(['apply', broken, ...data.dbArgs])).code).toBe(1);
     const ok = await data.write('ok.yaml', data.yaml);
     expect((await run(['apply', ok, '--data-dir', `${data.dir}/nowhere`])).code).toBe(1);
   }, 120_000);

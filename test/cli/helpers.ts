@@ -1,16 +1,20 @@
 // Test helpers of the CLI suite: captured output, and a copy of the example data (the acme
-// tenant file and two dozen users) in a PGlite folder, or in PostgreSQL at TEST_DATABASE_URL.
+// tenant file and two dozen users) under a tenant of its own in the test worker's database,
+// handed to the commands open; or, for the end-to-end path, in a PGlite data folder (or
+// PostgreSQL at TEST_DATABASE_URL) that the commands open from their flags.
 
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Kysely } from 'kysely';
 import { main } from '../../cli/main.ts';
 import type { Io } from '../../cli/output.ts';
 import { compileTenantFile } from '../../engine/compile-plan.ts';
 import type { Plan } from '../../engine/plan.ts';
 import { openDatabase, type OpenDatabase } from '../../server/db/database.ts';
+import type { Database } from '../../server/db/tables.ts';
 import { createUser } from '../../server/provision.ts';
-import { ENTERPRISE, USER_SCHEMA, uniqueTenant } from '../server/helpers.ts';
+import { ENTERPRISE, openTestDatabase, USER_SCHEMA, uniqueTenant } from '../server/helpers.ts';
 
 export const ACME_URN = 'urn:ietf:params:scim:schemas:extension:acme:2.0:User';
 
@@ -20,12 +24,15 @@ export interface Run {
   readonly err: string;
 }
 
-/** Runs the CLI in this process with captured output. */
-export async function run(argv: readonly string[]): Promise<Run> {
+/**
+ * Runs the CLI in this process with captured output. `database`: handed to `plan`, `apply` and
+ * `approve` open, instead of the one their flags name.
+ */
+export async function run(argv: readonly string[], database?: Kysely<Database>): Promise<Run> {
   let out = '';
   let err = '';
   const io: Io = { out: (t) => void (out += t), err: (t) => void (err += t), readStdin: async () => '', color: false };
-  const code = await main(argv, io);
+  const code = await main(argv, io, database);
   return { code, out, err };
 }
 
@@ -35,9 +42,13 @@ export interface ExampleData {
   readonly tenant: string;
   /** examples/valid/acme-entra.yaml with this copy's tenant id. */
   readonly yaml: string;
+  /** The CLI's database flags: none when the database is handed over open (see `run`). */
   readonly dbArgs: readonly string[];
+  /** Runs the CLI on this copy's database: handed over open, or named by `dbArgs`. */
+  run(argv: readonly string[]): Promise<Run>;
   /** Writes a variant of the tenant file into the folder; returns its path. */
   write(name: string, yaml: string): Promise<string>;
+  /** This copy's database; close it after use (closing the worker's shared one does nothing). */
   open(): Promise<OpenDatabase>;
   remove(): Promise<void>;
 }
@@ -71,13 +82,18 @@ export function exampleUsers(): Record<string, unknown>[] {
 
 export const SEEDED_AT = new Date('2026-05-01T09:00:00Z');
 
-export async function exampleData(): Promise<ExampleData> {
+/**
+ * Seeds a copy of the example data. By default into the test worker's database, which the
+ * commands get handed open; with `inFolder`, into a PGlite data folder of its own (or a pool of
+ * its own on TEST_DATABASE_URL) that the commands open from `dbArgs`, as on the command line.
+ */
+export async function exampleData(options: { readonly inFolder?: boolean } = {}): Promise<ExampleData> {
   const dir = await mkdtemp(join(tmpdir(), 'scimplan-cli-'));
   const tenant = uniqueTenant('acme');
   const yaml = (await readFile('examples/valid/acme-entra.yaml', 'utf8')).replace(/^tenant: acme$/m, `tenant: ${tenant}`);
   const url = process.env['TEST_DATABASE_URL'];
   const dataDir = join(dir, 'data');
-  const open = () => openDatabase(url ? { databaseUrl: url } : { dataDir });
+  const open = options.inFolder ? () => openDatabase(url ? { databaseUrl: url } : { dataDir }) : openTestDatabase;
   const db = await open();
   try {
     const plan = planOf(yaml);
@@ -85,11 +101,13 @@ export async function exampleData(): Promise<ExampleData> {
   } finally {
     await db.close();
   }
+  const handed = options.inFolder ? undefined : db.db;
   return {
     dir,
     tenant,
     yaml,
-    dbArgs: url ? ['--database', url] : ['--data-dir', dataDir],
+    dbArgs: !options.inFolder ? [] : url ? ['--database', url] : ['--data-dir', dataDir],
+    run: (argv) => run(argv, handed),
     async write(name, text) {
       const file = join(dir, name);
       await writeFile(file, text);

@@ -15,14 +15,14 @@ afterAll(async () => {
 
 async function planJson(yaml: string, ...extra: string[]): Promise<{ code: number; json: Record<string, any>; err: string }> {
   const file = await data.write(`v${Math.random().toString(36).slice(2)}.yaml`, yaml);
-  const r = await run(['plan', file, ...data.dbArgs, ...NOW, '--format', 'json', ...extra]);
+  const r = await data.run(['plan', file, ...data.dbArgs, ...NOW, '--format', 'json', ...extra]);
   return { code: r.code, json: r.out ? JSON.parse(r.out) : {}, err: r.err };
 }
 
 describe('scimplan plan', () => {
   it('reports nothing for the file the users were stored with (exit 0)', async () => {
     const file = await data.write('same.yaml', data.yaml);
-    const r = await run(['plan', file, ...data.dbArgs, ...NOW]);
+    const r = await data.run(['plan', file, ...data.dbArgs, ...NOW]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toContain('24 users stored, 0 would change');
@@ -53,12 +53,12 @@ describe('scimplan plan', () => {
   it('prints values only with --show-values', async () => {
     const yaml = edit(data.yaml, '  function: title\n', '  function: upper(title)\n');
     const file = await data.write('upper.yaml', yaml);
-    const plain = await run(['plan', file, ...data.dbArgs, ...NOW]);
+    const plain = await data.run(['plan', file, ...data.dbArgs, ...NOW]);
     expect(plain.code).toBe(2);
     expect(plain.out).toMatch(/~ profile changes: +24 users/);
     expect(plain.out).toMatch(/user1@acme\.example \([0-9a-f-]{36}\) +~ function\n/);
     expect(plain.out).not.toContain('Account Manager');
-    const shown = await run(['plan', file, ...data.dbArgs, ...NOW, '--show-values']);
+    const shown = await data.run(['plan', file, ...data.dbArgs, ...NOW, '--show-values']);
     expect(shown.out).toContain('function: "Account Manager" -> "ACCOUNT MANAGER"');
   });
 
@@ -79,7 +79,7 @@ describe('scimplan plan', () => {
 
   it('sees deactivations that the clock brings under the same file (--now)', async () => {
     const file = await data.write('same2.yaml', data.yaml);
-    const r = await run(['plan', file, ...data.dbArgs, '--now', '2026-07-01T00:00:00Z', '--format', 'json']);
+    const r = await data.run(['plan', file, ...data.dbArgs, '--now', '2026-07-01T00:00:00Z', '--format', 'json']);
     expect(r.code).toBe(2);
     expect(JSON.parse(r.out).deactivations).toBe(4);
   });
@@ -96,7 +96,7 @@ describe('scimplan plan', () => {
 
   it('exits 1 when the file does not compile, the database is missing, or the usage is wrong', async () => {
     const broken = await data.write('broken.yaml', edit(data.yaml, '  function: title\n', '  function: title ===\n'));
-    const a = await run(['plan', broken, ...data.dbArgs]);
+    const a = await data.run(['plan', broken, ...data.dbArgs]);
     expect(a.code).toBe(1);
     expect(a.err).toContain('error[');
     expect(a.out).toBe('');

@@ -3,26 +3,15 @@
 // default one and the one behind the `aadOptscim062020` flag. Replayed through the app.
 
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OpenDatabase } from '../../server/db/database.ts';
-import { buildTestApp, ENTERPRISE, openTestDatabase, SCIMPLAN, tenantYaml, uniqueTenant, USER_SCHEMA, type TestApp } from '../server/helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { ENTERPRISE, SCIMPLAN, tenantYaml, uniqueTenant, USER_SCHEMA, useTestApp } from '../server/helpers.ts';
 
-let database: OpenDatabase;
-let t: TestApp;
 const tenants = { plain: uniqueTenant('entra'), flagged: uniqueTenant('entra-flag') };
+const t = useTestApp(() => [tenantYaml(tenants.plain), tenantYaml(tenants.flagged)]);
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const LIST = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const ADSCIM_GROUP = 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/Group';
-
-beforeAll(async () => {
-  database = await openTestDatabase();
-  t = buildTestApp(database.db, [tenantYaml(tenants.plain), tenantYaml(tenants.flagged)]);
-});
-afterAll(async () => {
-  await t.app.close();
-  await database.close();
-});
 
 const q = (filter: string) => `filter=${encodeURIComponent(filter)}`;
 

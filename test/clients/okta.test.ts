@@ -3,34 +3,24 @@
 // update with PATCH, integrations made with the App Integration Wizard (AIW) with full PUTs.
 
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OpenDatabase } from '../../server/db/database.ts';
-import { buildTestApp, openTestDatabase, planOf, SCIMPLAN, sha256Hex, uniqueTenant, USER_SCHEMA, type TestApp } from '../server/helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { SCIMPLAN, sha256Hex, uniqueTenant, USER_SCHEMA, useTestApp } from '../server/helpers.ts';
 
-let database: OpenDatabase;
-let t: TestApp;
 const tenant = uniqueTenant('okta');
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const LIST = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 
-beforeAll(async () => {
-  database = await openTestDatabase();
-  const yaml = `tenant: ${tenant}
+const t = useTestApp(() => [
+  `tenant: ${tenant}
 tokens: [{ sha256: ${sha256Hex(`secret-${tenant}`)} }]
 key: userName
 profile:
   firstName: name.givenName
   email: emails[type eq "work"].value ?? userName
 deactivate: { when: active eq false }
-`;
-  planOf(yaml);
-  t = buildTestApp(database.db, [yaml]);
-});
-afterAll(async () => {
-  await t.app.close();
-  await database.close();
-});
+`,
+]);
 
 const q = (filter: string) => `filter=${encodeURIComponent(filter)}`;
 

@@ -1,6 +1,6 @@
 // Walks examples/: valid tenants lint without errors and their `tests:` pass; every
 // examples/invalid/<CODE>-<slug>/ reports its code, and its rendered text matches expected.txt.
-// Run with UPDATE_GOLDEN=1 to rewrite expected.txt files (never in CI).
+// Run with UPDATE_GOLDEN=1 to write expected.txt files (never in CI); a missing one fails.
 
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,10 +47,12 @@ describe('examples/invalid', () => {
       sources: new Map([...sources].map(([k, v]) => [k.slice(root.length + 1), v])),
     }).replaceAll(`${root}/`, '');
     const golden = join(dir, 'expected.txt');
-    if (process.env.UPDATE_GOLDEN === '1' || !existsSync(golden)) {
-      if (process.env.CI) throw new Error(`${golden} is missing; run UPDATE_GOLDEN=1 npx vitest run test/examples locally`);
+    // Only an explicit UPDATE_GOLDEN=1 writes: a missing golden fails like a wrong one.
+    if (process.env.UPDATE_GOLDEN === '1') {
+      if (process.env.CI) throw new Error('goldens are never rewritten in CI; run UPDATE_GOLDEN=1 npx vitest run test/examples locally');
       writeFileSync(golden, text);
     }
+    expect(existsSync(golden), `${golden} is missing; run UPDATE_GOLDEN=1 npx vitest run test/examples locally`).toBe(true);
     expect(text).toBe(readFileSync(golden, 'utf8'));
   });
 });

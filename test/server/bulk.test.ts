@@ -1,29 +1,18 @@
 // Server: POST /Bulk (RFC 7644 §3.7) through real HTTP (inject): bulkId references in paths and
 // data, dependency order, circular references, failOnErrors, per-operation transactions, limits.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../server/app.ts';
-import type { OpenDatabase } from '../../server/db/database.ts';
 import { TenantRegistry } from '../../server/tenants.ts';
-import { buildTestApp, ENTERPRISE, openTestDatabase, planOf, tenantYaml, uniqueTenant, userBody, type TestApp } from './helpers.ts';
+import { ENTERPRISE, planOf, tenantYaml, uniqueTenant, userBody, useTestApp } from './helpers.ts';
 
 const BULK_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 const BULK_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:BulkResponse';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
-let database: OpenDatabase;
-let t: TestApp;
 const tenant = uniqueTenant('bulk');
 const other = uniqueTenant('bulk-other');
-
-beforeAll(async () => {
-  database = await openTestDatabase();
-  t = buildTestApp(database.db, [tenantYaml(tenant), tenantYaml(other)]);
-});
-afterAll(async () => {
-  await t.app.close();
-  await database.close();
-});
+const t = useTestApp(() => [tenantYaml(tenant), tenantYaml(other)]);
 
 const bulk = (operations: unknown[], extra: Record<string, unknown> = {}) => t.scim(tenant, 'POST', '/Bulk', { schemas: [BULK_REQUEST], ...extra, Operations: operations });
 const post = (bulkId: string, body: Record<string, unknown>) => ({ method: 'POST', path: '/Users', bulkId, data: body });
@@ -226,7 +215,7 @@ describe('/Bulk', () => {
 describe('/Bulk limits', () => {
   it('advertises maxOperations and maxPayloadSize and enforces both with 413', async () => {
     const name = uniqueTenant('bulk-limits');
-    const app = buildApp({ db: database.db, tenants: new TenantRegistry([planOf(tenantYaml(name))]), bulk: { maxOperations: 2, maxPayloadSize: 2000 } });
+    const app = buildApp({ db: t.db, tenants: new TenantRegistry([planOf(tenantYaml(name))]), bulk: { maxOperations: 2, maxPayloadSize: 2000 } });
     try {
       const send = (payload: unknown) =>
         app.inject({

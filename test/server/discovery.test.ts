@@ -1,24 +1,11 @@
 // Server: discovery endpoints tell the truth, health endpoints answer.
 
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { OpenDatabase } from '../../server/db/database.ts';
-import { buildTestApp, openTestDatabase, tenantYaml, uniqueTenant, type TestApp } from './helpers.ts';
+import { expect, it } from 'vitest';
+import { tenantYaml, uniqueTenant, useTestApp } from './helpers.ts';
 
-let database: OpenDatabase;
-let t: TestApp;
 const tenant = uniqueTenant('disco');
 const ACME = 'urn:ietf:params:scim:schemas:extension:acme:2.0:User';
-
-beforeAll(async () => {
-  database = await openTestDatabase();
-  t = buildTestApp(database.db, [
-    tenantYaml(tenant, `schemas:\n  - urn: ${ACME}\n    alias: acme\n    attributes:\n      costCenter: string\n`),
-  ]);
-});
-afterAll(async () => {
-  await t.app.close();
-  await database.close();
-});
+const t = useTestApp(() => [tenantYaml(tenant, `schemas:\n  - urn: ${ACME}\n    alias: acme\n    attributes:\n      costCenter: string\n`)]);
 
 it('describes what is supported in /ServiceProviderConfig', async () => {
   const res = await t.scim(tenant, 'GET', '/ServiceProviderConfig');

@@ -2,6 +2,7 @@
 // exclusive, limit default and maximum, `next`, field names without values, one tenant only.
 
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../server/app.ts';
 import type { OpenDatabase } from '../../server/db/database.ts';
@@ -117,6 +118,23 @@ describe('events API', () => {
   });
 });
 
+/** Sessions waiting for the tenant's event lock (server/db/events.ts: class 0x5c1e, hashtext(tenant)); PostgreSQL only. */
+async function waitingForEventLock(tenant: string): Promise<number> {
+  const { rows } = await sql<{ n: number }>`
+    select count(*)::int as n from pg_locks
+    where locktype = 'advisory' and not granted and classid = ${0x5c1e} and objsubid = 2
+      and objid::bigint = (hashtext(${tenant})::bigint + 4294967296) % 4294967296`.execute(database.db);
+  return rows[0]!.n;
+}
+
+async function until(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not reached');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 describe('event order', () => {
   it('assigns a tenant’s event ids in commit order: a writer waits for the open transaction that wrote before it', async () => {
     const c = uniqueTenant('events-order');
@@ -133,9 +151,14 @@ describe('event order', () => {
     await aLocked;
     let bDone = false;
     const b = recordEvents(database.db, ctx, [{ type: 'user.updated' }]).then(() => (bDone = true));
-    // Another tenant's writer is not held up (PGlite runs one transaction at a time anyway).
-    if (process.env['TEST_DATABASE_URL']) await recordEvents(database.db, { ...ctx, tenant: uniqueTenant('events-free') }, [{ type: 'user.created' }]);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    if (process.env['TEST_DATABASE_URL']) {
+      // Another tenant's writer is not held up; b is seen waiting for this tenant's event lock.
+      await recordEvents(database.db, { ...ctx, tenant: uniqueTenant('events-free') }, [{ type: 'user.created' }]);
+      await until(async () => (await waitingForEventLock(c)) > 0);
+    } else {
+      // PGlite runs one transaction at a time: b cannot even begin before a ends.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
     expect(bDone).toBe(false);
     release();
     await Promise.all([a, b]);

@@ -5,10 +5,11 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildUserScope } from '../../engine/scim-schemas.ts';
-import { openDatabase, type OpenDatabase } from '../../server/db/database.ts';
+import type { OpenDatabase } from '../../server/db/database.ts';
 import { ScimError } from '../../server/errors.ts';
 import { sortColumn } from '../../server/db/filter/sort.ts';
 import { userFilterToSql } from '../../server/db/filter/user-filter.ts';
+import { openTestDatabase } from './helpers.ts';
 
 const ACME = 'urn:ietf:params:scim:schemas:extension:acme:2.0:User';
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -117,8 +118,7 @@ const names = new Map<string, string>();
 let salesGroup = '';
 
 beforeAll(async () => {
-  const url = process.env.TEST_DATABASE_URL;
-  database = await openDatabase(url ? { databaseUrl: url } : { dataDir: 'memory://' });
+  database = await openTestDatabase();
   for (const s of samples) {
     const id = randomUUID();
     ids.set(s.name, id);

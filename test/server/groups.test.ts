@@ -4,23 +4,19 @@
 import { randomUUID } from 'node:crypto';
 import type { KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OpenDatabase } from '../../server/db/database.ts';
-import { buildTestApp, ENTERPRISE, openTestDatabase, tenantYaml, uniqueTenant, userBody, type TestApp } from './helpers.ts';
+import { buildTestApp, ENTERPRISE, tenantYaml, uniqueTenant, userBody, useTestApp, type TestApp } from './helpers.ts';
 
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
-let database: OpenDatabase;
-let t: TestApp;
+const tenant = uniqueTenant('groups');
+const other = uniqueTenant('groups-other');
+const t = useTestApp(() => [tenantYaml(tenant), tenantYaml(other)]);
 /** The same app over a kysely that records every query it runs. */
 let recorded: TestApp;
 const queries: string[] = [];
-const tenant = uniqueTenant('groups');
-const other = uniqueTenant('groups-other');
 
 beforeAll(async () => {
-  database = await openTestDatabase();
-  t = buildTestApp(database.db, [tenantYaml(tenant), tenantYaml(other)]);
   const recorder: KyselyPlugin = {
     transformQuery: (args) => {
       queries.push(JSON.stringify(args.node));
@@ -28,12 +24,10 @@ beforeAll(async () => {
     },
     transformResult: async (args) => args.result,
   };
-  recorded = buildTestApp(database.db.withPlugin(recorder), [tenantYaml(tenant)]);
+  recorded = buildTestApp(t.db.withPlugin(recorder), [tenantYaml(tenant)]);
 });
 afterAll(async () => {
-  await t.app.close();
   await recorded.app.close();
-  await database.close();
 });
 
 async function newUser(extra: Record<string, unknown> = {}, on = tenant): Promise<string> {

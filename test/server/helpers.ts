@@ -1,5 +1,6 @@
-// Test helpers of the server suite: one database per test file (PGlite in memory, or
-// PostgreSQL when TEST_DATABASE_URL is set) and apps built from inline tenant YAML.
+// Test helpers of the server suite: one database per test worker, shared by its test files
+// (PGlite in memory, or PostgreSQL when TEST_DATABASE_URL is set), and apps built from inline
+// tenant YAML.
 
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
@@ -14,11 +15,29 @@ import { TenantRegistry } from '../../server/tenants.ts';
 
 export const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-/** PGlite in memory by default; PostgreSQL at TEST_DATABASE_URL (tests isolate by tenant name). */
-export function openTestDatabase(): Promise<OpenDatabase> {
+/** A database of its own: PGlite in memory, or a new pool on TEST_DATABASE_URL. The caller closes it. */
+export function openPrivateDatabase(): Promise<OpenDatabase> {
   const url = process.env['TEST_DATABASE_URL'];
   return openDatabase(url ? { databaseUrl: url } : { dataDir: 'memory://' });
 }
+
+/**
+ * The database of this test worker: opened by the first test file that asks, then shared by
+ * every file the worker runs (vitest.config.ts turns isolation off, so this module and its
+ * cache live as long as the worker). Tests isolate by tenant name (`uniqueTenant`), so they
+ * must filter by tenant. Its `close` does nothing: the worker's exit ends it.
+ */
+export function openTestDatabase(): Promise<OpenDatabase> {
+  workerDatabase ??= openPrivateDatabase().then(
+    (database): OpenDatabase => ({ db: database.db, kind: database.kind, close: async () => {} }),
+    (error: unknown) => {
+      workerDatabase = undefined;
+      throw error;
+    },
+  );
+  return workerDatabase;
+}
+let workerDatabase: Promise<OpenDatabase> | undefined;
 
 /** A tenant name unique to this run, so runs against one PostgreSQL never collide. */
 export function uniqueTenant(prefix: string): string {
@@ -82,8 +101,9 @@ export function buildTestApp(db: Kysely<Database>, yamls: readonly string[]): Te
 }
 
 /**
- * One database and one app over the given tenant files for a whole test file: opened in
- * `beforeAll`, closed in `afterAll`. Use the returned object only inside tests.
+ * One app over the given tenant files for a whole test file, on the worker's database
+ * (`openTestDatabase`): built in `beforeAll`, closed in `afterAll`. Use the returned object
+ * only inside tests and hooks registered after this call.
  */
 export function useTestApp(yamls: () => readonly string[]): TestApp {
   let database: OpenDatabase | undefined;

@@ -1,22 +1,14 @@
 // Server: hostile requests get an RFC 7644 §3.12 error body and change nothing.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OpenDatabase } from '../../server/db/database.ts';
-import { buildTestApp, openTestDatabase, tenantYaml, uniqueTenant, userBody, type TestApp } from './helpers.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tenantYaml, uniqueTenant, userBody, useTestApp } from './helpers.ts';
 
-let database: OpenDatabase;
-let t: TestApp;
 const tenant = uniqueTenant('hostile');
+const t = useTestApp(() => [tenantYaml(tenant)]);
 let userId: string;
 
 beforeAll(async () => {
-  database = await openTestDatabase();
-  t = buildTestApp(database.db, [tenantYaml(tenant)]);
   userId = (await t.scim(tenant, 'POST', '/Users', userBody('h-1', 'h1@example.com'))).json().id;
-});
-afterAll(async () => {
-  await t.app.close();
-  await database.close();
 });
 
 async function snapshot() {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { serve, type Server } from '../../server/main.ts';
-import { sha256Hex, userBody } from './helpers.ts';
+import { openTestDatabase, sha256Hex, userBody } from './helpers.ts';
 
 let server: Server;
 let dir: string;
@@ -20,8 +20,7 @@ profile:
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'scimplan-reload-'));
   await writeFile(file(), yaml('function'));
-  const url = process.env['TEST_DATABASE_URL'];
-  server = await serve({ configDir: dir, port: 0, dataDir: 'memory://', ...(url ? { databaseUrl: url } : {}), print: () => {}, logLevel: 'silent' });
+  server = await serve({ configDir: dir, port: 0, database: await openTestDatabase(), print: () => {}, logLevel: 'silent' });
 });
 afterAll(async () => {
   await server?.close();
@@ -54,6 +53,8 @@ it('serves the new plan after a change, and keeps it when the file breaks', asyn
   await until(async () => 'jobTitle' in (await profileOf(`b-${Date.now()}-${n++}`)));
 
   await writeFile(file(), 'tenant: reload\nkey: [broken');
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  // The broken file has been read once it shows as stale: only then can "kept" be told apart
+  // from "not reloaded yet".
+  await until(async () => (await server.app.inject({ method: 'GET', url: '/readyz' })).json().stale.length > 0);
   expect(await profileOf(`c-${Date.now()}`)).toEqual({ jobTitle: 'CFO' });
 });

@@ -213,8 +213,11 @@ describe.skipIf(!BASE_URL)('two scimplan serve processes on one PostgreSQL', () 
       await new Promise((r) => setTimeout(r, 250));
       rows = await statuses();
     }
-    // Let any late (double) action land before counting events.
-    await new Promise((r) => setTimeout(r, 1_500));
+    // Each process logs a batch's deactivations after it committed: wait until the logs account
+    // for every user, so no batch (a late double one included) is still on its way.
+    const done = (s: ServeProcess) =>
+      s.logs().filter((l) => l['msg'] === 'scheduler re-checked due accounts').reduce((n, l) => n + Number(l['deactivated'] ?? 0), 0);
+    while (Date.now() < deadline && done(a) + done(b) < USERS) await new Promise((r) => setTimeout(r, 100));
     rows = await statuses();
 
     expect(rows.map((r) => r.id).sort()).toEqual([...ids].sort());
@@ -237,8 +240,6 @@ describe.skipIf(!BASE_URL)('two scimplan serve processes on one PostgreSQL', () 
     expect(new Set(events.map((e) => e.request_id))).toEqual(new Set(['scheduler']));
 
     // What each process reports having done adds up to one deactivation per account.
-    const done = (s: ServeProcess) =>
-      s.logs().filter((l) => l['msg'] === 'scheduler re-checked due accounts').reduce((n, l) => n + Number(l['deactivated'] ?? 0), 0);
     const failed = (s: ServeProcess) => s.logs().filter((l) => l['msg'] === 'scheduler batch failed; retrying').length;
     const endById = new Map(ids.map((id, i) => [id, endOf(i)]));
     const lateness = rows.map((r) => (r.deactivated_at?.getTime() ?? NaN) - endById.get(r.id)!).sort((x, y) => x - y);

@@ -3,6 +3,7 @@
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { serve, type Server } from '../../server/main.ts';
+import { openTestDatabase } from './helpers.ts';
 
 const ACME = 'urn:ietf:params:scim:schemas:extension:acme:2.0:User';
 const token = 'scheduler-serve-token-0123456789';
@@ -10,13 +11,11 @@ let server: Server;
 
 beforeAll(async () => {
   process.env['ACME_SCIM_TOKEN'] = token;
-  const url = process.env['TEST_DATABASE_URL'];
   server = await serve({
     configDir: 'examples/valid',
     port: 0,
     host: '127.0.0.1',
-    dataDir: 'memory://',
-    ...(url ? { databaseUrl: url } : {}),
+    database: await openTestDatabase(),
     print: () => {},
     logLevel: 'silent',
     webhook: false,

@@ -5,10 +5,10 @@
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { listEvents } from '../../server/db/events.ts';
-import { openDatabase, type OpenDatabase } from '../../server/db/database.ts';
+import type { OpenDatabase } from '../../server/db/database.ts';
 import type { Database } from '../../server/db/tables.ts';
-import { Scheduler } from '../../server/scheduler.ts';
-import { buildTestApp, openTestDatabase, planOf, sha256Hex, uniqueTenant, userBody, type TestApp } from './helpers.ts';
+import { Scheduler, type Timer } from '../../server/scheduler.ts';
+import { buildTestApp, openPrivateDatabase, openTestDatabase, planOf, sha256Hex, uniqueTenant, userBody, type TestApp } from './helpers.ts';
 
 const ACME = 'urn:ietf:params:scim:schemas:extension:acme:2.0:User';
 const DAY = 86_400_000;
@@ -30,12 +30,15 @@ ${extra}`;
 
 let database: OpenDatabase;
 let db: Kysely<Database>;
+/** The apps setup() built, closed after the file (the worker goes on to other files). */
+const apps: TestApp[] = [];
 
 beforeAll(async () => {
   database = await openTestDatabase();
   db = database.db;
 });
 afterAll(async () => {
+  for (const t of apps) await t.app.close();
   await database.close();
 });
 
@@ -52,6 +55,7 @@ function setup(prefix: string, when?: string, extra?: string): Setup {
   const tenant = uniqueTenant(prefix);
   const y = yaml(tenant, when, extra);
   const t = buildTestApp(db, [y]);
+  apps.push(t);
   const plan = planOf(y);
   return {
     tenant,
@@ -190,11 +194,26 @@ describe('with an injected clock', () => {
 
 test('on a real timer: an end date 2 s ahead deactivates within seconds, woken by the request', async () => {
   const s = setup('timer');
-  const scheduler = new Scheduler({ db, plans: s.plans });
+  // The real timer, telling when the scheduler goes to sleep and for how long.
+  const sleeps: number[] = [];
+  let asleep!: () => void;
+  const sleeping = new Promise<void>((resolve) => (asleep = resolve));
+  const timer: Timer = {
+    set: (callback, ms) => {
+      const handle = setTimeout(callback, ms);
+      handle.unref();
+      sleeps.push(ms);
+      asleep();
+      return handle;
+    },
+    clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  };
+  const scheduler = new Scheduler({ db, plans: s.plans, timer });
   scheduler.start();
   try {
-    // Started first, so it sleeps (up to its 60 s cap) and must be woken by the new moment.
-    await new Promise((r) => setTimeout(r, 200));
+    // Started first, so it sleeps (its 60 s cap: nothing is stored) and must be woken by the new moment.
+    await sleeping;
+    expect(sleeps[0]).toBeGreaterThan(15_000);
     const id = await s.create('t1', { employmentEndDate: iso(Date.now() + 2000) });
     expect((await s.status(id)).status).toBe('active');
     await until(async () => (await s.status(id)).status === 'deactivated', 15_000);
@@ -222,7 +241,7 @@ test('two schedulers at once (two pools on PostgreSQL) deactivate each due accou
   const ids: string[] = [];
   for (let i = 0; i < 40; i++) ids.push(await s.create(`d${i}`, { employmentEndDate: iso(now + DAY + i * 1000) }));
   const url = process.env['TEST_DATABASE_URL'];
-  const second: OpenDatabase | undefined = url ? await openDatabase({ databaseUrl: url }) : undefined;
+  const second: OpenDatabase | undefined = url ? await openPrivateDatabase() : undefined;
   try {
     const clock = () => new Date(now + 2 * DAY);
     const a = new Scheduler({ db, plans: s.plans, now: clock, batchSize: 7 });

@@ -1,19 +1,13 @@
 // Server: provisioning rules beyond the round trip: onDelete, reactivate: false, read-only
 // parts, secrets, and what events record.
 
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { OpenDatabase } from '../../server/db/database.ts';
+import { expect, it } from 'vitest';
 import { listEvents } from '../../server/db/events.ts';
-import { buildTestApp, openTestDatabase, SCIMPLAN, sha256Hex, uniqueTenant, userBody, type TestApp } from './helpers.ts';
+import { SCIMPLAN, sha256Hex, uniqueTenant, userBody, useTestApp } from './helpers.ts';
 
-let database: OpenDatabase;
-let t: TestApp;
 const strict = uniqueTenant('strict');
-
-beforeAll(async () => {
-  database = await openTestDatabase();
-  t = buildTestApp(database.db, [
-    `tenant: ${strict}
+const t = useTestApp(() => [
+  `tenant: ${strict}
 tokens: [{ sha256: ${sha256Hex(`secret-${strict}`)} }]
 key: externalId
 profile:
@@ -23,12 +17,7 @@ deactivate:
   reactivate: false
 onDelete: deactivate
 `,
-  ]);
-});
-afterAll(async () => {
-  await t.app.close();
-  await database.close();
-});
+]);
 
 it('keeps an account deactivated under reactivate: false', async () => {
   const user = (await t.scim(strict, 'POST', '/Users', userBody('s-1', 's1@example.com', { active: false }))).json();

@@ -1,22 +1,11 @@
 // Server: tenant isolation and bearer-token authentication through real HTTP.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OpenDatabase } from '../../server/db/database.ts';
-import { buildTestApp, openTestDatabase, tenantYaml, uniqueTenant, userBody, type TestApp } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { tenantYaml, uniqueTenant, userBody, useTestApp } from './helpers.ts';
 
-let database: OpenDatabase;
-let t: TestApp;
 const a = uniqueTenant('tenant-a');
 const b = uniqueTenant('tenant-b');
-
-beforeAll(async () => {
-  database = await openTestDatabase();
-  t = buildTestApp(database.db, [tenantYaml(a), tenantYaml(b)]);
-});
-afterAll(async () => {
-  await t.app.close();
-  await database.close();
-});
+const t = useTestApp(() => [tenantYaml(a), tenantYaml(b)]);
 
 describe('tenants', () => {
   it('lets two tenants hold the same userName and key value', async () => {

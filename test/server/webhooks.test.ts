@@ -2,9 +2,11 @@
 // signed bodies, retries with backoff, every event in id order, and a cursor that survives a restart.
 
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { Kysely, KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildApp } from '../../server/app.ts';
 import type { OpenDatabase } from '../../server/db/database.ts';
+import type { Database } from '../../server/db/tables.ts';
 import { TenantRegistry } from '../../server/tenants.ts';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, verifyWebhookSignature, WebhookDispatcher, type WebhookBody } from '../../server/webhooks.ts';
 import { openTestDatabase, planOf, tenantYaml, uniqueTenant, userBody } from './helpers.ts';
@@ -70,8 +72,21 @@ async function until(check: () => boolean | Promise<boolean>, ms = 15_000): Prom
   }
 }
 
-const dispatcher = (secret = SECRET) =>
-  new WebhookDispatcher({ url: receiverUrl, secret, db: database.db, tenants, pollMs: 50, initialBackoffMs: 20, maxBackoffMs: 200, batchSize: 4, metrics: app.metrics });
+/** The test database, counting the statements run through it. */
+function countingQueries(): { db: Kysely<Database>; count: () => number } {
+  let n = 0;
+  const plugin: KyselyPlugin = {
+    transformQuery: (args) => {
+      n++;
+      return args.node;
+    },
+    transformResult: async (args) => args.result,
+  };
+  return { db: database.db.withPlugin(plugin), count: () => n };
+}
+
+const dispatcher = (secret = SECRET, db = database.db) =>
+  new WebhookDispatcher({ url: receiverUrl, secret, db, tenants, pollMs: 50, initialBackoffMs: 20, maxBackoffMs: 200, batchSize: 4, metrics: app.metrics });
 
 it('delivers every event in id order, signed, retrying with backoff after failures', async () => {
   await provision('first', 5);
@@ -139,14 +154,18 @@ it('never advances past a batch the receiver refuses (a wrong signature)', async
 
 it('lets one instance at a time hold a tenant: a second dispatcher waits for the lease', async () => {
   await provision('leased', 2);
-  const one = dispatcher();
-  const two = dispatcher();
+  const [oneDb, twoDb] = [countingQueries(), countingQueries()];
+  const one = dispatcher(SECRET, oneDb.db);
+  const two = dispatcher(SECRET, twoDb.db);
   one.start();
   two.start();
   try {
     const ids = await storedIds();
     await until(() => accepted.flatMap((b) => b.events).length >= ids.length);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Both have gone round their loop again since (the lease holder reading events, the other
+    // trying the lease): a second delivery would have had its chance.
+    const [a, b] = [oneDb.count(), twoDb.count()];
+    await until(() => oneDb.count() >= a + 3 && twoDb.count() >= b + 3);
     const all = accepted.flatMap((b) => b.events).map((e) => e.id);
     expect(all).toEqual(ids);
   } finally {
