@@ -3,7 +3,7 @@
 
 import { isPlainObject } from '../dsl/values.ts';
 import { type ScimError, scimError } from './errors.ts';
-import { MAX_JSON_DEPTH, ownValue } from './scim/json.ts';
+import { MAX_JSON_DEPTH, ownValue, put } from './scim/json.ts';
 
 export const BULK_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 export const BULK_ID_PREFIX = 'bulkId:';
@@ -145,8 +145,8 @@ export function substitute(value: unknown, ids: ReadonlyMap<string, string>): un
   if (Array.isArray(value)) return value.map((v) => substitute(v, ids));
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
-    // defineProperty: a `__proto__` key (refused by the JSON parser anyway) stays plain data.
-    for (const k of Object.keys(value)) Object.defineProperty(out, k, { value: substitute(value[k], ids), enumerable: true, writable: true, configurable: true });
+    // put: a `__proto__` key (refused by the JSON parser anyway) stays plain data.
+    for (const k of Object.keys(value)) put(out, k, substitute(value[k], ids));
     return out;
   }
   return value;

@@ -14,6 +14,7 @@ import { scimError, type ScimError } from './errors.ts';
 import { eventContext, liveOr404, transact, type ProvisionContext } from './request.ts';
 import { holdDeactivation } from './safety.ts';
 import { canonicalUser } from './scim/canonical.ts';
+import { put } from './scim/json.ts';
 import { applyUserPatch, parseUserPatch } from './scim/patch.ts';
 
 export type { ProvisionContext } from './request.ts';
@@ -269,7 +270,7 @@ function withKeyOf(stored: Record<string, unknown>, next: Record<string, unknown
   if (keyAttribute.includes('.') || keyAttribute.includes(':')) return next;
   if (next[keyAttribute] !== undefined || stored[keyAttribute] === undefined) return next;
   const copy = { ...next };
-  Object.defineProperty(copy, keyAttribute, { value: stored[keyAttribute], enumerable: true, writable: true, configurable: true });
+  put(copy, keyAttribute, stored[keyAttribute]);
   return copy;
 }
 

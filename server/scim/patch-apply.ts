@@ -33,12 +33,13 @@ export interface Merge {
 /**
  * What an add or replace writes, canonicalised for its target before anything changes
  * (undefined values unassign). `filtered`: a value path; `built` is the element an unmatched
- * one adds (`none`: nothing to add; an error when the filter's terms are not valid values).
+ * one adds (undefined: nothing to add; an error when the filter's terms are not valid values);
+ * `invalid`, for a filter without terms, is the value's error, which counts once an element matches.
  * `sub`: a sub-attribute of every element (or of the object). `whole`: the attribute, as a
  * value and, for a complex attribute given an object, as a merge.
  */
 export type Write =
-  | { readonly form: 'filtered'; readonly sub: unknown; readonly merge: Merge | undefined; readonly built: unknown | ScimError }
+  | { readonly form: 'filtered'; readonly sub: unknown; readonly merge: Merge | undefined; readonly built: unknown | ScimError; readonly invalid?: ScimError }
   | { readonly form: 'sub'; readonly sub: unknown }
   | { readonly form: 'whole'; readonly whole: unknown; readonly merge: Merge | undefined };
 
@@ -184,6 +185,7 @@ function writeFiltered(container: Record<string, unknown>, target: Target, op: '
     setOwn(container, name, next);
     return;
   }
+  if (w.invalid) return w.invalid;
   const touched = new Set<unknown>();
   const next = list.map((e) => {
     if (!matched.includes(e) || !isObject(e)) return e;

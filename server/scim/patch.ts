@@ -163,9 +163,18 @@ function mergeOf(def: AttributeDef | undefined, raw: unknown, label: string): Me
 function prepare(target: Target, label: string, value: unknown): Write {
   const { def, name } = target;
   if (target.filter) {
-    const sub = target.sub ? subValueFor(target, value) : undefined;
-    const merge = target.sub ? undefined : mergeOf(def, value, name);
-    return { form: 'filtered', sub, merge, built: target.filter.terms ? built(target, sub, merge) : undefined };
+    const filter = target.filter;
+    const values = () => (target.sub ? { sub: subValueFor(target, value), merge: undefined } : { sub: undefined, merge: mergeOf(def, value, name) });
+    if (filter.terms) {
+      const { sub, merge } = values();
+      return { form: 'filtered', sub, merge, built: built(target, sub, merge) };
+    }
+    // Without terms an unmatched path is noTarget whatever the value: a bad value only counts
+    // when an element matches, so its error waits for the stored data.
+    const checked = asValue(values);
+    return checked instanceof ScimError
+      ? { form: 'filtered', sub: undefined, merge: undefined, built: undefined, invalid: checked }
+      : { form: 'filtered', ...checked, built: undefined };
   }
   if (target.sub) return { form: 'sub', sub: subValueFor(target, value) };
   if (def && (def.multiValued || def.type !== 'complex' || !isObject(value))) return { form: 'whole', whole: valueFor(def, value, label), merge: undefined };
@@ -182,8 +191,13 @@ function built(target: Target, sub: unknown, merge: Merge | undefined): unknown 
   } else {
     applyMerge(element, merge!);
   }
+  return asValue(() => elementFor(target.def, element, target.name));
+}
+
+/** What `compute` returns, or the ScimError it throws, as a value for later. */
+function asValue<T>(compute: () => T): T | ScimError {
   try {
-    return elementFor(target.def, element, target.name);
+    return compute();
   } catch (error) {
     if (error instanceof ScimError) return error;
     throw error;
