@@ -37,6 +37,7 @@ export class BulkOperationIds {
     return nonce;
   }
 
+  /** Forgets `nonce` (its operation finished, or never reached genReqId). */
   release(nonce: string): void {
     this.#ids.delete(nonce);
   }

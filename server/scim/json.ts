@@ -7,6 +7,7 @@ import { scimError } from '../errors.ts';
 /** Keys that would reach `Object.prototype` through ordinary assignment or spread-merges. */
 const HOSTILE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
+/** `__proto__`, `constructor`, `prototype`: never written from client data. */
 export const isHostileKey = (key: string): boolean => HOSTILE_KEYS.has(key);
 
 /** Sets an own data property; never invokes the `__proto__` setter. */
