@@ -4,7 +4,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { bearerToken, sha256 } from './auth.ts';
-import { ScimError } from './errors.ts';
+import { ScimError, scimError } from './errors.ts';
 
 export const ADMIN_TOKEN_ENV = 'SCIMPLAN_ADMIN_TOKEN';
 
@@ -22,11 +22,11 @@ export function adminTokenDigest(token: string | undefined = process.env[ADMIN_T
  */
 export function checkAdmin(authorization: string | undefined, digest: Buffer | null): void {
   if (!digest) {
-    throw new ScimError({ status: 503, detail: `the admin API is disabled: set ${ADMIN_TOKEN_ENV} to enable it` });
+    throw scimError('ADMIN_DISABLED');
   }
   const presented = bearerToken(authorization);
   if (presented === undefined || !timingSafeEqual(sha256(presented), digest)) {
-    throw new ScimError({ status: 401, detail: 'missing or invalid admin bearer token' });
+    throw scimError('ADMIN_UNAUTHORIZED');
   }
 }
 

@@ -7,9 +7,10 @@ import type { Kysely } from 'kysely';
 import { adminTokenDigest, requireAdmin } from './admin-auth.ts';
 import { bearerToken, tokenMatches } from './auth.ts';
 import type { Database } from './db/tables.ts';
-import { errorBody, ScimError, type ScimType } from './errors.ts';
+import { errorBody, ScimError, scimError } from './errors.ts';
 import { conditionalGet } from './etag.ts';
-import { bulkOperationRequestId, bulkRoutes, DEFAULT_BULK_LIMITS, type BulkLimits } from './routes/bulk.ts';
+import { DEFAULT_BULK_LIMITS, type BulkLimits } from './bulk-request.ts';
+import { BulkOperationIds, bulkRoutes } from './routes/bulk.ts';
 import { approveRoutes } from './routes/approve.ts';
 import { discoveryRoutes } from './routes/discovery.ts';
 import { groupRoutes } from './routes/groups.ts';
@@ -55,12 +56,13 @@ declare module 'fastify' {
 export const CONFIG_HASH_HEADER = 'x-scimplan-config-hash';
 
 export function buildApp(options: AppOptions): FastifyInstance {
+  const operationIds = new BulkOperationIds();
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
     // An operation of a /Bulk request is `<bulk request id>/<n>`, so its events and logs point to the batch.
-    genReqId: (req) => bulkOperationRequestId(req.headers) ?? randomUUID(),
+    genReqId: (req) => operationIds.requestId(req.headers) ?? randomUUID(),
     // Fastify's own request lines carry the URL with its query string (filters hold values).
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
@@ -77,7 +79,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.addHook('onClose', async () => metrics.close());
   app.setErrorHandler((error: FastifyError, request, reply) => sendError(reply, request.log, error));
   app.setNotFoundHandler((_request, reply) => {
-    void reply.code(404).type(SCIM_CONTENT_TYPE).send(errorBody(404, 'no such endpoint'));
+    void reply.code(404).type(SCIM_CONTENT_TYPE).send(errorBody(scimError('ENDPOINT_NOT_FOUND')));
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -110,12 +112,12 @@ export function buildApp(options: AppOptions): FastifyInstance {
         // A tenant whose file was removed: its own clients learn why; its data stays.
         const removed = tenant ? undefined : options.tenants.removed(name);
         if (removed && tokenMatches(token, removed.tokenDigests)) {
-          throw new ScimError({ status: 404, detail: `tenant \`${name}\` is not configured` });
+          throw scimError('TENANT_NOT_CONFIGURED', { tenant: name });
         }
         // An unknown tenant answers like a wrong token, so tenant names cannot be probed.
         if (!tenant || !tokenMatches(token, tenant.tokenDigests)) {
           void reply.header('WWW-Authenticate', 'Bearer realm="scimplan"');
-          throw new ScimError({ status: 401, detail: 'missing or invalid bearer token' });
+          throw scimError('UNAUTHORIZED');
         }
         request.tenant = tenant;
       });
@@ -128,45 +130,40 @@ export function buildApp(options: AppOptions): FastifyInstance {
       scim.register(userRoutes, { db: options.db });
       scim.register(groupRoutes, { db: options.db });
       scim.register(discoveryRoutes, { bulk: options.bulk ?? DEFAULT_BULK_LIMITS });
-      scim.register(bulkRoutes, { limits: options.bulk ?? DEFAULT_BULK_LIMITS });
+      scim.register(bulkRoutes, { operationIds, limits: options.bulk ?? DEFAULT_BULK_LIMITS });
     },
     { prefix: '/scim/v2/:tenant' },
   );
   return app;
 }
 
-const FIXED_DETAILS: Readonly<Record<string, { detail: string; scimType?: ScimType }>> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: { detail: 'the request body is too large' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { detail: 'the request body must be application/scim+json or application/json' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { detail: 'the request body is empty', scimType: 'invalidSyntax' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { detail: 'the request body does not match its content length', scimType: 'invalidSyntax' },
+/** Fastify's own errors with an answer of their own. */
+const FRAMEWORK_ERRORS: Readonly<Record<string, 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'BODY_EMPTY' | 'CONTENT_LENGTH_MISMATCH'>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'BODY_EMPTY',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'CONTENT_LENGTH_MISMATCH',
 };
 
 /** Every error leaves as an RFC 7644 §3.12 body. Details never echo the request (they are logged). */
 function sendError(reply: FastifyReply, log: FastifyBaseLogger, error: FastifyError | ScimError): void {
-  void reply.type(SCIM_CONTENT_TYPE);
-  if (error instanceof ScimError) {
-    void reply.code(error.status).send(errorBody(error.status, error.detail, error.scimType));
-    return;
-  }
+  const scim = error instanceof ScimError ? error : fromFramework(error, log);
+  void reply.type(SCIM_CONTENT_TYPE).code(scim.status).send(errorBody(scim));
+}
+
+/** A framework (or unexpected) error -> the catalogue entry that answers it. */
+function fromFramework(error: FastifyError, log: FastifyBaseLogger): ScimError {
   const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
   if (status >= 500) {
     // Database errors can quote row values in `detail`; log only what identifies the failure.
     const { name, code } = error as { name?: string; code?: string };
     log.error({ err: { name, code, constraint: (error as { constraint?: string }).constraint } }, 'request failed');
-    void reply.code(500).send(errorBody(500, 'internal server error'));
-    return;
+    return scimError('INTERNAL');
   }
-  const fixed = FIXED_DETAILS[error.code];
-  if (fixed) {
-    void reply.code(status).send(errorBody(status, fixed.detail, fixed.scimType));
-  } else if (error.validation) {
-    void reply.code(400).send(errorBody(400, `invalid request: ${error.validationContext ?? 'body'} does not match the expected shape`, 'invalidValue'));
-  } else if (status === 400 && /prototype property/.test(error.message)) {
-    void reply.code(400).send(errorBody(400, 'the request body holds a forbidden key (`__proto__` or `constructor`)', 'invalidSyntax'));
-  } else if (status === 400) {
-    void reply.code(400).send(errorBody(400, 'the request body is not valid JSON', 'invalidSyntax'));
-  } else {
-    void reply.code(status).send(errorBody(status, 'the request cannot be processed'));
-  }
+  const known = FRAMEWORK_ERRORS[error.code];
+  if (known) return scimError(known);
+  if (error.validation) return scimError('REQUEST_SHAPE', { part: error.validationContext ?? 'body' });
+  if (status === 400 && /prototype property/.test(error.message)) return scimError('FORBIDDEN_KEY');
+  if (status === 400) return scimError('INVALID_JSON');
+  return scimError('REQUEST_REFUSED', { status });
 }

@@ -1,4 +1,5 @@
-// Server: SCIM protocol errors and their RFC 7644 §3.12 response body.
+// Server: the catalogue of every SCIM error the server sends (status, scimType, message
+// template by stable name) and the one place that builds the RFC 7644 §3.12 response body.
 
 export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
@@ -16,24 +17,184 @@ export type ScimType =
   | 'sensitive';
 
 /**
- * An error that becomes a SCIM error response. Invariant: `detail` never holds attribute
- * values of users (it is also logged), only names and reasons.
+ * One catalogue entry. `message` is the `detail` template: `<name>` is replaced by the
+ * parameter `name`. `status: 'given'` means the caller passes the HTTP status as the parameter
+ * `status` (an answer relayed from the framework or from a Bulk operation).
+ */
+export interface ScimErrorEntry {
+  readonly status: number | 'given';
+  readonly scimType?: ScimType;
+  readonly message: string;
+}
+
+/**
+ * Every error the server sends, by stable name; docs/scim-errors.md documents each entry (a
+ * test keeps the two in step). Parameters are attribute names, paths as the schema spells them,
+ * counts and limits, never attribute values: a detail is logged as well as sent.
+ */
+export const scimCatalogue = {
+  // Authentication and routing.
+  UNAUTHORIZED: { status: 401, message: 'missing or invalid bearer token' },
+  TENANT_NOT_CONFIGURED: { status: 404, message: 'tenant `<tenant>` is not configured' },
+  ENDPOINT_NOT_FOUND: { status: 404, message: 'no such endpoint' },
+  ADMIN_DISABLED: { status: 503, message: 'the admin API is disabled: set SCIMPLAN_ADMIN_TOKEN to enable it' },
+  ADMIN_UNAUTHORIZED: { status: 401, message: 'missing or invalid admin bearer token' },
+  TENANT_ID_INVALID: { status: 400, scimType: 'invalidValue', message: 'the tenant id must match `[a-z0-9][a-z0-9-]{0,62}`' },
+  EVENTS_PARAM_INVALID: { status: 400, scimType: 'invalidValue', message: '`<name>` must be an integer from <min> to <max>' },
+
+  // The request as the framework read it.
+  BODY_TOO_LARGE: { status: 413, message: 'the request body is too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'the request body must be application/scim+json or application/json' },
+  BODY_EMPTY: { status: 400, scimType: 'invalidSyntax', message: 'the request body is empty' },
+  CONTENT_LENGTH_MISMATCH: { status: 400, scimType: 'invalidSyntax', message: 'the request body does not match its content length' },
+  REQUEST_SHAPE: { status: 400, scimType: 'invalidValue', message: 'invalid request: <part> does not match the expected shape' },
+  FORBIDDEN_KEY: { status: 400, scimType: 'invalidSyntax', message: 'the request body holds a forbidden key (`__proto__` or `constructor`)' },
+  INVALID_JSON: { status: 400, scimType: 'invalidSyntax', message: 'the request body is not valid JSON' },
+  REQUEST_REFUSED: { status: 'given', message: 'the request cannot be processed' },
+  INTERNAL: { status: 500, message: 'internal server error' },
+
+  // Resources.
+  USER_NOT_FOUND: { status: 404, message: 'user not found' },
+  GROUP_NOT_FOUND: { status: 404, message: 'group not found' },
+  RESOURCE_TYPE_NOT_FOUND: { status: 404, message: 'resource type not found' },
+  SCHEMA_NOT_FOUND: { status: 404, message: 'schema not found' },
+  PRECONDITION_FAILED: { status: 412, message: 'the resource was changed since the given version (If-Match)' },
+
+  // Users: the body and the mapping key.
+  BODY_NOT_OBJECT: { status: 400, scimType: 'invalidSyntax', message: 'the request body must be a JSON object' },
+  SCHEMAS_NOT_STRINGS: { status: 400, scimType: 'invalidValue', message: '`schemas` must be a list of strings' },
+  WRONG_TYPE: { status: 400, scimType: 'invalidValue', message: '`<attribute>` must be <type>' },
+  NOT_A_LIST: { status: 400, scimType: 'invalidValue', message: '`<attribute>` must be a list' },
+  EXTENSION_NOT_OBJECT: { status: 400, scimType: 'invalidValue', message: '`<urn>` must be an object' },
+  VALUE_TOO_DEEP: { status: 400, scimType: 'invalidValue', message: 'value is nested too deeply' },
+  USER_NAME_REQUIRED: { status: 400, scimType: 'invalidValue', message: '`userName` is required' },
+  KEY_MISSING: { status: 400, scimType: 'invalidValue', message: 'the mapping key `<attribute>` has no value' },
+  KEY_CHANGE: { status: 400, scimType: 'mutability', message: 'the mapping key `<attribute>` cannot change' },
+  USER_EXISTS: { status: 409, scimType: 'uniqueness', message: 'a user with this `<attribute>` already exists' },
+  USER_NAME_TAKEN: { status: 409, scimType: 'uniqueness', message: '`userName` is already in use' },
+
+  // Groups: the body and the members.
+  GROUP_NAME_TAKEN: { status: 409, scimType: 'uniqueness', message: 'a group with this `displayName` already exists' },
+  GROUP_DISPLAY_NAME_REQUIRED: { status: 400, scimType: 'invalidValue', message: '`displayName` is required and must be a non-empty string' },
+  GROUP_EXTERNAL_ID_TYPE: { status: 400, scimType: 'invalidValue', message: '`externalId` must be a string' },
+  MEMBERS_NOT_OBJECTS: { status: 400, scimType: 'invalidValue', message: '<where> must be a list of objects with `value`' },
+  MEMBER_IS_GROUP: { status: 400, scimType: 'invalidValue', message: '<where>: groups cannot be members of groups here; only users' },
+  MEMBER_NO_VALUE: { status: 400, scimType: 'invalidValue', message: '<where>: every member needs a string `value` (a user id)' },
+  MEMBERS_NOT_USERS: { status: 400, scimType: 'invalidValue', message: '`members`: <what><more> is not a user of this tenant; nothing was changed' },
+  MEMBERS_NOT_LIVE_USERS: { status: 400, scimType: 'invalidValue', message: '`members`: <what><more> is not a live user of this tenant; nothing was changed' },
+
+  // PATCH (RFC 7644 §3.5.2), Users and Groups.
+  PATCH_BODY_NOT_OBJECT: { status: 400, scimType: 'invalidSyntax', message: 'the PATCH body must be a JSON object with `Operations`' },
+  PATCH_NO_OPERATIONS: { status: 400, scimType: 'invalidSyntax', message: 'the PATCH body must have an `Operations` list' },
+  PATCH_OPERATION_NOT_OBJECT: { status: 400, scimType: 'invalidSyntax', message: 'operation <n> must be an object' },
+  PATCH_UNKNOWN_OP: { status: 400, scimType: 'invalidSyntax', message: 'operation <n>: `op` must be `add`, `replace` or `remove`' },
+  PATCH_PATH_NOT_STRING: { status: 400, scimType: 'invalidPath', message: 'operation <n>: `path` must be a string' },
+  PATCH_PATH_SYNTAX: { status: 400, scimType: 'invalidPath', message: 'operation <n>: invalid path at offset <offset>: <reason>' },
+  PATCH_PATH_SHAPE: { status: 400, scimType: 'invalidPath', message: 'operation <n>: a path is `attribute`, `attribute.subAttribute` or `attribute[filter].subAttribute`' },
+  PATCH_VALUE_FILTER: {
+    status: 400,
+    scimType: 'invalidPath',
+    message: 'operation <n>: a value filter holds only comparisons of sub-attributes with values, `pr`, `and`, `or`, `not` and parentheses',
+  },
+  PATCH_REMOVE_NO_PATH: { status: 400, scimType: 'noTarget', message: 'operation <n>: `remove` needs a `path`' },
+  PATCH_NO_VALUE: { status: 400, scimType: 'invalidValue', message: 'operation <n>: `<op>` needs a `value`' },
+  PATCH_PATHLESS_VALUE: { status: 400, scimType: 'invalidValue', message: 'operation <n>: a `<op>` without `path` needs an object `value`' },
+  PATCH_SINGLE_VALUED_FILTER: { status: 400, scimType: 'invalidPath', message: 'operation <n>: `<attribute>` is single-valued and takes no filter' },
+  PATCH_NO_SUB_ATTRIBUTES: { status: 400, scimType: 'invalidPath', message: 'operation <n>: `<attribute>` has no sub-attributes' },
+  PATCH_UNKNOWN_SUB_ATTRIBUTE: { status: 400, scimType: 'invalidPath', message: 'operation <n>: `<attribute>` has no sub-attribute `<sub>`' },
+  PATCH_NO_TARGET: { status: 400, scimType: 'noTarget', message: 'operation <n>: no element of `<attribute>` matches the filter' },
+  PATCH_REQUIRED_REMOVED: { status: 400, scimType: 'invalidValue', message: '`<attribute>` is required and cannot be removed' },
+  PATCH_GROUP_EXTENSION: { status: 400, scimType: 'invalidPath', message: 'operation <n>: groups have no extension `<urn>`' },
+  PATCH_GROUP_ATTRIBUTE: { status: 400, scimType: 'invalidPath', message: 'operation <n>: groups have no attribute `<attribute>`' },
+  PATCH_MEMBER_SUB_ATTRIBUTE: { status: 400, scimType: 'mutability', message: 'operation <n>: `members.<sub>` cannot be changed; add or remove the member' },
+  PATCH_MEMBERS_FILTER: {
+    status: 400,
+    scimType: 'invalidPath',
+    message: 'operation <n>: add or replace members with path `members` and a list of `{"value": id}`',
+  },
+  PATCH_DISPLAY_NAME_REMOVED: { status: 400, scimType: 'invalidValue', message: 'operation <n>: `displayName` is required and cannot be removed' },
+  PATCH_DISPLAY_NAME_TYPE: { status: 400, scimType: 'invalidValue', message: 'operation <n>: `displayName` must be a non-empty string' },
+  PATCH_EXTERNAL_ID_TYPE: { status: 400, scimType: 'invalidValue', message: 'operation <n>: `externalId` must be a string' },
+
+  // Lists, searches and projections.
+  PARAM_REPEATED: { status: 400, scimType: 'invalidValue', message: '`<name>` is given more than once' },
+  PARAM_NOT_INTEGER: { status: 400, scimType: 'invalidValue', message: '`<name>` must be an integer' },
+  PARAM_NOT_STRING: { status: 400, scimType: 'invalidValue', message: '`<name>` must be a string' },
+  SORT_ORDER: { status: 400, scimType: 'invalidValue', message: '`sortOrder` must be `ascending` or `descending`' },
+  SEARCH_BODY: { status: 400, scimType: 'invalidSyntax', message: 'a search body must be a SearchRequest object' },
+  FILTER_INVALID: { status: 400, scimType: 'invalidFilter', message: '<reason>' },
+  SORT_BY_INVALID: { status: 400, scimType: 'invalidValue', message: '<reason>' },
+  ATTRIBUTES_TOO_MANY: { status: 400, scimType: 'invalidValue', message: '`<param>` names too many attributes' },
+  ATTRIBUTES_MALFORMED: { status: 400, scimType: 'invalidValue', message: '`<param>` holds a malformed attribute path' },
+  ATTRIBUTES_VALUE_FILTER: {
+    status: 400,
+    scimType: 'invalidValue',
+    message: 'a value filter holds only comparisons of sub-attributes with values, `pr`, `and`, `or`, `not` and parentheses',
+  },
+
+  // Bulk (RFC 7644 §3.7).
+  BULK_TOO_LARGE: { status: 413, message: 'the bulk request exceeds maxPayloadSize (<bytes> bytes)' },
+  BULK_TOO_MANY: { status: 413, message: 'the bulk request holds <count> operations; maxOperations is <max>' },
+  BULK_NOT_OBJECT: { status: 400, scimType: 'invalidSyntax', message: 'a bulk request must be a BulkRequest object' },
+  BULK_SCHEMAS: { status: 400, scimType: 'invalidSyntax', message: '`schemas` must name `urn:ietf:params:scim:api:messages:2.0:BulkRequest`' },
+  BULK_OPERATIONS_LIST: { status: 400, scimType: 'invalidSyntax', message: '`Operations` must be a list' },
+  BULK_FAIL_ON_ERRORS: { status: 400, scimType: 'invalidValue', message: '`failOnErrors` must be a non-negative integer' },
+  BULK_OPERATION_NOT_OBJECT: { status: 400, scimType: 'invalidSyntax', message: 'an operation must be an object' },
+  BULK_METHOD: { status: 400, scimType: 'invalidSyntax', message: '`method` must be POST, PUT, PATCH or DELETE' },
+  BULK_ID_INVALID: { status: 400, scimType: 'invalidValue', message: '`bulkId` must be a non-empty string' },
+  BULK_ID_REUSED: { status: 400, scimType: 'invalidValue', message: '`bulkId` `<bulkId>` is used by more than one operation' },
+  BULK_VERSION_INVALID: { status: 400, scimType: 'invalidValue', message: '`version` must be a string' },
+  BULK_PATH: { status: 400, scimType: 'invalidPath', message: '`path` must be a resource endpoint like `/Users` or a resource like `/Users/{id}`' },
+  BULK_NESTED: { status: 400, scimType: 'invalidPath', message: 'a bulk operation cannot be a bulk request' },
+  BULK_POST_PATH: { status: 400, scimType: 'invalidPath', message: 'a POST `path` names a resource endpoint, like `/Users`' },
+  BULK_RESOURCE_PATH: { status: 400, scimType: 'invalidPath', message: 'a <method> `path` names one resource, like `/Users/{id}`' },
+  BULK_DATA: { status: 400, scimType: 'invalidSyntax', message: '`data` must be an object for <method>' },
+  BULK_DATA_TOO_DEEP: { status: 400, scimType: 'invalidValue', message: '`data` is nested too deeply' },
+  BULK_CIRCULAR: { status: 409, message: 'circular `bulkId` references cannot be resolved' },
+  BULK_SELF_REFERENCE: { status: 409, message: 'the operation refers to its own `bulkId` `<bulkId>`' },
+  BULK_UNKNOWN_REFERENCE: { status: 400, scimType: 'invalidValue', message: 'no operation defines `bulkId` `<bulkId>`' },
+  BULK_REFERENCE_FAILED: { status: 409, message: 'the operation defining `bulkId` `<bulkId>` failed' },
+  BULK_OPERATION_FAILED: { status: 'given', message: 'the operation failed' },
+} as const satisfies Record<string, ScimErrorEntry>;
+
+export type ScimErrorCode = keyof typeof scimCatalogue;
+
+/** The `<name>` placeholders of a message template. */
+type Holes<M extends string> = M extends `${string}<${infer P}>${infer R}` ? P | Holes<R> : never;
+type Entry<C extends ScimErrorCode> = (typeof scimCatalogue)[C];
+type ParamNames<C extends ScimErrorCode> = Holes<Entry<C>['message']> | (Entry<C>['status'] extends 'given' ? 'status' : never);
+
+/** What `scimError(code, ...)` takes after the code: the template's parameters, if it has any. */
+export type ScimErrorArgs<C extends ScimErrorCode> = [ParamNames<C>] extends [never]
+  ? []
+  : [params: { readonly [K in ParamNames<C>]: K extends 'status' ? number : string | number }];
+
+/**
+ * An error that becomes a SCIM error response; made only from a catalogue entry (scimError).
+ * Invariant: `detail` never holds attribute values of users (it is also logged), only names
+ * and reasons.
  */
 export class ScimError extends Error {
+  readonly code: ScimErrorCode;
   readonly status: number;
   readonly scimType: ScimType | undefined;
   readonly detail: string;
 
-  constructor(init: { status: number; detail: string; scimType?: ScimType });
-  constructor(status: number, detail: string, scimType?: ScimType);
-  constructor(first: number | { status: number; detail: string; scimType?: ScimType }, detailArg?: string, scimTypeArg?: ScimType) {
-    const { status, detail, scimType } = typeof first === 'number' ? { status: first, detail: detailArg ?? '', scimType: scimTypeArg } : first;
+  constructor(code: ScimErrorCode, params: Readonly<Record<string, string | number>> = {}) {
+    const entry: ScimErrorEntry = scimCatalogue[code];
+    const detail = entry.message.replace(/<([A-Za-z]+)>/g, (hole, name: string) => (Object.hasOwn(params, name) ? String(params[name]) : hole));
     super(detail);
     this.name = 'ScimError';
-    this.status = status;
-    this.scimType = scimType;
+    this.code = code;
+    this.status = entry.status === 'given' ? Number(params['status']) : entry.status;
+    this.scimType = entry.scimType;
     this.detail = detail;
   }
+}
+
+/** The error of catalogue entry `code` with its template filled in. */
+export function scimError<C extends ScimErrorCode>(code: C, ...args: ScimErrorArgs<C>): ScimError {
+  return new ScimError(code, args[0]);
 }
 
 export interface ScimErrorBody {
@@ -44,10 +205,10 @@ export interface ScimErrorBody {
   readonly detail: string;
 }
 
-export function errorBody(status: number, detail: string, scimType?: ScimType): ScimErrorBody {
+/** The RFC 7644 §3.12 body of `error`: the one place such a body is built. */
+export function errorBody(error: ScimError): ScimErrorBody {
+  const { status, detail, scimType } = error;
   return scimType === undefined
     ? { schemas: [ERROR_SCHEMA], status: String(status), detail }
     : { schemas: [ERROR_SCHEMA], status: String(status), scimType, detail };
 }
-
-export const notFound = (what = 'resource'): ScimError => new ScimError(404, `${what} not found`);

@@ -19,14 +19,10 @@ import {
 } from './db/groups.ts';
 import type { GroupRow } from './db/tables.ts';
 import type { Db } from './db/users.ts';
-import { ScimError } from './errors.ts';
-import { etagListMatches } from './etag.ts';
-import type { ProvisionContext } from './provision.ts';
+import { ScimError, scimError } from './errors.ts';
+import { eventContext, isUniqueViolation, liveOr404, transact, type ProvisionContext } from './request.ts';
 import { memberCondition } from './db/filter/group-filter.ts';
 import { groupChanges, groupInput } from './scim/group-patch.ts';
-import { etagOf } from './user-view.ts';
-
-export const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 
 export interface StoredGroup {
   readonly row: GroupRow;
@@ -46,9 +42,7 @@ export async function createGroup(ctx: ProvisionContext, body: unknown, withMemb
     transact(ctx, async (trx, now) => {
       await checkMembers(trx, ctx, input.members ?? [], false);
       const existing = await findLiveGroupByName(trx, ctx.plan.tenant, input.displayName, true);
-      if (existing && existing.claimed_at !== null) {
-        throw new ScimError({ status: 409, scimType: 'uniqueness', detail: 'a group with this `displayName` already exists' });
-      }
+      if (existing && existing.claimed_at !== null) throw scimError('GROUP_NAME_TAKEN');
       const events: NewEvent[] = [];
       let row: GroupRow;
       if (existing) {
@@ -76,20 +70,19 @@ export async function createGroup(ctx: ProvisionContext, body: unknown, withMemb
       events.push(...added.map((userId): NewEvent => ({ type: 'group.member_added', groupId: row.id, accountId: userId })));
       await recordEvents(trx, eventContext(ctx, now), events);
       return { group: await withMembersOf(trx, ctx, row, withMembers), adopted: existing !== undefined };
-    });
+    }, nameTaken);
   try {
     return await attempt();
   } catch (error) {
     // A concurrent create (client or rule) of the same name won the insert: decide again.
-    if (isUniqueViolation(error)) return attempt();
+    if (error instanceof ScimError && isUniqueViolation(error.cause)) return attempt();
     throw error;
   }
 }
 
 /** GET /Groups/:id. */
 export async function getGroup(ctx: ProvisionContext, id: string, withMembers: boolean): Promise<StoredGroup> {
-  const row = await findLiveGroup(ctx.db, ctx.plan.tenant, id);
-  if (!row) throw groupNotFound();
+  const row = liveOr404(await findLiveGroup(ctx.db, ctx.plan.tenant, id), 'GROUP_NOT_FOUND', undefined);
   return withMembersOf(ctx.db, ctx, row, withMembers);
 }
 
@@ -100,7 +93,7 @@ export async function getGroup(ctx: ProvisionContext, id: string, withMembers: b
 export async function replaceGroup(ctx: ProvisionContext, id: string, body: unknown, ifMatch: string | undefined, withMembers: boolean): Promise<StoredGroup> {
   const input = groupInput(body);
   return transact(ctx, async (trx, now) => {
-    const stored = await liveOr404(trx, ctx, id, ifMatch);
+    const stored = await liveGroup(trx, ctx, id, ifMatch);
     const ids = input.members ?? [];
     await checkMembers(trx, ctx, ids, false);
     const removed = await removeClientMembers(trx, ctx.plan.tenant, stored.id, ids.length > 0 ? { kind: 'allBut', ids } : { kind: 'all' });
@@ -116,7 +109,7 @@ export async function replaceGroup(ctx: ProvisionContext, id: string, body: unkn
       ...memberEvents(row.id, added, removed),
     ]);
     return withMembersOf(trx, ctx, row, withMembers);
-  });
+  }, nameTaken);
 }
 
 /**
@@ -129,7 +122,7 @@ export async function replaceGroup(ctx: ProvisionContext, id: string, body: unkn
 export async function patchGroup(ctx: ProvisionContext, id: string, body: unknown, ifMatch: string | undefined): Promise<GroupRow> {
   const changes = groupChanges(body);
   return transact(ctx, async (trx, now) => {
-    const stored = await liveOr404(trx, ctx, id, ifMatch);
+    const stored = await liveGroup(trx, ctx, id, ifMatch);
     const adding = changes.flatMap((c) => (c.kind === 'addMembers' || c.kind === 'replaceMembers' ? c.ids : []));
     const removing = changes.flatMap((c) => (c.kind === 'removeMembers' ? c.ids : []));
     await checkMembers(trx, ctx, adding, false);
@@ -177,7 +170,7 @@ export async function patchGroup(ctx: ProvisionContext, id: string, body: unknow
       ...memberEvents(row.id, [...added], [...removed]),
     ]);
     return row;
-  });
+  }, nameTaken);
 }
 
 /**
@@ -188,7 +181,7 @@ export async function patchGroup(ctx: ProvisionContext, id: string, body: unknow
  */
 export async function deleteGroup(ctx: ProvisionContext, id: string, ifMatch: string | undefined): Promise<void> {
   await transact(ctx, async (trx, now) => {
-    const stored = await liveOr404(trx, ctx, id, ifMatch);
+    const stored = await liveGroup(trx, ctx, id, ifMatch);
     const name = stored.display_name.toLowerCase();
     const ruleNamed = ctx.plan.groups.some((rule) => rule.group.toLowerCase() === name);
     if (ruleNamed) {
@@ -199,7 +192,7 @@ export async function deleteGroup(ctx: ProvisionContext, id: string, ifMatch: st
     }
     await updateGroup(trx, ctx.plan.tenant, stored.id, { deleted_at: now, updated_at: now });
     await recordEvents(trx, eventContext(ctx, now), [{ type: 'group.deleted', groupId: stored.id }]);
-  });
+  }, nameTaken);
 }
 
 /** Members referenced by a request must be users of this tenant; nothing is applied otherwise. */
@@ -212,11 +205,7 @@ async function checkMembers(trx: Db, ctx: ProvisionContext, ids: readonly string
   const first = unknown.find((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id));
   const what = first ? `\`${first}\`` : 'a value that is not a user id';
   const more = unknown.length > 1 ? ` (and ${unknown.length - 1} more)` : '';
-  throw new ScimError({
-    status: 400,
-    scimType: 'invalidValue',
-    detail: `\`members\`: ${what}${more} is not a ${includeDeleted ? '' : 'live '}user of this tenant; nothing was changed`,
-  });
+  throw scimError(includeDeleted ? 'MEMBERS_NOT_USERS' : 'MEMBERS_NOT_LIVE_USERS', { what, more });
 }
 
 async function withMembersOf(db: Db, ctx: ProvisionContext, row: GroupRow, withMembers: boolean): Promise<StoredGroup> {
@@ -225,13 +214,9 @@ async function withMembersOf(db: Db, ctx: ProvisionContext, row: GroupRow, withM
   return { row, members: members.get(row.id) ?? [] };
 }
 
-async function liveOr404(trx: Db, ctx: ProvisionContext, id: string, ifMatch: string | undefined): Promise<GroupRow> {
-  const stored = await findLiveGroup(trx, ctx.plan.tenant, id, true);
-  if (!stored) throw groupNotFound();
-  if (ifMatch !== undefined && !etagListMatches(ifMatch, etagOf(stored.version))) {
-    throw new ScimError({ status: 412, detail: 'the resource was changed since the given version (If-Match)' });
-  }
-  return stored;
+/** The live group for a write, or 404; 412 on a stale If-Match. */
+async function liveGroup(trx: Db, ctx: ProvisionContext, id: string, ifMatch: string | undefined): Promise<GroupRow> {
+  return liveOr404(await findLiveGroup(trx, ctx.plan.tenant, id, true), 'GROUP_NOT_FOUND', ifMatch);
 }
 
 function changedAttributes(before: GroupRow, after: GroupRow): string[] {
@@ -248,28 +233,5 @@ function memberEvents(groupId: string, added: readonly string[], removed: readon
   ];
 }
 
-const groupNotFound = (): ScimError => new ScimError({ status: 404, detail: 'group not found' });
-
-const eventContext = (ctx: ProvisionContext, now: Date) => ({ tenant: ctx.plan.tenant, configHash: ctx.plan.hash, requestId: ctx.requestId, now });
-
-/** One transaction; a unique violation (only the display name can clash) is 409 uniqueness. */
-async function transact<T>(ctx: ProvisionContext, work: (trx: Db, now: Date) => Promise<T>): Promise<T> {
-  const now = ctx.now ?? new Date();
-  try {
-    return await ctx.db.transaction().execute((trx) => work(trx, now));
-  } catch (error) {
-    if (isUniqueViolation(error) && !(error instanceof ScimError)) throw new DisplayNameTaken();
-    throw error;
-  }
-}
-
-/** 409 for a display name in use; keeps the database's code so createGroup can decide again once. */
-class DisplayNameTaken extends ScimError {
-  readonly code = '23505';
-  constructor() {
-    super({ status: 409, scimType: 'uniqueness', detail: 'a group with this `displayName` already exists' });
-  }
-}
-
-const isUniqueViolation = (error: unknown): boolean =>
-  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
+/** Only the display name can clash. */
+const nameTaken = (): ScimError => scimError('GROUP_NAME_TAKEN');

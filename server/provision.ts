@@ -2,31 +2,25 @@
 // each in one database transaction: key identity, profile, deactivation, group rules, events.
 
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
 import { evaluatePlan } from '../engine/evaluate.ts';
 import { changedFields } from '../engine/diff.ts';
 import { nextCheckAt } from '../engine/next-check.ts';
 import type { Evaluation, Plan } from '../engine/plan.ts';
 import { decideDelete, decideStatus } from '../engine/status.ts';
 import { accountStateOf, statusColumns } from './db/account-state.ts';
-import { recordEvents, type EventContext, type NewEvent } from './db/events.ts';
+import { recordEvents, type NewEvent } from './db/events.ts';
 import { announceNextCheck } from './db/schedule.ts';
 import { addRuleMemberships, ensureRuleGroups, groupsOfUsers, ruleGroupNames, type GroupRef } from './db/groups.ts';
-import type { Database, UserRow } from './db/tables.ts';
+import type { UserRow } from './db/tables.ts';
 import { findLiveUser, findUserByKey, insertUser, updateUser, type Db } from './db/users.ts';
-import { ScimError } from './errors.ts';
+import { scimError, type ScimError } from './errors.ts';
+import { eventContext, liveOr404, transact, type ProvisionContext } from './request.ts';
 import { holdDeactivation } from './safety.ts';
-import { applyPatch } from './scim/patch.ts';
 import { canonicalUser } from './scim/canonical.ts';
-import { etagOf } from './user-view.ts';
+import { put } from './scim/json.ts';
+import { applyUserPatch, parseUserPatch } from './scim/patch.ts';
 
-export interface ProvisionContext {
-  readonly db: Kysely<Database>;
-  readonly plan: Plan;
-  readonly requestId: string;
-  /** Fixed clock for tests; defaults to the time of the call. */
-  readonly now?: Date;
-}
+export type { ProvisionContext } from './request.ts';
 
 export interface StoredUser {
   readonly row: UserRow;
@@ -40,14 +34,12 @@ export async function createUser(ctx: ProvisionContext, body: unknown): Promise<
   const resource = storable(canonicalUser(body, plan.userScope));
   const evaluation = evaluatePlan(plan, resource, now);
   const key = evaluation.key;
-  if (key === null) throw new ScimError({ status: 400, scimType: 'invalidValue', detail: `the mapping key \`${plan.keyAttribute}\` has no value` });
+  if (key === null) throw scimError('KEY_MISSING', { attribute: plan.keyAttribute });
   const columns = derivedColumns(resource);
   const nextCheck = nextCheckAt(plan, resource, now);
-  const stored = await transact(ctx, plan, async (trx) => {
+  const stored = await transact(ctx, async (trx) => {
     const existing = await findUserByKey(trx, plan.tenant, key, true);
-    if (existing && existing.deleted_at === null) {
-      throw new ScimError({ status: 409, scimType: 'uniqueness', detail: `a user with this \`${plan.keyAttribute}\` already exists` });
-    }
+    if (existing && existing.deleted_at === null) throw scimError('USER_EXISTS', { attribute: plan.keyAttribute });
     const decision = decideStatus(plan, { state: existing && accountStateOf(existing), conditionHolds: evaluation.deactivated, relink: existing !== undefined, now });
     const status = await holdDeactivation(trx, plan, decision, now);
     const events: NewEvent[] = [];
@@ -83,7 +75,7 @@ export async function createUser(ctx: ProvisionContext, body: unknown): Promise<
     }
     if (status.event) events.push({ type: status.event, accountId: row.id });
     return finish(trx, ctx, row, evaluation, events, now);
-  });
+  }, userTaken(plan));
   announceNextCheck(nextCheck);
   return stored;
 }
@@ -94,17 +86,22 @@ export async function replaceUser(ctx: ProvisionContext, id: string, body: unkno
   return updateWith(ctx, id, ifMatch, (stored) => withKeyOf(stored.resource, resource, ctx.plan.keyAttribute));
 }
 
-/** PATCH /Users/:id: applies RFC 7644 §3.5.2 operations to the stored resource, then as PUT. */
+/**
+ * PATCH /Users/:id: the body becomes a checked list of RFC 7644 §3.5.2 operations before the
+ * database is read (malformed requests are answered without a transaction); the list applied
+ * to the stored resource is then stored as PUT stores.
+ */
 export async function patchUser(ctx: ProvisionContext, id: string, body: unknown, ifMatch?: string): Promise<StoredUser> {
-  return updateWith(ctx, id, ifMatch, (stored) => applyPatch(stored.resource, body, ctx.plan.userScope));
+  const patch = parseUserPatch(body, ctx.plan.userScope, ctx.plan.timezone);
+  return updateWith(ctx, id, ifMatch, (stored) => applyUserPatch(stored.resource, patch));
 }
 
 /** DELETE /Users/:id: soft delete; with `onDelete: deactivate` the account is deactivated too. */
 export async function deleteUser(ctx: ProvisionContext, id: string, ifMatch?: string): Promise<void> {
   const { plan } = ctx;
   const now = ctx.now ?? new Date();
-  await transact(ctx, plan, async (trx) => {
-    const stored = await liveOr404(trx, plan.tenant, id, ifMatch);
+  await transact(ctx, async (trx) => {
+    const stored = liveOr404(await findLiveUser(trx, plan.tenant, id, true), 'USER_NOT_FOUND', ifMatch);
     const events: NewEvent[] = [{ type: 'user.deleted', accountId: stored.id }];
     const status = decideDelete(plan, accountStateOf(stored), now);
     await updateUser(trx, plan.tenant, stored.id, {
@@ -114,13 +111,12 @@ export async function deleteUser(ctx: ProvisionContext, id: string, ifMatch?: st
     });
     if (status.event) events.push({ type: status.event, accountId: stored.id });
     await recordEvents(trx, eventContext(ctx, now), events);
-  });
+  }, userTaken(plan));
 }
 
 /** GET /Users/:id. */
 export async function getUser(ctx: ProvisionContext, id: string): Promise<StoredUser> {
-  const row = await findLiveUser(ctx.db, ctx.plan.tenant, id);
-  if (!row) throw userNotFound();
+  const row = liveOr404(await findLiveUser(ctx.db, ctx.plan.tenant, id), 'USER_NOT_FOUND', undefined);
   const groups = await groupsOfUsers(ctx.db, ctx.plan.tenant, [row.id]);
   return { row, groups: groups.get(row.id) ?? [] };
 }
@@ -133,11 +129,16 @@ async function updateWith(
 ): Promise<StoredUser> {
   const { plan } = ctx;
   const now = ctx.now ?? new Date();
-  const result = await transact(ctx, plan, async (trx) => {
-    const stored = await liveOr404(trx, plan.tenant, id, ifMatch);
+  // A rejected key change is audited in its own transaction after the request's one rolled back.
+  let rejected: string | undefined;
+  const result = await transact(ctx, async (trx) => {
+    const stored = liveOr404(await findLiveUser(trx, plan.tenant, id, true), 'USER_NOT_FOUND', ifMatch);
     const resource = storable(next(stored));
     const evaluation = evaluatePlan(plan, resource, now);
-    if (evaluation.key !== stored.key_value) throw new KeyChangeRejected(plan, stored.id);
+    if (evaluation.key !== stored.key_value) {
+      rejected = stored.id;
+      throw scimError('KEY_CHANGE', { attribute: plan.keyAttribute });
+    }
     const decision = decideStatus(plan, { state: accountStateOf(stored), conditionHolds: evaluation.deactivated, now });
     const status = await holdDeactivation(trx, plan, decision, now);
     const row = await updateUser(trx, plan.tenant, stored.id, {
@@ -156,6 +157,11 @@ async function updateWith(
     }
     if (status.event) events.push({ type: status.event, accountId: row.id });
     return finish(trx, ctx, row, evaluation, events, now);
+  }, userTaken(plan)).catch(async (error: unknown) => {
+    if (rejected !== undefined) {
+      await recordEvents(ctx.db, eventContext(ctx, now), [{ type: 'user.key_change_rejected', accountId: rejected, fields: [plan.keyAttribute] }]);
+    }
+    throw error;
   });
   announceNextCheck(result.row.next_check_at);
   return result;
@@ -177,28 +183,11 @@ async function finish(trx: Db, ctx: ProvisionContext, row: UserRow, evaluation: 
   return { row, groups: groups.get(row.id) ?? [] };
 }
 
-async function liveOr404(trx: Db, tenant: string, id: string, ifMatch: string | undefined): Promise<UserRow> {
-  const stored = await findLiveUser(trx, tenant, id, true);
-  if (!stored) throw userNotFound();
-  if (ifMatch !== undefined && !etagMatches(ifMatch, stored.version)) {
-    throw new ScimError({ status: 412, detail: 'the resource was changed since the given version (If-Match)' });
-  }
-  return stored;
-}
-
-/** `If-Match` holds `*` or a list of entity tags; weak and strong forms of our version both match. */
-export function etagMatches(header: string, version: number): boolean {
-  return header.split(',').some((tag) => {
-    const t = tag.trim();
-    return t === '*' || t === etagOf(version) || t === `"${version}"`;
-  });
-}
-
 /** The columns the indexes serve, read from the resource. `userName` is required (RFC 7643 §4.1.1). */
 function derivedColumns(resource: Record<string, unknown>): { user_name: string; external_id: string | null; work_email: string | null } {
   const userName = resource['userName'];
   if (typeof userName !== 'string' || userName.trim() === '') {
-    throw new ScimError({ status: 400, scimType: 'invalidValue', detail: '`userName` is required' });
+    throw scimError('USER_NAME_REQUIRED');
   }
   const externalId = typeof resource['externalId'] === 'string' ? resource['externalId'] : null;
   const emails = Array.isArray(resource['emails']) ? resource['emails'] : [];
@@ -224,52 +213,14 @@ function withKeyOf(stored: Record<string, unknown>, next: Record<string, unknown
   if (keyAttribute.includes('.') || keyAttribute.includes(':')) return next;
   if (next[keyAttribute] !== undefined || stored[keyAttribute] === undefined) return next;
   const copy = { ...next };
-  Object.defineProperty(copy, keyAttribute, { value: stored[keyAttribute], enumerable: true, writable: true, configurable: true });
+  put(copy, keyAttribute, stored[keyAttribute]);
   return copy;
 }
 
-class KeyChangeRejected extends ScimError {
-  constructor(
-    plan: Plan,
-    readonly accountId: string,
-  ) {
-    super({ status: 400, scimType: 'mutability', detail: `the mapping key \`${plan.keyAttribute}\` cannot change` });
-  }
-}
-
-const userNotFound = (): ScimError => new ScimError({ status: 404, detail: 'user not found' });
-
-const eventContext = (ctx: ProvisionContext, now: Date): EventContext => ({
-  tenant: ctx.plan.tenant,
-  configHash: ctx.plan.hash,
-  requestId: ctx.requestId,
-  now,
-});
-
-/**
- * Runs one request's transaction. A unique violation (a concurrent create of the same key or
- * userName) becomes 409; a rejected key change is audited in its own transaction after the
- * request's one rolled back.
- */
-async function transact<T>(ctx: ProvisionContext, plan: Plan, work: (trx: Db) => Promise<T>): Promise<T> {
-  try {
-    return await ctx.db.transaction().execute(work);
-  } catch (error) {
-    if (error instanceof KeyChangeRejected) {
-      const now = ctx.now ?? new Date();
-      await recordEvents(ctx.db, eventContext(ctx, now), [
-        { type: 'user.key_change_rejected', accountId: error.accountId, fields: [plan.keyAttribute] },
-      ]);
-    }
-    if (isUniqueViolation(error)) {
-      const detail = String((error as { constraint?: unknown }).constraint ?? '').includes('user_name')
-        ? '`userName` is already in use'
-        : `a user with this \`${plan.keyAttribute}\` already exists`;
-      throw new ScimError({ status: 409, scimType: 'uniqueness', detail });
-    }
-    throw error;
-  }
-}
-
-const isUniqueViolation = (error: unknown): boolean =>
-  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
+/** A unique violation of a user request: the userName index, or else the mapping key. */
+const userTaken =
+  (plan: Plan) =>
+  (error: unknown): ScimError =>
+    String((error as { constraint?: unknown }).constraint ?? '').includes('user_name')
+      ? scimError('USER_NAME_TAKEN')
+      : scimError('USER_EXISTS', { attribute: plan.keyAttribute });

@@ -1,11 +1,11 @@
 // Server: a stored user row -> the SCIM User resource the client reads: the resource as sent,
 // plus id, meta, schemas, core `groups` and scimplan's read-only extension.
 
+import { CORE_USER_URN, SCIMPLAN_URN } from '../engine/scim-schemas.ts';
 import type { GroupRef } from './db/groups.ts';
 import type { UserRow } from './db/tables.ts';
-
-export const CORE_USER_URN = 'urn:ietf:params:scim:schemas:core:2.0:User';
-export const SCIMPLAN_URN = 'urn:ietf:params:scim:schemas:extension:scimplan:2.0:User';
+// Stored keys come from JSON; `put` keeps a key like `__proto__` an ordinary property.
+import { put as define } from './scim/json.ts';
 
 /** Never echoed back: server-owned parts (recomputed below) and secrets. */
 const SERVER_OWNED = new Set(['schemas', 'id', 'meta', 'groups', 'password', SCIMPLAN_URN.toLowerCase()]);
@@ -45,9 +45,4 @@ function ordered(profile: Record<string, unknown>, order: readonly string[]): Re
   for (const key of order) if (Object.hasOwn(profile, key)) define(out, key, profile[key]);
   for (const key of Object.keys(profile)) if (!Object.hasOwn(out, key)) define(out, key, profile[key]);
   return out;
-}
-
-// Stored keys come from JSON; defineProperty keeps a key like `__proto__` an ordinary property.
-function define(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { adminTokenDigest, requireAdmin } from '../admin-auth.ts';
 import type { Database } from '../db/tables.ts';
-import { ScimError } from '../errors.ts';
+import { scimError } from '../errors.ts';
 import { approveHeld } from '../safety.ts';
 
 export interface ApproveRoutesOptions {
@@ -23,7 +23,7 @@ export async function approveRoutes(app: FastifyInstance, options: ApproveRoutes
   app.addHook('onRequest', requireAdmin(options.adminDigest === undefined ? adminTokenDigest() : options.adminDigest));
   app.post('/tenants/:tenant/approve', async (request) => {
     const { tenant } = request.params as { tenant: string };
-    if (!TENANT.test(tenant)) throw new ScimError({ status: 400, scimType: 'invalidValue', detail: 'the tenant id must match `[a-z0-9][a-z0-9-]{0,62}`' });
+    if (!TENANT.test(tenant)) throw scimError('TENANT_ID_INVALID');
     const result = await approveHeld(options.db, tenant, options.now?.() ?? new Date());
     request.log.info({ tenant, released: result.released }, 'held deactivations approved');
     return { tenant, released: result.released };

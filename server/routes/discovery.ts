@@ -15,9 +15,10 @@ import {
   type SchemaResource,
 } from '../../engine/scim-schemas.ts';
 import type { ExtensionSchema, Plan } from '../../engine/plan.ts';
-import { ScimError } from '../errors.ts';
-import { DEFAULT_BULK_LIMITS, type BulkLimits } from './bulk.ts';
-import { LIST_RESPONSE, MAX_RESULTS } from './users.ts';
+import { scimError } from '../errors.ts';
+import { DEFAULT_BULK_LIMITS, type BulkLimits } from '../bulk-request.ts';
+import { tenantPlan } from '../request.ts';
+import { listResponse, MAX_RESULTS } from './list-params.ts';
 
 const SCHEMA_URN = 'urn:ietf:params:scim:schemas:core:2.0:Schema';
 
@@ -29,33 +30,24 @@ export async function discoveryRoutes(app: FastifyInstance, options: { bulk?: Bu
   app.get('/ResourceTypes/:id', async (request: FastifyRequest<{ Params: { id: string } }>) => {
     const id = request.params.id.toLowerCase();
     if (id === 'group') return groupResourceType(base(request));
-    if (id !== 'user') throw new ScimError({ status: 404, detail: 'resource type not found' });
+    if (id !== 'user') throw scimError('RESOURCE_TYPE_NOT_FOUND');
     return userResourceType(plan(request), base(request));
   });
 
   app.get('/Schemas', async (request) => listOf(schemasOf(plan(request), base(request))));
   app.get('/Schemas/:id', async (request: FastifyRequest<{ Params: { id: string } }>) => {
     const found = schemasOf(plan(request), base(request)).find((s) => s.id.toLowerCase() === request.params.id.toLowerCase());
-    if (!found) throw new ScimError({ status: 404, detail: 'schema not found' });
+    if (!found) throw scimError('SCHEMA_NOT_FOUND');
     return found;
   });
 }
 
-const plan = (request: FastifyRequest): Plan => {
-  if (!request.tenant) throw new ScimError({ status: 401, detail: 'missing or invalid bearer token' });
-  return request.tenant.plan;
-};
+const plan = tenantPlan;
 
 const base = (request: FastifyRequest): string =>
   `${request.protocol}://${request.host}/scim/v2/${request.tenant?.plan.tenant ?? ''}`;
 
-const listOf = (resources: readonly unknown[]) => ({
-  schemas: [LIST_RESPONSE],
-  totalResults: resources.length,
-  startIndex: 1,
-  itemsPerPage: resources.length,
-  Resources: resources,
-});
+const listOf = (resources: readonly unknown[]) => listResponse(resources, resources.length, 1);
 
 /** What this server does: every feature it advertises is implemented and tested. */
 function serviceProviderConfig(base: string, bulk: BulkLimits) {

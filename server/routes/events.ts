@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { listEvents, type StoredEvent } from '../db/events.ts';
 import type { Database } from '../db/tables.ts';
-import { ScimError } from '../errors.ts';
+import { scimError } from '../errors.ts';
 
 export const DEFAULT_EVENTS_LIMIT = 100;
 export const MAX_EVENTS_LIMIT = 1000;
@@ -28,7 +28,7 @@ const TENANT = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export async function eventRoutes(app: FastifyInstance, options: { db: Kysely<Database> }): Promise<void> {
   app.get('/tenants/:tenant/events', async (request): Promise<EventsPage> => {
     const { tenant } = request.params as { tenant: string };
-    if (!TENANT.test(tenant)) throw new ScimError({ status: 400, scimType: 'invalidValue', detail: 'the tenant id must match `[a-z0-9][a-z0-9-]{0,62}`' });
+    if (!TENANT.test(tenant)) throw scimError('TENANT_ID_INVALID');
     const query = request.query as Record<string, unknown>;
     const after = integerParam(query['after'], 'after', 0, Number.MAX_SAFE_INTEGER) ?? 0;
     const limit = integerParam(query['limit'], 'limit', 1, MAX_EVENTS_LIMIT) ?? DEFAULT_EVENTS_LIMIT;
@@ -55,7 +55,7 @@ function integerParam(value: unknown, name: string, min: number, max: number): n
   if (value === undefined || value === '') return undefined;
   const n = typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new ScimError({ status: 400, scimType: 'invalidValue', detail: `\`${name}\` must be an integer from ${min} to ${max}` });
+    throw scimError('EVENTS_PARAM_INVALID', { name, min, max });
   }
   return n;
 }

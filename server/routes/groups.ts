@@ -3,25 +3,22 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
+import { GROUP_URN } from '../../engine/scim-schemas.ts';
 import { listGroups, membersOfGroups, type MemberRef } from '../db/groups.ts';
 import type { Database, GroupRow } from '../db/tables.ts';
-import { ScimError } from '../errors.ts';
 import { headerValue } from '../etag.ts';
-import { createGroup, deleteGroup, getGroup, GROUP_SCHEMA, patchGroup, replaceGroup, type StoredGroup } from '../groups.ts';
-import type { ProvisionContext } from '../provision.ts';
+import { createGroup, deleteGroup, getGroup, patchGroup, replaceGroup, type StoredGroup } from '../groups.ts';
+import { provisionContext, type ProvisionContext } from '../request.ts';
 import { groupFilterToSql, groupScope } from '../db/filter/group-filter.ts';
 import { sortColumn } from '../db/filter/sort.ts';
-import { project, returnsAttribute, type ProjectionParams } from '../scim/projection.ts';
+import { projection, returnsAttribute, type ProjectionParams } from '../scim/projection.ts';
 import { etagOf } from '../user-view.ts';
-import { integer, LIST_RESPONSE, MAX_RESULTS, queryParams, searchParams, type ListParams } from './users.ts';
+import { listResponse, pageOf, queryParams, searchParams, type ListParams } from './list-params.ts';
 
 type IdRequest = FastifyRequest<{ Params: { tenant: string; id: string }; Querystring: Record<string, unknown> }>;
 
 export async function groupRoutes(app: FastifyInstance, options: { db: Kysely<Database> }): Promise<void> {
-  const context = (request: FastifyRequest): ProvisionContext => {
-    if (!request.tenant) throw new ScimError({ status: 401, detail: 'missing or invalid bearer token' });
-    return { db: options.db, plan: request.tenant.plan, requestId: String(request.id) };
-  };
+  const context = (request: FastifyRequest): ProvisionContext => provisionContext(request, options.db);
 
   app.post('/Groups', async (request, reply) => {
     const ctx = context(request);
@@ -68,27 +65,24 @@ function sendGroup(request: FastifyRequest, reply: FastifyReply, ctx: ProvisionC
   const base = baseUrl(request, ctx);
   void reply.header('ETag', etagOf(group.row.version));
   if (created) void reply.header('Location', `${base}/Groups/${group.row.id}`);
-  return project(renderGroup(group.row, group.members, base), params, groupScope);
+  return projection(params, groupScope, ctx.plan.timezone)(renderGroup(group.row, group.members, base));
 }
 
 async function list(request: FastifyRequest, ctx: ProvisionContext, params: ListParams) {
-  const startIndex = Math.max(1, integer(params.startIndex, 'startIndex') ?? 1);
-  const count = Math.min(MAX_RESULTS, Math.max(0, integer(params.count, 'count') ?? MAX_RESULTS));
-  const order = params.sortOrder?.toLowerCase();
-  if (order !== undefined && order !== 'ascending' && order !== 'descending') {
-    throw new ScimError({ status: 400, scimType: 'invalidValue', detail: '`sortOrder` must be `ascending` or `descending`' });
-  }
+  const page = pageOf(params);
   const { rows, total } = await listGroups(ctx.db, ctx.plan.tenant, {
     ...(params.filter?.trim() ? { where: groupFilterToSql(params.filter) } : {}),
     ...(params.sortBy?.trim() ? { sortBy: sortColumn(params.sortBy, groupScope, 'Group') } : {}),
-    descending: order === 'descending',
-    offset: startIndex - 1,
-    limit: count,
+    descending: page.descending,
+    offset: page.startIndex - 1,
+    limit: page.count,
   });
   const members = wantsMembers(params) ? await membersOfGroups(ctx.db, ctx.plan.tenant, rows.map((r) => r.id)) : undefined;
   const base = baseUrl(request, ctx);
-  const resources = rows.map((row) => project(renderGroup(row, members ? (members.get(row.id) ?? []) : undefined, base), params, groupScope));
-  return { schemas: [LIST_RESPONSE], totalResults: total, startIndex, itemsPerPage: resources.length, Resources: resources };
+  // Compiled only when there is something to show, as a per-resource projection would be.
+  const project = rows.length > 0 ? projection(params, groupScope, ctx.plan.timezone) : undefined;
+  const resources = rows.map((row) => project!(renderGroup(row, members ? (members.get(row.id) ?? []) : undefined, base)));
+  return listResponse(resources, total, page.startIndex);
 }
 
 const baseUrl = (request: FastifyRequest, ctx: ProvisionContext): string => `${request.protocol}://${request.host}/scim/v2/${ctx.plan.tenant}`;
@@ -96,7 +90,7 @@ const baseUrl = (request: FastifyRequest, ctx: ProvisionContext): string => `${r
 /** A group row (and its members, when loaded) -> the SCIM Group resource (RFC 7643 §4.2). */
 export function renderGroup(row: GroupRow, members: readonly MemberRef[] | undefined, base: string): Record<string, unknown> {
   return {
-    schemas: [GROUP_SCHEMA],
+    schemas: [GROUP_URN],
     id: row.id,
     displayName: row.display_name,
     ...(row.external_id !== null ? { externalId: row.external_id } : {}),

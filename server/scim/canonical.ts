@@ -1,106 +1,14 @@
-// Server: a client's User body -> the resource as stored: keys in schema case, values of the
-// schema's types, read-only and never-stored attributes dropped. Also the scope look-ups shared
-// by patch, projection and filter-sql.
+// Server: a client's User body (or one attribute value of it) -> the resource as stored: keys in
+// schema case, values of the schema's types, read-only and never-stored attributes dropped.
 
 import type { AttributeDef, Namespace, Scope } from '../../dsl/types.ts';
-import { ScimError, type ScimType } from '../errors.ts';
-
-export const CORE_USER_URN = 'urn:ietf:params:scim:schemas:core:2.0:User';
-export const ENTERPRISE_URN = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-export const SCIMPLAN_URN = 'urn:ietf:params:scim:schemas:extension:scimplan:2.0:User';
-
-/** Keys that would reach `Object.prototype` through ordinary assignment or spread-merges. */
-const HOSTILE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+import { isPlainObject as isObject } from '../../dsl/values.ts';
+import { scimError, type ScimError, type ScimType } from '../errors.ts';
+import { cloneJson, isHostileKey, put } from './json.ts';
+import { attributeNamed, extensionByUrn, isScimplanUrn, splitUrnKey } from './schema-lookup.ts';
 
 /** Attributes clients may send but that are never stored: server-assigned, read-only, or secret. */
 const NEVER_STORED = new Set(['id', 'meta', 'password', 'groups']);
-
-export function scimError(status: number, scimType: ScimType, detail: string): ScimError {
-  return new ScimError({ status, scimType, detail });
-}
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Sets an own data property; never invokes the `__proto__` setter. */
-export function put(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-/** The own key of `obj` equal to `name` ignoring case (the exact key first), or undefined. */
-export function ownKey(obj: Record<string, unknown>, name: string): string | undefined {
-  if (Object.hasOwn(obj, name)) return name;
-  const lower = name.toLowerCase();
-  for (const k of Object.keys(obj)) if (k.toLowerCase() === lower) return k;
-  return undefined;
-}
-
-/** The definition named `name` (case-insensitive) among `defs`. */
-export function findAttribute(defs: readonly AttributeDef[] | undefined, name: string): AttributeDef | undefined {
-  if (!defs) return undefined;
-  const lower = name.toLowerCase();
-  return defs.find((d) => d.name.toLowerCase() === lower);
-}
-
-/**
- * The namespace whose URN (or alias) is `name`, case-insensitive. The core User URN is a
- * namespace of its own whose attributes are the core attributes.
- */
-export function findNamespace(scope: Scope, name: string): Namespace | undefined {
-  const lower = name.toLowerCase();
-  if (lower === CORE_USER_URN.toLowerCase()) return { urn: CORE_USER_URN, aliases: [], attributes: scope.attributes };
-  return scope.namespaces.find((n) => n.urn.toLowerCase() === lower || n.aliases.some((a) => a.toLowerCase() === lower));
-}
-
-/** The extension namespace (by URN only) that `key` names exactly. */
-export function extensionByUrn(scope: Scope, key: string): Namespace | undefined {
-  const lower = key.toLowerCase();
-  return scope.namespaces.find((n) => n.urn.toLowerCase() === lower);
-}
-
-/**
- * `urn:...:enterprise:2.0:User:department` -> that namespace and `department`. The longest
- * matching URN wins; the core User URN counts. Undefined when `key` starts with no known URN.
- */
-export function splitUrnKey(scope: Scope, key: string): { urn: string; namespace: Namespace | undefined; rest: string } | undefined {
-  const lower = key.toLowerCase();
-  let best: { urn: string; namespace: Namespace | undefined; rest: string } | undefined;
-  const candidates: { urn: string; namespace: Namespace | undefined }[] = [
-    { urn: CORE_USER_URN, namespace: undefined },
-    { urn: SCIMPLAN_URN, namespace: undefined },
-    ...scope.namespaces.map((n) => ({ urn: n.urn, namespace: n })),
-  ];
-  for (const c of candidates) {
-    const prefix = `${c.urn.toLowerCase()}:`;
-    if (lower.startsWith(prefix) && key.length > prefix.length && (!best || c.urn.length > best.urn.length)) {
-      best = { urn: c.urn, namespace: c.namespace, rest: key.slice(prefix.length) };
-    }
-  }
-  return best;
-}
-
-export function isScimplanUrn(urn: string): boolean {
-  return urn.toLowerCase() === SCIMPLAN_URN.toLowerCase();
-}
-
-/** A JSON value copied into fresh plain objects and arrays, without hostile keys. */
-export function cloneJson(value: unknown, depth = 0): unknown {
-  if (depth > 64) throw scimError(400, 'invalidValue', 'value is nested too deeply');
-  if (Array.isArray(value)) return value.map((v) => cloneJson(v, depth + 1));
-  if (isObject(value)) {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value)) {
-      if (HOSTILE_KEYS.has(k)) continue;
-      const v = value[k];
-      if (v === undefined) continue;
-      put(out, k, cloneJson(v, depth + 1));
-    }
-    return out;
-  }
-  if (typeof value === 'number' && !Number.isFinite(value)) return null;
-  return value;
-}
 
 function typeName(def: AttributeDef): string {
   switch (def.type) {
@@ -121,7 +29,7 @@ function typeName(def: AttributeDef): string {
 
 function wrongType(label: string, def: AttributeDef): ScimError {
   // Names only: the detail is logged, and values are personal data.
-  return scimError(400, 'invalidValue', `\`${label}\` must be ${typeName(def)}`);
+  return scimError('WRONG_TYPE', { attribute: label, type: typeName(def) });
 }
 
 /**
@@ -133,7 +41,7 @@ export function canonicalValue(def: AttributeDef, value: unknown, label: string)
   if (value === null || value === undefined) return undefined;
   if (def.mutability === 'readOnly') return undefined;
   if (!def.multiValued) return canonicalSingle(def, value, label);
-  if (!Array.isArray(value)) throw scimError(400, 'invalidValue', `\`${label}\` must be a list`);
+  if (!Array.isArray(value)) throw scimError('NOT_A_LIST', { attribute: label });
   const out: unknown[] = [];
   for (const item of value) {
     const v = canonicalSingle(def, item, label);
@@ -148,7 +56,7 @@ export function canonicalSingle(def: AttributeDef, value: unknown, label: string
   switch (def.type) {
     case 'complex': {
       // The enterprise `manager` arrives as a bare id from Entra: it is the `value` sub-attribute.
-      if (typeof value === 'string' && !def.multiValued && findAttribute(def.subAttributes, 'value')) {
+      if (typeof value === 'string' && !def.multiValued && attributeNamed(def.subAttributes, 'value')) {
         value = { value };
       }
       if (!isObject(value)) throw wrongType(label, def);
@@ -191,10 +99,10 @@ export function canonicalSingle(def: AttributeDef, value: unknown, label: string
 function canonicalObject(defs: readonly AttributeDef[], body: Record<string, unknown>, prefix: string, root: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(body)) {
-    if (HOSTILE_KEYS.has(key)) continue;
+    if (isHostileKey(key)) continue;
     const raw = body[key];
     if (root && NEVER_STORED.has(key.toLowerCase())) continue;
-    const def = findAttribute(defs, key);
+    const def = attributeNamed(defs, key);
     const label = prefix === '' ? (def?.name ?? key) : `${prefix}.${def?.name ?? key}`;
     if (!def) {
       if (raw === null || raw === undefined) continue;
@@ -210,7 +118,7 @@ function canonicalObject(defs: readonly AttributeDef[], body: Record<string, unk
 /** The attributes of one extension object, keyed by `urn`. */
 function canonicalExtension(ns: Namespace, value: unknown): Record<string, unknown> | undefined {
   if (value === null || value === undefined) return undefined;
-  if (!isObject(value)) throw scimError(400, 'invalidValue', `\`${ns.urn}\` must be an object`);
+  if (!isObject(value)) throw scimError('EXTENSION_NOT_OBJECT', { urn: ns.urn });
   const out = canonicalObject(ns.attributes, value, ns.urn, false);
   return Object.keys(out).length === 0 ? undefined : out;
 }
@@ -235,7 +143,7 @@ function canonicalExtension(ns: Namespace, value: unknown): Record<string, unkno
  * a JSON round trip unchanged, and canonicalUser(canonicalUser(x)) equals canonicalUser(x).
  */
 export function canonicalUser(body: unknown, scope: Scope): Record<string, unknown> {
-  if (!isObject(body)) throw scimError(400, 'invalidSyntax', 'the request body must be a JSON object');
+  if (!isObject(body)) throw scimError('BODY_NOT_OBJECT');
   const core: Record<string, unknown> = {};
   const extensions = new Map<string, Record<string, unknown>>();
   const extensionOf = (urn: string): Record<string, unknown> => {
@@ -247,12 +155,12 @@ export function canonicalUser(body: unknown, scope: Scope): Record<string, unkno
     return e;
   };
   for (const key of Object.keys(body)) {
-    if (HOSTILE_KEYS.has(key)) continue;
+    if (isHostileKey(key)) continue;
     const raw = body[key];
     if (key.toLowerCase() === 'schemas') {
       if (raw === null || raw === undefined) continue;
       if (!Array.isArray(raw) || raw.some((s) => typeof s !== 'string')) {
-        throw scimError(400, 'invalidValue', '`schemas` must be a list of strings');
+        throw scimError('SCHEMAS_NOT_STRINGS');
       }
       put(core, 'schemas', [...raw]);
       continue;
@@ -283,3 +191,14 @@ export function canonicalUser(body: unknown, scope: Scope): Record<string, unkno
   for (const [urn, ext] of extensions) if (Object.keys(ext).length > 0) put(core, urn, ext);
   return core;
 }
+
+// filter-sql.ts (moved under server/db/ on another branch) imports these from here; once it
+// imports them from their homes (schema-lookup.ts, engine/scim-schemas.ts, errors.ts), this goes.
+export { CORE_USER_URN } from '../../engine/scim-schemas.ts';
+export { attributeNamed as findAttribute, findNamespace, isScimplanUrn } from './schema-lookup.ts';
+
+/** filter-sql.ts's errors (all 400) as catalogue entries: FILTER_INVALID, or SORT_BY_INVALID for `sortBy`. */
+export function filterError(_status: 400, scimType: ScimType, reason: string): ScimError {
+  return scimType === 'invalidFilter' ? scimError('FILTER_INVALID', { reason }) : scimError('SORT_BY_INVALID', { reason });
+}
+export { filterError as scimError };

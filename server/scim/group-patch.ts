@@ -2,10 +2,12 @@
 // dialects of Entra ID and Okta) -> plain membership and attribute changes, applied in SQL later.
 
 import type { Expr } from '../../dsl/ast.ts';
-import { parseExpression } from '../../dsl/parse.ts';
+import { isPlainObject as isObject } from '../../dsl/values.ts';
 import { GROUP_URN } from '../../engine/scim-schemas.ts';
-import { isObject, ownKey, scimError } from './canonical.ts';
-import { operationList } from './patch.ts';
+import { scimError } from '../errors.ts';
+import { ownKey, ownValue } from './json.ts';
+import { parsePatch, parsePatchPath, requireValue, type PatchOp, type PatchOperation } from './patch-ops.ts';
+import { equalityTerms } from './value-path-filter.ts';
 
 /** A Group as the client sent it: attributes the server keeps. Unknown attributes are ignored. */
 export interface GroupInput {
@@ -28,8 +30,6 @@ export type GroupChange =
   | { readonly kind: 'removeAllMembers' }
   | { readonly kind: 'removeMembersWhere'; readonly filter: Expr };
 
-type Op = 'add' | 'replace' | 'remove';
-
 /** Read-only or server-owned: writes to them are ignored, as for Users. */
 const IGNORED = new Set(['id', 'meta', 'schemas']);
 
@@ -40,18 +40,18 @@ const IGNORED = new Set(['id', 'meta', 'schemas']);
  * Errors: 400 invalidSyntax (not an object) or invalidValue naming the attribute.
  */
 export function groupInput(body: unknown): GroupInput {
-  if (!isObject(body)) throw scimError(400, 'invalidSyntax', 'the request body must be a JSON object');
+  if (!isObject(body)) throw scimError('BODY_NOT_OBJECT');
   const get = (name: string): unknown => {
     const key = ownKey(body, name) ?? ownKey(body, `${GROUP_URN}:${name}`);
     return key === undefined ? undefined : body[key];
   };
   const displayName = get('displayName');
   if (typeof displayName !== 'string' || displayName.trim() === '') {
-    throw scimError(400, 'invalidValue', '`displayName` is required and must be a non-empty string');
+    throw scimError('GROUP_DISPLAY_NAME_REQUIRED');
   }
   const externalId = get('externalId');
   if (externalId !== undefined && externalId !== null && typeof externalId !== 'string') {
-    throw scimError(400, 'invalidValue', '`externalId` must be a string');
+    throw scimError('GROUP_EXTERNAL_ID_TYPE');
   }
   const members = get('members');
   return {
@@ -73,40 +73,19 @@ export function groupInput(body: unknown): GroupInput {
  * - Path-less add/replace: an object of attributes (Okta sends `id` and `displayName`).
  * - `id`, `meta`, `schemas` are ignored; other attributes are 400 invalidPath.
  */
-export function groupChanges(body: unknown): GroupChange[] {
-  const list = operationList(body);
-  const changes: GroupChange[] = [];
-  list.forEach((raw, index) => {
-    const label = `operation ${index + 1}`;
-    if (!isObject(raw)) throw scimError(400, 'invalidSyntax', `${label} must be an object`);
-    const field = (name: string): unknown => {
-      const key = ownKey(raw, name);
-      return key === undefined ? undefined : raw[key];
-    };
-    const opText = field('op');
-    const op = typeof opText === 'string' ? opText.trim().toLowerCase() : '';
-    if (op !== 'add' && op !== 'replace' && op !== 'remove') {
-      throw scimError(400, 'invalidSyntax', `${label}: \`op\` must be \`add\`, \`replace\` or \`remove\``);
+export function groupChanges(body: unknown): readonly GroupChange[] {
+  return parsePatch(body).flatMap((operation): GroupChange[] => {
+    if (operation.path !== undefined) return pathChanges(operation);
+    const changes: GroupChange[] = [];
+    for (const key of Object.keys(operation.value)) {
+      const name = attributeName(key);
+      if (name === undefined || IGNORED.has(name.toLowerCase())) continue;
+      const change = attributeChange(operation.n, operation.op, name, operation.value[key], true);
+      if (change) changes.push(change);
     }
-    const path = field('path');
-    const value = field('value');
-    if (path !== undefined && path !== null && typeof path !== 'string') throw scimError(400, 'invalidPath', `${label}: \`path\` must be a string`);
-    if (path === undefined || path === null || path.trim() === '') {
-      if (op === 'remove') throw scimError(400, 'noTarget', `${label}: \`remove\` needs a \`path\``);
-      if (!isObject(value)) throw scimError(400, 'invalidValue', `${label}: a \`${op}\` without \`path\` needs an object \`value\``);
-      for (const key of Object.keys(value)) {
-        const name = attributeName(key);
-        if (name === undefined || IGNORED.has(name.toLowerCase())) continue;
-        const change = attributeChange(op, name, value[key], label, true);
-        if (change) changes.push(change);
-      }
-      return;
-    }
-    changes.push(...pathChanges(op, path.trim(), value, label));
+    return changes;
   });
-  return changes;
 }
-
 
 /** `displayName` or `urn:...:core:2.0:Group:displayName` -> `displayName`; undefined for other URNs. */
 function attributeName(key: string): string | undefined {
@@ -115,103 +94,65 @@ function attributeName(key: string): string | undefined {
   return key.toLowerCase().startsWith('urn:') ? undefined : key;
 }
 
-function pathChanges(op: Op, path: string, value: unknown, label: string): GroupChange[] {
-  const { ast, diagnostics } = parseExpression(path, 'path');
-  if (diagnostics.length > 0) {
-    const d = diagnostics[0]!;
-    throw scimError(400, 'invalidPath', `${label}: invalid path at offset ${d.span.start}: ${d.message}`);
-  }
-  if (ast.kind !== 'Path' || ast.steps.length === 0 || ast.steps.length > 2 || ast.steps[1]?.filter) {
-    throw scimError(400, 'invalidPath', `${label}: a path is \`attribute\` or \`members[filter]\``);
-  }
-  if (ast.urn !== undefined && ast.urn.toLowerCase() !== GROUP_URN.toLowerCase()) {
-    throw scimError(400, 'invalidPath', `${label}: groups have no extension \`${ast.urn}\``);
-  }
-  const [first, second] = ast.steps as [NonNullable<(typeof ast.steps)[0]>, (typeof ast.steps)[1]];
-  const name = first.name.toLowerCase();
+function pathChanges(operation: PatchOperation & { readonly path: string }): GroupChange[] {
+  const { n, op, value } = operation;
+  const path = parsePatchPath(n, operation.path);
+  if (path.urn !== undefined && path.urn.toLowerCase() !== GROUP_URN.toLowerCase()) throw scimError('PATCH_GROUP_EXTENSION', { n, urn: path.urn });
+  const name = path.name.toLowerCase();
   if (IGNORED.has(name)) return [];
-  if (name === 'members' && (first.filter || second)) {
-    if (second && second.name.toLowerCase() !== 'value') {
-      throw scimError(400, 'mutability', `${label}: \`members.${second.name}\` cannot be changed; add or remove the member`);
-    }
-    if (op !== 'remove' || !first.filter) {
-      throw scimError(400, 'invalidPath', `${label}: add or replace members with path \`members\` and a list of \`{"value": id}\``);
-    }
-    const ids = valueEqualityIds(first.filter);
-    return [ids ? { kind: 'removeMembers', ids } : { kind: 'removeMembersWhere', filter: first.filter }];
+  if (name === 'members' && (path.filter || path.sub !== undefined)) {
+    if (path.sub !== undefined && path.sub.toLowerCase() !== 'value') throw scimError('PATCH_MEMBER_SUB_ATTRIBUTE', { n, sub: path.sub });
+    if (op !== 'remove' || !path.filter) throw scimError('PATCH_MEMBERS_FILTER', { n });
+    const ids = valueEqualityIds(path.filter);
+    return [ids ? { kind: 'removeMembers', ids } : { kind: 'removeMembersWhere', filter: path.filter }];
   }
-  if (first.filter || second) throw scimError(400, 'invalidPath', `${label}: \`${first.name}\` has no sub-attributes`);
-  if (op !== 'remove' && value === undefined) throw scimError(400, 'invalidValue', `${label}: \`${op}\` needs a \`value\``);
-  const change = attributeChange(op, first.name, value, label, false);
+  if (path.filter || path.sub !== undefined) throw scimError('PATCH_NO_SUB_ATTRIBUTES', { n, attribute: path.name });
+  requireValue(operation);
+  const change = attributeChange(n, op, path.name, value, false);
   return change ? [change] : [];
 }
 
-function attributeChange(op: Op, name: string, value: unknown, label: string, pathless: boolean): GroupChange | undefined {
+function attributeChange(n: number, op: PatchOp, name: string, value: unknown, pathless: boolean): GroupChange | undefined {
   switch (name.toLowerCase()) {
     case 'displayname':
-      if (op === 'remove' || value === null) throw scimError(400, 'invalidValue', `${label}: \`displayName\` is required and cannot be removed`);
-      if (typeof value !== 'string' || value.trim() === '') throw scimError(400, 'invalidValue', `${label}: \`displayName\` must be a non-empty string`);
+      if (op === 'remove' || value === null) throw scimError('PATCH_DISPLAY_NAME_REMOVED', { n });
+      if (typeof value !== 'string' || value.trim() === '') throw scimError('PATCH_DISPLAY_NAME_TYPE', { n });
       return { kind: 'displayName', value };
     case 'externalid':
       if (op === 'remove' || value === null) return { kind: 'externalId', value: null };
-      if (typeof value !== 'string') throw scimError(400, 'invalidValue', `${label}: \`externalId\` must be a string`);
+      if (typeof value !== 'string') throw scimError('PATCH_EXTERNAL_ID_TYPE', { n });
       return { kind: 'externalId', value };
-    case 'members':
+    case 'members': {
+      const where = `operation ${n}: \`members\``;
       if (op === 'remove') {
-        return value === undefined || value === null ? { kind: 'removeAllMembers' } : { kind: 'removeMembers', ids: memberIds(value, `${label}: \`members\``) };
+        return value === undefined || value === null ? { kind: 'removeAllMembers' } : { kind: 'removeMembers', ids: memberIds(value, where) };
       }
       if (value === null) return op === 'replace' ? { kind: 'removeAllMembers' } : undefined;
-      return { kind: op === 'add' ? 'addMembers' : 'replaceMembers', ids: memberIds(value, `${label}: \`members\``) };
+      return { kind: op === 'add' ? 'addMembers' : 'replaceMembers', ids: memberIds(value, where) };
+    }
     default:
       // A path-less value may carry what Okta echoes back; a path names something to change.
       if (pathless) return undefined;
-      throw scimError(400, 'invalidPath', `${label}: groups have no attribute \`${name}\``);
+      throw scimError('PATCH_GROUP_ATTRIBUTE', { n, attribute: name });
   }
 }
 
 /** `[{"value": id}, ...]` (or one such object) -> the ids. `display`, `$ref`, `type: User` are ignored. */
-function memberIds(value: unknown, label: string): string[] {
+function memberIds(value: unknown, where: string): string[] {
   const items = Array.isArray(value) ? value : [value];
   return items.map((item) => {
-    if (!isObject(item)) throw scimError(400, 'invalidValue', `${label} must be a list of objects with \`value\``);
-    const typeKey = ownKey(item, 'type');
-    const type = typeKey === undefined ? undefined : item[typeKey];
-    if (typeof type === 'string' && type.toLowerCase() === 'group') {
-      throw scimError(400, 'invalidValue', `${label}: groups cannot be members of groups here; only users`);
-    }
-    const key = ownKey(item, 'value');
-    const id = key === undefined ? undefined : item[key];
-    if (typeof id !== 'string' || id.trim() === '') throw scimError(400, 'invalidValue', `${label}: every member needs a string \`value\` (a user id)`);
+    if (!isObject(item)) throw scimError('MEMBERS_NOT_OBJECTS', { where });
+    const type = ownValue(item, 'type');
+    if (typeof type === 'string' && type.toLowerCase() === 'group') throw scimError('MEMBER_IS_GROUP', { where });
+    const id = ownValue(item, 'value');
+    if (typeof id !== 'string' || id.trim() === '') throw scimError('MEMBER_NO_VALUE', { where });
     return id.trim().toLowerCase();
   });
 }
 
 /** `value eq "a"`, `value eq "a" or value eq "b"` -> the ids; undefined for any other filter. */
 function valueEqualityIds(filter: Expr): string[] | undefined {
-  switch (filter.kind) {
-    case 'Group':
-      return valueEqualityIds(filter.inner);
-    case 'Logical': {
-      if (filter.op !== 'or') return undefined;
-      const l = valueEqualityIds(filter.left);
-      const r = valueEqualityIds(filter.right);
-      return l && r ? [...l, ...r] : undefined;
-    }
-    case 'Compare':
-      if (
-        filter.op === 'eq' &&
-        filter.left.kind === 'Path' &&
-        filter.left.urn === undefined &&
-        filter.left.steps.length === 1 &&
-        !filter.left.steps[0]!.filter &&
-        filter.left.steps[0]!.name.toLowerCase() === 'value' &&
-        filter.right.kind === 'Literal' &&
-        typeof filter.right.value === 'string'
-      ) {
-        return [filter.right.value.trim().toLowerCase()];
-      }
-      return undefined;
-    default:
-      return undefined;
-  }
+  const terms = equalityTerms(filter, 'or', undefined);
+  if (!terms?.every((t) => t.name.toLowerCase() === 'value' && typeof t.value === 'string')) return undefined;
+  return terms.map((t) => (t.value as string).trim().toLowerCase());
 }

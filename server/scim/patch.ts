@@ -1,230 +1,138 @@
-// Server: RFC 7644 §3.5.2 PATCH of a stored User resource, in every dialect Entra ID and Okta
-// speak; returns the new resource in canonical form (canonical.ts), the input untouched.
+// Server: RFC 7644 §3.5.2 PATCH of a User: the request -> a checked, readonly list of edits
+// resolved against the tenant's scope (parseUserPatch), then applied to the stored resource.
 
-import type { Expr } from '../../dsl/ast.ts';
-import { parseExpression } from '../../dsl/parse.ts';
+import type { LiteralValue } from '../../dsl/ast.ts';
 import type { AttributeDef, Scope } from '../../dsl/types.ts';
-import { compareValues, getAttribute } from '../../dsl/values.ts';
-import {
-  CORE_USER_URN,
-  canonicalSingle,
-  canonicalUser,
-  canonicalValue,
-  cloneJson,
-  extensionByUrn,
-  findAttribute,
-  findNamespace,
-  isObject,
-  isScimplanUrn,
-  ownKey,
-  put,
-  scimError,
-} from './canonical.ts';
-import { equalityTerms, matchesValueFilter } from './value-filter.ts';
+import { isPlainObject as isObject } from '../../dsl/values.ts';
+import { CORE_USER_URN } from '../../engine/scim-schemas.ts';
+import { scimError, ScimError } from '../errors.ts';
+import { canonicalSingle, canonicalUser, canonicalValue } from './canonical.ts';
+import { cloneJson, isHostileKey, ownKey, put, setOwn } from './json.ts';
+import { applyEdits, applyMerge, type Merge, type Target, type UserEdit, type UserPatch, type Write } from './patch-apply.ts';
+import { parsePatch, parsePatchPath, requireValue, type PatchOp } from './patch-ops.ts';
+import { attributeNamed, extensionByUrn, findNamespace, isScimplanUrn } from './schema-lookup.ts';
+import { compileValueFilter, equalityTerms, isValueFilter } from './value-path-filter.ts';
 
-export const PATCH_OP_URN = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-
-type Op = 'add' | 'replace' | 'remove';
-
-/** Where one operation lands, after resolving its path against the scope. */
-interface Target {
-  /** The extension URN whose object holds the attribute; undefined for core attributes. */
-  readonly urn: string | undefined;
-  /** Canonical name (or as written for an unknown attribute). */
-  readonly name: string;
-  readonly def: AttributeDef | undefined;
-  readonly filter: Expr | undefined;
-  readonly sub: { readonly name: string; readonly def: AttributeDef | undefined } | undefined;
-  /** The path as the client wrote it, for messages. */
-  readonly label: string;
-}
+export { PATCH_OP_URN } from './patch-ops.ts';
 
 /** Read-only or never-stored targets: RFC 7644 would answer 400 mutability, SPEC §5 says ignore. */
 const IGNORED_CORE = new Set(['id', 'meta', 'schemas', 'groups', 'password']);
 
 /**
- * Applies a PATCH request body to `resource` and returns the patched resource, canonical.
+ * A PATCH body -> the edits it asks of a User, every error that does not depend on the stored
+ * resource thrown here, before anything changes.
  *
- * - `operations` is `{schemas, Operations: [...]}` (the key `Operations` in any case) or the
- *   bare list; each operation has `op` (`add`/`replace`/`remove`, any case), `path`, `value`.
+ * - Operations as parsePatch reads them (`op` in any case, `Operations` in any case or a bare list).
  * - Paths: `attr`, `attr.sub`, `attr[filter]`, `attr[filter].sub`, URN-qualified forms, a bare
- *   extension URN. Value filters use the expression language's comparison semantics.
+ *   extension URN. Value filters compile through the expression language over the
+ *   sub-attributes, with date-times in `timezone` (the tenant's).
  * - Path-less add/replace take an object whose keys are paths (`name.givenName`, full-URN keys,
  *   extension URN -> nested object); a replace on a complex attribute merges sub-attributes.
- * - A replace (or add) on a value path that matches nothing adds an element built from the
- *   filter's `eq` terms (Entra's `emails[type eq "work"].value`); a remove that matches
- *   nothing changes nothing. A remove of a multi-valued attribute with a `value` list removes
- *   only the listed elements.
  * - Writes to `id`, `meta`, `schemas`, `groups`, `password`, the scimplan extension and
  *   read-only attributes are ignored.
- * - Errors: ScimError 400 with invalidSyntax (shape), invalidPath, invalidValue, noTarget
- *   (remove without path, or an unmatched replace that cannot build an element).
- *
+ * - Errors: ScimError 400 invalidSyntax (shape), invalidPath, invalidValue (a value of the
+ *   wrong type), noTarget (remove without path).
+ */
+export function parseUserPatch(body: unknown, scope: Scope, timezone = 'UTC'): UserPatch {
+  const edits: UserEdit[] = [];
+  for (const operation of parsePatch(body)) {
+    const { n, op, value } = operation;
+    if (operation.path !== undefined) {
+      requireValue(operation);
+      edits.push(...pathEdits(n, op, operation.path, value, scope, timezone));
+      continue;
+    }
+    for (const key of Object.keys(operation.value)) {
+      const v = operation.value[key];
+      const ns = key.toLowerCase().startsWith('urn:') ? extensionByUrn(scope, key) : undefined;
+      if (ns) {
+        if (!isScimplanUrn(ns.urn)) edits.push(...extensionEdits(n, operation.op, ns.urn, v, scope, timezone));
+      } else if (!IGNORED_CORE.has(key.toLowerCase())) {
+        edits.push(...pathEdits(n, operation.op, key, v, scope, timezone));
+      }
+    }
+  }
+  return { edits, scope, timezone };
+}
+
+/**
+ * The stored resource with the patch applied, canonical. Errors that depend on the stored
+ * data, decided on the computed result: 400 noTarget (an unmatched replace that cannot build
+ * an element), invalidValue (a required attribute removed, or a filter term that is no value).
  * Invariant: `resource` is not modified; the result shares no objects with it.
  */
-export function applyPatch(resource: Readonly<Record<string, unknown>>, operations: unknown, scope: Scope): Record<string, unknown> {
-  const ops = operationList(operations);
-  const working = cloneJson(resource) as Record<string, unknown>;
-  ops.forEach((raw, index) => applyOne(working, raw, index, scope));
-  const result = canonicalUser(working, scope);
-  for (const def of scope.attributes) {
-    if (def.required && def.mutability !== 'readOnly' && ownKey(resource as Record<string, unknown>, def.name) !== undefined && result[def.name] === undefined) {
-      throw scimError(400, 'invalidValue', `\`${def.name}\` is required and cannot be removed`);
+export function applyUserPatch(resource: Readonly<Record<string, unknown>>, patch: UserPatch): Record<string, unknown> {
+  const outcome = applyEdits(cloneJson(resource) as Record<string, unknown>, patch);
+  if (outcome instanceof ScimError) throw outcome;
+  const result = canonicalUser(outcome, patch.scope);
+  for (const def of patch.scope.attributes) {
+    if (def.required && def.mutability !== 'readOnly' && ownKey(resource, def.name) !== undefined && result[def.name] === undefined) {
+      throw scimError('PATCH_REQUIRED_REMOVED', { attribute: def.name });
     }
   }
   return result;
 }
 
-/** The operations of a PATCH body (`Operations` in any case, or a bare list). */
-export function operationList(body: unknown): readonly unknown[] {
-  if (Array.isArray(body)) return body;
-  if (!isObject(body)) throw scimError(400, 'invalidSyntax', 'the PATCH body must be a JSON object with `Operations`');
-  const key = ownKey(body, 'Operations');
-  const list = key === undefined ? undefined : body[key];
-  if (!Array.isArray(list)) throw scimError(400, 'invalidSyntax', 'the PATCH body must have an `Operations` list');
-  return list;
+/** parseUserPatch then applyUserPatch: a PATCH body applied to `resource` (also used on Groups in tests). */
+export function applyPatch(resource: Readonly<Record<string, unknown>>, body: unknown, scope: Scope, timezone = 'UTC'): Record<string, unknown> {
+  return applyUserPatch(resource, parseUserPatch(body, scope, timezone));
 }
 
-function applyOne(working: Record<string, unknown>, raw: unknown, index: number, scope: Scope): void {
-  if (!isObject(raw)) throw scimError(400, 'invalidSyntax', `operation ${index + 1} must be an object`);
-  const opKey = ownKey(raw, 'op');
-  const opText = opKey === undefined ? undefined : raw[opKey];
-  const op = typeof opText === 'string' ? opText.trim().toLowerCase() : '';
-  if (op !== 'add' && op !== 'replace' && op !== 'remove') {
-    throw scimError(400, 'invalidSyntax', `operation ${index + 1}: \`op\` must be \`add\`, \`replace\` or \`remove\``);
-  }
-  const pathKey = ownKey(raw, 'path');
-  const path = pathKey === undefined ? undefined : raw[pathKey];
-  const valueKey = ownKey(raw, 'value');
-  const value = valueKey === undefined ? undefined : raw[valueKey];
-  if (path !== undefined && path !== null && typeof path !== 'string') {
-    throw scimError(400, 'invalidPath', `operation ${index + 1}: \`path\` must be a string`);
-  }
-  if (path === undefined || path === null || path.trim() === '') {
-    if (op === 'remove') throw scimError(400, 'noTarget', `operation ${index + 1}: \`remove\` needs a \`path\``);
-    applyPathless(working, op, value, scope);
-    return;
-  }
-  if (op !== 'remove' && value === undefined) {
-    throw scimError(400, 'invalidValue', `operation ${index + 1}: \`${op}\` needs a \`value\``);
-  }
-  applyPath(working, op, path.trim(), value, scope);
+/** The whole extension `urn` as a path: remove or null drops it, an object edits its attributes. */
+function extensionEdits(n: number, op: PatchOp, urn: string, value: unknown, scope: Scope, timezone: string): UserEdit[] {
+  if (op === 'remove' || value === null) return op === 'add' ? [] : [{ kind: 'dropExtension', urn }];
+  if (!isObject(value)) throw scimError('EXTENSION_NOT_OBJECT', { urn });
+  return Object.keys(value).flatMap((sub) => pathEdits(n, op, `${urn}:${sub}`, value[sub], scope, timezone));
 }
 
-function applyPathless(working: Record<string, unknown>, op: Op, value: unknown, scope: Scope): void {
-  if (!isObject(value)) throw scimError(400, 'invalidValue', `a \`${op}\` without \`path\` needs an object \`value\``);
-  for (const key of Object.keys(value)) {
-    const v = value[key];
-    const ns = key.toLowerCase().startsWith('urn:') ? extensionByUrn(scope, key) : undefined;
-    if (ns) {
-      if (isScimplanUrn(ns.urn)) continue;
-      if (v === null) {
-        if (op === 'replace') deleteKey(working, ns.urn);
-        continue;
-      }
-      if (!isObject(v)) throw scimError(400, 'invalidValue', `\`${ns.urn}\` must be an object`);
-      for (const sub of Object.keys(v)) applyPath(working, op, `${ns.urn}:${sub}`, v[sub], scope);
-      continue;
-    }
-    if (IGNORED_CORE.has(key.toLowerCase())) continue;
-    applyPath(working, op, key, v, scope);
-  }
-}
-
-function resolve(path: string, scope: Scope): Target | 'ignore' | { readonly wholeExtension: string } {
+function pathEdits(n: number, op: PatchOp, path: string, value: unknown, scope: Scope, timezone: string): UserEdit[] {
   const ns = path.toLowerCase().startsWith('urn:') ? extensionByUrn(scope, path) : undefined;
-  if (ns) return isScimplanUrn(ns.urn) ? 'ignore' : { wholeExtension: ns.urn };
-  const { ast, diagnostics } = parseExpression(path, 'path');
-  if (diagnostics.length > 0) {
-    const d = diagnostics[0]!;
-    throw scimError(400, 'invalidPath', `invalid path at offset ${d.span.start}: ${d.message}`);
-  }
-  if (ast.kind !== 'Path' || ast.steps.length === 0 || ast.steps.length > 2 || ast.steps[1]?.filter) {
-    throw scimError(400, 'invalidPath', 'a path is `attribute`, `attribute.subAttribute` or `attribute[filter].subAttribute`');
-  }
+  if (ns) return isScimplanUrn(ns.urn) ? [] : extensionEdits(n, op, ns.urn, value, scope, timezone);
+  const target = resolve(n, path, scope, timezone);
+  if (!target) return [];
+  if (op === 'remove') return [{ kind: 'remove', target, items: value === undefined || value === null ? undefined : Array.isArray(value) ? value : [value] }];
+  return [{ kind: 'write', op, target, write: prepare(target, path, value) }];
+}
+
+/** The target of `path`, or undefined when writes to it are ignored. */
+function resolve(n: number, text: string, scope: Scope, timezone: string): Target | undefined {
+  const path = parsePatchPath(n, text);
   let urn: string | undefined;
   let defs = scope.attributes;
-  if (ast.urn !== undefined) {
-    if (isScimplanUrn(ast.urn)) return 'ignore';
-    const found = findNamespace(scope, ast.urn);
+  if (path.urn !== undefined) {
+    if (isScimplanUrn(path.urn)) return undefined;
+    const found = findNamespace(scope, path.urn);
     if (found && found.urn !== CORE_USER_URN) {
       urn = found.urn;
       defs = found.attributes;
     } else if (!found) {
       // An extension this tenant does not declare: its attributes are kept as sent.
-      urn = ast.urn;
+      urn = path.urn;
       defs = [];
     }
   }
-  const first = ast.steps[0]!;
-  const def = findAttribute(defs, first.name);
-  if (urn === undefined && IGNORED_CORE.has((def?.name ?? first.name).toLowerCase())) return 'ignore';
-  if (def?.mutability === 'readOnly') return 'ignore';
-  if (first.filter && def && !def.multiValued) {
-    throw scimError(400, 'invalidPath', `\`${def.name}\` is single-valued and takes no filter`);
-  }
-  const second = ast.steps[1];
+  const def = attributeNamed(defs, path.name);
+  if (urn === undefined && IGNORED_CORE.has((def?.name ?? path.name).toLowerCase())) return undefined;
+  if (def?.mutability === 'readOnly') return undefined;
+  if (path.filter && def && !def.multiValued) throw scimError('PATCH_SINGLE_VALUED_FILTER', { n, attribute: def.name });
   let sub: Target['sub'];
-  if (second) {
-    if (def && def.type !== 'complex') throw scimError(400, 'invalidPath', `\`${def.name}\` has no sub-attributes`);
-    const subDef = findAttribute(def?.subAttributes, second.name);
-    if (def && !subDef) throw scimError(400, 'invalidPath', `\`${def.name}\` has no sub-attribute \`${second.name}\``);
-    if (subDef?.mutability === 'readOnly') return 'ignore';
-    sub = { name: subDef?.name ?? second.name, def: subDef };
+  if (path.sub !== undefined) {
+    if (def && def.type !== 'complex') throw scimError('PATCH_NO_SUB_ATTRIBUTES', { n, attribute: def.name });
+    const subDef = attributeNamed(def?.subAttributes, path.sub);
+    if (def && !subDef) throw scimError('PATCH_UNKNOWN_SUB_ATTRIBUTE', { n, attribute: def.name, sub: path.sub });
+    if (subDef?.mutability === 'readOnly') return undefined;
+    sub = { name: subDef?.name ?? path.sub, def: subDef };
   }
-  if (!def && (first.name === '__proto__' || first.name === 'constructor' || first.name === 'prototype')) return 'ignore';
-  return { urn, name: def?.name ?? first.name, def, filter: first.filter, sub, label: path };
-}
-
-function applyPath(working: Record<string, unknown>, op: Op, path: string, value: unknown, scope: Scope): void {
-  const target = resolve(path, scope);
-  if (target === 'ignore') return;
-  if ('wholeExtension' in target) {
-    if (op === 'remove') {
-      deleteKey(working, target.wholeExtension);
-      return;
-    }
-    if (value === null) {
-      if (op === 'replace') deleteKey(working, target.wholeExtension);
-      return;
-    }
-    if (!isObject(value)) throw scimError(400, 'invalidValue', `\`${target.wholeExtension}\` must be an object`);
-    for (const sub of Object.keys(value)) applyPath(working, op, `${target.wholeExtension}:${sub}`, value[sub], scope);
-    return;
+  if (!def && isHostileKey(path.name)) return undefined;
+  let filter: Target['filter'];
+  if (path.filter) {
+    if (!isValueFilter(path.filter)) throw scimError('PATCH_VALUE_FILTER', { n });
+    const terms = equalityTerms(path.filter, 'and', def?.subAttributes);
+    const element: Record<string, LiteralValue> = {};
+    for (const t of terms ?? []) put(element, t.name, t.value);
+    filter = { matches: compileValueFilter(path.filter, def?.subAttributes, timezone), terms: terms ? element : undefined };
   }
-  const container = containerOf(working, target, op !== 'remove');
-  if (!container) return;
-  if (op === 'remove') remove(container, target, value);
-  else write(container, target, op, value);
-  if (target.urn !== undefined && Object.keys(container).length === 0) deleteKey(working, target.urn);
-}
-
-function containerOf(working: Record<string, unknown>, target: Target, create: boolean): Record<string, unknown> | undefined {
-  if (target.urn === undefined) return working;
-  const key = ownKey(working, target.urn);
-  const existing = key === undefined ? undefined : working[key];
-  if (isObject(existing)) return existing;
-  if (!create) return undefined;
-  const fresh: Record<string, unknown> = {};
-  if (key !== undefined) delete working[key];
-  put(working, target.urn, fresh);
-  return fresh;
-}
-
-function deleteKey(obj: Record<string, unknown>, name: string): void {
-  const key = ownKey(obj, name);
-  if (key !== undefined) delete obj[key];
-}
-
-function getOwn(obj: Record<string, unknown>, name: string): unknown {
-  const key = ownKey(obj, name);
-  return key === undefined ? undefined : obj[key];
-}
-
-/** Sets `name` on `obj`, replacing a differently-cased key. */
-function setOwn(obj: Record<string, unknown>, name: string, value: unknown): void {
-  deleteKey(obj, name);
-  put(obj, name, value);
+  return { n, urn, name: def?.name ?? path.name, def, filter, sub };
 }
 
 /** `value` for a whole (multi- or single-valued) attribute; undefined when it means "unassign". */
@@ -240,213 +148,58 @@ function elementFor(def: AttributeDef | undefined, value: unknown, label: string
 }
 
 function subValueFor(target: Target, value: unknown): unknown {
-  const label = `${target.name}.${target.sub!.name}`;
   const subDef = target.sub!.def;
   if (!subDef) return value === null ? undefined : cloneJson(value);
-  return canonicalValue(subDef, value, label);
+  return canonicalValue(subDef, value, `${target.name}.${target.sub!.name}`);
 }
 
-/** Merges a complex value into `into`: given sub-attributes replace, null ones are removed. */
-function mergeComplex(into: Record<string, unknown>, def: AttributeDef | undefined, raw: unknown, label: string): void {
+/** A complex value as a merge: given sub-attributes replace, null ones are removed. */
+function mergeOf(def: AttributeDef | undefined, raw: unknown, label: string): Merge {
   const canonical = elementFor(def, raw, label);
-  if (isObject(raw)) {
-    for (const k of Object.keys(raw)) {
-      if (raw[k] === null) deleteKey(into, findAttribute(def?.subAttributes, k)?.name ?? k);
-    }
-  }
-  if (isObject(canonical)) for (const [k, v] of Object.entries(canonical)) setOwn(into, k, v);
+  const nulls = isObject(raw) ? Object.keys(raw).filter((k) => raw[k] === null).map((k) => attributeNamed(def?.subAttributes, k)?.name ?? k) : [];
+  return { nulls, entries: isObject(canonical) ? Object.entries(canonical) : [] };
 }
 
-function sameElement(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
-/** Only one element of a multi-valued attribute may be primary (RFC 7643 §2.4). */
-function keepOnePrimary(list: unknown[], preferred: ReadonlySet<unknown>): void {
-  const primaries = list.filter((e) => isObject(e) && e.primary === true);
-  if (primaries.length <= 1) return;
-  const keep = primaries.find((e) => preferred.has(e)) ?? primaries[primaries.length - 1];
-  for (const e of primaries) if (e !== keep) (e as Record<string, unknown>).primary = false;
-}
-
-function write(container: Record<string, unknown>, target: Target, op: Exclude<Op, 'remove'>, value: unknown): void {
+function prepare(target: Target, label: string, value: unknown): Write {
   const { def, name } = target;
-  const current = getOwn(container, name);
-  const multi = def ? def.multiValued : Array.isArray(current);
-
   if (target.filter) {
-    const list = Array.isArray(current) ? current : [];
-    const matched = list.filter((e) => matchesValueFilter(target.filter!, e, def?.subAttributes, 'invalidPath'));
-    if (matched.length === 0) {
-      const terms = equalityTerms(target.filter, def?.subAttributes);
-      if (!terms) throw scimError(400, 'noTarget', `no element of \`${name}\` matches the filter of \`${target.label}\``);
-      const element: Record<string, unknown> = cloneJson(terms) as Record<string, unknown>;
-      if (target.sub) {
-        const v = subValueFor(target, value);
-        if (v === undefined) return;
-        setOwn(element, target.sub.name, v);
-      } else {
-        mergeComplex(element, def, value, name);
-      }
-      const made = elementFor(def, element, name);
-      if (made === undefined) return;
-      const next = [...list, made];
-      keepOnePrimary(next, new Set([made]));
-      setOwn(container, name, next);
-      return;
+    const filter = target.filter;
+    const values = () => (target.sub ? { sub: subValueFor(target, value), merge: undefined } : { sub: undefined, merge: mergeOf(def, value, name) });
+    if (filter.terms) {
+      const { sub, merge } = values();
+      return { form: 'filtered', sub, merge, built: built(target, sub, merge) };
     }
-    const touched = new Set<unknown>();
-    const next = list.map((e) => {
-      if (!matched.includes(e)) return e;
-      if (!isObject(e)) return e;
-      const copy = cloneJson(e) as Record<string, unknown>;
-      if (target.sub) {
-        const v = subValueFor(target, value);
-        if (v === undefined) deleteKey(copy, target.sub.name);
-        else setOwn(copy, target.sub.name, v);
-      } else if (op === 'replace') {
-        // The replaced element keeps what the filter pinned down (its `type`) unless the value says otherwise.
-        const fresh = cloneJson(equalityTerms(target.filter!, def?.subAttributes) ?? {}) as Record<string, unknown>;
-        mergeComplex(fresh, def, value, name);
-        touched.add(fresh);
-        return fresh;
-      } else {
-        mergeComplex(copy, def, value, name);
-      }
-      touched.add(copy);
-      return copy;
-    });
-    keepOnePrimary(next, touched);
-    setOwn(container, name, next);
-    return;
+    // Without terms an unmatched path is noTarget whatever the value: a bad value only counts
+    // when an element matches, so its error waits for the stored data.
+    const checked = asValue(values);
+    return checked instanceof ScimError
+      ? { form: 'filtered', sub: undefined, merge: undefined, built: undefined, invalid: checked }
+      : { form: 'filtered', ...checked, built: undefined };
   }
-
-  if (target.sub) {
-    const v = subValueFor(target, value);
-    if (multi) {
-      const list = Array.isArray(current) ? current : [];
-      if (list.length === 0) {
-        if (v !== undefined) setOwn(container, name, [Object.fromEntries([[target.sub.name, v]])]);
-        return;
-      }
-      setOwn(
-        container,
-        name,
-        list.map((e) => {
-          if (!isObject(e)) return e;
-          const copy = cloneJson(e) as Record<string, unknown>;
-          if (v === undefined) deleteKey(copy, target.sub!.name);
-          else setOwn(copy, target.sub!.name, v);
-          return copy;
-        }),
-      );
-      return;
-    }
-    const obj = isObject(current) ? current : {};
-    if (v === undefined) deleteKey(obj, target.sub.name);
-    else setOwn(obj, target.sub.name, v);
-    setOwn(container, name, obj);
-    return;
-  }
-
-  if (multi) {
-    const incoming = valueFor(def, value, target.label);
-    if (op === 'replace' || !Array.isArray(current)) {
-      if (incoming === undefined) {
-        if (op === 'replace') deleteKey(container, name);
-        return;
-      }
-      const list = Array.isArray(incoming) ? incoming : [incoming];
-      keepOnePrimary(list, new Set());
-      setOwn(container, name, list);
-      return;
-    }
-    if (incoming === undefined) return;
-    const added = Array.isArray(incoming) ? incoming : [incoming];
-    const next = [...current];
-    for (const e of added) if (!next.some((x) => sameElement(x, e))) next.push(e);
-    keepOnePrimary(next, new Set(added));
-    setOwn(container, name, next);
-    return;
-  }
-
-  if ((def?.type === 'complex' || (!def && isObject(value) && isObject(current))) && isObject(value)) {
-    const obj = isObject(current) ? current : {};
-    mergeComplex(obj, def, value, target.label);
-    if (Object.keys(obj).length === 0) deleteKey(container, name);
-    else setOwn(container, name, obj);
-    return;
-  }
-
-  const v = valueFor(def, value, target.label);
-  if (v === undefined) deleteKey(container, name);
-  else setOwn(container, name, v);
+  if (target.sub) return { form: 'sub', sub: subValueFor(target, value) };
+  if (def && (def.multiValued || def.type !== 'complex' || !isObject(value))) return { form: 'whole', whole: valueFor(def, value, label), merge: undefined };
+  if (def) return { form: 'whole', whole: undefined, merge: mergeOf(def, value, label) };
+  return { form: 'whole', whole: valueFor(undefined, value, label), merge: isObject(value) ? mergeOf(undefined, value, label) : undefined };
 }
 
-function remove(container: Record<string, unknown>, target: Target, value: unknown): void {
-  const { def, name } = target;
-  const current = getOwn(container, name);
-  if (current === undefined) return;
-
-  if (target.filter) {
-    if (!Array.isArray(current)) return;
-    const next: unknown[] = [];
-    for (const e of current) {
-      if (!matchesValueFilter(target.filter, e, def?.subAttributes, 'invalidPath')) {
-        next.push(e);
-      } else if (target.sub && isObject(e)) {
-        const copy = cloneJson(e) as Record<string, unknown>;
-        deleteKey(copy, target.sub.name);
-        if (Object.keys(copy).length > 0) next.push(copy);
-      }
-    }
-    if (next.length === 0) deleteKey(container, name);
-    else setOwn(container, name, next);
-    return;
-  }
-
+/** The element an unmatched value path adds: the filter's terms plus the value; an error is kept as data. */
+function built(target: Target, sub: unknown, merge: Merge | undefined): unknown | ScimError {
+  const element = cloneJson(target.filter!.terms) as Record<string, unknown>;
   if (target.sub) {
-    if (Array.isArray(current)) {
-      const next = current
-        .map((e) => {
-          if (!isObject(e)) return e;
-          const copy = cloneJson(e) as Record<string, unknown>;
-          deleteKey(copy, target.sub!.name);
-          return copy;
-        })
-        .filter((e) => !(isObject(e) && Object.keys(e).length === 0));
-      if (next.length === 0) deleteKey(container, name);
-      else setOwn(container, name, next);
-    } else if (isObject(current)) {
-      const copy = cloneJson(current) as Record<string, unknown>;
-      deleteKey(copy, target.sub.name);
-      if (Object.keys(copy).length === 0) deleteKey(container, name);
-      else setOwn(container, name, copy);
-    }
-    return;
+    if (sub === undefined) return undefined;
+    setOwn(element, target.sub.name, sub);
+  } else {
+    applyMerge(element, merge!);
   }
-
-  // Entra removes group members (and Okta list values) by listing them in `value`.
-  if (Array.isArray(current) && value !== undefined && value !== null) {
-    const items = Array.isArray(value) ? value : [value];
-    const next = current.filter((e) => !items.some((item) => elementMatches(e, item, def)));
-    if (next.length === 0) deleteKey(container, name);
-    else setOwn(container, name, next);
-    return;
-  }
-  deleteKey(container, name);
+  return asValue(() => elementFor(target.def, element, target.name));
 }
 
-/** `item` (a `{value: ...}` object or a bare value) identifies list element `element`. */
-function elementMatches(element: unknown, item: unknown, def: AttributeDef | undefined): boolean {
-  if (isObject(item)) {
-    const keys = Object.keys(item).filter((k) => item[k] !== null && item[k] !== undefined);
-    if (keys.length === 0) return false;
-    return keys.every((k) => {
-      const subDef = findAttribute(def?.subAttributes, k);
-      const name = subDef?.name ?? k;
-      return compareValues('eq', getAttribute(element, name, name.toLowerCase()), item[k], { caseExact: subDef?.caseExact ?? false, dateTime: subDef?.type === 'dateTime' }, 'UTC');
-    });
+/** What `compute` returns, or the ScimError it throws, as a value for later. */
+function asValue<T>(compute: () => T): T | ScimError {
+  try {
+    return compute();
+  } catch (error) {
+    if (error instanceof ScimError) return error;
+    throw error;
   }
-  return compareValues('eq', element, item, { caseExact: def?.caseExact ?? false, dateTime: def?.type === 'dateTime' }, 'UTC');
 }

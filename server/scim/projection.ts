@@ -1,12 +1,14 @@
 // Server: RFC 7644 §3.4.2.5 `attributes` / `excludedAttributes` applied to one resource about to
 // be returned; returns a new object, the resource untouched.
 
-import type { Expr } from '../../dsl/ast.ts';
 import { parseExpression } from '../../dsl/parse.ts';
 import type { AttributeDef, Scope } from '../../dsl/types.ts';
-import { GROUP_URN } from '../../engine/scim-schemas.ts';
-import { CORE_USER_URN, cloneJson, findAttribute, findNamespace, isObject, put, scimError } from './canonical.ts';
-import { matchesValueFilter } from './value-filter.ts';
+import { isPlainObject as isObject } from '../../dsl/values.ts';
+import { CORE_USER_URN, GROUP_URN } from '../../engine/scim-schemas.ts';
+import { scimError } from '../errors.ts';
+import { cloneJson, put } from './json.ts';
+import { attributeNamed, findNamespace } from './schema-lookup.ts';
+import { compileValueFilter, isValueFilter, type ElementTest } from './value-path-filter.ts';
 
 export interface ProjectionParams {
   /** Comma-separated attribute paths to return (plus the always-returned ones). */
@@ -22,7 +24,7 @@ interface Node {
   /** The whole attribute is named, without a filter: it wins over everything else. */
   whole: boolean;
   /** Value filters: only matching elements of a multi-valued attribute. */
-  filters: Expr[];
+  filters: ElementTest[];
   /** A filtered attribute is named without a sub-attribute: matching elements are kept whole. */
   filterWhole: boolean;
   def: AttributeDef | undefined;
@@ -33,8 +35,12 @@ function node(def: AttributeDef | undefined): Node {
   return { whole: false, filters: [], filterWhole: false, def, children: new Map() };
 }
 
+/** A projection compiled once for many resources (a list page): parameters parsed, filters compiled. */
+export type Projection = (resource: Readonly<Record<string, unknown>>) => Record<string, unknown>;
+
 /**
- * The resource as the client asked to see it.
+ * The resource as the client asked to see it; `timezone` (the tenant's) is the zone of
+ * date-times in value filters.
  *
  * - `attributes`: only the named attributes plus `id`, `schemas`, `meta`; a sub-attribute
  *   (`name.givenName`) keeps only that part of its parent; `urn:...:User` keeps the whole
@@ -46,13 +52,20 @@ function node(def: AttributeDef | undefined): Node {
  *   error for them). Both parameters together: `attributes` first, then `excludedAttributes`.
  * - A malformed list (a broken value filter): ScimError 400 invalidValue.
  */
-export function project(resource: Readonly<Record<string, unknown>>, params: ProjectionParams, scope: Scope): Record<string, unknown> {
-  let out = cloneJson(resource) as Record<string, unknown>;
-  const include = params.attributes?.trim() ? selection(params.attributes, 'attributes', scope) : undefined;
-  const exclude = params.excludedAttributes?.trim() ? selection(params.excludedAttributes, 'excludedAttributes', scope) : undefined;
-  if (include) out = keepOnly(out, include, true);
-  if (exclude) dropFrom(out, exclude, true);
-  return out;
+export function project(resource: Readonly<Record<string, unknown>>, params: ProjectionParams, scope: Scope, timezone = 'UTC'): Record<string, unknown> {
+  return projection(params, scope, timezone)(resource);
+}
+
+/** `project` with its parameters parsed once; the errors are project's, thrown here. */
+export function projection(params: ProjectionParams, scope: Scope, timezone: string): Projection {
+  const include = params.attributes?.trim() ? selection(params.attributes, 'attributes', scope, timezone) : undefined;
+  const exclude = params.excludedAttributes?.trim() ? selection(params.excludedAttributes, 'excludedAttributes', scope, timezone) : undefined;
+  return (resource) => {
+    let out = cloneJson(resource) as Record<string, unknown>;
+    if (include) out = keepOnly(out, include, true);
+    if (exclude) dropFrom(out, exclude, true);
+    return out;
+  };
 }
 
 /**
@@ -61,8 +74,8 @@ export function project(resource: Readonly<Record<string, unknown>>, params: Pro
  */
 export function returnsAttribute(params: ProjectionParams, name: string, scope: Scope): boolean {
   const key = name.toLowerCase();
-  if (params.attributes?.trim() && !selection(params.attributes, 'attributes', scope).has(key)) return false;
-  if (params.excludedAttributes?.trim() && selection(params.excludedAttributes, 'excludedAttributes', scope).get(key)?.whole) return false;
+  if (params.attributes?.trim() && !selection(params.attributes, 'attributes', scope, 'UTC').has(key)) return false;
+  if (params.excludedAttributes?.trim() && selection(params.excludedAttributes, 'excludedAttributes', scope, 'UTC').get(key)?.whole) return false;
   return true;
 }
 
@@ -89,11 +102,11 @@ function splitList(text: string): string[] {
   return items.map((s) => s.trim()).filter((s) => s !== '');
 }
 
-function selection(text: string, param: string, scope: Scope): Map<string, Node> {
+function selection(text: string, param: string, scope: Scope, timezone: string): Map<string, Node> {
   const root = new Map<string, Node>();
   const items = splitList(text);
-  if (items.length > 200) throw scimError(400, 'invalidValue', `\`${param}\` names too many attributes`);
-  for (const item of items) addItem(root, item, param, scope);
+  if (items.length > 200) throw scimError('ATTRIBUTES_TOO_MANY', { param });
+  for (const item of items) addItem(root, item, param, scope, timezone);
   return root;
 }
 
@@ -107,7 +120,7 @@ function child(map: Map<string, Node>, name: string, def: AttributeDef | undefin
   return n;
 }
 
-function addItem(root: Map<string, Node>, item: string, param: string, scope: Scope): void {
+function addItem(root: Map<string, Node>, item: string, param: string, scope: Scope, timezone: string): void {
   const ns = item.toLowerCase().startsWith('urn:') ? findNamespace(scope, item) : undefined;
   if (ns && ns.urn !== CORE_USER_URN) {
     child(root, ns.urn, undefined).whole = true;
@@ -115,7 +128,7 @@ function addItem(root: Map<string, Node>, item: string, param: string, scope: Sc
   }
   const { ast, diagnostics } = parseExpression(item, 'path');
   if (diagnostics.length > 0 || ast.kind !== 'Path' || ast.steps.length === 0) {
-    throw scimError(400, 'invalidValue', `\`${param}\` holds a malformed attribute path`);
+    throw scimError('ATTRIBUTES_MALFORMED', { param });
   }
   let map = root;
   let defs: readonly AttributeDef[] | undefined = scope.attributes;
@@ -129,11 +142,12 @@ function addItem(root: Map<string, Node>, item: string, param: string, scope: Sc
     }
   }
   ast.steps.forEach((step, i) => {
-    const def = findAttribute(defs, step.name);
+    const def = attributeNamed(defs, step.name);
     const n = child(map, def?.name ?? step.name, def);
     const last = i === ast.steps.length - 1;
     if (step.filter) {
-      n.filters.push(step.filter);
+      if (!isValueFilter(step.filter)) throw scimError('ATTRIBUTES_VALUE_FILTER');
+      n.filters.push(compileValueFilter(step.filter, def?.subAttributes, timezone));
       if (last) n.filterWhole = true;
     } else if (last) {
       n.whole = true;
@@ -148,7 +162,7 @@ function entry(map: Map<string, Node>, key: string): Node | undefined {
 }
 
 function matchesAny(n: Node, element: unknown): boolean {
-  return n.filters.some((f) => matchesValueFilter(f, element, n.def?.subAttributes, 'invalidValue'));
+  return n.filters.some((test) => test(element));
 }
 
 function keepOnly(obj: Record<string, unknown>, map: Map<string, Node>, top: boolean): Record<string, unknown> {

@@ -3,6 +3,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../server/app.ts';
+import type { OpenDatabase } from '../../server/db/database.ts';
+import { BulkOperationIds } from '../../server/routes/bulk.ts';
 import { TenantRegistry } from '../../server/tenants.ts';
 import { ENTERPRISE, planOf, tenantYaml, uniqueTenant, userBody, useTestApp } from './helpers.ts';
 
@@ -242,5 +244,20 @@ describe('/Bulk limits', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('BulkOperationIds', () => {
+  it('knows a nonce once, in the app that registered it only', () => {
+    const one = new BulkOperationIds();
+    const other = new BulkOperationIds();
+    const nonce = one.register('req-1/1');
+    const headers = { 'x-scimplan-bulk-operation': nonce };
+    expect(other.requestId(headers)).toBeUndefined();
+    expect(one.requestId(headers)).toBe('req-1/1');
+    expect(one.requestId(headers)).toBeUndefined();
+    const released = one.register('req-2/1');
+    one.release(released);
+    expect(one.requestId({ 'x-scimplan-bulk-operation': released })).toBeUndefined();
   });
 });

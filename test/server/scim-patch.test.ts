@@ -364,6 +364,33 @@ describe('applyPatch', () => {
     });
   }
 
+  it('answers noTarget for an unmatched path without terms before looking at its value, and a bad value once an element matches', () => {
+    const noEmails = { userName: 'u' };
+    const orPath = body({ op: 'replace', path: 'emails[type eq "x" or type eq "work"]', value: 'not an object' });
+    expect(errorOf(() => applyPatch(noEmails, orPath, scope)).scimType).toBe('noTarget');
+    expect(errorOf(() => applyPatch(stored, orPath, scope)).scimType).toBe('invalidValue');
+  });
+
+  it('checks every operation before applying any: a bad last operation leaves nothing applied', () => {
+    const error = errorOf(() => applyPatch(stored, body({ op: 'replace', path: 'title', value: 'X' }, { op: 'replace', path: 'name.nickname', value: 'x' }), scope));
+    expect(error.code).toBe('PATCH_UNKNOWN_SUB_ATTRIBUTE');
+    expect(error.detail).toBe('operation 2: `name` has no sub-attribute `nickname`');
+  });
+
+  it('refuses a value filter it cannot hold (a nested value path) whether or not an element exists', () => {
+    for (const from of [stored, { userName: 'u' }]) {
+      const error = errorOf(() => applyPatch(from, body({ op: 'remove', path: 'emails[x[y eq 1] eq 2]' }), scope));
+      expect(error.scimType).toBe('invalidPath');
+      expect(error.code).toBe('PATCH_VALUE_FILTER');
+    }
+  });
+
+  it('never puts the filter of an unmatched path (its values) into the detail', () => {
+    const error = errorOf(() => applyPatch({ userName: 'u' }, body({ op: 'replace', path: 'emails[value eq "secret@x.example" or type eq "y"].value', value: 'x' }), scope));
+    expect(error.scimType).toBe('noTarget');
+    expect(error.detail).not.toContain('secret');
+  });
+
   it('does not let __proto__ keys pollute anything', () => {
     const patch = JSON.parse(
       '{"Operations":[{"op":"add","value":{"__proto__":{"polluted":true},"title":"T"}},{"op":"add","path":"__proto__","value":{"polluted":true}},{"op":"add","path":"name","value":{"__proto__":{"polluted":true}}},{"op":"add","path":"constructor.prototype","value":{"polluted":true}}]}',

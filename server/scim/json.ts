@@ -1,0 +1,63 @@
+// Server: plain JSON as clients send it: case-insensitive member look-up, own-property writes
+// that never reach `Object.prototype`, and fresh copies without hostile keys.
+
+import { isPlainObject } from '../../dsl/values.ts';
+import { scimError } from '../errors.ts';
+
+/** Keys that would reach `Object.prototype` through ordinary assignment or spread-merges. */
+const HOSTILE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** `__proto__`, `constructor`, `prototype`: never written from client data. */
+export const isHostileKey = (key: string): boolean => HOSTILE_KEYS.has(key);
+
+/** Sets an own data property; never invokes the `__proto__` setter. */
+export function put(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** The own key of `obj` equal to `name` ignoring case (the exact key first), or undefined. */
+export function ownKey(obj: Readonly<Record<string, unknown>>, name: string): string | undefined {
+  if (Object.hasOwn(obj, name)) return name;
+  const lower = name.toLowerCase();
+  for (const k of Object.keys(obj)) if (k.toLowerCase() === lower) return k;
+  return undefined;
+}
+
+/** The member of `obj` named `name` ignoring case (clients send `operations`, `Method`, `OP`). */
+export function ownValue(obj: Readonly<Record<string, unknown>>, name: string): unknown {
+  const key = ownKey(obj, name);
+  return key === undefined ? undefined : obj[key];
+}
+
+/** Removes the member named `name` ignoring case. */
+export function deleteOwn(obj: Record<string, unknown>, name: string): void {
+  const key = ownKey(obj, name);
+  if (key !== undefined) delete obj[key];
+}
+
+/** Sets `name` on `obj`, replacing a differently-cased key. */
+export function setOwn(obj: Record<string, unknown>, name: string, value: unknown): void {
+  deleteOwn(obj, name);
+  put(obj, name, value);
+}
+
+/** Deeper data is refused before it is walked (Bulk refuses it too). */
+export const MAX_JSON_DEPTH = 64;
+
+/** A JSON value copied into fresh plain objects and arrays, without hostile keys. Throws VALUE_TOO_DEEP. */
+export function cloneJson(value: unknown, depth = 0): unknown {
+  if (depth > MAX_JSON_DEPTH) throw scimError('VALUE_TOO_DEEP');
+  if (Array.isArray(value)) return value.map((v) => cloneJson(v, depth + 1));
+  if (isPlainObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value)) {
+      if (HOSTILE_KEYS.has(k)) continue;
+      const v = value[k];
+      if (v === undefined) continue;
+      put(out, k, cloneJson(v, depth + 1));
+    }
+    return out;
+  }
+  if (typeof value === 'number' && !Number.isFinite(value)) return null;
+  return value;
+}

@@ -1,0 +1,54 @@
+// Server: names in a client's request -> the definitions of the tenant's User scope: attributes
+// (case-insensitive), extension namespaces by URN or alias, full-URN keys split into their parts.
+
+import type { AttributeDef, Namespace, Scope } from '../../dsl/types.ts';
+import { CORE_USER_URN, SCIMPLAN_URN } from '../../engine/scim-schemas.ts';
+
+/** The definition named `name` (case-insensitive) among `defs`; undefined for an unknown name. */
+export function attributeNamed(defs: readonly AttributeDef[] | undefined, name: string): AttributeDef | undefined {
+  if (!defs) return undefined;
+  const lower = name.toLowerCase();
+  return defs.find((d) => d.name.toLowerCase() === lower);
+}
+
+/**
+ * The namespace whose URN (or alias) is `name`, case-insensitive. The core User URN is a
+ * namespace of its own whose attributes are the core attributes.
+ */
+export function findNamespace(scope: Scope, name: string): Namespace | undefined {
+  const lower = name.toLowerCase();
+  if (lower === CORE_USER_URN.toLowerCase()) return { urn: CORE_USER_URN, aliases: [], attributes: scope.attributes };
+  return scope.namespaces.find((n) => n.urn.toLowerCase() === lower || n.aliases.some((a) => a.toLowerCase() === lower));
+}
+
+/** The extension namespace (by URN only) that `key` names exactly. */
+export function extensionByUrn(scope: Scope, key: string): Namespace | undefined {
+  const lower = key.toLowerCase();
+  return scope.namespaces.find((n) => n.urn.toLowerCase() === lower);
+}
+
+/**
+ * `urn:...:enterprise:2.0:User:department` -> that namespace and `department`. The longest
+ * matching URN wins; the core User URN counts. Undefined when `key` starts with no known URN.
+ */
+export function splitUrnKey(scope: Scope, key: string): { urn: string; namespace: Namespace | undefined; rest: string } | undefined {
+  const lower = key.toLowerCase();
+  let best: { urn: string; namespace: Namespace | undefined; rest: string } | undefined;
+  const candidates: { urn: string; namespace: Namespace | undefined }[] = [
+    { urn: CORE_USER_URN, namespace: undefined },
+    { urn: SCIMPLAN_URN, namespace: undefined },
+    ...scope.namespaces.map((n) => ({ urn: n.urn, namespace: n })),
+  ];
+  for (const c of candidates) {
+    const prefix = `${c.urn.toLowerCase()}:`;
+    if (lower.startsWith(prefix) && key.length > prefix.length && (!best || c.urn.length > best.urn.length)) {
+      best = { urn: c.urn, namespace: c.namespace, rest: key.slice(prefix.length) };
+    }
+  }
+  return best;
+}
+
+/** scimplan's own extension: read-only, writes to it are ignored. */
+export function isScimplanUrn(urn: string): boolean {
+  return urn.toLowerCase() === SCIMPLAN_URN.toLowerCase();
+}
