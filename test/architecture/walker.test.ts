@@ -6,8 +6,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { root, sources } from './source-files.ts';
 
-// TODO(issue 8): add 'server' once filter-sql.ts, group-patch.ts and value-filter.ts use the walker.
-const folders = ['dsl', 'engine'];
+const folders = ['dsl', 'engine', 'server', 'cli'];
 const exprCase = /\bcase\s+['"](Path|Literal|List|Compare|Present|Logical|Not|In|Coalesce|Call|Group|Error)['"]/g;
 
 describe('Expr traversal', () => {
