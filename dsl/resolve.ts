@@ -220,8 +220,8 @@ function resolveProfile(path: PathExpr, scope: Scope): ResolvedPath | Unresolved
       diag(
         'E501',
         path.span,
-        `group rules can only use profile fields, \`${written}\` is a SCIM attribute`,
-        `map it to a profile field first, e.g. \`profile: { ${field}: ${written} }\`, then use \`${field}\``,
+        `only profile fields can be used here, \`${written}\` is a SCIM attribute`,
+        `map it to a profile field first, then use \`${field}\``,
       ),
       fields,
     );

@@ -6,7 +6,9 @@
 import type { Expr, PathExpr } from '../dsl/ast.ts';
 import { analyzeExpression, type Analysis } from '../dsl/check.ts';
 import { printExpression } from '../dsl/print.ts';
-import { visit, type ExprVisitor } from '../dsl/walk.ts';
+import { visit, walk, type ExprVisitor } from '../dsl/walk.ts';
+import type { DslDiagnostic } from '../dsl/diagnostic.ts';
+import { writtenPath } from '../dsl/resolve.ts';
 import type { AttributeDef, Scope, Type } from '../dsl/types.ts';
 import { catalog, type Code } from './catalog.ts';
 import type { Diagnostic } from './diagnostic.ts';
@@ -45,7 +47,7 @@ export function checkConfig(
     if (!expr || expr.broken) return undefined;
     const analysis = analyzeExpression(expr.ast, scope, expect);
     analyses.set(expr, analysis);
-    for (const d of analysis.diagnostics) diagnostics.push(fromDsl(d, expr.source, file));
+    for (const d of analysis.diagnostics) diagnostics.push(fromDsl(inTenantFileTerms(d, expr.ast), expr.source, file));
     return analysis.type;
   };
   const at = (expr: ParsedExpression, node: { span: { start: number; end: number } }) =>
@@ -235,4 +237,25 @@ const activeFalseRules: ExprVisitor<Expr | undefined> = {
 
 function findActiveFalse(expr: Expr): Expr | undefined {
   return visit(expr, activeFalseRules);
+}
+
+/**
+ * The language speaks of scopes; the tenant file of group rules and `profile:` mappings. E501
+ * (a SCIM attribute where only profile fields exist, which in a tenant file means a group rule)
+ * gets the file's words and the mapping to write.
+ */
+function inTenantFileTerms(d: DslDiagnostic, ast: Expr): DslDiagnostic {
+  if (d.code !== 'E501') return d;
+  let path: PathExpr | undefined;
+  walk(ast, (node) => {
+    if (node.kind === 'Path' && node.span.start === d.span.start && node.span.end === d.span.end) path = node;
+  });
+  if (!path) return d;
+  const written = writtenPath(path);
+  const field = path.steps[path.steps.length - 1]!.name;
+  return {
+    ...d,
+    message: `group rules can only use profile fields, \`${written}\` is a SCIM attribute`,
+    help: `map it to a profile field first, e.g. \`profile: { ${field}: ${written} }\`, then use \`${field}\``,
+  };
 }

@@ -204,8 +204,8 @@ describe('profile scope', () => {
     const [d] = check('title eq "Director"', 'condition', profileScope).diagnostics;
     expect(d).toMatchObject({
       code: 'E501',
-      message: 'group rules can only use profile fields, `title` is a SCIM attribute',
-      help: 'map it to a profile field first, e.g. `profile: { title: title }`, then use `title`',
+      message: 'only profile fields can be used here, `title` is a SCIM attribute',
+      help: 'map it to a profile field first, then use `title`',
     });
     const [unknown] = check('functon eq "x"', 'condition', profileScope).diagnostics;
     expect(unknown).toMatchObject({ message: 'unknown profile field `functon`', help: 'did you mean `function`?' });
