@@ -10,6 +10,12 @@ export interface OpenDatabaseOptions {
   readonly databaseUrl?: string;
   /** PGlite data directory; `memory://` keeps everything in memory. Default `./.scimplan`. */
   readonly dataDir?: string;
+  /**
+   * Told when an idle pooled PostgreSQL connection fails (the server restarts, an administrator
+   * terminates it, the network drops it). The pool has already dropped that connection and opens
+   * a new one for the next query; the process never ends for it. Never given attribute values.
+   */
+  readonly onConnectionError?: (error: Error) => void;
 }
 
 export interface OpenDatabase {
@@ -22,6 +28,8 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
   if (options.databaseUrl) {
     const { default: pg } = await import('pg');
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    // Without a listener, pg's 'error' event of an idle client ends the process.
+    pool.on('error', (error) => options.onConnectionError?.(error));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return finish(db, 'postgres');
   }
