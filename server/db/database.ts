@@ -3,6 +3,7 @@
 
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { Database } from './tables.ts';
+import { lockFolder } from './folder-lock.ts';
 import { migrateToLatest } from './migrate.ts';
 
 export interface OpenDatabaseOptions {
@@ -36,8 +37,16 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGliteDialect } = await import('./pglite-dialect.ts');
   const dataDir = options.dataDir ?? './.scimplan';
-  const pglite = dataDir === 'memory://' ? new PGlite() : new PGlite(dataDir);
-  await pglite.waitReady;
+  // PGlite is one process's database: a second writer on the folder would be lost (issue 10).
+  const lock = dataDir === 'memory://' ? undefined : lockFolder(dataDir);
+  let pglite;
+  try {
+    pglite = dataDir === 'memory://' ? new PGlite() : new PGlite(dataDir);
+    await pglite.waitReady;
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
   // PGlite has no autovacuum, so no statistics unless we gather them: without them the planner
   // can pick a tenant-wide index scan over a primary-key lookup as tables grow.
@@ -47,6 +56,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
   const opened = await finish(db, 'pglite', async () => {
     clearInterval(timer);
     await pglite.close();
+    lock?.release();
   });
   await analyze();
   return opened;
