@@ -4,6 +4,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
+import { decideClaims, type Claim, type RefusedClaim } from '../engine/claims.ts';
 import { compileTenantFile } from '../engine/compile-plan.ts';
 import type { Diagnostic } from '../engine/diagnostic.ts';
 import type { Plan } from '../engine/plan.ts';
@@ -41,6 +42,8 @@ export interface ReloadSummary {
   readonly unchanged: readonly string[];
   readonly stale: readonly string[];
   readonly removed: readonly string[];
+  /** Files that serve nothing because another file holds (or also claims) their tenant id. */
+  readonly refused: readonly RefusedClaim[];
 }
 
 /**
@@ -54,9 +57,16 @@ export class TenantRegistry {
   readonly #states = new Map<string, ConfigState>();
   readonly #removed = new Map<string, Tenant>();
   #failedFiles: readonly FailedFile[] = [];
+  /** tenant id -> the file that served it before this process (recorded by the last one). */
+  #recorded: ReadonlyMap<string, string> = new Map();
 
   constructor(plans: readonly Plan[] = [], env: NodeJS.ProcessEnv = process.env) {
     for (const plan of plans) this.set(plan, env);
+  }
+
+  /** The files that served each tenant id before this process started (see decideClaims). */
+  recordedHolders(holders: ReadonlyMap<string, string>): void {
+    this.#recorded = holders;
   }
 
   set(plan: Plan, env: NodeJS.ProcessEnv = process.env): void {
@@ -108,18 +118,29 @@ export class TenantRegistry {
   applyLoad(loaded: LoadedDirectory, env: NodeJS.ProcessEnv = process.env): ReloadSummary {
     const summary = { loaded: [] as string[], unchanged: [] as string[], stale: [] as string[], removed: [] as string[] };
     const now = new Date();
+    const failedByFile = new Map(loaded.failed.map((f) => [f.file, errorCodes(f.diagnostics)]));
+    // A tenant id is claimed once: the file serving it (or recorded as serving it) keeps it,
+    // also while it fails to compile; which file wins never depends on names or order.
+    const holders = new Map(this.#recorded);
+    for (const state of this.#states.values()) holders.set(state.tenant, state.file);
+    const claims: Claim[] = [
+      ...loaded.plans.map((p) => ({ tenant: p.tenant, file: p.file })),
+      ...[...this.#states.values()].filter((s) => failedByFile.has(s.file)).map((s) => ({ tenant: s.tenant, file: s.file })),
+    ];
+    const { serving, refused } = decideClaims(claims, holders);
     const compiled = new Set<string>();
     for (const plan of loaded.plans) {
+      if (serving.get(plan.tenant) !== plan.file) continue;
       compiled.add(plan.tenant);
       const before = this.#states.get(plan.tenant);
       (before?.hash === plan.hash && before.file === plan.file ? summary.unchanged : summary.loaded).push(plan.tenant);
       this.set(plan, env);
     }
-    const failedByFile = new Map(loaded.failed.map((f) => [f.file, errorCodes(f.diagnostics)]));
+    for (const r of refused) failedByFile.set(r.file, [...new Set([...(failedByFile.get(r.file) ?? []), 'E008'])].sort());
     const unclaimed = new Set(failedByFile.keys());
     for (const state of this.states()) {
       if (compiled.has(state.tenant)) continue;
-      const codes = failedByFile.get(state.file);
+      const codes = serving.get(state.tenant) === state.file ? failedByFile.get(state.file) : undefined;
       if (codes) {
         unclaimed.delete(state.file);
         const same = state.stale?.file === state.file && state.stale.codes.join() === codes.join();
@@ -130,8 +151,13 @@ export class TenantRegistry {
         summary.removed.push(state.tenant);
       }
     }
-    this.#failedFiles = [...unclaimed].map((file) => ({ file, codes: failedByFile.get(file) ?? [] }));
-    return summary;
+    this.#failedFiles = [...unclaimed].sort().map((file) => ({ file, codes: failedByFile.get(file) ?? [] }));
+    return { ...summary, refused };
+  }
+
+  /** The plans of one load that this registry serves (a refused duplicate is not among them). */
+  serving(loaded: LoadedDirectory): Plan[] {
+    return loaded.plans.filter((p) => this.#states.get(p.tenant)?.file === p.file && this.#tenants.get(p.tenant)?.plan === p);
   }
 }
 
@@ -144,7 +170,10 @@ export interface LoadedDirectory {
   readonly failed: readonly { file: string; diagnostics: readonly Diagnostic[] }[];
 }
 
-/** Compiles every `*.yaml`/`*.yml` below `dir`. A second file claiming a tenant id is skipped. */
+/**
+ * Compiles every `*.yaml`/`*.yml` below `dir`. Two files may claim one tenant id here; the
+ * registry decides which serves (TenantRegistry.applyLoad, engine/claims.ts).
+ */
 export async function loadTenantDirectory(dir: string, logger?: FastifyBaseLogger): Promise<LoadedDirectory> {
   const names = (await readdir(dir, { recursive: true })).filter((n) => /\.ya?ml$/i.test(n)).sort();
   const plans: Plan[] = [];
@@ -155,12 +184,6 @@ export async function loadTenantDirectory(dir: string, logger?: FastifyBaseLogge
     if (!plan) {
       failed.push({ file, diagnostics });
       logDiagnostics(logger, file, diagnostics);
-      continue;
-    }
-    if (plans.some((p) => p.tenant === plan.tenant)) {
-      const duplicate: Diagnostic = { code: 'E008', severity: 'error', message: `tenant \`${plan.tenant}\` is already defined by another file`, file };
-      failed.push({ file, diagnostics: [...diagnostics, duplicate] });
-      logger?.error({ file, tenant: plan.tenant }, 'tenant id already defined by another file; file skipped');
       continue;
     }
     plans.push(plan);

@@ -182,12 +182,18 @@ describe('TenantRegistry.applyLoad', () => {
       const t = uniqueTenant('reg');
       await writeFile(join(own, 'a.yaml'), yaml(t, '  function: title'));
       const registry = new TenantRegistry();
-      expect(registry.applyLoad(await loadTenantDirectory(own))).toEqual({ loaded: [t], unchanged: [], stale: [], removed: [] });
+      expect(registry.applyLoad(await loadTenantDirectory(own))).toEqual({ loaded: [t], unchanged: [], stale: [], removed: [], refused: [] });
 
       await writeFile(join(own, 'b.yaml'), yaml(t, '  jobTitle: title'));
       await writeFile(join(own, 'c.yaml'), 'tenant: [broken');
       const summary = registry.applyLoad(await loadTenantDirectory(own));
-      expect(summary).toEqual({ loaded: [], unchanged: [t], stale: [], removed: [] });
+      expect(summary).toEqual({
+        loaded: [],
+        unchanged: [t],
+        stale: [],
+        removed: [],
+        refused: [{ tenant: t, file: join(own, 'b.yaml'), holder: join(own, 'a.yaml'), others: [join(own, 'a.yaml')] }],
+      });
       expect(registry.failedFiles()).toEqual([
         { file: join(own, 'b.yaml'), codes: ['E008'] },
         { file: join(own, 'c.yaml'), codes: expect.arrayContaining([expect.stringMatching(/^E00\d$/)]) },
@@ -195,7 +201,7 @@ describe('TenantRegistry.applyLoad', () => {
 
       await unlink(join(own, 'a.yaml'));
       // b.yaml now declares the tenant alone: it takes over, nothing is removed.
-      expect(registry.applyLoad(await loadTenantDirectory(own))).toEqual({ loaded: [t], unchanged: [], stale: [], removed: [] });
+      expect(registry.applyLoad(await loadTenantDirectory(own))).toEqual({ loaded: [t], unchanged: [], stale: [], removed: [], refused: [] });
       expect(registry.states().map((s) => s.file)).toEqual([join(own, 'b.yaml')]);
 
       await unlink(join(own, 'b.yaml'));
