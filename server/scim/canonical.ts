@@ -3,7 +3,7 @@
 
 import type { AttributeDef, Namespace, Scope } from '../../dsl/types.ts';
 import { isPlainObject as isObject } from '../../dsl/values.ts';
-import { scimError, type ScimError, type ScimType } from '../errors.ts';
+import { scimError, type ScimError } from '../errors.ts';
 import { cloneJson, isHostileKey, put } from './json.ts';
 import { attributeNamed, extensionByUrn, isScimplanUrn, splitUrnKey } from './schema-lookup.ts';
 
@@ -192,13 +192,3 @@ export function canonicalUser(body: unknown, scope: Scope): Record<string, unkno
   return core;
 }
 
-// filter-sql.ts (moved under server/db/ on another branch) imports these from here; once it
-// imports them from their homes (schema-lookup.ts, engine/scim-schemas.ts, errors.ts), this goes.
-export { CORE_USER_URN } from '../../engine/scim-schemas.ts';
-export { attributeNamed as findAttribute, findNamespace, isScimplanUrn } from './schema-lookup.ts';
-
-/** filter-sql.ts's errors (all 400) as catalogue entries: FILTER_INVALID, or SORT_BY_INVALID for `sortBy`. */
-export function filterError(_status: 400, scimType: ScimType, reason: string): ScimError {
-  return scimType === 'invalidFilter' ? scimError('FILTER_INVALID', { reason }) : scimError('SORT_BY_INVALID', { reason });
-}
-export { filterError as scimError };

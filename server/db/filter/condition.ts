@@ -6,8 +6,9 @@ import type { CompareOp, Expr, LiteralExpr, PathExpr } from '../../../dsl/ast.ts
 import { parseExpression } from '../../../dsl/parse.ts';
 import type { AttributeDef, Scope } from '../../../dsl/types.ts';
 import { visit, type ExprVisitor } from '../../../dsl/walk.ts';
-import { findAttribute } from '../../scim/canonical.ts';
-import { invalid, resolve, unknownAttribute, type Bool, type JsonOperand, type Operand, type Resource, type Walk } from './operand.ts';
+import { scimError } from '../../errors.ts';
+import { attributeNamed } from '../../scim/schema-lookup.ts';
+import { resolve, unknownAttribute, type Bool, type JsonOperand, type Operand, type Resource, type Walk } from './operand.ts';
 import { MAX_DEPTH, membership, relationColumn } from './relation.ts';
 import { arrayOf, columnCompare, jsonScalarCompare, literalText, nonEmpty } from './sql-values.ts';
 
@@ -44,7 +45,7 @@ export function parseFilter(filter: string): Expr {
   const { ast, diagnostics } = parseExpression(filter, 'filter');
   if (diagnostics.length > 0) {
     const d = diagnostics[0]!;
-    throw invalid(`${d.message} (at offset ${d.span.start})`);
+    throw scimError('FILTER_SYNTAX', { message: d.message, offset: d.span.start });
   }
   return ast;
 }
@@ -67,7 +68,7 @@ interface ConditionContext {
 }
 
 const notAFilter = (): never => {
-  throw invalid('the filter uses a construct SCIM filters do not have');
+  throw scimError('FILTER_CONSTRUCT');
 };
 
 const deeper = (c: ConditionContext): ConditionContext => ({ ...c, depth: c.depth + 1 });
@@ -81,17 +82,17 @@ const conditionVisitor: ExprVisitor<Bool, ConditionContext> = {
     return e.op === 'and' ? sql<SqlBool>`(${l} and ${r})` : sql<SqlBool>`(${l} or ${r})`;
   },
   Present: (e, c) => {
-    if (e.operand.kind !== 'Path') throw invalid('`pr` applies to an attribute');
+    if (e.operand.kind !== 'Path') throw scimError('FILTER_PR_NEEDS_ATTRIBUTE');
     return present(operandOf(e.operand, c.scope, c.element, c.aliases), c.aliases);
   },
   Compare: (e, c) => {
     if (e.left.kind === 'Path' && e.right.kind === 'Literal') return compare(operandOf(e.left, c.scope, c.element, c.aliases), e.op, e.right, c.aliases);
-    throw invalid(`\`${e.opText}\` compares an attribute with a value`);
+    throw scimError('FILTER_COMPARE_OPERANDS', { op: e.opText });
   },
   Path: (e, c) => {
     // A value path on its own: `emails[type eq "work" and value co "@example.com"]`.
     const last = e.steps[e.steps.length - 1];
-    if (!last?.filter || e.steps.length !== 1) throw invalid('an attribute alone is not a condition; compare it or use `pr`');
+    if (!last?.filter || e.steps.length !== 1) throw scimError('FILTER_ATTRIBUTE_ALONE');
     return present(operandOf(e, c.scope, c.element, c.aliases), c.aliases);
   },
   Literal: notAFilter,
@@ -103,7 +104,7 @@ const conditionVisitor: ExprVisitor<Bool, ConditionContext> = {
 };
 
 function conditionAt(e: Expr, c: ConditionContext): Bool {
-  if (c.depth > MAX_DEPTH) throw invalid('the filter is nested too deeply');
+  if (c.depth > MAX_DEPTH) throw scimError('FILTER_TOO_DEEP');
   return visit(e, conditionVisitor, c);
 }
 
@@ -113,25 +114,25 @@ export function condition(e: Expr, scope: Scope, depth: number, aliases: Walk, e
 }
 
 function operandOf(path: PathExpr, scope: Scope, element: RawBuilder<unknown> | undefined, walk: Walk): Operand {
-  if (!element) return resolve(path, scope, 'invalidFilter', walk.resource);
+  if (!element) return resolve(path, scope, 'filter', walk.resource);
   // Inside a value filter: names are sub-attributes of the element.
   if (path.urn !== undefined || path.steps.length !== 1 || path.steps[0]!.filter) {
-    throw invalid('inside `[...]` only sub-attributes can be compared');
+    throw scimError('FILTER_VALUE_FILTER_PATH');
   }
   const name = path.steps[0]!.name;
-  const def = findAttribute(scope.attributes, name);
+  const def = attributeNamed(scope.attributes, name);
   if (!def) throw unknownAttribute(name, scope.attributes.map((d) => d.name));
   return { kind: 'json', json: sql`${element} -> ${def.name}::text`, def, name: def.name, filter: undefined, sub: undefined };
 }
 
 function compare(operand: Operand, op: CompareOp, lit: LiteralExpr, aliases: Walk): Bool {
   if (lit.value === null) {
-    if (op !== 'eq' && op !== 'ne') throw invalid(`\`${op}\` cannot compare with null`);
+    if (op !== 'eq' && op !== 'ne') throw scimError('FILTER_NULL_OPERATOR', { op });
     return nullCompare(operand, op, aliases);
   }
   switch (operand.kind) {
     case 'resourceType': {
-      if (op !== 'eq' && op !== 'ne') throw invalid(`\`${op}\` does not apply to \`meta.resourceType\``);
+      if (op !== 'eq' && op !== 'ne') throw scimError('FILTER_RESOURCE_TYPE_OPERATOR', { op });
       const holds = literalText(lit).toLowerCase() === operand.resource.toLowerCase();
       return sql<SqlBool>`${sql.raw(op === 'eq' ? String(holds) : String(!holds))}`;
     }
@@ -147,8 +148,8 @@ function compare(operand: Operand, op: CompareOp, lit: LiteralExpr, aliases: Wal
   const def = operand.def;
   if (!def?.multiValued) {
     if (def?.type === 'complex' && !operand.sub) {
-      const valueDef = findAttribute(def.subAttributes, 'value');
-      if (!valueDef) throw invalid(`\`${operand.name}\` is complex: compare one of its sub-attributes`);
+      const valueDef = attributeNamed(def.subAttributes, 'value');
+      if (!valueDef) throw scimError('FILTER_COMPLEX_ATTRIBUTE', { attribute: operand.name });
       return jsonScalarCompare(sql`${operand.json} -> 'value'`, valueDef, op, lit, `${operand.name}.value`);
     }
     if (operand.sub) return jsonScalarCompare(sql`${operand.json} -> ${operand.sub.name}::text`, operand.sub, op, lit, operand.name);
@@ -162,8 +163,8 @@ function compare(operand: Operand, op: CompareOp, lit: LiteralExpr, aliases: Wal
     leafDef = operand.sub;
     leaf = sql`${element} -> ${operand.sub.name}::text`;
   } else if (def.type === 'complex') {
-    leafDef = findAttribute(def.subAttributes, 'value');
-    if (!leafDef) throw invalid(`\`${operand.name}\` is complex: compare one of its sub-attributes`);
+    leafDef = attributeNamed(def.subAttributes, 'value');
+    if (!leafDef) throw scimError('FILTER_COMPLEX_ATTRIBUTE', { attribute: operand.name });
     leaf = sql`${element} -> 'value'`;
   }
   const scalarDef: AttributeDef = { ...leafDef, multiValued: false };

@@ -5,9 +5,9 @@ import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { Expr, PathExpr } from '../../../dsl/ast.ts';
 import { didYouMean } from '../../../dsl/suggest.ts';
 import type { AttributeDef, Scope } from '../../../dsl/types.ts';
-import { GROUP_URN, groupAttributes } from '../../../engine/scim-schemas.ts';
-import type { ScimType } from '../../errors.ts';
-import { CORE_USER_URN, findAttribute, findNamespace, isScimplanUrn, scimError } from '../../scim/canonical.ts';
+import { CORE_USER_URN, GROUP_URN, groupAttributes } from '../../../engine/scim-schemas.ts';
+import { scimError, type ScimError, type ScimErrorCode } from '../../errors.ts';
+import { attributeNamed, findNamespace, isScimplanUrn } from '../../scim/schema-lookup.ts';
 
 const RESOURCE = sql.ref('scim_users.resource');
 const PROFILE = sql.ref('scim_users.profile');
@@ -66,9 +66,34 @@ export interface Walk {
 /** Group attributes (RFC 7643 §4.2) as a scope: `displayName`, `members`, `id`, `externalId`, `meta`. */
 export const groupScope: Scope = Object.freeze({ kind: 'scim', attributes: groupAttributes, namespaces: Object.freeze([]) });
 
-export function invalid(detail: string, type: ScimType = 'invalidFilter') {
-  return scimError(400, type, detail);
-}
+/** What a path is resolved for: a `filter` (its errors are 400 invalidFilter) or `sortBy` (400 invalidValue). */
+export type PathUse = 'filter' | 'sortBy';
+
+/** The catalogue entry of each error of an attribute path, by use: the same detail, the scimType of the query parameter. */
+const PATH_ERRORS = {
+  filter: {
+    unknownSchema: 'FILTER_UNKNOWN_SCHEMA',
+    unknownAttribute: 'FILTER_UNKNOWN_ATTRIBUTE',
+    noAttribute: 'FILTER_NO_ATTRIBUTE',
+    tooDeep: 'FILTER_PATH_TOO_DEEP',
+    subAttributeFilter: 'FILTER_SUB_ATTRIBUTE_FILTER',
+    singleValued: 'FILTER_SINGLE_VALUED',
+    extensionFilter: 'FILTER_EXTENSION_FILTER',
+    password: 'FILTER_PASSWORD',
+    unsupported: 'FILTER_UNSUPPORTED',
+  },
+  sortBy: {
+    unknownSchema: 'SORT_BY_UNKNOWN_SCHEMA',
+    unknownAttribute: 'SORT_BY_UNKNOWN_ATTRIBUTE',
+    noAttribute: 'SORT_BY_NO_ATTRIBUTE',
+    tooDeep: 'SORT_BY_PATH_TOO_DEEP',
+    subAttributeFilter: 'SORT_BY_SUB_ATTRIBUTE_FILTER',
+    singleValued: 'SORT_BY_SINGLE_VALUED',
+    extensionFilter: 'SORT_BY_EXTENSION_FILTER',
+    password: 'SORT_BY_PASSWORD',
+    unsupported: 'SORT_BY_UNSUPPORTED',
+  },
+} as const satisfies Record<PathUse, Record<string, ScimErrorCode>>;
 
 function col(name: 'id' | 'user_name' | 'external_id' | 'created_at' | 'updated_at' | 'status' | 'deactivated_at' | 'reason'): RawBuilder<unknown> {
   // Constant identifiers only; never from input. Qualified, so joins and subqueries stay unambiguous.
@@ -79,49 +104,53 @@ function groupCol(name: 'id' | 'display_name' | 'external_id' | 'created_at' | '
   return sql.ref(`scim_groups.${name}`);
 }
 
-export function unknownAttribute(name: string, candidates: readonly string[], type: ScimType = 'invalidFilter') {
+/** An unknown attribute `name`, with a "did you mean" among `candidates` (schema names) when one is near. */
+export function unknownAttribute(name: string, candidates: readonly string[], use: PathUse = 'filter'): ScimError {
   const hint = didYouMean(name, candidates);
-  return invalid(`unknown attribute \`${name}\`${hint ? `; ${hint}` : ''}`, type);
+  return scimError(PATH_ERRORS[use].unknownAttribute, { name, hint: hint ? `; ${hint}` : '' });
 }
 
-/** Resolves a top-level attribute path against the User scope (or the Group attributes). */
-export function resolve(path: PathExpr, scope: Scope, errorType: ScimType, resource: Resource): Operand {
-  if (resource === 'Group') return resolveGroup(path, errorType);
+/**
+ * Resolves a top-level attribute path against the User scope (or the Group attributes). A path
+ * that names nothing filterable throws the ScimError of `use` (FILTER_* or SORT_BY_*).
+ */
+export function resolve(path: PathExpr, scope: Scope, use: PathUse, resource: Resource): Operand {
+  if (resource === 'Group') return resolveGroup(path, use);
   const steps = path.steps;
   const written = `${path.urn ? `${path.urn}:` : ''}${steps.map((s) => s.name).join('.')}`;
   let defs = scope.attributes;
   let urn: string | undefined;
   let rest = steps;
   if (path.urn !== undefined) {
-    if (isScimplanUrn(path.urn)) return scimplan(steps, written, errorType);
+    if (isScimplanUrn(path.urn)) return scimplan(steps, written, use);
     const ns = findNamespace(scope, path.urn);
-    if (!ns) throw invalid(`unknown schema \`${path.urn}\``, errorType);
+    if (!ns) throw scimError(PATH_ERRORS[use].unknownSchema, { urn: path.urn });
     if (ns.urn !== CORE_USER_URN) {
       urn = ns.urn;
       defs = ns.attributes;
     }
-  } else if (steps.length > 1 && !findAttribute(scope.attributes, steps[0]!.name)) {
+  } else if (steps.length > 1 && !attributeNamed(scope.attributes, steps[0]!.name)) {
     // A tenant-file alias (`enterprise.department`) works here too.
     const ns = scope.namespaces.find((n) => n.aliases.some((a) => a.toLowerCase() === steps[0]!.name.toLowerCase()));
     if (ns) {
-      if (isScimplanUrn(ns.urn)) return scimplan(steps.slice(1), written, errorType);
+      if (isScimplanUrn(ns.urn)) return scimplan(steps.slice(1), written, use);
       urn = ns.urn;
       defs = ns.attributes;
       rest = steps.slice(1);
     }
   }
   const first = rest[0];
-  if (!first) throw invalid(`\`${written}\` names no attribute`, errorType);
-  if (rest.length > 2) throw invalid(`\`${written}\` is nested too deeply`, errorType);
-  const def = findAttribute(defs, first.name);
-  if (!def) throw unknownAttribute(first.name, defs.map((d) => d.name), errorType);
+  if (!first) throw scimError(PATH_ERRORS[use].noAttribute, { path: written });
+  if (rest.length > 2) throw scimError(PATH_ERRORS[use].tooDeep, { path: written });
+  const def = attributeNamed(defs, first.name);
+  if (!def) throw unknownAttribute(first.name, defs.map((d) => d.name), use);
   const second = rest[1];
-  if (second?.filter) throw invalid(`\`${written}\`: a filter applies to a multi-valued attribute`, errorType);
-  if (first.filter && !def.multiValued) throw invalid(`\`${def.name}\` is single-valued and takes no filter`, errorType);
+  if (second?.filter) throw scimError(PATH_ERRORS[use].subAttributeFilter, { path: written });
+  if (first.filter && !def.multiValued) throw scimError(PATH_ERRORS[use].singleValued, { attribute: def.name });
   let sub: AttributeDef | undefined;
   if (second) {
-    sub = findAttribute(def.subAttributes, second.name);
-    if (!sub) throw unknownAttribute(`${def.name}.${second.name}`, (def.subAttributes ?? []).map((d) => `${def.name}.${d.name}`), errorType);
+    sub = attributeNamed(def.subAttributes, second.name);
+    if (!sub) throw unknownAttribute(`${def.name}.${second.name}`, (def.subAttributes ?? []).map((d) => `${def.name}.${d.name}`), use);
   }
   if (urn === undefined) {
     switch (def.name) {
@@ -140,39 +169,39 @@ export function resolve(path: PathExpr, scope: Scope, errorType: ScimType, resou
           case 'resourceType':
             return { kind: 'resourceType', name: 'meta.resourceType', resource: 'User' };
           default:
-            throw invalid(`filtering on \`${written}\` is not supported`, errorType);
+            throw scimError(PATH_ERRORS[use].unsupported, { path: written });
         }
       case 'password':
-        throw invalid('`password` is never stored and cannot be filtered on', errorType);
+        throw scimError(PATH_ERRORS[use].password);
       case 'groups':
-        return relation('groupsOfUser', first.filter, sub, written, errorType);
+        return relation('groupsOfUser', first.filter, sub, written, use);
     }
   }
   const json = urn === undefined ? sql`${RESOURCE} -> ${def.name}::text` : sql`${RESOURCE} -> ${urn}::text -> ${def.name}::text`;
   return { kind: 'json', json, def, name: written, filter: first.filter, sub };
 }
 
-function relation(side: RelationSide, filter: Expr | undefined, sub: AttributeDef | undefined, written: string, errorType: ScimType): RelationOperand {
+function relation(side: RelationSide, filter: Expr | undefined, sub: AttributeDef | undefined, written: string, use: PathUse): RelationOperand {
   if (sub && sub.name !== 'value' && sub.name !== 'display' && sub.name !== 'type') {
-    throw invalid(`filtering on \`${written}\` is not supported`, errorType);
+    throw scimError(PATH_ERRORS[use].unsupported, { path: written });
   }
   return { kind: 'relation', side, filter, sub: sub?.name as RelationLeaf | undefined, name: written };
 }
 
 /** Group attributes: all columns, plus `members` (the membership relation). */
-function resolveGroup(path: PathExpr, errorType: ScimType): Operand {
+function resolveGroup(path: PathExpr, use: PathUse): Operand {
   const steps = path.steps;
   const written = `${path.urn ? `${path.urn}:` : ''}${steps.map((s) => s.name).join('.')}`;
-  if (path.urn !== undefined && path.urn.toLowerCase() !== GROUP_URN.toLowerCase()) throw invalid(`unknown schema \`${path.urn}\``, errorType);
+  if (path.urn !== undefined && path.urn.toLowerCase() !== GROUP_URN.toLowerCase()) throw scimError(PATH_ERRORS[use].unknownSchema, { urn: path.urn });
   const [first, second] = steps;
-  if (!first) throw invalid(`\`${written}\` names no attribute`, errorType);
-  if (steps.length > 2) throw invalid(`\`${written}\` is nested too deeply`, errorType);
-  const def = findAttribute(groupScope.attributes, first.name);
-  if (!def) throw unknownAttribute(first.name, groupScope.attributes.map((d) => d.name), errorType);
-  if (second?.filter) throw invalid(`\`${written}\`: a filter applies to a multi-valued attribute`, errorType);
-  if (first.filter && !def.multiValued) throw invalid(`\`${def.name}\` is single-valued and takes no filter`, errorType);
-  const sub = second ? findAttribute(def.subAttributes, second.name) : undefined;
-  if (second && !sub) throw unknownAttribute(`${def.name}.${second.name}`, (def.subAttributes ?? []).map((d) => `${def.name}.${d.name}`), errorType);
+  if (!first) throw scimError(PATH_ERRORS[use].noAttribute, { path: written });
+  if (steps.length > 2) throw scimError(PATH_ERRORS[use].tooDeep, { path: written });
+  const def = attributeNamed(groupScope.attributes, first.name);
+  if (!def) throw unknownAttribute(first.name, groupScope.attributes.map((d) => d.name), use);
+  if (second?.filter) throw scimError(PATH_ERRORS[use].subAttributeFilter, { path: written });
+  if (first.filter && !def.multiValued) throw scimError(PATH_ERRORS[use].singleValued, { attribute: def.name });
+  const sub = second ? attributeNamed(def.subAttributes, second.name) : undefined;
+  if (second && !sub) throw unknownAttribute(`${def.name}.${second.name}`, (def.subAttributes ?? []).map((d) => `${def.name}.${d.name}`), use);
   const column = (sqlRef: RawBuilder<unknown>, type: ColumnOperand['type'], caseExact: boolean, nullable: boolean): ColumnOperand =>
     ({ kind: 'column', sql: sqlRef, type, caseExact, name: written, nullable });
   switch (def.name) {
@@ -183,20 +212,20 @@ function resolveGroup(path: PathExpr, errorType: ScimType): Operand {
     case 'externalId':
       return column(groupCol('external_id'), 'string', true, true);
     case 'members':
-      return relation('membersOfGroup', first.filter, sub, written, errorType);
+      return relation('membersOfGroup', first.filter, sub, written, use);
     case 'meta':
       if (sub?.name === 'created') return column(groupCol('created_at'), 'dateTime', true, false);
       if (sub?.name === 'lastModified') return column(groupCol('updated_at'), 'dateTime', true, false);
       if (sub?.name === 'resourceType') return { kind: 'resourceType', name: 'meta.resourceType', resource: 'Group' };
       break;
   }
-  throw invalid(`filtering on \`${written}\` is not supported`, errorType);
+  throw scimError(PATH_ERRORS[use].unsupported, { path: written });
 }
 
 /** The scimplan extension: the account's status columns and the mapped profile. */
-function scimplan(steps: PathExpr['steps'], written: string, errorType: ScimType): Operand {
+function scimplan(steps: PathExpr['steps'], written: string, use: PathUse): Operand {
   const first = steps[0];
-  if (!first || first.filter || steps.some((s) => s.filter)) throw invalid(`\`${written}\` takes no filter`, errorType);
+  if (!first || first.filter || steps.some((s) => s.filter)) throw scimError(PATH_ERRORS[use].extensionFilter, { path: written });
   const name = first.name.toLowerCase();
   if (steps.length === 1) {
     if (name === 'status') return { kind: 'column', sql: col('status'), type: 'string', caseExact: false, name: 'status', nullable: false };
@@ -207,5 +236,5 @@ function scimplan(steps: PathExpr['steps'], written: string, errorType: ScimType
   if (steps.length === 2 && name === 'profile') {
     return { kind: 'json', json: sql`${PROFILE} -> ${steps[1]!.name}::text`, def: undefined, name: written, filter: undefined, sub: undefined };
   }
-  throw unknownAttribute(first.name, ['status', 'deactivatedAt', 'reason', 'profile'], errorType);
+  throw unknownAttribute(first.name, ['status', 'deactivatedAt', 'reason', 'profile'], use);
 }

@@ -4,7 +4,8 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { Expr } from '../../../dsl/ast.ts';
 import { visit, type ExprVisitor } from '../../../dsl/walk.ts';
-import { invalid, type Bool, type ColumnOperand, type RelationLeaf, type RelationOperand, type RelationSide, type Walk } from './operand.ts';
+import { scimError } from '../../errors.ts';
+import { type Bool, type ColumnOperand, type RelationLeaf, type RelationOperand, type RelationSide, type Walk } from './operand.ts';
 import { columnCompare } from './sql-values.ts';
 
 /** Deepest nesting of a filter the compiler follows (a hostile filter is a 400, not a stack overflow). */
@@ -58,7 +59,7 @@ interface RelationContext {
 }
 
 const notAMembershipFilter = (_e: Expr, c: RelationContext): never => {
-  throw invalid(`a \`${c.side === 'groupsOfUser' ? 'groups' : 'members'}\` filter compares \`value\`, \`display\` or \`type\``);
+  throw scimError('FILTER_MEMBERSHIP', { attribute: c.side === 'groupsOfUser' ? 'groups' : 'members' });
 };
 
 const deeper = (c: RelationContext): RelationContext => ({ ...c, depth: c.depth + 1 });
@@ -84,7 +85,7 @@ const relationVisitor: ExprVisitor<Bool, RelationContext> = {
 };
 
 function relationFilterAt(e: Expr, c: RelationContext): Bool {
-  if (c.depth > MAX_DEPTH) throw invalid('the filter is nested too deeply');
+  if (c.depth > MAX_DEPTH) throw scimError('FILTER_TOO_DEEP');
   return visit(e, relationVisitor, c);
 }
 

@@ -4,9 +4,10 @@
 import { sql, type RawBuilder } from 'kysely';
 import { parseExpression } from '../../../dsl/parse.ts';
 import type { AttributeDef, Scope } from '../../../dsl/types.ts';
-import { findAttribute } from '../../scim/canonical.ts';
+import { scimError } from '../../errors.ts';
+import { attributeNamed } from '../../scim/schema-lookup.ts';
 import { condition, subScope } from './condition.ts';
-import { invalid, resolve, type Resource } from './operand.ts';
+import { resolve, type Resource } from './operand.ts';
 import { arrayOf, numeric, timestamp } from './sql-values.ts';
 
 /**
@@ -17,25 +18,25 @@ import { arrayOf, numeric, timestamp } from './sql-values.ts';
  */
 export function sortColumn(sortBy: string, scope: Scope, resource: Resource = 'User'): RawBuilder<unknown> {
   const { ast, diagnostics } = parseExpression(sortBy.trim(), 'path');
-  if (diagnostics.length > 0 || ast.kind !== 'Path') throw invalid('`sortBy` must be an attribute path', 'invalidValue');
-  const operand = resolve(ast, scope, 'invalidValue', resource);
+  if (diagnostics.length > 0 || ast.kind !== 'Path') throw scimError('SORT_BY_NOT_A_PATH');
+  const operand = resolve(ast, scope, 'sortBy', resource);
   switch (operand.kind) {
     case 'column':
       return operand.type === 'string' && !operand.caseExact ? sql`lower(${operand.sql})` : operand.sql;
     case 'resourceType':
       return sql`1`;
     case 'relation':
-      throw invalid(`\`sortBy\` cannot sort by \`${operand.name}\``, 'invalidValue');
+      throw scimError('SORT_BY_GROUPS_OR_MEMBERS', { attribute: operand.name });
     case 'json': {
       const def = operand.def;
       if (def?.multiValued) {
         const e = sql.raw('sort_e');
-        const leafDef = operand.sub ?? (def.type === 'complex' ? findAttribute(def.subAttributes, 'value') : def);
+        const leafDef = operand.sub ?? (def.type === 'complex' ? attributeNamed(def.subAttributes, 'value') : def);
         const leafJson = operand.sub || def.type === 'complex' ? sql`${e}.v -> ${leafDef?.name ?? 'value'}::text` : sql`${e}.v`;
         const where = operand.filter ? condition(operand.filter, subScope(def), 0, { next: 0, resource }, sql`${e}.v`) : sql`true`;
         return sql`(select ${sortKey(leafJson, leafDef)} from jsonb_array_elements(${arrayOf(operand.json)}) with ordinality as ${e}(v, n) where ${where} order by case when ${e}.v -> 'primary' = 'true'::jsonb then 0 else 1 end, ${e}.n limit 1)`;
       }
-      const leafDef = operand.sub ?? (def?.type === 'complex' ? findAttribute(def.subAttributes, 'value') : def);
+      const leafDef = operand.sub ?? (def?.type === 'complex' ? attributeNamed(def.subAttributes, 'value') : def);
       const leafJson = operand.sub
         ? sql`${operand.json} -> ${operand.sub.name}::text`
         : def?.type === 'complex'

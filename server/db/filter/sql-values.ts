@@ -5,7 +5,8 @@ import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { CompareOp, LiteralExpr } from '../../../dsl/ast.ts';
 import type { AttributeDef } from '../../../dsl/types.ts';
 import { parseDateTime } from '../../../dsl/values.ts';
-import { invalid, type Bool, type ColumnOperand } from './operand.ts';
+import { scimError } from '../../errors.ts';
+import type { Bool, ColumnOperand } from './operand.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -84,7 +85,7 @@ export function literalText(lit: LiteralExpr): string {
 
 function dateParam(name: string, lit: LiteralExpr): string {
   const t = typeof lit.value === 'string' ? parseDateTime(lit.value, 'UTC') : Number.NaN;
-  if (Number.isNaN(t)) throw invalid(`\`${name}\` is a date-time: compare it with an ISO 8601 value`);
+  if (Number.isNaN(t)) throw scimError('FILTER_DATE_TIME_VALUE', { attribute: name });
   return new Date(t).toISOString();
 }
 
@@ -95,12 +96,12 @@ function booleanParam(name: string, lit: LiteralExpr): boolean {
     if (l === 'true') return true;
     if (l === 'false') return false;
   }
-  throw invalid(`\`${name}\` is a boolean: compare it with true or false`);
+  throw scimError('FILTER_BOOLEAN_VALUE', { attribute: name });
 }
 
 function numberParam(name: string, lit: LiteralExpr): number {
   const n = typeof lit.value === 'number' ? lit.value : typeof lit.value === 'string' && lit.value.trim() !== '' ? Number(lit.value) : Number.NaN;
-  if (!Number.isFinite(n)) throw invalid(`\`${name}\` is a number: compare it with a number`);
+  if (!Number.isFinite(n)) throw scimError('FILTER_NUMBER_VALUE', { attribute: name });
   return n;
 }
 
@@ -110,12 +111,12 @@ export function jsonScalarCompare(json: RawBuilder<unknown>, def: AttributeDef |
   const type = def?.type ?? (typeof lit.value === 'boolean' ? 'boolean' : typeof lit.value === 'number' ? 'decimal' : 'string');
   switch (type) {
     case 'boolean': {
-      if (op !== 'eq' && op !== 'ne') throw invalid(`\`${op}\` does not apply to the boolean \`${name}\``);
+      if (op !== 'eq' && op !== 'ne') throw scimError('FILTER_BOOLEAN_OPERATOR', { op, attribute: name });
       return total(op, sql`lower(${text}) ${sql.raw(SQL_OPS[op])} ${booleanParam(name, lit) ? 'true' : 'false'}::text`);
     }
     case 'integer':
     case 'decimal': {
-      if (op === 'co' || op === 'sw' || op === 'ew') throw invalid(`\`${op}\` does not apply to the number \`${name}\``);
+      if (op === 'co' || op === 'sw' || op === 'ew') throw scimError('FILTER_NUMBER_OPERATOR', { op, attribute: name });
       return total(op, sql`${numeric(json)} ${sql.raw(SQL_OPS[op])} ${numberParam(name, lit)}::numeric`);
     }
     case 'dateTime': {
@@ -123,7 +124,7 @@ export function jsonScalarCompare(json: RawBuilder<unknown>, def: AttributeDef |
       return total(op, sql`${timestamp(text)} ${sql.raw(SQL_OPS[op])} ${dateParam(name, lit)}::timestamptz`);
     }
     case 'complex':
-      throw invalid(`\`${name}\` is complex: compare one of its sub-attributes`);
+      throw scimError('FILTER_COMPLEX_ATTRIBUTE', { attribute: name });
     default:
       return stringCompare(text, op, literalText(lit), def?.caseExact ?? false);
   }
