@@ -9,7 +9,6 @@ import type { Evaluation, Plan } from '../engine/plan.ts';
 import { decideDelete, decideStatus } from '../engine/status.ts';
 import { accountStateOf, statusColumns } from './db/account-state.ts';
 import { recordEvents, type NewEvent } from './db/events.ts';
-import { announceNextCheck } from './db/schedule.ts';
 import { addRuleMemberships, ensureRuleGroups, groupsOfUsers, ruleGroupNames, type GroupRef } from './db/groups.ts';
 import type { UserRow } from './db/tables.ts';
 import { findLiveUser, findUserByKey, insertUser, updateUser, type Db } from './db/users.ts';
@@ -76,7 +75,7 @@ export async function createUser(ctx: ProvisionContext, body: unknown): Promise<
     if (status.event) events.push({ type: status.event, accountId: row.id });
     return finish(trx, ctx, row, evaluation, events, now);
   }, userTaken(plan));
-  announceNextCheck(nextCheck);
+  ctx.signals?.nextCheckStored(nextCheck);
   return stored;
 }
 
@@ -163,7 +162,7 @@ async function updateWith(
     }
     throw error;
   });
-  announceNextCheck(result.row.next_check_at);
+  ctx.signals?.nextCheckStored(result.row.next_check_at);
   return result;
 }
 
