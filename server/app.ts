@@ -19,6 +19,7 @@ import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { createMetrics, type AppMetrics, type HeldDeactivationsCounter } from './metrics.ts';
 import { heldDeactivations } from './safety.ts';
+import { createSignals, type Signals } from './signals.ts';
 import { userRoutes } from './routes/users.ts';
 import type { Tenant, TenantRegistry } from './tenants.ts';
 
@@ -49,6 +50,11 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** This app's Prometheus metrics (served on /metrics). */
     metrics: AppMetrics;
+    /**
+     * This app's signals: its requests announce written events and stored moments here; its
+     * metrics listen, and serve() hands them to the scheduler and webhooks it starts with it.
+     */
+    signals: Signals;
   }
 }
 
@@ -70,8 +76,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser(['application/scim+json'], { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
   app.decorateRequest('tenant', null);
+  const signals = createSignals();
+  app.decorate('signals', signals);
   const metrics = createMetrics({
     tenants: options.tenants,
+    signals,
     processMetrics: options.processMetrics ?? false,
     heldDeactivations: options.heldDeactivations ?? (() => heldDeactivations(options.db)),
   });
@@ -95,7 +104,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.register(metricsRoutes, { metrics });
   // The admin API below /api/v1: every route needs SCIMPLAN_ADMIN_TOKEN (admin-auth.ts).
   const adminDigest = adminTokenDigest(options.adminToken ?? process.env['SCIMPLAN_ADMIN_TOKEN']);
-  app.register(approveRoutes, { prefix: '/api/v1', db: options.db, adminDigest });
+  app.register(approveRoutes, { prefix: '/api/v1', db: options.db, adminDigest, signals });
   app.register(
     async (admin) => {
       admin.addHook('onRequest', requireAdmin(adminDigest));
@@ -127,8 +136,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
         return payload;
       });
       conditionalGet(scim);
-      scim.register(userRoutes, { db: options.db });
-      scim.register(groupRoutes, { db: options.db });
+      scim.register(userRoutes, { db: options.db, signals });
+      scim.register(groupRoutes, { db: options.db, signals });
       scim.register(discoveryRoutes, { bulk: options.bulk ?? DEFAULT_BULK_LIMITS });
       scim.register(bulkRoutes, { operationIds, limits: options.bulk ?? DEFAULT_BULK_LIMITS });
     },

@@ -55,7 +55,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
   const database = options.database ?? (await openDatabase(databaseUrl ? { databaseUrl } : { dataDir: options.dataDir ?? './.scimplan' }));
   const app = buildApp({ db: database.db, tenants, logger, processMetrics: true, ...(options.adminToken ? { adminToken: options.adminToken } : {}) });
   // `applyOnChange: now` tenants: stored users follow a changed file at once (also one changed while down).
-  const applier = new BackgroundApplier(database.db, logger);
+  const applier = new BackgroundApplier(database.db, logger, app.signals);
   for (const plan of loaded.plans) void applier.schedule(plan);
   // While draining, answers close their connection: a keep-alive socket that was busy when the
   // server began closing would otherwise hold close() open until its idle timeout.
@@ -66,10 +66,11 @@ export async function serve(options: ServeOptions): Promise<Server> {
   });
   const host = options.host ?? '127.0.0.1';
   await app.listen({ port: options.port ?? 8080, host });
-  const webhooks = webhook ? new WebhookDispatcher({ ...webhook, db: database.db, tenants, logger, metrics: app.metrics }) : undefined;
+  const webhooks = webhook ? new WebhookDispatcher({ ...webhook, db: database.db, tenants, logger, metrics: app.metrics, signals: app.signals }) : undefined;
   webhooks?.start();
-  // Time-dependent deactivation: catches up on moments passed while down, then sleeps until the next.
-  const scheduler = new Scheduler({ db: database.db, plans: () => tenants.list().map((t) => t.plan), logger });
+  // Time-dependent deactivation: catches up on moments passed while down, then sleeps until the
+  // next; the app's requests wake it when they store an earlier moment (app.signals).
+  const scheduler = new Scheduler({ db: database.db, plans: () => tenants.list().map((t) => t.plan), logger, signals: app.signals });
   scheduler.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 8080);

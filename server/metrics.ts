@@ -2,7 +2,7 @@
 // built side by side in one process never share counters). Labels carry names, never values.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { observeEvents } from './db/events.ts';
+import type { Signals } from './signals.ts';
 import type { TenantRegistry } from './tenants.ts';
 
 /**
@@ -13,6 +13,8 @@ export type HeldDeactivationsCounter = () => Promise<ReadonlyMap<string, number>
 
 export interface MetricsOptions {
   readonly tenants: TenantRegistry;
+  /** The app's signals: written events are counted from them. */
+  readonly signals: Signals;
   /** Node process metrics (CPU, memory, event loop); off by default so tests stay quiet. */
   readonly processMetrics?: boolean;
   readonly heldDeactivations?: HeldDeactivationsCounter;
@@ -23,7 +25,7 @@ export interface AppMetrics {
   readonly registry: Registry;
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route'>;
-  /** Events written by this process, by tenant and type: the outcomes of provisioning. */
+  /** Events written through this app, by tenant and type: the outcomes of provisioning. */
   readonly events: Counter<'tenant' | 'type'>;
   readonly webhookDeliveries: Counter<'outcome'>;
   readonly configReloads: Counter<'outcome'>;
@@ -121,8 +123,8 @@ export function createMetrics(options: MetricsOptions): AppMetrics {
     });
   }
 
-  // The observer sees every app of the process; count only this app's tenants.
-  const stopObserving = observeEvents((tenant, written) => {
+  // Only this app's tenants (served or removed) are counted, whatever a caller records.
+  const stopObserving = options.signals.observeEvents((tenant, written) => {
     if (!tenants.get(tenant) && !tenants.removed(tenant)) return;
     for (const e of written) events.inc({ tenant, type: e.type });
   });

@@ -9,7 +9,6 @@ import type { Evaluation, Plan } from '../engine/plan.ts';
 import { decideDelete, decideStatus } from '../engine/status.ts';
 import { accountStateOf, statusColumns } from './db/account-state.ts';
 import { recordEvents, type NewEvent } from './db/events.ts';
-import { announceNextCheck } from './db/schedule.ts';
 import { addRuleMemberships, ensureRuleGroups, groupsOfUsers, ruleGroupNames, type GroupRef } from './db/groups.ts';
 import type { UserRow } from './db/tables.ts';
 import { findLiveUser, findUserByKey, insertUser, updateUser, type Db } from './db/users.ts';
@@ -35,48 +34,28 @@ export async function createUser(ctx: ProvisionContext, body: unknown): Promise<
   const evaluation = evaluatePlan(plan, resource, now);
   const key = evaluation.key;
   if (key === null) throw scimError('KEY_MISSING', { attribute: plan.keyAttribute });
-  const columns = derivedColumns(resource);
   const nextCheck = nextCheckAt(plan, resource, now);
+  const columns = evaluatedColumns(plan, resource, evaluation, nextCheck);
   const stored = await transact(ctx, async (trx) => {
     const existing = await findUserByKey(trx, plan.tenant, key, true);
     if (existing && existing.deleted_at === null) throw scimError('USER_EXISTS', { attribute: plan.keyAttribute });
     const decision = decideStatus(plan, { state: existing && accountStateOf(existing), conditionHolds: evaluation.deactivated, relink: existing !== undefined, now });
     const status = await holdDeactivation(trx, plan, decision, now);
+    // A re-linked account is written as a new one is, keeping its id and creation time.
+    const written = { ...columns, ...statusColumns(status.next), updated_at: now, deleted_at: null };
     const events: NewEvent[] = [];
     let row: UserRow;
     if (existing) {
-      row = await updateUser(trx, plan.tenant, existing.id, {
-        ...columns,
-        resource: JSON.stringify(resource),
-        profile: JSON.stringify(evaluation.profile),
-        ...statusColumns(status.next),
-        next_check_at: nextCheck,
-        config_hash: plan.hash,
-        updated_at: now,
-        deleted_at: null,
-      });
+      row = await updateUser(trx, plan.tenant, existing.id, written);
       events.push({ type: 'user.relinked', accountId: row.id, fields: changedFields(existing.profile, evaluation.profile) });
     } else {
-      row = await insertUser(trx, {
-        id: randomUUID(),
-        tenant: plan.tenant,
-        key_value: key,
-        ...columns,
-        resource: JSON.stringify(resource),
-        profile: JSON.stringify(evaluation.profile),
-        ...statusColumns(status.next),
-        next_check_at: nextCheck,
-        config_hash: plan.hash,
-        created_at: now,
-        updated_at: now,
-        deleted_at: null,
-      });
+      row = await insertUser(trx, { id: randomUUID(), tenant: plan.tenant, key_value: key, ...written, created_at: now });
       events.push({ type: 'user.created', accountId: row.id, fields: changedFields({}, evaluation.profile) });
     }
     if (status.event) events.push({ type: status.event, accountId: row.id });
     return finish(trx, ctx, row, evaluation, events, now);
   }, userTaken(plan));
-  announceNextCheck(nextCheck);
+  ctx.signals?.nextCheckStored(nextCheck);
   return stored;
 }
 
@@ -142,12 +121,8 @@ async function updateWith(
     const decision = decideStatus(plan, { state: accountStateOf(stored), conditionHolds: evaluation.deactivated, now });
     const status = await holdDeactivation(trx, plan, decision, now);
     const row = await updateUser(trx, plan.tenant, stored.id, {
-      ...derivedColumns(resource),
-      resource: JSON.stringify(resource),
-      profile: JSON.stringify(evaluation.profile),
+      ...evaluatedColumns(plan, resource, evaluation, nextCheckAt(plan, resource, now)),
       ...statusColumns(status.next),
-      next_check_at: nextCheckAt(plan, resource, now),
-      config_hash: plan.hash,
       updated_at: now,
     });
     const events: NewEvent[] = [];
@@ -163,7 +138,7 @@ async function updateWith(
     }
     throw error;
   });
-  announceNextCheck(result.row.next_check_at);
+  ctx.signals?.nextCheckStored(result.row.next_check_at);
   return result;
 }
 
@@ -181,6 +156,21 @@ async function finish(trx: Db, ctx: ProvisionContext, row: UserRow, evaluation: 
   await recordEvents(trx, eventContext(ctx, now), events);
   const groups = await groupsOfUsers(trx, ctx.plan.tenant, [row.id]);
   return { row, groups: groups.get(row.id) ?? [] };
+}
+
+/**
+ * What a create, re-link or update stores from the resource it evaluated: the indexed columns,
+ * the resource and profile as JSON, the next-check moment and the config that evaluated it.
+ * Throws USER_NAME_REQUIRED (derivedColumns). The status columns and times are the caller's.
+ */
+function evaluatedColumns(plan: Plan, resource: Record<string, unknown>, evaluation: Evaluation, nextCheck: Date | null) {
+  return {
+    ...derivedColumns(resource),
+    resource: JSON.stringify(resource),
+    profile: JSON.stringify(evaluation.profile),
+    next_check_at: nextCheck,
+    config_hash: plan.hash,
+  };
 }
 
 /** The columns the indexes serve, read from the resource. `userName` is required (RFC 7643 §4.1.1). */

@@ -14,6 +14,7 @@ import { addRuleMemberships, ensureRuleGroups, groupsOfUsers } from './db/groups
 import type { Database, UserRow } from './db/tables.ts';
 import { updateUser, type Db } from './db/users.ts';
 import { holdDeactivation } from './safety.ts';
+import type { Signals } from './signals.ts';
 
 export const DEFAULT_BATCH_SIZE = 500;
 
@@ -86,6 +87,8 @@ export interface ReevaluateOptions {
   readonly onProgress?: (progress: ReevaluateProgress) => void;
   /** Stops at the next batch boundary; the run can be resumed later. */
   readonly signal?: AbortSignal;
+  /** The serving app's signals, told of the events written (serve's applier); none for `apply`. */
+  readonly signals?: Signals;
 }
 
 export interface ReevaluateProgress {
@@ -127,6 +130,7 @@ export async function reevaluateTenant(options: ReevaluateOptions): Promise<Reev
   const clock = options.now ?? (() => new Date());
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const requestId = options.requestId ?? 'apply';
+  const onWritten = options.signals?.eventsWritten;
   const counted = await db
     .selectFrom('scim_users')
     .select((eb) => eb.fn.countAll<string | number>().as('n'))
@@ -161,7 +165,7 @@ export async function reevaluateTenant(options: ReevaluateOptions): Promise<Reev
         .where('config_hash', '!=', plan.hash);
       if (after !== undefined) query = query.where('id', '>', after);
       const batch = await query.orderBy('id').limit(batchSize).forUpdate().execute();
-      if (batch.length > 0) await reevaluateBatch(trx, plan, batch, now, { tenant: plan.tenant, configHash: plan.hash, requestId, now }, groupIds, result);
+      if (batch.length > 0) await reevaluateBatch(trx, plan, batch, now, { tenant: plan.tenant, configHash: plan.hash, requestId, now, onWritten }, groupIds, result);
       return batch;
     });
     if (rows.length === 0) break;
@@ -171,7 +175,7 @@ export async function reevaluateTenant(options: ReevaluateOptions): Promise<Reev
   }
   // Accounts whose key would change keep their old hash, so a rerun evaluates them again: they alone are no news.
   if (result.done > result.keyChanges) {
-    await recordEvents(db, { tenant: plan.tenant, configHash: plan.hash, requestId, now: clock() }, [{ type: 'config.applied' }]);
+    await recordEvents(db, { tenant: plan.tenant, configHash: plan.hash, requestId, now: clock(), onWritten }, [{ type: 'config.applied' }]);
   }
   result.completed = true;
   return result;
@@ -270,9 +274,11 @@ export class BackgroundApplier {
   /** tenant -> hash of the last plan scheduled: an unchanged file starts no run. */
   readonly #scheduled = new Map<string, string>();
 
+  /** `signals`: the serving app's, told of the events each run writes. */
   constructor(
     private readonly db: Kysely<Database>,
     private readonly logger?: FastifyBaseLogger,
+    private readonly signals?: Signals,
   ) {}
 
   /** Starts a re-evaluation when the plan asks for it; returns the run (tests await it). */
@@ -288,7 +294,7 @@ export class BackgroundApplier {
       if (controller.signal.aborted) return;
       this.logger?.info({ tenant: plan.tenant, configHash: plan.hash }, 'applying the changed tenant file to stored users');
       try {
-        const r = await reevaluateTenant({ db: this.db, plan, signal: controller.signal, requestId: 'apply' });
+        const r = await reevaluateTenant({ db: this.db, plan, signal: controller.signal, requestId: 'apply', signals: this.signals });
         this.logger?.info(
           { tenant: plan.tenant, configHash: plan.hash, users: r.done, changed: r.changed, deactivated: r.deactivated, held: r.held, completed: r.completed },
           r.completed ? 'tenant file applied' : 'apply stopped; a newer run continues',

@@ -9,6 +9,7 @@ import type { Database } from './db/tables.ts';
 import type { Db } from './db/users.ts';
 import { scimError, type ScimError } from './errors.ts';
 import { etagListMatches } from './etag.ts';
+import type { Signals } from './signals.ts';
 import { etagOf } from './user-view.ts';
 
 export interface ProvisionContext {
@@ -17,6 +18,8 @@ export interface ProvisionContext {
   readonly requestId: string;
   /** Fixed clock for tests; defaults to the time of the call. */
   readonly now?: Date;
+  /** The app's signals, told of written events and stored moments; none (the CLI, tests): nobody is told. */
+  readonly signals?: Signals;
 }
 
 /** The plan of the request's authenticated tenant; 401 when the request has none. */
@@ -26,8 +29,8 @@ export function tenantPlan(request: FastifyRequest): Plan {
 }
 
 /** The context a Users or Groups route hands to provisioning. */
-export function provisionContext(request: FastifyRequest, db: Kysely<Database>): ProvisionContext {
-  return { db, plan: tenantPlan(request), requestId: String(request.id) };
+export function provisionContext(request: FastifyRequest, db: Kysely<Database>, signals: Signals): ProvisionContext {
+  return { db, plan: tenantPlan(request), requestId: String(request.id), signals };
 }
 
 /** The database's unique-constraint violation (SQLSTATE 23505), on PostgreSQL and PGlite. */
@@ -71,4 +74,5 @@ export const eventContext = (ctx: ProvisionContext, now: Date): EventContext => 
   configHash: ctx.plan.hash,
   requestId: ctx.requestId,
   now,
+  onWritten: ctx.signals?.eventsWritten,
 });

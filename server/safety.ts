@@ -7,6 +7,7 @@ import { approveHold, limitDeactivation, needsSafetyCheck, type StatusDecision }
 import { accountStateOf, statusColumns, type StatusColumns } from './db/account-state.ts';
 import { recordEvents, type NewEvent } from './db/events.ts';
 import type { Db } from './db/users.ts';
+import type { Signals } from './signals.ts';
 
 /** Request id of the events written when held deactivations are released. */
 export const APPROVE_REQUEST_ID = 'approve';
@@ -68,9 +69,10 @@ export interface ApproveResult {
 /**
  * Releases every held deactivation of a tenant as the engine decides it (`approveHold`):
  * pending -> deactivated, one `user.deactivated` event each with request id `approve` (and the
- * config hash the account was last evaluated with). Idempotent: a second call finds nothing to release.
+ * config hash the account was last evaluated with), told to `signals` when given (the app's).
+ * Idempotent: a second call finds nothing to release.
  */
-export async function approveHeld(db: Db, tenant: string, now: Date = new Date()): Promise<ApproveResult> {
+export async function approveHeld(db: Db, tenant: string, now: Date = new Date(), signals?: Signals): Promise<ApproveResult> {
   const run = async (trx: Db): Promise<ApproveResult> => {
     const rows = await trx
       .selectFrom('scim_users')
@@ -106,7 +108,7 @@ export async function approveHeld(db: Db, tenant: string, now: Date = new Date()
       }
     }
     for (const [configHash, events] of byHash) {
-      await recordEvents(trx, { tenant, configHash, requestId: APPROVE_REQUEST_ID, now }, events);
+      await recordEvents(trx, { tenant, configHash, requestId: APPROVE_REQUEST_ID, now, onWritten: signals?.eventsWritten }, events);
     }
     return { released: [...writes.values()].reduce((n, w) => n + w.ids.length, 0) };
   };

@@ -7,10 +7,11 @@ import type { Plan } from '../engine/plan.ts';
 import { needsSafetyCheck, recheckAccount, type Recheck, type StatusDecision } from '../engine/status.ts';
 import { accountStateOf, statusColumns } from './db/account-state.ts';
 import { recordEvents, type NewEvent } from './db/events.ts';
-import { claimDueAccounts, earliestNextCheck, onNextCheck, writeChecks, type CheckResult, type DueAccount } from './db/schedule.ts';
+import { claimDueAccounts, earliestNextCheck, writeChecks, type CheckResult, type DueAccount } from './db/schedule.ts';
 import type { Database } from './db/tables.ts';
 import type { Db } from './db/users.ts';
 import { holdDeactivation } from './safety.ts';
+import type { Signals } from './signals.ts';
 
 /** setTimeout/clearTimeout, injectable for tests. */
 export interface Timer {
@@ -41,6 +42,12 @@ export interface SchedulerOptions {
   /** Pause after a failed batch or when due rows are locked by another instance; default 1 s. */
   readonly retryMs?: number;
   readonly logger?: FastifyBaseLogger;
+  /**
+   * The signals of the app this scheduler serves with: a moment a request stores wakes it at
+   * once, and the events it writes are told to the app's metrics and webhooks. None: it notices
+   * new moments within `maxSleepMs`.
+   */
+  readonly signals?: Signals;
 }
 
 export interface RunResult {
@@ -70,6 +77,7 @@ export class Scheduler {
   readonly #maxSleepMs: number;
   readonly #retryMs: number;
   readonly #logger: FastifyBaseLogger | undefined;
+  readonly #signals: Signals | undefined;
   #running: Promise<void> | undefined;
   #stopped = false;
   #wake: (() => void) | undefined;
@@ -86,13 +94,14 @@ export class Scheduler {
     this.#maxSleepMs = options.maxSleepMs ?? 60_000;
     this.#retryMs = options.retryMs ?? 1_000;
     this.#logger = options.logger;
+    this.#signals = options.signals;
   }
 
   /** Starts the loop: first catches up on every moment that passed, then sleeps until the next. */
   start(): void {
     if (this.#running) return;
     this.#stopped = false;
-    this.#unsubscribe = onNextCheck((at) => this.notify(at));
+    this.#unsubscribe = this.#signals?.onNextCheck((at) => this.notify(at));
     this.#running = this.#loop();
   }
 
@@ -158,7 +167,7 @@ export class Scheduler {
       await writeChecks(trx, tenantOf, results, now);
       // A fixed order of the per-tenant event locks, so two instances can never deadlock on them.
       for (const [tenant, list] of [...events].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-        await recordEvents(trx, { tenant, configHash: plans.get(tenant)!.hash, requestId: SCHEDULER_REQUEST_ID, now }, list);
+        await recordEvents(trx, { tenant, configHash: plans.get(tenant)!.hash, requestId: SCHEDULER_REQUEST_ID, now, onWritten: this.#signals?.eventsWritten }, list);
       }
       return { checked: due.length, ...counts };
     });

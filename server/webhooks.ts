@@ -4,10 +4,11 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { sql, type Kysely } from 'kysely';
-import { listEvents, observeEvents } from './db/events.ts';
+import { listEvents } from './db/events.ts';
 import type { Database } from './db/tables.ts';
 import type { AppMetrics } from './metrics.ts';
 import { eventView, type EventView } from './routes/events.ts';
+import type { Signals } from './signals.ts';
 import type { TenantRegistry } from './tenants.ts';
 
 export const WEBHOOK_URL_ENV = 'SCIMPLAN_WEBHOOK_URL';
@@ -31,6 +32,8 @@ export interface WebhookOptions {
   readonly tenants: TenantRegistry;
   readonly logger?: FastifyBaseLogger;
   readonly metrics?: AppMetrics;
+  /** The app's signals: an event written through it wakes the dispatcher; none: the poll alone. */
+  readonly signals?: Signals;
   /** Events per POST; default 100. */
   readonly batchSize?: number;
   /** How often the table is read when nothing wakes the dispatcher; default 1000 ms. */
@@ -72,7 +75,7 @@ export function webhookSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): { 
  * once; receivers dedupe by event id). One instance at a time holds a tenant's lease.
  */
 export class WebhookDispatcher {
-  readonly #o: Required<Omit<WebhookOptions, 'logger' | 'metrics'>> & Pick<WebhookOptions, 'logger' | 'metrics'>;
+  readonly #o: Required<Omit<WebhookOptions, 'logger' | 'metrics' | 'signals'>> & Pick<WebhookOptions, 'logger' | 'metrics' | 'signals'>;
   readonly #owner = randomUUID();
   readonly #failures = new Map<string, { count: number; retryAt: number }>();
   /** Leases this instance holds: the tenant's cursor, and when to renew (a third of the lease). */
@@ -99,7 +102,7 @@ export class WebhookDispatcher {
   start(): void {
     if (this.#loop) return;
     // Written events are not committed yet when observed; a short delay lets the commit land.
-    this.#unobserve = observeEvents((tenant) => {
+    this.#unobserve = this.#o.signals?.observeEvents((tenant) => {
       if (this.#o.tenants.get(tenant)) setTimeout(() => this.wake(), 20).unref();
     });
     this.#loop = this.#run();

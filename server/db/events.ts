@@ -35,18 +35,16 @@ export interface EventContext {
   /** The request id, or `scheduler`. */
   readonly requestId: string | null;
   readonly now: Date;
+  /**
+   * Told of the events after they are written, inside their transaction: the app's
+   * `Signals.eventsWritten` (server/signals.ts), heard by its metrics and webhooks. Must not
+   * throw. None (the CLI, tests): nobody is told.
+   */
+  readonly onWritten?: EventObserver | undefined;
 }
 
 /** Called after events are written, inside their transaction (which may still roll back). */
 export type EventObserver = (tenant: string, events: readonly NewEvent[]) => void;
-
-const observers = new Set<EventObserver>();
-
-/** Observes every event this process writes (metrics, webhook wake-ups). Returns the unsubscribe. */
-export function observeEvents(observer: EventObserver): () => void {
-  observers.add(observer);
-  return () => observers.delete(observer);
-}
 
 /** Lock class of the per-tenant event lock (first key of `pg_advisory_xact_lock(int, int)`). */
 const EVENTS_LOCK_CLASS = 0x5c1e;
@@ -80,13 +78,7 @@ export async function recordEvents(db: Db, ctx: EventContext, events: readonly N
       })),
     )
     .execute();
-  for (const observer of observers) {
-    try {
-      observer(ctx.tenant, events);
-    } catch {
-      // An observer (metrics, a webhook wake-up) never fails the write it observes.
-    }
-  }
+  ctx.onWritten?.(ctx.tenant, events);
 }
 
 export interface StoredEvent {

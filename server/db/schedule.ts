@@ -1,5 +1,5 @@
 // Storage: the scheduler's queries over scim_users.next_check_at (the earliest moment, due
-// accounts claimed with SKIP LOCKED, batch write-back) and the in-process "earlier moment" signal.
+// accounts claimed with SKIP LOCKED, batch write-back). The "earlier moment" signal: signals.ts.
 
 import { sql, type Transaction } from 'kysely';
 import type { Database, UserStatus } from './tables.ts';
@@ -79,23 +79,4 @@ export async function writeChecks(trx: Db, tenantOf: ReadonlyMap<string, string>
     from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
       as v(id uuid, tenant text, next timestamptz, changed boolean, status text, deactivated_at timestamptz, reason text)
     where u.id = v.id and u.tenant = v.tenant`.execute(trx);
-}
-
-type Listener = (at: Date) => void;
-const listeners = new Set<Listener>();
-
-/**
- * Tells the schedulers of this process that an account's moment was stored (after its
- * transaction committed), so one sleeping until a later moment wakes up. Other processes
- * notice within their sleep cap.
- */
-export function announceNextCheck(at: Date | null | undefined): void {
-  if (!at) return;
-  for (const listener of listeners) listener(at);
-}
-
-/** Subscribes to announceNextCheck; returns the unsubscribe function. */
-export function onNextCheck(listener: Listener): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
 }

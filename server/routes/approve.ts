@@ -7,6 +7,7 @@ import { adminTokenDigest, requireAdmin } from '../admin-auth.ts';
 import type { Database } from '../db/tables.ts';
 import { scimError } from '../errors.ts';
 import { approveHeld } from '../safety.ts';
+import type { Signals } from '../signals.ts';
 
 export interface ApproveRoutesOptions {
   readonly db: Kysely<Database>;
@@ -14,6 +15,8 @@ export interface ApproveRoutesOptions {
   readonly adminDigest?: Buffer | null;
   /** Fixed clock for tests. */
   readonly now?: () => Date;
+  /** The app's signals, told of the released accounts' events. */
+  readonly signals?: Signals;
 }
 
 const TENANT = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -24,7 +27,7 @@ export async function approveRoutes(app: FastifyInstance, options: ApproveRoutes
   app.post('/tenants/:tenant/approve', async (request) => {
     const { tenant } = request.params as { tenant: string };
     if (!TENANT.test(tenant)) throw scimError('TENANT_ID_INVALID');
-    const result = await approveHeld(options.db, tenant, options.now?.() ?? new Date());
+    const result = await approveHeld(options.db, tenant, options.now?.() ?? new Date(), options.signals);
     request.log.info({ tenant, released: result.released }, 'held deactivations approved');
     return { tenant, released: result.released };
   });

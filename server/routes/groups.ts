@@ -9,6 +9,7 @@ import type { Database, GroupRow } from '../db/tables.ts';
 import { headerValue } from '../etag.ts';
 import { createGroup, deleteGroup, getGroup, patchGroup, replaceGroup, type StoredGroup } from '../groups.ts';
 import { provisionContext, type ProvisionContext } from '../request.ts';
+import type { Signals } from '../signals.ts';
 import { groupFilterToSql, groupScope } from '../db/filter/group-filter.ts';
 import { sortColumn } from '../db/filter/sort.ts';
 import { projection, returnsAttribute, type ProjectionParams } from '../scim/projection.ts';
@@ -17,8 +18,8 @@ import { listResponse, pageOf, queryParams, searchParams, type ListParams } from
 
 type IdRequest = FastifyRequest<{ Params: { tenant: string; id: string }; Querystring: Record<string, unknown> }>;
 
-export async function groupRoutes(app: FastifyInstance, options: { db: Kysely<Database> }): Promise<void> {
-  const context = (request: FastifyRequest): ProvisionContext => provisionContext(request, options.db);
+export async function groupRoutes(app: FastifyInstance, options: { db: Kysely<Database>; signals: Signals }): Promise<void> {
+  const context = (request: FastifyRequest): ProvisionContext => provisionContext(request, options.db, options.signals);
 
   app.post('/Groups', async (request, reply) => {
     const ctx = context(request);

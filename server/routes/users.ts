@@ -9,6 +9,7 @@ import { listUsers } from '../db/users.ts';
 import { headerValue } from '../etag.ts';
 import { createUser, deleteUser, getUser, patchUser, replaceUser, type StoredUser } from '../provision.ts';
 import { provisionContext, type ProvisionContext } from '../request.ts';
+import type { Signals } from '../signals.ts';
 import { sortColumn } from '../db/filter/sort.ts';
 import { userFilterToSql } from '../db/filter/user-filter.ts';
 import { projection } from '../scim/projection.ts';
@@ -17,8 +18,8 @@ import { listResponse, pageOf, queryParams, searchParams, type ListParams } from
 
 type IdRequest = FastifyRequest<{ Params: { tenant: string; id: string }; Querystring: Record<string, unknown> }>;
 
-export async function userRoutes(app: FastifyInstance, options: { db: Kysely<Database> }): Promise<void> {
-  const context = (request: FastifyRequest): ProvisionContext => provisionContext(request, options.db);
+export async function userRoutes(app: FastifyInstance, options: { db: Kysely<Database>; signals: Signals }): Promise<void> {
+  const context = (request: FastifyRequest): ProvisionContext => provisionContext(request, options.db, options.signals);
 
   app.post('/Users', async (request, reply) => {
     const ctx = context(request);

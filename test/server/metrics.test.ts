@@ -66,6 +66,8 @@ it('counts requests by route pattern and status, and provisioning outcomes by ev
   // Another app of the same process keeps its own registry.
   const second = (await other.inject({ method: 'GET', url: '/metrics' })).body;
   expect(sample(second, 'scimplan_http_requests_total', 'method="POST",route="/scim/v2/:tenant/Users",status="201"')).toBeUndefined();
+  // ... and its own signals: the same tenant's events, written through `app`, are not counted there.
+  expect(sample(second, 'scimplan_events_total', `tenant="${tenant}",type="user.created"`)).toBeUndefined();
 });
 
 it('shows the config serving each tenant, fresh, and its held deactivations', async () => {

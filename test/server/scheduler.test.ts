@@ -208,7 +208,8 @@ test('on a real timer: an end date 2 s ahead deactivates within seconds, woken b
     },
     clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
   };
-  const scheduler = new Scheduler({ db, plans: s.plans, timer });
+  // The scheduler of the app the request goes to: the app's signals wake it (as in serve()).
+  const scheduler = new Scheduler({ db, plans: s.plans, timer, signals: s.t.app.signals });
   scheduler.start();
   try {
     // Started first, so it sleeps (its 60 s cap: nothing is stored) and must be woken by the new moment.

@@ -86,7 +86,7 @@ function countingQueries(): { db: Kysely<Database>; count: () => number } {
 }
 
 const dispatcher = (secret = SECRET, db = database.db) =>
-  new WebhookDispatcher({ url: receiverUrl, secret, db, tenants, pollMs: 50, initialBackoffMs: 20, maxBackoffMs: 200, batchSize: 4, metrics: app.metrics });
+  new WebhookDispatcher({ url: receiverUrl, secret, db, tenants, pollMs: 50, initialBackoffMs: 20, maxBackoffMs: 200, batchSize: 4, metrics: app.metrics, signals: app.signals });
 
 it('delivers every event in id order, signed, retrying with backoff after failures', async () => {
   await provision('first', 5);

@@ -1,0 +1,123 @@
+// No mutable module state in server/ and cli/: registries, observers, caches and counters live
+// on an instance (the app, serve(), a class), read from the text of each file as below.
+//
+// The rule, on formatted code (a top-level statement starts at column 0, nested code is indented):
+// 1. no top-level `let` or `var`;
+// 2. no top-level `const` whose binding the file mutates: `NAME.add|set|delete|clear|push|pop|
+//    shift|unshift|splice|sort|reverse|fill|copyWithin(`, an assignment to `NAME.x` or `NAME[k]`
+//    (`=`, `+=`, `++`, ...), `delete NAME.x`, `Object.assign(NAME, ...)`;
+// 3. no exported top-level `const` holding a Map, Set, WeakMap, WeakSet or array unless its
+//    declared type is readonly (`ReadonlyMap`, `ReadonlySet`, `readonly T[]`) or it is frozen:
+//    another module could mutate it;
+// 4. no `static` class field that is not `readonly`.
+// Constant tables (`const IGNORED = new Set([...])` that nothing mutates) pass: they are data.
+
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { root, sources } from './source-files.ts';
+
+/**
+ * Documented exceptions, `file: binding` -> why it may stay. None today: the event observers and
+ * next-check listeners moved to `server/signals.ts` (one set per app), the Bulk operation ids
+ * to `BulkOperationIds` (one per app).
+ */
+const allowed: Readonly<Record<string, string>> = {};
+
+const MUTATORS = 'add|set|delete|clear|push|pop|shift|unshift|splice|sort|reverse|fill|copyWithin';
+const escape = (name: string) => name.replace(/\$/g, '\\$');
+
+/** The module-level mutable bindings of one file's text, as `binding: rule` strings. */
+function moduleState(text: string): string[] {
+  const found: string[] = [];
+  for (const m of text.matchAll(/^(?:export\s+)?(?:let|var)\s+([\w$]+)/gm)) found.push(`${m[1]}: top-level let/var`);
+  for (const m of text.matchAll(/^(export\s+)?const\s+([\w$]+)\s*(?::\s*([^=]+?))?\s*=\s*(.*)$/gm)) {
+    const [, exported, name = '', type = '', init = ''] = m;
+    const n = escape(name);
+    const mutated = [
+      new RegExp(`(?<![\\w$.])${n}\\s*\\.\\s*(?:${MUTATORS})\\s*\\(`),
+      new RegExp(`(?<![\\w$.])${n}\\s*(?:\\.\\s*[\\w$#]+|\\[[^\\]\\n]*\\])+\\s*(?:[-+*/%&|^]|\\*\\*|<<|>>>?|&&|\\|\\||\\?\\?)?=(?!=|>)`),
+      new RegExp(`(?<![\\w$.])${n}\\s*(?:\\.\\s*[\\w$#]+|\\[[^\\]\\n]*\\])+\\s*(?:\\+\\+|--)`),
+      new RegExp(`(?:\\+\\+|--)\\s*${n}\\s*(?:\\.|\\[)`),
+      new RegExp(`\\bdelete\\s+${n}\\s*(?:\\.|\\[)`),
+      new RegExp(`Object\\.assign\\(\\s*${n}\\s*,`),
+    ].some((pattern) => pattern.test(text));
+    if (mutated) found.push(`${name}: top-level const mutated in this file`);
+    const collection = /^(?:new\s+(?:Map|Set|WeakMap|WeakSet|Array)\b|\[)/.test(init);
+    const readonly = /^(?:Readonly(?:Map|Set|Array)<|readonly\s)/.test(type.trim()) || /^Object\.freeze\(/.test(init);
+    if (exported && collection && !readonly) found.push(`${name}: exported mutable collection`);
+  }
+  for (const m of text.matchAll(/^\s+(?:(?:public|private|protected|declare|override)\s+)*static\s+(?!readonly\b|async\b|get\b|set\b|\{)([\w$#]+)\s*[?!]?\s*[:=;]/gm)) {
+    found.push(`${m[1]}: static field that is not readonly`);
+  }
+  return found;
+}
+
+describe('no mutable module state in server/ and cli/', () => {
+  const files = [...sources('server'), ...sources('cli')];
+
+  /** `file: binding` of each finding, with the finding. */
+  const findings = () =>
+    files.flatMap((file) => moduleState(readFileSync(file, 'utf8')).map((f) => ({ key: `${relative(root, file)}: ${f.slice(0, f.indexOf(':'))}`, finding: `${relative(root, file)}: ${f}` })));
+
+  it('finds no module-level mutable binding outside the documented exceptions', () => {
+    expect(files.length).toBeGreaterThan(20);
+    expect(findings().filter((f) => !(f.key in allowed)).map((f) => f.finding)).toEqual([]);
+  });
+
+  it('lists only exceptions that still exist', () => {
+    const present = new Set(findings().map((f) => f.key));
+    expect(Object.keys(allowed).filter((key) => !present.has(key))).toEqual([]);
+  });
+
+  it('detects each kind of module state in a sample, and passes constant data and instance state', () => {
+    const sample = `
+let counter = 0;
+export var legacy = 1;
+const observers = new Set<() => void>();
+export function observe(o: () => void) { observers.add(o); }
+const cache: Record<string, number> = {};
+export const memo = (k: string) => (cache[k] ??= k.length);
+const stats = { hits: 0 };
+export const hit = () => stats.hits++;
+export const names = ['a', 'b'];
+export const byId = new Map<string, string>();
+class Registry {
+  static instances = 0;
+  private static last: Registry | undefined;
+}
+`;
+    expect(moduleState(sample)).toEqual([
+      'counter: top-level let/var',
+      'legacy: top-level let/var',
+      'observers: top-level const mutated in this file',
+      'cache: top-level const mutated in this file',
+      'stats: top-level const mutated in this file',
+      'names: exported mutable collection',
+      'byId: exported mutable collection',
+      'instances: static field that is not readonly',
+      'last: static field that is not readonly',
+    ]);
+
+    const fine = `
+const IGNORED = new Set(['id', 'meta']);
+export const formats: readonly string[] = ['text', 'json'];
+export const KEYS: ReadonlySet<string> = new Set(['a']);
+export const frozen = Object.freeze(['x']);
+const LIMIT = 100;
+export function count(items: readonly string[]): Map<string, number> {
+  const seen = new Map<string, number>();
+  let total = 0;
+  for (const item of items) if (!IGNORED.has(item)) seen.set(item, ++total);
+  return seen;
+}
+class Holder {
+  static readonly NAME = 'holder';
+  static create(): Holder { return new Holder(); }
+  readonly #runs = new Map<string, number>();
+  add(key: string) { this.#runs.set(key, LIMIT); }
+}
+`;
+    expect(moduleState(fine)).toEqual([]);
+  });
+});
