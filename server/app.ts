@@ -2,10 +2,13 @@
 // registry. Never listens (main.ts does); tests drive it with inject.
 
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
 import { adminTokenDigest, requireAdmin } from './admin-auth.ts';
 import { bearerToken, tokenMatches } from './auth.ts';
+import { isDatabaseUnavailable } from './db/availability.ts';
 import type { Database } from './db/tables.ts';
 import { errorBody, ScimError, scimError } from './errors.ts';
 import { conditionalGet } from './etag.ts';
@@ -21,6 +24,7 @@ import { createMetrics, type AppMetrics, type HeldDeactivationsCounter } from '.
 import { heldDeactivations } from './safety.ts';
 import { createSignals, type Signals } from './signals.ts';
 import { userRoutes } from './routes/users.ts';
+import { findBadText, textProblem } from './scim/text-check.ts';
 import type { Tenant, TenantRegistry } from './tenants.ts';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
@@ -40,7 +44,27 @@ export interface AppOptions {
   readonly heldDeactivations?: HeldDeactivationsCounter;
   /** /Bulk limits (advertised and enforced); the Bulk route's body limit is `maxPayloadSize`. */
   readonly bulk?: BulkLimits;
+  /** Slow-client limits in ms; see DEFAULT_TIMEOUTS. */
+  readonly timeouts?: Partial<Timeouts>;
 }
+
+/** How long a client may take: a slow or idle client cannot hold a connection for long. */
+export interface Timeouts {
+  /** Until the request's headers are complete (Node `headersTimeout`). */
+  readonly headersMs: number;
+  /** Until the whole request, body included, has arrived (Node `requestTimeout`). */
+  readonly requestMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  readonly keepAliveMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = Object.freeze({ headersMs: 10_000, requestMs: 30_000, keepAliveMs: 30_000 });
+
+/** Longest path segment (an id, a tenant) the router accepts; longer ones get 414. */
+const MAX_PATH_SEGMENT = 200;
+
+/** Seconds a client is asked to wait when the database is not reachable. */
+const RETRY_AFTER_SECONDS = 5;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -63,14 +87,21 @@ export const CONFIG_HASH_HEADER = 'x-scimplan-config-hash';
 
 export function buildApp(options: AppOptions): FastifyInstance {
   const operationIds = new BulkOperationIds();
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: MAX_PATH_SEGMENT },
     // An operation of a /Bulk request is `<bulk request id>/<n>`, so its events and logs point to the batch.
     genReqId: (req) => operationIds.requestId(req.headers) ?? randomUUID(),
     // Fastify's own request lines carry the URL with its query string (filters hold values).
     logController: new LogController({ disableRequestLogging: true }),
+    // Errors raised before a route runs leave as SCIM bodies too, never echoing the URL.
+    frameworkErrors: (error, request, reply) => sendError(reply, request.log, error),
+    clientErrorHandler: answerClientError,
+    http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: Math.min(1_000, timeouts.headersMs) },
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
   }) as unknown as FastifyInstance;
 
   app.removeContentTypeParser('text/plain');
@@ -135,6 +166,17 @@ export function buildApp(options: AppOptions): FastifyInstance {
         if (String(reply.getHeader('content-type') ?? '').startsWith('application/json')) reply.type(SCIM_CONTENT_TYPE);
         return payload;
       });
+      // Text PostgreSQL cannot hold (NUL, lone surrogates) is refused before anything reads it.
+      scim.addHook('preValidation', async (request) => {
+        for (const [name, value] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
+          const badName = textProblem(name);
+          if (badName) throw scimError('QUERY_TEXT_INVALID', { name: '(its name)', problem: badName });
+          const problem = [value].flat().map((v) => (typeof v === 'string' ? textProblem(v) : undefined)).find(Boolean);
+          if (problem) throw name.toLowerCase() === 'filter' ? scimError('FILTER_TEXT_INVALID', { problem }) : scimError('QUERY_TEXT_INVALID', { name, problem });
+        }
+        const bad = findBadText(request.body);
+        if (bad) throw scimError('TEXT_INVALID', { where: bad.where, problem: bad.problem });
+      });
       conditionalGet(scim);
       scim.register(userRoutes, { db: options.db, signals });
       scim.register(groupRoutes, { db: options.db, signals });
@@ -147,7 +189,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
 }
 
 /** Fastify's own errors with an answer of their own. */
-const FRAMEWORK_ERRORS: Readonly<Record<string, 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'BODY_EMPTY' | 'CONTENT_LENGTH_MISMATCH'>> = {
+const FRAMEWORK_ERRORS: Readonly<Record<string, 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'BODY_EMPTY' | 'CONTENT_LENGTH_MISMATCH' | 'URL_INVALID'>> = {
+  FST_ERR_BAD_URL: 'URL_INVALID',
   FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'BODY_EMPTY',
@@ -157,12 +200,38 @@ const FRAMEWORK_ERRORS: Readonly<Record<string, 'BODY_TOO_LARGE' | 'UNSUPPORTED_
 /** Every error leaves as an RFC 7644 §3.12 body. Details never echo the request (they are logged). */
 function sendError(reply: FastifyReply, log: FastifyBaseLogger, error: FastifyError | ScimError): void {
   const scim = error instanceof ScimError ? error : fromFramework(error, log);
+  if (scim.status === 503) void reply.header('retry-after', String(RETRY_AFTER_SECONDS));
   void reply.type(SCIM_CONTENT_TYPE).code(scim.status).send(errorBody(scim));
+}
+
+/** Node's HTTP parser errors (before fastify sees a request) -> the catalogue entry to answer. */
+const CLIENT_ERRORS: Readonly<Record<string, 'HEADERS_TOO_LARGE' | 'REQUEST_TIMEOUT'>> = {
+  HPE_HEADER_OVERFLOW: 'HEADERS_TOO_LARGE',
+  ERR_HTTP_REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
+};
+
+/** Answers what Node's HTTP parser refused with a SCIM body, then closes the connection. */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable || error.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const scim = scimError(CLIENT_ERRORS[error.code ?? ''] ?? 'REQUEST_MALFORMED');
+  const body = JSON.stringify(errorBody(scim));
+  socket.end(
+    `HTTP/1.1 ${scim.status} ${STATUS_CODES[scim.status] ?? 'Error'}\r\n` +
+      `Content-Type: ${SCIM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 /** A framework (or unexpected) error -> the catalogue entry that answers it. */
 function fromFramework(error: FastifyError, log: FastifyBaseLogger): ScimError {
   const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
+  if (isDatabaseUnavailable(error)) {
+    log.warn({ err: { name: (error as { name?: string }).name, code: (error as { code?: string }).code } }, 'database not reachable');
+    return scimError('DATABASE_UNAVAILABLE');
+  }
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return scimError('PATH_SEGMENT_TOO_LONG', { max: MAX_PATH_SEGMENT });
   if (status >= 500) {
     // Database errors can quote row values in `detail`; log only what identifies the failure.
     const { name, code } = error as { name?: string; code?: string };

@@ -52,6 +52,15 @@ export const scimCatalogue = {
   INVALID_JSON: { status: 400, scimType: 'invalidSyntax', message: 'the request body is not valid JSON' },
   REQUEST_REFUSED: { status: 'given', message: 'the request cannot be processed' },
   INTERNAL: { status: 500, message: 'internal server error' },
+  URL_INVALID: { status: 400, scimType: 'invalidSyntax', message: 'the request URL is not valid (a malformed percent-encoding)' },
+  PATH_SEGMENT_TOO_LONG: { status: 414, message: 'a segment of the request path is longer than <max> characters' },
+  HEADERS_TOO_LARGE: { status: 431, message: 'the request headers are too large' },
+  REQUEST_MALFORMED: { status: 400, scimType: 'invalidSyntax', message: 'the request is not valid HTTP' },
+  REQUEST_TIMEOUT: { status: 408, message: 'the request was not received in time' },
+  TEXT_INVALID: { status: 400, scimType: 'invalidValue', message: '<where> holds <problem>, which cannot be stored' },
+  QUERY_TEXT_INVALID: { status: 400, scimType: 'invalidValue', message: 'the query parameter `<name>` holds <problem>' },
+  FILTER_TEXT_INVALID: { status: 400, scimType: 'invalidFilter', message: 'the filter holds <problem>' },
+  DATABASE_UNAVAILABLE: { status: 503, message: 'the database is not reachable; retry later' },
 
   // Resources.
   USER_NOT_FOUND: { status: 404, message: 'user not found' },

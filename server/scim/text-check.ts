@@ -5,7 +5,7 @@
 export type TextProblem = 'a NUL character' | 'a lone UTF-16 surrogate';
 
 export interface BadText {
-  /** Where: the attribute path in the body (`emails[0].value`), or the parameter name. Never the text. */
+  /** Where, as a phrase: `` `emails[0].value` ``, `a name inside `name``, `a top-level name`. Never the text. */
   readonly where: string;
   readonly problem: TextProblem;
 }
@@ -30,7 +30,7 @@ export function findBadText(value: unknown, root = ''): BadText | undefined {
     const { value: current, where } = stack.pop()!;
     if (typeof current === 'string') {
       const problem = textProblem(current);
-      if (problem) return { where: where || 'the body', problem };
+      if (problem) return { where: where ? `\`${where}\`` : 'the body', problem };
     } else if (Array.isArray(current)) {
       for (let i = current.length - 1; i >= 0; i--) stack.push({ value: current[i], where: `${where}[${i}]` });
     } else if (typeof current === 'object' && current !== null) {

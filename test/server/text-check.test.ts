@@ -31,8 +31,8 @@ describe('textProblem', () => {
 
 describe('findBadText', () => {
   it('names the attribute path of a bad value, never the value', () => {
-    expect(findBadText({ userName: 'a', emails: [{ value: 'ok' }, { value: 'b\u0000' }] })).toEqual({ where: 'emails[1].value', problem: 'a NUL character' });
-    expect(findBadText({ name: { givenName: 'x\ud800y' } })).toEqual({ where: 'name.givenName', problem: 'a lone UTF-16 surrogate' });
+    expect(findBadText({ userName: 'a', emails: [{ value: 'ok' }, { value: 'b\u0000' }] })).toEqual({ where: '`emails[1].value`', problem: 'a NUL character' });
+    expect(findBadText({ name: { givenName: 'x\ud800y' } })).toEqual({ where: '`name.givenName`', problem: 'a lone UTF-16 surrogate' });
   });
 
   it('finds bad names', () => {
