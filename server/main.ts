@@ -3,7 +3,7 @@
 // webhooks when configured, stops gracefully on SIGINT/SIGTERM.
 
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import type { Plan } from '../engine/plan.ts';
 import { buildApp } from './app.ts';
@@ -11,7 +11,8 @@ import { watchConfigFolder } from './config-watcher.ts';
 import { openDatabase, type OpenDatabase } from './db/database.ts';
 import { BackgroundApplier } from './reevaluate.ts';
 import { Scheduler } from './scheduler.ts';
-import { loadTenantDirectory, TenantRegistry } from './tenants.ts';
+import { recordedTenantFiles, recordTenantFiles } from './db/tenant-files.ts';
+import { loadTenantDirectory, TenantRegistry, type ReloadSummary } from './tenants.ts';
 import { WebhookDispatcher, webhookSettingsFromEnv } from './webhooks.ts';
 
 export interface ServeOptions {
@@ -30,6 +31,8 @@ export interface ServeOptions {
   readonly webhook?: { readonly url: string; readonly secret: string; readonly pollMs?: number; readonly initialBackoffMs?: number } | false;
   /** The admin API token; default `SCIMPLAN_ADMIN_TOKEN`. */
   readonly adminToken?: string;
+  /** Open connections at most (default 1000). */
+  readonly maxConnections?: number;
   /** How often the config folder is compared when no file-system event came (default 2 s). */
   readonly watchPollMs?: number;
   /** An open database to serve instead of opening `databaseUrl`/`dataDir` (tests); close() closes it. */
@@ -47,16 +50,23 @@ export async function serve(options: ServeOptions): Promise<Server> {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const databaseUrl = options.databaseUrl ?? process.env['DATABASE_URL'];
 
+  const webhook = options.webhook === undefined ? webhookSettingsFromEnv() : options.webhook || undefined;
+  const onConnectionError = (error: Error) =>
+    logger.warn({ err: { name: error.name, code: (error as { code?: string }).code } }, 'a pooled database connection failed; it is replaced on the next query');
+  const database =
+    options.database ?? (await openDatabase(databaseUrl ? { databaseUrl, onConnectionError } : { dataDir: options.dataDir ?? './.scimplan' }));
   const loaded = await loadTenantDirectory(options.configDir, logger);
   const generated = generateMissingEnvTokens(loaded.plans);
-  const webhook = options.webhook === undefined ? webhookSettingsFromEnv() : options.webhook || undefined;
   const tenants = new TenantRegistry();
-  tenants.applyLoad(loaded);
-  const database = options.database ?? (await openDatabase(databaseUrl ? { databaseUrl } : { dataDir: options.dataDir ?? './.scimplan' }));
+  // The file that served a tenant id before this start keeps it against a second claimant.
+  tenants.recordedHolders(await recordedTenantFiles(database.db));
+  const applied = tenants.applyLoad(loaded);
+  await recordServing(database, tenants, applied, logger);
   const app = buildApp({ db: database.db, tenants, logger, processMetrics: true, ...(options.adminToken ? { adminToken: options.adminToken } : {}) });
+  app.server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   // `applyOnChange: now` tenants: stored users follow a changed file at once (also one changed while down).
   const applier = new BackgroundApplier(database.db, logger, app.signals);
-  for (const plan of loaded.plans) void applier.schedule(plan);
+  for (const plan of tenants.serving(loaded)) void applier.schedule(plan);
   // While draining, answers close their connection: a keep-alive socket that was busy when the
   // server began closing would otherwise hold close() open until its idle timeout.
   let draining = false;
@@ -85,7 +95,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
       else if (ref.env) print(`    token: the value of $${ref.env}`);
     }
   }
-  for (const { file } of loaded.failed) print(`  skipped ${file}: it has errors (run \`scimplan lint ${file}\`)`);
+  for (const { file } of tenants.failedFiles()) print(`  skipped ${file}: it has errors (run \`scimplan lint ${file}\`)`);
   const first = tenants.list()[0]?.plan;
   // Only a token this process generated is printed; one taken from the environment is a
   // secret, so the curl line names its variable instead.
@@ -106,8 +116,9 @@ export async function serve(options: ServeOptions): Promise<Server> {
     generateMissingEnvTokens(next.plans);
     // Only compiled files replace plans; a broken file keeps the plan that is serving (stale).
     const summary = tenants.applyLoad(next);
+    await recordServing(database, tenants, summary, logger);
     const changed = new Set(summary.loaded);
-    for (const plan of next.plans) if (changed.has(plan.tenant)) void applier.schedule(plan);
+    for (const plan of tenants.serving(next)) if (changed.has(plan.tenant)) void applier.schedule(plan);
     for (const state of tenants.states()) {
       if (state.stale) logger.warn({ tenant: state.tenant, file: state.stale.file, codes: state.stale.codes, serving: state.hash }, 'tenant file has errors; the previous plan keeps serving');
     }
@@ -153,6 +164,25 @@ export async function serve(options: ServeOptions): Promise<Server> {
   process.on('SIGINT', onStop);
   process.on('SIGTERM', onStop);
   return { app, url, close };
+}
+
+/** Open connections at most; more are refused by the kernel backlog until one closes. */
+const DEFAULT_MAX_CONNECTIONS = 1_000;
+
+/**
+ * Logs the files refused because another file holds their tenant id, and records which file
+ * serves each tenant, so that the next start keeps it with the same file.
+ */
+async function recordServing(database: OpenDatabase, tenants: TenantRegistry, summary: ReloadSummary, logger: FastifyBaseLogger): Promise<void> {
+  for (const r of summary.refused) {
+    logger.error(
+      { file: r.file, tenant: r.tenant, holder: r.holder ?? null, others: r.others },
+      r.holder ? 'tenant id already served by another file; this file is not served' : 'several files claim this tenant id; none is served until one remains',
+    );
+  }
+  await recordTenantFiles(database.db, tenants.states()).catch((error: unknown) =>
+    logger.warn({ err: { name: (error as Error).name, code: (error as { code?: string }).code } }, 'cannot record which file serves each tenant'),
+  );
 }
 
 /**

@@ -6,6 +6,7 @@ import { initial } from './migrations/0001-initial.ts';
 import { safetyIndexes } from './migrations/0002-safety.ts';
 import { groupAdoption } from './migrations/0003-groups.ts';
 import { webhookCursor } from './migrations/0004-webhooks.ts';
+import { tenantFiles } from './migrations/0005-tenant-files.ts';
 
 /** Migrations by name; names sort in the order they must run. Never edit a shipped one. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -13,6 +14,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0002-safety': safetyIndexes,
   '0003-groups': groupAdoption,
   '0004-webhooks': webhookCursor,
+  '0005-tenant-files': tenantFiles,
 };
 
 const provider: MigrationProvider = {

@@ -75,12 +75,21 @@ export interface WebhookCursorTable {
   updated_at: Timestamp;
 }
 
+/** The config file that last served a tenant id (see engine/claims.ts). */
+export interface TenantFilesTable {
+  tenant: string;
+  file: string;
+  hash: string;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   scim_users: ScimUsersTable;
   scim_groups: ScimGroupsTable;
   memberships: MembershipsTable;
   events: EventsTable;
   webhook_cursor: WebhookCursorTable;
+  tenant_files: TenantFilesTable;
 }
 
 export type UserRow = Selectable<ScimUsersTable>;
