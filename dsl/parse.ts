@@ -9,7 +9,8 @@ import { isRealToken, shown, tokenSpan } from './cst.ts';
 import { parser } from './grammar.ts';
 import { MAX_NESTING_DEPTH, MAX_SOURCE_LENGTH } from './limits.ts';
 import { visit, walk, type ExprVisitor } from './walk.ts';
-import { And, Bang, Comma, CompareOp, In, Pr, LBracket, LParen, lexer, Not, Or, RBracket, RParen } from './tokens.ts';
+import { lookupForeignFunction, scimplanForm } from './foreign-functions.ts';
+import { And, Bang, Comma, CompareOp, Dot, Identifier, In, Pr, LBracket, LParen, lexer, Not, Or, RBracket, RParen, Urn } from './tokens.ts';
 
 /**
  * - `expression`: the whole language (SPEC §3).
@@ -29,13 +30,16 @@ export interface ParseResult {
   readonly diagnostics: readonly DslDiagnostic[];
 }
 
-/** Parses one expression. Never throws, whatever the input. */
-export function parseExpression(source: string, mode: ParseMode = 'expression'): ParseResult {
+/**
+ * Parses one expression. Never throws, whatever the input. `expect` says where an expression
+ * is used (a mapping's value or a condition), for hints that depend on it (`||` in a value).
+ */
+export function parseExpression(source: string, mode: ParseMode = 'expression', expect?: 'value' | 'condition'): ParseResult {
   if (typeof source !== 'string') {
     return { ast: { kind: 'Error', span: { start: 0, end: 0 } }, diagnostics: [{ code: 'E101', message: 'expected the expression to be text', span: { start: 0, end: 0 } }] };
   }
   try {
-    return parseUnchecked(source, mode);
+    return parseUnchecked(source, mode, expect);
   } catch {
     // A bug in the parser must not take the caller (a server request, the linter) down with it.
     const whole = { start: 0, end: source.length };
@@ -43,7 +47,7 @@ export function parseExpression(source: string, mode: ParseMode = 'expression'):
   }
 }
 
-function parseUnchecked(source: string, mode: ParseMode): ParseResult {
+function parseUnchecked(source: string, mode: ParseMode, expect: 'value' | 'condition' | undefined): ParseResult {
   const whole: Span = { start: 0, end: source.length };
   const failed = (diagnostics: DslDiagnostic[]): ParseResult => ({ ast: { kind: 'Error', span: whole }, diagnostics: sortDiagnostics(diagnostics) });
 
@@ -73,16 +77,19 @@ function parseUnchecked(source: string, mode: ParseMode): ParseResult {
 
   parser.input = lexed.tokens;
   const cst = parser.expression();
-  const builder = new AstBuilder(source);
+  const builder = new AstBuilder(source, expect);
   const ast = builder.build(cst);
   diagnostics.push(...builder.diagnostics);
+  const foreign = mode === 'expression' ? findForeignTokens(source, lexed.tokens) : [];
+  diagnostics.push(...foreign.map((f) => f.diagnostic));
 
   // Recovery cascades: the first syntax error is the one worth reading, and one caused by an
   // unlexable character or a foreign token already reported says nothing new.
   const first = parser.errors[0];
   if (first !== undefined && lexed.errors.length === 0) {
     const sp = isRealToken(first.token) && first.token.tokenType !== EOF ? tokenSpan(first.token) : { start: source.length, end: source.length };
-    if (!diagnostics.some((d) => d.code === 'E102' && d.span.start === sp.start)) {
+    const explained = foreign.some((f) => f.covers.start <= sp.start && sp.start <= f.covers.end);
+    if (!explained && !diagnostics.some((d) => d.code === 'E102' && d.span.start === sp.start)) {
       diagnostics.push({ code: 'E101', message: first.message, span: sp, ...syntaxHelp(first.token) });
     }
   }
@@ -99,6 +106,68 @@ function syntaxHelp(token: IToken): { help?: string } {
     return { help: 'join comparisons with `and` or `or`; a comparison cannot be chained' };
   }
   return {};
+}
+
+/** A foreign habit found on the token stream, and the stretch whose syntax errors it explains. */
+interface ForeignToken {
+  readonly diagnostic: DslDiagnostic;
+  readonly covers: Span;
+}
+
+/**
+ * Habits the grammar cannot parse into what was meant: SQL's `in ('A', 'B')` and Okta's dotted
+ * functions (`String.toLowerCase(x)`). Each is one E102 and explains the parser's error after it.
+ */
+function findForeignTokens(source: string, tokens: readonly IToken[]): ForeignToken[] {
+  const out: ForeignToken[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const next = tokens[i + 1];
+    if (tokenMatcher(t, In) && next !== undefined && tokenMatcher(next, LParen) && !(tokens[i + 2] !== undefined && tokenMatcher(tokens[i + 2]!, LBracket))) {
+      const close = matchingParen(tokens, i + 1);
+      const open = tokenSpan(next);
+      const end = close === undefined ? source.length : tokenSpan(tokens[close]!).end;
+      const list = `[${source.slice(open.end, close === undefined ? source.length : tokenSpan(tokens[close]!).start)}]`;
+      const op = i > 0 && tokenMatcher(tokens[i - 1]!, Not) ? i - 1 : i;
+      const written = `${source.slice(tokenSpan(tokens[pathStart(tokens, op)]!).start, open.start)}${list}`;
+      out.push({
+        diagnostic: { code: 'E102', message: 'a list is written in square brackets `[...]`, not in parentheses', span: open, help: `write \`${shown(written.trim())}\`` },
+        covers: { start: open.start, end },
+      });
+    }
+    const dot = tokens[i + 1];
+    const member = tokens[i + 2];
+    const paren = tokens[i + 3];
+    if (
+      tokenMatcher(t, Identifier) && dot !== undefined && tokenMatcher(dot, Dot) && member !== undefined && tokenMatcher(member, Identifier) &&
+      paren !== undefined && tokenMatcher(paren, LParen) && !(i > 0 && tokenMatcher(tokens[i - 1]!, Dot))
+    ) {
+      const f = lookupForeignFunction(`${t.image}.${member.image}`);
+      if (f !== undefined) {
+        const sp = { start: tokenSpan(t).start, end: tokenSpan(member).end };
+        const message = `\`${f.name}\` is ${f.language}'s expression language, not a scimplan function`;
+        out.push({ diagnostic: { code: 'E102', message, span: sp, help: scimplanForm(f) }, covers: { start: sp.start, end: tokenSpan(paren).end } });
+      }
+    }
+  }
+  return out;
+}
+
+/** Index of the `)` that closes the `(` at `open`, if any. */
+function matchingParen(tokens: readonly IToken[], open: number): number | undefined {
+  let depth = 0;
+  for (let i = open; i < tokens.length; i++) {
+    if (tokenMatcher(tokens[i]!, LParen)) depth++;
+    else if (tokenMatcher(tokens[i]!, RParen) && --depth === 0) return i;
+  }
+  return undefined;
+}
+
+/** Index of the first token of the attribute path written right before token `at`, or `at`. */
+function pathStart(tokens: readonly IToken[], at: number): number {
+  let start = at;
+  while (start > 0 && (tokenMatcher(tokens[start - 1]!, Identifier) || tokenMatcher(tokens[start - 1]!, Dot) || tokenMatcher(tokens[start - 1]!, Urn))) start--;
+  return start;
 }
 
 function lexerDiagnostic(source: string, offset: number, length: number): DslDiagnostic {
