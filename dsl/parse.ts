@@ -85,11 +85,13 @@ function parseUnchecked(source: string, mode: ParseMode, expect: 'value' | 'cond
 
   // Recovery cascades: the first syntax error is the one worth reading, and one caused by an
   // unlexable character or a foreign token already reported says nothing new.
-  const first = parser.errors[0];
+  // A foreign habit explains the errors within its stretch; the first one after it is new.
+  const errorSpan = (token: IToken): Span => (isRealToken(token) && token.tokenType !== EOF ? tokenSpan(token) : { start: source.length, end: source.length });
+  const explained = (sp: Span) => foreign.some((f) => f.covers.start <= sp.start && sp.start <= f.covers.end);
+  const first = parser.errors.find((e) => !explained(errorSpan(e.token)));
   if (first !== undefined && lexed.errors.length === 0) {
-    const sp = isRealToken(first.token) && first.token.tokenType !== EOF ? tokenSpan(first.token) : { start: source.length, end: source.length };
-    const explained = foreign.some((f) => f.covers.start <= sp.start && sp.start <= f.covers.end);
-    if (!explained && !diagnostics.some((d) => d.code === 'E102' && d.span.start === sp.start)) {
+    const sp = errorSpan(first.token);
+    if (!diagnostics.some((d) => d.code === 'E102' && d.span.start === sp.start)) {
       diagnostics.push({ code: 'E101', message: first.message, span: sp, ...syntaxHelp(first.token) });
     }
   }
