@@ -9,8 +9,8 @@ import { isRealToken, shown, tokenSpan } from './cst.ts';
 import { parser } from './grammar.ts';
 import { MAX_NESTING_DEPTH, MAX_SOURCE_LENGTH } from './limits.ts';
 import { visit, walk, type ExprVisitor } from './walk.ts';
-import { lookupForeignFunction, scimplanForm } from './foreign-functions.ts';
-import { And, Bang, Comma, CompareOp, Dot, Identifier, In, Pr, LBracket, LParen, lexer, Not, Or, RBracket, RParen, Urn } from './tokens.ts';
+import { findForeignTokens } from './foreign-tokens.ts';
+import { And, Bang, Comma, CompareOp, In, Pr, LBracket, LParen, lexer, Not, Or, RBracket, RParen } from './tokens.ts';
 
 /**
  * - `expression`: the whole language (SPEC §3).
@@ -108,68 +108,6 @@ function syntaxHelp(token: IToken): { help?: string } {
     return { help: 'join comparisons with `and` or `or`; a comparison cannot be chained' };
   }
   return {};
-}
-
-/** A foreign habit found on the token stream, and the stretch whose syntax errors it explains. */
-interface ForeignToken {
-  readonly diagnostic: DslDiagnostic;
-  readonly covers: Span;
-}
-
-/**
- * Habits the grammar cannot parse into what was meant: SQL's `in ('A', 'B')` and Okta's dotted
- * functions (`String.toLowerCase(x)`). Each is one E102 and explains the parser's error after it.
- */
-function findForeignTokens(source: string, tokens: readonly IToken[]): ForeignToken[] {
-  const out: ForeignToken[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    const next = tokens[i + 1];
-    if (tokenMatcher(t, In) && next !== undefined && tokenMatcher(next, LParen) && !(tokens[i + 2] !== undefined && tokenMatcher(tokens[i + 2]!, LBracket))) {
-      const close = matchingParen(tokens, i + 1);
-      const open = tokenSpan(next);
-      const end = close === undefined ? source.length : tokenSpan(tokens[close]!).end;
-      const list = `[${source.slice(open.end, close === undefined ? source.length : tokenSpan(tokens[close]!).start)}]`;
-      const op = i > 0 && tokenMatcher(tokens[i - 1]!, Not) ? i - 1 : i;
-      const written = `${source.slice(tokenSpan(tokens[pathStart(tokens, op)]!).start, open.start)}${list}`;
-      out.push({
-        diagnostic: { code: 'E102', message: 'a list is written in square brackets `[...]`, not in parentheses', span: open, help: `write \`${shown(written.trim())}\`` },
-        covers: { start: open.start, end },
-      });
-    }
-    const dot = tokens[i + 1];
-    const member = tokens[i + 2];
-    const paren = tokens[i + 3];
-    if (
-      tokenMatcher(t, Identifier) && dot !== undefined && tokenMatcher(dot, Dot) && member !== undefined && tokenMatcher(member, Identifier) &&
-      paren !== undefined && tokenMatcher(paren, LParen) && !(i > 0 && tokenMatcher(tokens[i - 1]!, Dot))
-    ) {
-      const f = lookupForeignFunction(`${t.image}.${member.image}`);
-      if (f !== undefined) {
-        const sp = { start: tokenSpan(t).start, end: tokenSpan(member).end };
-        const message = `\`${f.name}\` is ${f.language}'s expression language, not a scimplan function`;
-        out.push({ diagnostic: { code: 'E102', message, span: sp, help: scimplanForm(f) }, covers: { start: sp.start, end: tokenSpan(paren).end } });
-      }
-    }
-  }
-  return out;
-}
-
-/** Index of the `)` that closes the `(` at `open`, if any. */
-function matchingParen(tokens: readonly IToken[], open: number): number | undefined {
-  let depth = 0;
-  for (let i = open; i < tokens.length; i++) {
-    if (tokenMatcher(tokens[i]!, LParen)) depth++;
-    else if (tokenMatcher(tokens[i]!, RParen) && --depth === 0) return i;
-  }
-  return undefined;
-}
-
-/** Index of the first token of the attribute path written right before token `at`, or `at`. */
-function pathStart(tokens: readonly IToken[], at: number): number {
-  let start = at;
-  while (start > 0 && (tokenMatcher(tokens[start - 1]!, Identifier) || tokenMatcher(tokens[start - 1]!, Dot) || tokenMatcher(tokens[start - 1]!, Urn))) start--;
-  return start;
 }
 
 function lexerDiagnostic(source: string, offset: number, length: number): DslDiagnostic {

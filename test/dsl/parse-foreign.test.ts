@@ -44,8 +44,9 @@ describe('SQL lists', () => {
     expect(parseExpression(source).diagnostics[0]!.message).toBe('a list is written in square brackets `[...]`, not in parentheses');
   });
 
-  it('leaves a parenthesised list alone', () => {
+  it('leaves a parenthesised list or attribute alone', () => {
     expect(found('department in (["A", "B"])')).toEqual([]);
+    expect(found('"x" in (emails.value)')).toEqual([]);
   });
 
   it('still reports a syntax error after the list', () => {
