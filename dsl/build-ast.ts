@@ -2,7 +2,7 @@
 // that need the tree's shape (foreign syntax E102, bad strings and numbers E101, list limits E103).
 
 import type { CstNode } from 'chevrotain';
-import type { CompareOp, Expr, PathExpr, PathStep } from './ast.ts';
+import type { CompareOp, Expr, PathExpr, PathStep, Span } from './ast.ts';
 import { bareLiteral, numberLiteral, splitUrn, stringLiteral, type Report } from './build-literal.ts';
 import { firstToken, isCstNode, nodes, shown, span, tokens, tokenSpan } from './cst.ts';
 import type { DslDiagnostic } from './diagnostic.ts';
@@ -40,7 +40,11 @@ const foreignOps: Readonly<Record<string, { message: string; help: string }>> = 
 export class AstBuilder {
   readonly diagnostics: DslDiagnostic[] = [];
 
-  constructor(private readonly source: string) {}
+  /** `expect` is where the expression is used: `value` gives `||` the `??` help. */
+  constructor(
+    private readonly source: string,
+    private readonly expect?: 'value' | 'condition',
+  ) {}
 
   private error(at: number): Expr {
     return { kind: 'Error', span: span(at, at) };
@@ -64,21 +68,32 @@ export class AstBuilder {
     const sub = (n: CstNode | undefined, pos: number): Expr =>
       n === undefined ? this.error(pos) : op === 'or' ? this.andExpr(n, pos) : this.notExpr(n, pos);
     let left = sub(children[0], at);
+    const pipeSpans = ops.filter((t) => t.tokenType === PipePipe).map(tokenSpan);
     for (let i = 0; i < ops.length; i++) {
       const opToken = ops[i]!;
       const opSpan = tokenSpan(opToken);
-      if (opToken.tokenType === AmpAmp || opToken.tokenType === PipePipe) {
-        this.report({
-          code: 'E102',
-          message: `\`${opToken.image}\` is JavaScript syntax`,
-          span: opSpan,
-          help: `use \`${op}\``,
-        });
-      }
       const right = sub(children[i + 1], opSpan.end);
+      if (opToken.tokenType === AmpAmp || opToken.tokenType === PipePipe) {
+        this.report({ code: 'E102', message: `\`${opToken.image}\` is JavaScript syntax`, span: opSpan, help: this.logicalHelp(op, left, right, pipeSpans) });
+      }
       left = { kind: 'Logical', op, left, right, opSpan, span: span(left.span.start, right.span.end) };
     }
     return left;
+  }
+
+  /** A mapping's `a || b` means a fallback value, written `??`; `or` joins conditions only. */
+  private logicalHelp(op: 'and' | 'or', left: Expr, right: Expr, pipeSpans: readonly Span[]): string {
+    if (op === 'or' && this.expect === 'value' && left.kind !== 'Error' && right.kind !== 'Error') {
+      let fixed = '';
+      let at = left.span.start;
+      for (const pipes of pipeSpans.filter((p) => p.start >= left.span.start && p.end <= right.span.end)) {
+        fixed += `${this.source.slice(at, pipes.start)}??`;
+        at = pipes.end;
+      }
+      fixed += this.source.slice(at, right.span.end);
+      return `for a fallback value write \`??\`: \`${shown(fixed)}\` (\`or\` only joins conditions)`;
+    }
+    return `use \`${op}\``;
   }
 
   private orExpr(node: CstNode, at: number): Expr {

@@ -3,6 +3,7 @@
 
 import type { Expr, Span } from './ast.ts';
 import type { DslCode } from './diagnostic.ts';
+import { foreignFunctionHelp } from './foreign-functions.ts';
 import { functionNames, lookupFunction, type ParamKind } from './functions.ts';
 import { writtenPath } from './resolve.ts';
 import { didYouMean } from './suggest.ts';
@@ -22,7 +23,7 @@ const ANY: Type = { kind: 'any' };
 export function checkCall(checker: ExprChecker, expr: Extract<Expr, { kind: 'Call' }>, scope: Scope): Type {
   const fn = lookupFunction(expr.name);
   if (!fn) {
-    checker.report('E202', expr.nameSpan, `unknown function \`${expr.name}\``, didYouMean(expr.name, functionNames));
+    checker.report('E202', expr.nameSpan, `unknown function \`${expr.name}\``, foreignFunctionHelp(expr.name) ?? didYouMean(expr.name, functionNames));
     for (const arg of expr.args) checker.value(arg, scope);
     return ANY;
   }

@@ -9,6 +9,7 @@ import { isRealToken, shown, tokenSpan } from './cst.ts';
 import { parser } from './grammar.ts';
 import { MAX_NESTING_DEPTH, MAX_SOURCE_LENGTH } from './limits.ts';
 import { visit, walk, type ExprVisitor } from './walk.ts';
+import { findForeignTokens } from './foreign-tokens.ts';
 import { And, Bang, Comma, CompareOp, In, Pr, LBracket, LParen, lexer, Not, Or, RBracket, RParen } from './tokens.ts';
 
 /**
@@ -29,13 +30,16 @@ export interface ParseResult {
   readonly diagnostics: readonly DslDiagnostic[];
 }
 
-/** Parses one expression. Never throws, whatever the input. */
-export function parseExpression(source: string, mode: ParseMode = 'expression'): ParseResult {
+/**
+ * Parses one expression. Never throws, whatever the input. `expect` says where an expression
+ * is used (a mapping's value or a condition), for hints that depend on it (`||` in a value).
+ */
+export function parseExpression(source: string, mode: ParseMode = 'expression', expect?: 'value' | 'condition'): ParseResult {
   if (typeof source !== 'string') {
     return { ast: { kind: 'Error', span: { start: 0, end: 0 } }, diagnostics: [{ code: 'E101', message: 'expected the expression to be text', span: { start: 0, end: 0 } }] };
   }
   try {
-    return parseUnchecked(source, mode);
+    return parseUnchecked(source, mode, expect);
   } catch {
     // A bug in the parser must not take the caller (a server request, the linter) down with it.
     const whole = { start: 0, end: source.length };
@@ -43,7 +47,7 @@ export function parseExpression(source: string, mode: ParseMode = 'expression'):
   }
 }
 
-function parseUnchecked(source: string, mode: ParseMode): ParseResult {
+function parseUnchecked(source: string, mode: ParseMode, expect: 'value' | 'condition' | undefined): ParseResult {
   const whole: Span = { start: 0, end: source.length };
   const failed = (diagnostics: DslDiagnostic[]): ParseResult => ({ ast: { kind: 'Error', span: whole }, diagnostics: sortDiagnostics(diagnostics) });
 
@@ -73,15 +77,20 @@ function parseUnchecked(source: string, mode: ParseMode): ParseResult {
 
   parser.input = lexed.tokens;
   const cst = parser.expression();
-  const builder = new AstBuilder(source);
+  const builder = new AstBuilder(source, expect);
   const ast = builder.build(cst);
   diagnostics.push(...builder.diagnostics);
+  const foreign = mode === 'expression' ? findForeignTokens(source, lexed.tokens) : [];
+  diagnostics.push(...foreign.map((f) => f.diagnostic));
 
   // Recovery cascades: the first syntax error is the one worth reading, and one caused by an
   // unlexable character or a foreign token already reported says nothing new.
-  const first = parser.errors[0];
+  // A foreign habit explains the errors within its stretch; the first one after it is new.
+  const errorSpan = (token: IToken): Span => (isRealToken(token) && token.tokenType !== EOF ? tokenSpan(token) : { start: source.length, end: source.length });
+  const explained = (sp: Span) => foreign.some((f) => f.covers.start <= sp.start && sp.start <= f.covers.end);
+  const first = parser.errors.find((e) => !explained(errorSpan(e.token)));
   if (first !== undefined && lexed.errors.length === 0) {
-    const sp = isRealToken(first.token) && first.token.tokenType !== EOF ? tokenSpan(first.token) : { start: source.length, end: source.length };
+    const sp = errorSpan(first.token);
     if (!diagnostics.some((d) => d.code === 'E102' && d.span.start === sp.start)) {
       diagnostics.push({ code: 'E101', message: first.message, span: sp, ...syntaxHelp(first.token) });
     }

@@ -3,6 +3,7 @@
 
 import type { Expr, PathExpr, Span } from './ast.ts';
 import type { DslCode, DslDiagnostic } from './diagnostic.ts';
+import { foreignAttributeHelp } from './foreign-attributes.ts';
 import { didYouMean } from './suggest.ts';
 import type { AttributeDef, Namespace, Scope, Type } from './types.ts';
 
@@ -38,6 +39,7 @@ export interface UnresolvedPath {
 
 /** The static type of one attribute's value (one element of a multi-valued one). */
 export function attributeType(def: AttributeDef): Type {
+  if (def.untyped) return { kind: 'any' };
   switch (def.type) {
     case 'string':
       return def.caseExact ? { kind: 'string', caseExact: true } : { kind: 'string' };
@@ -152,8 +154,11 @@ export function resolvePath(path: PathExpr, scope: Scope): ResolvedPath | Unreso
       const home = scope.namespaces.find((n) => n.aliases.length > 0 && findAttribute(n.attributes, first.name));
       const help = home
         ? `\`${first.name}\` is in the extension \`${home.urn}\`: write \`${home.aliases[0]}.${findAttribute(home.attributes, first.name)!.name}\``
-        : didYouMean(first.name, candidates);
-      return fail(diag('E201', first.span, `unknown attribute \`${first.name}\``, help), candidates);
+        : path.steps.length === 1
+          ? (foreignAttributeHelp(first.name) ?? didYouMean(first.name, candidates))
+          : (didYouMean(first.name, candidates) ?? prefixHelp(path, scope));
+      const what = path.steps.length > 1 ? 'schema alias or attribute' : 'attribute';
+      return fail(diag('E201', first.span, `unknown ${what} \`${first.name}\``, help), candidates);
     }
     attributes = namespace.attributes;
     index = 1;
@@ -171,6 +176,27 @@ export function resolvePath(path: PathExpr, scope: Scope): ResolvedPath | Unreso
   return resolveSteps(path, index, attributes, namespace);
 }
 
+/** `woongoed.x`: the alias whose extension has `x`, or the aliases there are. */
+function prefixHelp(path: PathExpr, scope: Scope): string | undefined {
+  const second = path.steps[1]!.name;
+  const rest = path.steps.slice(1).map((s) => s.name).join('.');
+  const holders = scope.namespaces.filter((n) => n.aliases.length > 0 && findAttribute(n.attributes, second));
+  if (holders.length > 0) return didYouMeanList(holders.map((n) => `${n.aliases[0]}.${rest}`));
+  const aliases = aliasesOf(scope);
+  if (aliases.length === 0) return undefined;
+  return `the schema aliases are ${listed(aliases)}`;
+}
+
+function listed(names: readonly string[]): string {
+  const quoted = names.map((n) => `\`${n}\``);
+  return quoted.length === 1 ? quoted[0]! : `${quoted.slice(0, -1).join(', ')} and ${quoted[quoted.length - 1]}`;
+}
+
+function didYouMeanList(names: readonly string[]): string {
+  const quoted = names.slice(0, 4).map((n) => `\`${n}\``);
+  return `did you mean ${quoted.length === 1 ? quoted[0] : `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}`}?`;
+}
+
 function resolveSteps(path: PathExpr, index: number, attributes: readonly AttributeDef[], namespace: Namespace | undefined): ResolvedPath | UnresolvedPath {
   const steps: ResolvedStep[] = [];
   let level = attributes;
@@ -183,6 +209,7 @@ function resolveSteps(path: PathExpr, index: number, attributes: readonly Attrib
     const def = findAttribute(level, step.name);
     if (!def) {
       const candidates = level.map((a) => a.name);
+      if (!parent && namespace) return fail(unknownInExtension(step.name, step.span, namespace, path), candidates);
       const message = parent ? `unknown attribute \`${step.name}\` in \`${parent.name}\`` : `unknown attribute \`${step.name}\``;
       return fail(diag('E201', step.span, message, didYouMean(step.name, candidates)), candidates);
     }
@@ -198,6 +225,21 @@ function resolveSteps(path: PathExpr, index: number, attributes: readonly Attrib
     ...(namespace ? { urn: namespace.urn, namespace } : {}),
   };
   return resolved;
+}
+
+/** E201 for `enterprise.costcentre`: what the extension has (at most ten names), and near names. */
+function unknownInExtension(name: string, span: Span, namespace: Namespace, path: PathExpr): DslDiagnostic {
+  const shownAs = path.urn === undefined ? `\`${path.steps[0]!.name}\`` : `\`${namespace.urn}\``;
+  const names = namespace.attributes.map((a) => a.name);
+  const has = names.length === 0 ? 'no attributes' : names.length <= 10 ? listed(names) : `${names.slice(0, 10).map((n) => `\`${n}\``).join(', ')} and ${names.length - 10} more`;
+  const help = didYouMean(name, names);
+  return {
+    code: 'E201',
+    span,
+    message: `the extension ${shownAs} has no attribute \`${name}\``,
+    notes: [`\`${namespace.urn}\` has ${has}`],
+    ...(help ? { help } : {}),
+  };
 }
 
 function resolveProfile(path: PathExpr, scope: Scope): ResolvedPath | UnresolvedPath {

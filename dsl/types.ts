@@ -25,6 +25,8 @@ export interface AttributeDef {
   readonly subAttributes?: readonly AttributeDef[];
   /** Set on attributes that hold a photo or other binary media (`photos`, `x509Certificates`). */
   readonly media?: 'photo' | 'certificate';
+  /** Set when the value's type is not known (a profile field whose mapping has errors): it checks as `any`. */
+  readonly untyped?: true;
 }
 
 /** Attributes reachable through a schema URN, and the short aliases that name it. */

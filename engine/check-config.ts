@@ -47,7 +47,7 @@ export function checkConfig(
     if (!expr || expr.broken) return undefined;
     const analysis = analyzeExpression(expr.ast, scope, expect);
     analyses.set(expr, analysis);
-    for (const d of analysis.diagnostics) diagnostics.push(fromDsl(inTenantFileTerms(d, expr.ast), expr.source, file));
+    for (const d of analysis.diagnostics) diagnostics.push(fromDsl(inTenantFileTerms(d, expr.ast, scope, config), expr.source, file));
     return analysis.type;
   };
   const at = (expr: ParsedExpression, node: { span: { start: number; end: number } }) =>
@@ -58,7 +58,8 @@ export function checkConfig(
   // The mapping key.
   let keyAttribute = String(config.key ?? '');
   const keyType = check(parsed.key, userScope, 'value');
-  if (parsed.key && keyType) {
+  // A key that does not resolve already has its error (and help); W402 would contradict it.
+  if (parsed.key && keyType && !hasError(analyses.get(parsed.key))) {
     const ast = parsed.key.ast;
     if (ast.kind !== 'Path') {
       report('E401', parsed.key, ast, 'the mapping key must be one attribute path');
@@ -88,7 +89,9 @@ export function checkConfig(
   const fields: { name: string; def: AttributeDef }[] = [];
   for (const { field, expr } of parsed.profile) {
     const type = check(expr, userScope, 'value');
-    fields.push({ name: field, def: profileFieldDef(field, type) });
+    // A mapping with errors has no known type: group rules over it are not checked against a guess.
+    const failed = !expr || !type || hasError(analyses.get(expr));
+    fields.push({ name: field, def: failed ? { ...profileFieldDef(field, undefined), untyped: true } : profileFieldDef(field, type) });
     if (expr && type) checkStorable(expr, type, report);
   }
   const profileScope = buildProfileScope(fields, scimNames(userScope));
@@ -99,11 +102,19 @@ export function checkConfig(
     if (!parsed.deactivate.broken) {
       const activeFalse = findActiveFalse(parsed.deactivate.ast);
       if (activeFalse) {
+        // The tenant file does not say which identity provider sends it, so no one provider's
+        // behaviour is claimed; a condition that already acts on a date needs no date proposed.
+        const analysis = analyses.get(parsed.deactivate);
+        const onDate = analysis !== undefined && (analysis.timeDependent || [...analysis.paths.values()].some((p) => p.type.kind === 'dateTime'));
         report('I601', parsed.deactivate, activeFalse, 'identity providers also send `active: false` when a user is only unassigned from the app', {
           notes: [
-            'Microsoft Entra ID sends it when a user is unassigned or leaves the provisioning scope; such users are deactivated here too, although they may still work for the organisation',
+            'identity providers such as Entra ID and Okta send it when a user is unassigned from the app or leaves the provisioning scope, not only when the account is disabled; such users are deactivated here too, although they may still work for the organisation',
           ],
-          help: 'if that is not intended, deactivate on an end-of-employment date that the directory sends, e.g. declare an extension attribute `employmentEndDate: dateTime` and write `<alias>.employmentEndDate le now()`',
+          ...(onDate
+            ? {}
+            : {
+                help: 'if that is not intended, deactivate on an end-of-employment date that the directory sends, e.g. declare an extension attribute `employmentEndDate: dateTime` and write `<alias>.employmentEndDate le now()`',
+              }),
         });
       }
     }
@@ -132,6 +143,10 @@ export function checkConfig(
   }
 
   return { checked: { userScope, profileScope, keyAttribute, analyses }, diagnostics };
+}
+
+function hasError(analysis: Analysis | undefined): boolean {
+  return analysis?.diagnostics.some((d) => catalog[d.code as Code]?.severity === 'error') ?? false;
 }
 
 function lastName(path: PathExpr): string {
@@ -240,11 +255,13 @@ function findActiveFalse(expr: Expr): Expr | undefined {
 }
 
 /**
- * The language speaks of scopes; the tenant file of group rules and `profile:` mappings. E501
- * (a SCIM attribute where only profile fields exist, which in a tenant file means a group rule)
- * gets the file's words and the mapping to write.
+ * The language speaks of scopes and extensions; the tenant file of group rules, `profile:`
+ * mappings and `schemas:`. E501 (a SCIM attribute where only profile fields exist, which in a
+ * tenant file means a group rule) gets the file's words and the mapping to write; E201 for an
+ * attribute an extension lacks says how to declare one.
  */
-function inTenantFileTerms(d: DslDiagnostic, ast: Expr): DslDiagnostic {
+function inTenantFileTerms(d: DslDiagnostic, ast: Expr, scope: Scope, config: RawConfig): DslDiagnostic {
+  if (d.code === 'E201') return withDeclareHelp(d, ast, scope, config);
   if (d.code !== 'E501') return d;
   let path: PathExpr | undefined;
   walk(ast, (node) => {
@@ -258,4 +275,25 @@ function inTenantFileTerms(d: DslDiagnostic, ast: Expr): DslDiagnostic {
     message: `group rules can only use profile fields, \`${written}\` is a SCIM attribute`,
     help: `map it to a profile field first, e.g. \`profile: { ${field}: ${written} }\`, then use \`${field}\``,
   };
+}
+
+/** `enterprise.costcentre`: the E201 at the first attribute after an extension's alias or URN. */
+function withDeclareHelp(d: DslDiagnostic, ast: Expr, scope: Scope, config: RawConfig): DslDiagnostic {
+  let found: { name: string; urn: string } | undefined;
+  walk(ast, (node) => {
+    if (node.kind !== 'Path' || found) return;
+    const lower = (s: string) => s.toLowerCase();
+    const ns = node.urn !== undefined
+      ? scope.namespaces.find((n) => lower(n.urn) === lower(node.urn!))
+      : scope.namespaces.find((n) => n.aliases.some((a) => lower(a) === lower(node.steps[0]?.name ?? '')));
+    const step = node.steps[node.urn !== undefined ? 0 : 1];
+    if (ns && step && step.span.start === d.span.start && step.span.end === d.span.end) found = { name: step.name, urn: ns.urn };
+  });
+  if (!found) return d;
+  const { name, urn } = found;
+  const declared = (config.schemas ?? []).some((s) => s.urn.toLowerCase() === urn.toLowerCase());
+  const declare = declared
+    ? `if the directory sends \`${name}\` in this extension, declare it under \`schemas:\` in the \`attributes\` of \`${urn}\`, e.g. \`${name}: string\``
+    : `if the directory sends \`${name}\` in an extension of its own, declare that extension under \`schemas:\` with its \`urn\`, an \`alias\` and \`attributes: { ${name}: string }\`, then write \`<alias>.${name}\``;
+  return { ...d, help: d.help ? `${d.help} Otherwise, ${declare}` : declare };
 }

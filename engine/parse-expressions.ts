@@ -15,7 +15,7 @@ export interface ParsedExpression {
   readonly path: readonly (string | number)[];
   readonly source: ExpressionSource;
   readonly ast: Expr;
-  /** True when the parser reported an error: later stages skip its checks. */
+  /** True when the parser reported an error (E101-E103): later stages skip its checks. */
   readonly broken: boolean;
 }
 
@@ -47,13 +47,15 @@ export function parseExpressions(
   config: RawConfig,
 ): { parsed: ParsedConfig; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
-  const parseAt = (path: readonly (string | number)[], mode: ParseMode): ParsedExpression | undefined => {
+  const parseAt = (path: readonly (string | number)[], mode: ParseMode, expect: 'value' | 'condition'): ParsedExpression | undefined => {
     const source = loaded.expressionAt(path);
     if (!source) return undefined;
-    const result = parseExpression(source.text, mode);
+    const result = parseExpression(source.text, mode, expect);
     for (const d of result.diagnostics) diagnostics.push(fromDsl(d, source, loaded.file));
-    // Foreign syntax (E102) still yields the tree that was meant, so checking goes on.
-    const broken = result.diagnostics.some((d) => d.code !== 'E102' && catalog[d.code as Code]?.severity === 'error');
+    // An expression with a syntax error gets its parse diagnostics only: even foreign syntax
+    // (E102) is only a guess at what was meant (`a || b` in a mapping is `??`, not `or`), and
+    // errors found in a guessed tree send the reader after problems that are not there.
+    const broken = result.diagnostics.some((d) => catalog[d.code as Code]?.severity === 'error');
     return { path, source, ast: result.ast, broken };
   };
   // Guards: a file with shape errors hands on only its usable parts (validate-shape.ts), and
@@ -61,12 +63,12 @@ export function parseExpressions(
   const groups: ParsedConfig['groups'][number][] = [];
   (config.groups ?? []).forEach((rule, index) => {
     const usable = typeof rule === 'object' && rule !== null && typeof rule.group === 'string' && typeof rule.when === 'string';
-    if (usable) groups.push({ group: rule.group, index, expr: parseAt(['groups', index, 'when'], 'expression') });
+    if (usable) groups.push({ group: rule.group, index, expr: parseAt(['groups', index, 'when'], 'expression', 'condition') });
   });
   const parsed: ParsedConfig = {
-    key: typeof config.key === 'string' ? parseAt(['key'], 'path') : undefined,
-    profile: Object.keys(config.profile ?? {}).map((field) => ({ field, expr: parseAt(['profile', field], 'expression') })),
-    deactivate: typeof config.deactivate?.when === 'string' ? parseAt(['deactivate', 'when'], 'expression') : undefined,
+    key: typeof config.key === 'string' ? parseAt(['key'], 'path', 'value') : undefined,
+    profile: Object.keys(config.profile ?? {}).map((field) => ({ field, expr: parseAt(['profile', field], 'expression', 'value') })),
+    deactivate: typeof config.deactivate?.when === 'string' ? parseAt(['deactivate', 'when'], 'expression', 'condition') : undefined,
     groups,
   };
   return { parsed, diagnostics };

@@ -92,6 +92,45 @@ describe('resolvePath', () => {
   });
 });
 
+describe('help for names consultants bring', () => {
+  /** The one diagnostic of `source`: [code, the text it points at, message, help]. */
+  const one = (source: string, expect_: 'condition' | 'value' = 'value') => {
+    const ds = check(source, expect_).diagnostics;
+    expect(ds.length, JSON.stringify(ds)).toBe(1);
+    return [ds[0]!.code, source.slice(ds[0]!.span.start, ds[0]!.span.end), ds[0]!.message, ds[0]!.help];
+  };
+
+  test.each([
+    ['objectId', 'objectId', 'unknown attribute `objectId`', 'Entra ID sends its `objectId` as `externalId`: write `externalId`'],
+    ['userPrincipalName', 'userPrincipalName', 'unknown attribute `userPrincipalName`', 'Entra ID sends its `userPrincipalName` as `userName`: write `userName`'],
+    ['woongoed.costCenter', 'woongoed', 'unknown schema alias or attribute `woongoed`', 'did you mean `acme.costCenter`?'],
+    ['nme.givenName', 'nme', 'unknown schema alias or attribute `nme`', 'did you mean `name`?'],
+  ])('E201 %s', (source, at, message, help) => {
+    expect(one(source)).toEqual(['E201', at, message, help]);
+  });
+
+  test('E201 under an extension lists what it has', () => {
+    const ds = check('enterprise.startDate', 'value').diagnostics;
+    expect(ds.map((d) => [d.code, 'enterprise.startDate'.slice(d.span.start, d.span.end), d.message])).toEqual([
+      ['E201', 'startDate', 'the extension `enterprise` has no attribute `startDate`'],
+    ]);
+    expect(ds[0]!.notes).toEqual([
+      `\`${ENTERPRISE}\` has \`department\`, \`employeeNumber\` and \`manager\``,
+    ]);
+    // How to declare one is tenant-file knowledge: engine/check-config.ts adds it.
+    expect(ds[0]!.help).toBeUndefined();
+  });
+
+  test.each([
+    ['IIF(active, "a", "b")', 'IIF', "`IIF` is Entra ID's; in scimplan write `if(condition, then, else)`"],
+    ['ToUpper(title)', 'ToUpper', "`ToUpper` is Entra ID's; in scimplan write `upper(text)`"],
+    ['NormalizeDiacritics(title)', 'NormalizeDiacritics', "`NormalizeDiacritics` is Entra ID's; scimplan has no function that removes diacritics; map the value as the directory sends it"],
+    ['lowr(title)', 'lowr', 'did you mean `lower`?'],
+  ])('E202 %s', (source, at, help) => {
+    expect(one(source)).toEqual(['E202', at, `unknown function \`${at}\``, help]);
+  });
+});
+
 describe('diagnostics', () => {
   test.each<[string, [string, string][]]>([
     // unknown names, with the span on the exact step
