@@ -19,10 +19,10 @@ profile:
   f: `;
 
 /** Lints one profile mapping; every diagnostic as [code, the text it points at, line, column]. */
-function lint(expression: string): { found: [string, string, number, number][]; diagnostics: Diagnostic[] } {
+function lint(expression: string): { found: [string, string, number, number][]; diagnostics: readonly Diagnostic[] } {
   const text = `${header}${expression}\n`;
   const { diagnostics } = compileTenantFile('t.yaml', text);
-  return { found: diagnostics.map((d) => [d.code, text.slice(d.span.start, d.span.end), d.span.line, d.span.column]), diagnostics };
+  return { found: diagnostics.map((d) => [d.code, text.slice(d.span!.start, d.span!.end), d.span!.line, d.span!.column]), diagnostics };
 }
 
 /** Column of `part` inside the mapping `f: <expression>` on line 12 (1-based). */
