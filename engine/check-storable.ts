@@ -6,6 +6,7 @@ import type { Expr } from '../dsl/ast.ts';
 import type { Analysis } from '../dsl/check.ts';
 import { printExpression } from '../dsl/print.ts';
 import { NO_PROVENANCE, sources, type Source } from '../dsl/provenance.ts';
+import { pickOne } from '../dsl/type-names.ts';
 import type { Type } from '../dsl/types.ts';
 import type { Code } from './catalog.ts';
 import type { Diagnostic } from './diagnostic.ts';
@@ -86,11 +87,6 @@ function reportSource(source: Source, at: Expr, whole: boolean, expr: ParsedExpr
   }
 }
 
-/** The usual `type` value of a multi-valued attribute's elements, and the sub-attribute worth keeping. */
-const pickExamples: Readonly<Record<string, { readonly type: string; readonly sub: string }>> = {
-  groups: { type: 'direct', sub: 'display' },
-};
-
 function reduceHelp(ast: Expr, type: Type): string {
   const last = ast.kind === 'Path' ? ast.steps[ast.steps.length - 1] : undefined;
   if (last?.filter && type.kind === 'complex') {
@@ -102,11 +98,10 @@ function reduceHelp(ast: Expr, type: Type): string {
     const attribute = type.kind === 'complex' ? type.attribute : undefined;
     const hasType = attribute?.subAttributes?.some((s) => s.name === 'type') ?? ['emails', 'phoneNumbers', 'addresses', 'ims', 'groups'].includes(root.toLowerCase());
     if (hasType || ast.steps.length > 1) {
-      const example = pickExamples[root.toLowerCase()];
+      const pick = pickOne(root);
       const written = ast.steps.length > 1 ? ast.steps.slice(1).map((s) => s.name).join('.') : undefined;
-      const sub = `.${written ?? example?.sub ?? 'value'}`;
-      const all = written === undefined && example ? `${root}.${example.sub}` : printExpression(ast);
-      return `pick one element with a filter, e.g. \`${root}[type eq "${example?.type ?? 'work'}"]${sub}\`, or join the values: \`join(", ", ${all})\``;
+      const all = written === undefined && pick.sub !== 'value' ? `${root}.${pick.sub}` : printExpression(ast);
+      return `pick one element with a filter, e.g. \`${root}[type eq "${pick.type}"].${written ?? pick.sub}\`, or join the values: \`join(", ", ${all})\``;
     }
   }
   return `join the values into one string: \`join(", ", ${printExpression(ast)})\``;
