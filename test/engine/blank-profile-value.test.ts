@@ -1,7 +1,11 @@
 // A profile mapping that yields an empty or whitespace-only string stores no value (null), in
 // plain and traced (explain) evaluation, in group rules and in `scimplan test` cases.
 
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { main } from '../../cli/main.ts';
 import { compileTenantFile } from '../../engine/compile-plan.ts';
 import { evaluatePlan, toProfileValue } from '../../engine/evaluate.ts';
 import { runTests } from '../../engine/run-tests.ts';
@@ -68,5 +72,30 @@ describe('blank profile values', () => {
     expect(toProfileValue(false)).toBe(false);
     expect(toProfileValue('0')).toBe('0');
     expect(toProfileValue(undefined)).toBeNull();
+  });
+});
+
+describe('through the CLI', () => {
+  async function cli(argv: string[]): Promise<{ code: number; out: string }> {
+    let out = '';
+    const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (out += t), readStdin: async () => '', color: false });
+    return { code, out };
+  }
+
+  test('scimplan test passes the null expectations, explain shows the blank text and the null stored', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'scimplan-blank-'));
+    try {
+      const file = join(dir, 't1.yaml');
+      await writeFile(file, text);
+      await writeFile(join(dir, 'user.json'), JSON.stringify({ externalId: 'u1', nickName: '  ' }));
+      const tested = await cli(['test', file]);
+      expect(tested.code, tested.out).toBe(0);
+      const explained = await cli(['explain', file, join(dir, 'user.json'), '--now', '2026-05-01T09:00:00Z']);
+      expect(explained.code, explained.out).toBe(0);
+      expect(explained.out).toContain('profile.displayName: concat(name.givenName, " ", name.familyName)\n  => " "');
+      expect(explained.out).toMatch(/profile:\n {2}displayName: null\n {2}nick: null\n/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
