@@ -63,8 +63,9 @@ function isUnmappable(t: Type): boolean {
  * The type of a value that is one of `types` (branches of `if`, `switch`, `coalesce`, `??`).
  * `null` branches are ignored and `any` wins. Equal kinds merge (multi if either is, caseExact
  * only if both are). Different kinds give the first date-time, binary, complex, multi-valued or
- * media branch if there is one, so the engine's mapping checks still see a date or photo hidden in
- * either branch; otherwise the first branch's type (string and reference join to string).
+ * media branch if there is one, so a value that may be a date or a list is not taken for text
+ * (E204, E303); otherwise the first branch's type (string and reference join to string). Where a
+ * date or photo can come from is the checker's provenance (provenance.ts), not this type.
  */
 export function joinTypes(types: readonly Type[]): Type {
   let out: Type | undefined;
