@@ -7,7 +7,7 @@ import { foreignFunctionHelp } from './foreign-functions.ts';
 import { functionNames, lookupFunction, type ParamKind } from './functions.ts';
 import { writtenPath } from './resolve.ts';
 import { didYouMean } from './suggest.ts';
-import { scalarOf, typeName } from './type-names.ts';
+import { pickOne, scalarOf, typeName } from './type-names.ts';
 import type { Scope, Type } from './types.ts';
 import { parseDateTime } from './values.ts';
 
@@ -67,7 +67,7 @@ function argument(checker: ExprChecker, fnName: string, kind: ParamKind, arg: Ex
     return undefined;
   };
   if (multi) {
-    return bad('one value', arg.kind === 'Path' ? `pick one element, e.g. \`${arg.steps[0]!.name}[type eq "work"]${arg.steps.length > 1 ? '.' + arg.steps.slice(1).map((s) => s.name).join('.') : '.value'}\`, or use \`join\`` : undefined);
+    return bad('one value', arg.kind === 'Path' ? pickHelp(arg) : undefined);
   }
   switch (kind) {
     case 'string':
@@ -89,6 +89,13 @@ function argument(checker: ExprChecker, fnName: string, kind: ParamKind, arg: Ex
     case 'scalar':
       return t.kind === 'complex' || t.kind === 'binary' ? bad('a string, number, boolean or date-time') : t;
   }
+}
+
+function pickHelp(path: Extract<Expr, { kind: 'Path' }>): string {
+  const root = path.steps[0]!.name;
+  const pick = pickOne(root);
+  const sub = path.steps.length > 1 ? path.steps.slice(1).map((s) => s.name).join('.') : pick.sub;
+  return `pick one element, e.g. \`${root}[type eq "${pick.type}"].${sub}\`, or use \`join\``;
 }
 
 const usage: Readonly<Record<string, string>> = {

@@ -1,11 +1,13 @@
 // Static checking of one expression against a Scope: resolves attribute paths, types every node
-// and returns an Analysis (types, resolved paths, time dependence) plus E2xx/W207/E501 diagnostics.
+// and returns an Analysis (types, provenance, resolved paths, time dependence) plus E2xx/W207/E501
+// diagnostics.
 
 import type { CompareExpr, Expr, PathExpr, Span } from './ast.ts';
 import { checkCall, type ExprChecker } from './check-call.ts';
 import { compareTypes, type Report } from './check-compare.ts';
 import type { DslCode, DslDiagnostic } from './diagnostic.ts';
 import { joinTypes } from './functions.ts';
+import { NO_PROVENANCE, provenanceOf, type Provenance, type ProvenanceContext } from './provenance.ts';
 import { diag, filterScope, resolvePath, writtenPath, type ResolvedPath } from './resolve.ts';
 import { dependsOnTime } from './time-dependence.ts';
 import { scalarOf, typeName } from './type-names.ts';
@@ -29,6 +31,12 @@ export interface Analysis {
   readonly type: Type;
   readonly diagnostics: readonly DslDiagnostic[];
   readonly types: ReadonlyMap<Expr, Type>;
+  /**
+   * Where each typed node's value can come from (dates, photos, certificates, binary data),
+   * carried through every function: the one place the product rules on stored values read.
+   * Same keys as `types`.
+   */
+  readonly provenance: ReadonlyMap<Expr, Provenance>;
   readonly paths: ReadonlyMap<PathExpr, ResolvedPath>;
   /** Filtered paths without a sub-attribute used as a condition: "some element matches". */
   readonly existence: ReadonlySet<PathExpr>;
@@ -56,6 +64,7 @@ export function analyzeExpression(expr: Expr, scope: Scope, expect: Expect): Ana
     type,
     diagnostics: checker.diagnostics,
     types: checker.types,
+    provenance: checker.provenance,
     paths: checker.paths,
     existence: checker.existence,
     timeDependent: dependsOnTime(expr),
@@ -104,6 +113,8 @@ const valueRules: ExprVisitor<Type, Context> = {
 class Checker implements ExprChecker {
   readonly diagnostics: DslDiagnostic[] = [];
   readonly types = new Map<Expr, Type>();
+  readonly provenance = new Map<Expr, Provenance>();
+  private readonly provenanceContext: ProvenanceContext = { of: (e) => this.provenance.get(e) ?? NO_PROVENANCE };
   readonly paths = new Map<PathExpr, ResolvedPath>();
   readonly existence = new Set<PathExpr>();
   readonly reporter: Report = (code, span, message, help) => this.report(code, span, message, help);
@@ -112,8 +123,10 @@ class Checker implements ExprChecker {
     this.diagnostics.push(diag(code, span, message, help));
   }
 
+  /** Children are recorded before their parent, so a node's provenance reads theirs. */
   private record(expr: Expr, type: Type): Type {
     this.types.set(expr, type);
+    this.provenance.set(expr, provenanceOf(expr, type, this.provenanceContext));
     return type;
   }
 

@@ -35,6 +35,12 @@ export interface FunctionDef {
   readonly param: (index: number, count: number) => ParamKind;
   /** Result type from the argument types; arguments of `picked` type arrive reduced to scalars. */
   readonly result: (args: readonly Type[]) => Type;
+  /**
+   * Whether argument `index` (of `count`) can appear in the result, in whole or in part: the
+   * checker carries a date's or photo's provenance through exactly these (dsl/provenance.ts).
+   * Conditions, `switch` keys and numeric positions do not flow.
+   */
+  readonly flows: (index: number, count: number) => boolean;
   /** Total: never throws; wrong runtime types give null. `args` may be reused by the caller. */
   readonly impl: (args: readonly unknown[], ctx: EvalContext) => unknown;
 }
@@ -57,8 +63,9 @@ function isUnmappable(t: Type): boolean {
  * The type of a value that is one of `types` (branches of `if`, `switch`, `coalesce`, `??`).
  * `null` branches are ignored and `any` wins. Equal kinds merge (multi if either is, caseExact
  * only if both are). Different kinds give the first date-time, binary, complex, multi-valued or
- * media branch if there is one, so the engine's mapping checks still see a date or photo hidden in
- * either branch; otherwise the first branch's type (string and reference join to string).
+ * media branch if there is one, so a value that may be a date or a list is not taken for text
+ * (E204, E303); otherwise the first branch's type (string and reference join to string). Where a
+ * date or photo can come from is the checker's provenance (provenance.ts), not this type.
  */
 export function joinTypes(types: readonly Type[]): Type {
   let out: Type | undefined;
@@ -120,24 +127,27 @@ function toDate(v: unknown, ctx: EvalContext): Date | null {
   return null;
 }
 
-function fixed(name: string, params: readonly ParamKind[], optional: number, result: Type, impl: FunctionDef['impl']): FunctionDef {
+const all = (): boolean => true;
+const first = (i: number): boolean => i === 0;
+
+function fixed(name: string, params: readonly ParamKind[], optional: number, result: Type, flows: FunctionDef['flows'], impl: FunctionDef['impl']): FunctionDef {
   const max = params.length;
   const min = max - optional;
   const plural = (n: number) => (n === 1 ? 'argument' : 'arguments');
   const arity = min === max ? `${max} ${plural(max)}` : `${min} or ${max} arguments`;
-  return { name, minArgs: min, maxArgs: max, arity: max === 0 ? 'no arguments' : arity, param: (i) => params[i] ?? 'any', result: () => result, impl };
+  return { name, minArgs: min, maxArgs: max, arity: max === 0 ? 'no arguments' : arity, param: (i) => params[i] ?? 'any', result: () => result, flows, impl };
 }
 
 const definitions: readonly FunctionDef[] = [
-  fixed('lower', ['string'], 0, STRING, (a) => {
+  fixed('lower', ['string'], 0, STRING, first, (a) => {
     const s = str(a[0]);
     return s === null ? null : s.toLowerCase();
   }),
-  fixed('upper', ['string'], 0, STRING, (a) => {
+  fixed('upper', ['string'], 0, STRING, first, (a) => {
     const s = str(a[0]);
     return s === null ? null : s.toUpperCase();
   }),
-  fixed('trim', ['string'], 0, STRING, (a) => {
+  fixed('trim', ['string'], 0, STRING, first, (a) => {
     const s = str(a[0]);
     return s === null ? null : s.trim();
   }),
@@ -148,6 +158,7 @@ const definitions: readonly FunctionDef[] = [
     arity: 'at least 1 argument',
     param: () => 'scalar',
     result: () => STRING,
+    flows: all,
     // Null arguments count as "", like Entra's Join with an empty separator.
     impl: (a) => {
       let out = '';
@@ -168,6 +179,7 @@ const definitions: readonly FunctionDef[] = [
     arity: 'at least 2 arguments',
     param: (i) => (i === 0 ? 'string' : 'any'),
     result: () => STRING,
+    flows: all,
     // Entra's Join: skips nulls and flattens lists; a complex element contributes its `value`.
     impl: (a) => {
       const sep = str(a[0]);
@@ -193,9 +205,10 @@ const definitions: readonly FunctionDef[] = [
     arity: 'at least 1 argument',
     param: () => 'any',
     result: (args) => joinTypes(args),
+    flows: all,
     impl: (a) => coalesceValues(a),
   },
-  fixed('substring', ['string', 'number', 'number'], 1, STRING, (a) => {
+  fixed('substring', ['string', 'number', 'number'], 1, STRING, first, (a) => {
     const s = str(a[0]);
     const start = num(a[1]);
     if (s === null || start === null) return null;
@@ -205,14 +218,15 @@ const definitions: readonly FunctionDef[] = [
     if (length === null) return null;
     return s.slice(from, from + Math.max(Math.trunc(length), 0));
   }),
-  fixed('replace', ['string', 'string', 'string'], 0, STRING, (a) => {
+  // `find` only decides where `replacement` goes; its own text never reaches the result.
+  fixed('replace', ['string', 'string', 'string'], 0, STRING, (i) => i !== 1, (a) => {
     const s = str(a[0]);
     const find = str(a[1]);
     const replacement = str(a[2]);
     if (s === null || find === null || replacement === null) return null;
     return find === '' ? s : s.split(find).join(replacement);
   }),
-  fixed('split', ['string', 'string'], 0, { kind: 'list', of: STRING }, (a) => {
+  fixed('split', ['string', 'string'], 0, { kind: 'list', of: STRING }, first, (a) => {
     const s = str(a[0]);
     const sep = str(a[1]);
     if (s === null || sep === null) return null;
@@ -231,6 +245,8 @@ const definitions: readonly FunctionDef[] = [
       if (rest % 2 === 1) results.push(args[args.length - 1]!);
       return joinTypes(results);
     },
+    // The results and the default; the value and the keys only choose among them.
+    flows: (i, count) => i >= 2 && (i % 2 === 0 || i === count - 1),
     // Entra's Switch: the first key whose text equals the value's text exactly (case-sensitive);
     // an odd number of arguments after the value ends with the default, else the default is null.
     impl: (a) => {
@@ -253,12 +269,13 @@ const definitions: readonly FunctionDef[] = [
     arity: '2 or 3 arguments',
     param: (i) => (i === 0 ? 'condition' : 'any'),
     result: (args) => joinTypes(args.slice(1)),
+    flows: (i) => i > 0,
     impl: (a) => (truthy(a[0]) ? norm(a[1]) : norm(a[2])),
   },
-  fixed('now', [], 0, DATETIME, (_a, ctx) => ctx.now),
-  fixed('today', [], 0, DATETIME, (_a, ctx) => startOfDay(ctx.now, ctx.timezone)),
-  fixed('date', ['dateText'], 0, DATETIME, (a, ctx) => toDate(a[0], ctx)),
-  fixed('addDays', ['dateTime', 'number'], 0, DATETIME, (a, ctx) => {
+  fixed('now', [], 0, DATETIME, all, (_a, ctx) => ctx.now),
+  fixed('today', [], 0, DATETIME, all, (_a, ctx) => startOfDay(ctx.now, ctx.timezone)),
+  fixed('date', ['dateText'], 0, DATETIME, all, (a, ctx) => toDate(a[0], ctx)),
+  fixed('addDays', ['dateTime', 'number'], 0, DATETIME, first, (a, ctx) => {
     const d = toDate(a[0], ctx);
     const n = num(a[1]);
     if (d === null || n === null) return null;

@@ -1,5 +1,5 @@
 // Small operations on static types shared by the checker's parts: a readable name for
-// messages, and the scalar a picked value stands for.
+// messages, the scalar a picked value stands for, and how to pick one element in a help.
 
 import type { Type } from './types.ts';
 
@@ -18,4 +18,18 @@ export function scalarOf(t: Type): Type {
     return rest as Type;
   }
   return t;
+}
+
+/** Attributes whose elements are not picked by a `work` type, with the sub-attribute worth keeping. */
+const picks: Readonly<Record<string, { readonly type: string; readonly sub: string }>> = {
+  groups: { type: 'direct', sub: 'display' },
+};
+
+/**
+ * How a help picks one element of the multi-valued attribute `name`: the usual `type` value
+ * (`work`; `direct` for `groups`) and the sub-attribute to map when none is written (`value`;
+ * `display` for `groups`, whose `value` is an id).
+ */
+export function pickOne(name: string): { readonly type: string; readonly sub: string } {
+  return picks[name.toLowerCase()] ?? { type: 'work', sub: 'value' };
 }

@@ -13,6 +13,7 @@ import type { AttributeDef, Scope, Type } from '../dsl/types.ts';
 import { catalog, type Code } from './catalog.ts';
 import type { Diagnostic } from './diagnostic.ts';
 import type { LoadedFile } from './load-yaml.ts';
+import { checkStorable } from './check-storable.ts';
 import { fromDsl, type ParsedConfig, type ParsedExpression } from './parse-expressions.ts';
 import { findNeverHolds } from './never-holds.ts';
 import { buildProfileScope, buildUserScope } from './scim-schemas.ts';
@@ -90,9 +91,10 @@ export function checkConfig(
   for (const { field, expr } of parsed.profile) {
     const type = check(expr, userScope, 'value');
     // A mapping with errors has no known type: group rules over it are not checked against a guess.
-    const failed = !expr || !type || hasError(analyses.get(expr));
+    const analysis = expr && analyses.get(expr);
+    const failed = !expr || !type || hasError(analysis);
     fields.push({ name: field, def: failed ? { ...profileFieldDef(field, undefined), untyped: true } : profileFieldDef(field, type) });
-    if (expr && type) checkStorable(expr, type, report);
+    if (expr && analysis) checkStorable(expr, analysis, report);
   }
   const profileScope = buildProfileScope(fields, scimNames(userScope));
 
@@ -168,60 +170,6 @@ function scimNames(scope: Scope): string[] {
 function profileFieldDef(name: string, type: Type | undefined): AttributeDef {
   const scalar = !type ? 'string' : type.kind === 'number' ? 'decimal' : type.kind === 'boolean' ? 'boolean' : 'string';
   return { name, type: scalar, multiValued: false, caseExact: false, mutability: 'readOnly', uniqueness: 'none' };
-}
-
-type Reporter = (code: Code, expr: ParsedExpression, node: { span: { start: number; end: number } }, message: string, extra?: Partial<Diagnostic>) => void;
-
-/** SPEC §1 rule 2: dates and photos are never synced; only single scalars can be stored. */
-function checkStorable(expr: ParsedExpression, type: Type, report: Reporter): void {
-  const ast = expr.ast;
-  const written = printExpression(ast);
-  const media = 'media' in type ? type.media : undefined;
-  if (media === 'photo' || media === 'certificate') {
-    report('E302', expr, ast, media === 'photo' ? 'profile photos are never synced' : 'certificates cannot be stored in a profile field', {
-      help: 'remove this mapping',
-    });
-    return;
-  }
-  const element = type.kind === 'list' ? type.of : type;
-  if (element.kind === 'dateTime') {
-    report('E301', expr, ast, 'dates are never synced to profile fields', {
-      notes: ['this mapping yields a date/time; birth dates and other dates stay in the directory'],
-      help: 'remove this mapping; to act on a date, use it in `deactivate.when` instead',
-    });
-    return;
-  }
-  if (element.kind === 'binary') {
-    report('E304', expr, ast, 'binary data cannot be stored in a profile field', { help: 'remove this mapping' });
-    return;
-  }
-  const multi = type.kind === 'list' || ('multi' in type && type.multi === true && !('picked' in type && type.picked));
-  if (type.kind === 'complex' && !multi) {
-    const subs = type.attribute?.subAttributes?.map((s) => `\`${written}.${s.name}\``) ?? [];
-    report('E303', expr, ast, `\`${written}\` is a complex value, not one scalar`, {
-      help: subs.length ? `map one sub-attribute, e.g. ${subs.slice(0, 3).join(' or ')}` : 'map one sub-attribute',
-    });
-  } else if (multi) {
-    report('E303', expr, ast, `\`${written}\` is multi-valued, not one scalar`, { help: reduceHelp(ast, type) });
-  }
-}
-
-function reduceHelp(ast: Expr, type: Type): string {
-  const last = ast.kind === 'Path' ? ast.steps[ast.steps.length - 1] : undefined;
-  if (last?.filter && type.kind === 'complex') {
-    const sub = type.attribute?.subAttributes?.some((a) => a.name === 'value') ? 'value' : type.attribute?.subAttributes?.[0]?.name;
-    if (sub) return `pick one sub-attribute of the matching element: \`${printExpression(ast)}.${sub}\``;
-  }
-  if (ast.kind === 'Path' && ast.steps.length >= 1) {
-    const root = ast.steps[0]!.name;
-    const attribute = type.kind === 'complex' ? type.attribute : undefined;
-    const hasType = attribute?.subAttributes?.some((s) => s.name === 'type') ?? ['emails', 'phoneNumbers', 'addresses', 'ims'].includes(root.toLowerCase());
-    if (hasType || ast.steps.length > 1) {
-      const sub = ast.steps.length > 1 ? `.${ast.steps.slice(1).map((s) => s.name).join('.')}` : '.value';
-      return `pick one element with a filter, e.g. \`${root}[type eq "work"]${sub}\`, or join the values: \`join(", ", ${printExpression(ast)})\``;
-    }
-  }
-  return `join the values into one string: \`join(", ", ${printExpression(ast)})\``;
 }
 
 const isActive = (e: Expr): boolean => e.kind === 'Path' && !e.urn && e.steps.length === 1 && e.steps[0]!.name.toLowerCase() === 'active';

@@ -16,6 +16,19 @@ export function toScalar(value: unknown): ProfileValue {
   return null;
 }
 
+/**
+ * What a profile field stores for a mapped value: `toScalar`, except that an empty or
+ * whitespace-only string stores no value (null), so `concat(name.givenName, " ", name.familyName)`
+ * of a user without names is null rather than `" "`. The one place this rule lives.
+ */
+export function toProfileValue(value: unknown): ProfileValue {
+  const scalar = typeof value === 'string' ? value : toScalar(value);
+  // `\S` is what `trim` keeps; the test stops at the first such character, without a copy.
+  return typeof scalar === 'string' && !NOT_BLANK.test(scalar) ? null : scalar;
+}
+
+const NOT_BLANK = /\S/;
+
 /** The key value as stored: a non-empty string, or null when the user has none. */
 export function toKey(value: unknown): string | null {
   const scalar = toScalar(value);
@@ -48,15 +61,9 @@ export function evaluatePlan(
   const folded: ProfileValue[] = new Array<ProfileValue>(plan.profile.length);
   for (let i = 0; i < plan.profile.length; i++) {
     const rule = plan.profile[i]!;
-    const raw = rule.run(userCtx);
-    if (typeof raw === 'string') {
-      profile[rule.field] = raw;
-      folded[i] = raw.toLowerCase();
-    } else {
-      const value = toScalar(raw);
-      profile[rule.field] = value;
-      folded[i] = typeof value === 'string' ? value.toLowerCase() : value;
-    }
+    const value = toProfileValue(rule.run(userCtx));
+    profile[rule.field] = value;
+    folded[i] = typeof value === 'string' ? value.toLowerCase() : value;
   }
   const deactivated = plan.deactivate !== undefined && plan.deactivate.run(userCtx) === true;
   const profileCtx: EvalContext = { root: profile, now, timezone: plan.timezone, folded };
@@ -85,7 +92,7 @@ function evaluateTraced(plan: Plan, user: Readonly<Record<string, unknown>>, now
   };
   const key = toKey(run('key', plan.key, user));
   const profile: Record<string, ProfileValue> = {};
-  for (const rule of plan.profile) profile[rule.field] = toScalar(run(`profile.${rule.field}`, rule, user));
+  for (const rule of plan.profile) profile[rule.field] = toProfileValue(run(`profile.${rule.field}`, rule, user));
   const deactivated = plan.deactivate ? run('deactivate.when', plan.deactivate, user) === true : false;
   const groups: string[] = [];
   plan.groups.forEach((rule, index) => {

@@ -79,7 +79,8 @@ export function interpret(expr: Expr, scope: Scope, expect: 'condition' | 'value
   return expect === 'condition' ? i.cond(expr, ctx.root) : i.val(expr, ctx.root);
 }
 
-class Interpreter {
+/** The oracle itself, for oracles built on it (tagging-interpreter.ts). */
+export class Interpreter {
   constructor(
     private readonly a: Analysis,
     private readonly ctx: EvalContext,
