@@ -3,7 +3,7 @@
 // and destroy it. Never touches another cluster (the shared one of TEST_DATABASE_URL included).
 
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +23,7 @@ const PORTS = { first: 54340, count: 60 };
 export class Cluster {
   readonly url: string;
   #running = true;
+  #frozen = false;
 
   private constructor(
     readonly dir: string,
@@ -56,8 +57,22 @@ export class Cluster {
     this.#running = false;
   }
 
+  /**
+   * Freezes (SIGSTOP) or thaws (SIGCONT) this cluster's processes, the postmaster and its
+   * children, by pid: the database keeps its connections but answers nothing, as a hung host.
+   */
+  async signal(signal: 'SIGSTOP' | 'SIGCONT'): Promise<number> {
+    const postmaster = Number((await readFile(join(this.dir, 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    const { stdout } = await run('ps', ['-o', 'pid=', '--ppid', String(postmaster)]);
+    const pids = [postmaster, ...stdout.split('\n').map((l) => Number(l.trim())).filter((pid) => pid > 0)];
+    for (const pid of pids) process.kill(pid, signal);
+    this.#frozen = signal === 'SIGSTOP';
+    return pids.length;
+  }
+
   /** Stops the cluster if it runs and deletes its directory; safe to call twice. */
   async destroy(): Promise<void> {
+    if (this.#frozen) await this.signal('SIGCONT').catch(() => undefined);
     if (this.#running) await this.stop('immediate').catch(() => undefined);
     await rm(this.dir, { recursive: true, force: true });
   }
