@@ -28,9 +28,24 @@ export interface OpenDatabase {
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<OpenDatabase> {
   if (options.databaseUrl) {
     const { default: pg } = await import('pg');
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: POOL_SIZE,
+      // While the database is down every pooled connection fails at once and requests queue for
+      // a new one: each waits at most this long, then answers 503 (instead of hanging).
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      // A connection whose peer vanished without a FIN (a dropped network, a killed host) is
+      // noticed by TCP keepalive instead of hanging until the kernel gives up.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+    });
     // Without a listener, pg's 'error' event of an idle client ends the process.
     pool.on('error', (error) => options.onConnectionError?.(error));
+    // A connection in use (between the statements of a transaction) emits its 'error' on the
+    // client, where the pool listens only while it is idle: without this listener too, a
+    // `pg_ctl stop -m fast` under load ends the process. The request using it fails (503, logged
+    // as `database not reachable`) and the pool drops the connection when it is released.
+    pool.on('connect', (client) => client.on('error', ignoreInUseError));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return finish(db, 'postgres');
   }
@@ -63,6 +78,14 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
 }
 
 const ANALYZE_EVERY_MS = 10 * 60 * 1000;
+
+/** Reported by the request whose query fails on that connection; the idle case by `onConnectionError`. */
+function ignoreInUseError(): void {}
+
+/** PostgreSQL connections per process. */
+const POOL_SIZE = 10;
+/** Longest wait for a pooled connection (a free one or a new one), in ms. */
+const CONNECT_TIMEOUT_MS = 5_000;
 
 async function finish(db: Kysely<Database>, kind: 'postgres' | 'pglite', after?: () => Promise<void>): Promise<OpenDatabase> {
   try {
