@@ -116,7 +116,10 @@ export function createMetrics(options: MetricsOptions): AppMetrics {
       labelNames: ['tenant'] as const,
       registers: [registry],
       async collect() {
-        const counts = await held();
+        // A database that does not answer must not take the whole page down when operators need
+        // it most: the gauge keeps its last values (the log and /readyz say why).
+        const counts = await held().catch(() => undefined);
+        if (!counts) return;
         this.reset();
         for (const s of tenants.states()) this.set({ tenant: s.tenant }, counts.get(s.tenant) ?? 0);
       },
