@@ -39,7 +39,8 @@ async function profileOf(key: string): Promise<Record<string, unknown>> {
 }
 
 async function until(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+  // Generous: on a loaded machine a reload (debounce, compile, record) can take seconds.
+  for (let i = 0; i < 300; i++) {
     if (await check()) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
