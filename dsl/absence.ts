@@ -1,0 +1,86 @@
+// Absence analysis of a checked condition (SPEC §1 rule 3): whether a user can make it hold by
+// no longer sending a value, and the clause that then holds. Returns findings, no diagnostics.
+
+import type { Expr } from './ast.ts';
+import type { Analysis } from './check.ts';
+import { atomHolds, formulaHolds, modelCondition, searchProduct, type Assignment, type ConditionModel, type Formula } from './condition-model.ts';
+
+/**
+ * A condition that holds on absence. Invariants: `clause` is a node of the analysed condition
+ * (the literal that turned true, or the `not` that negates it); `witness` is a point of the
+ * model at which the condition does not hold and `attribute` has a value, while it does hold
+ * once `attribute` is missing (opaque clauses at their model values).
+ */
+export interface AbsenceFinding {
+  readonly clause: Expr;
+  /** The attribute whose absence makes it hold, as written in the condition. */
+  readonly attribute: string;
+  readonly witness: { readonly before: Assignment; readonly after: Assignment };
+}
+
+/**
+ * Decides "holds on absence": there is a user U and an attribute `a` that the condition reads,
+ * such that the condition is false for U and true for U without `a` (missing: absent or null).
+ * Removing several attributes reduces to removing one at a time, so one attribute suffices.
+ * Exact over the model of condition-model.ts: simple clauses by their values.ts meaning, every
+ * other clause as a free boolean except that it has its real value when all its attributes are
+ * missing; so a condition is never passed that a user can make hold by withholding a value.
+ * Returns undefined when the condition is value-based, or when the model is beyond the search
+ * budget (then nothing is claimed).
+ */
+export function findAbsence(analysis: Analysis): AbsenceFinding | undefined {
+  const model = modelCondition(analysis);
+  for (let a = 0; a < model.variables.length; a++) {
+    const found = absenceThrough(model, a);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function absenceThrough(model: ConditionModel, a: number): AbsenceFinding | undefined {
+  const variables = model.variables;
+  const opaque = model.atoms.flatMap((at, i) => (at.kind === 'opaque' ? [i] : []));
+  // Opaque clauses reading `a` may change when `a` goes missing: a second, independent boolean.
+  const changing = opaque.filter((i) => {
+    const at = model.atoms[i]!;
+    return at.kind === 'opaque' && at.refs.includes(a);
+  });
+  const sizes = [...variables.map((v, i) => (i === a ? v.reps.length - 1 : v.reps.length)), ...opaque.map(() => 2), ...changing.map(() => 2)];
+  let finding: AbsenceFinding | undefined;
+  searchProduct(sizes, (index) => {
+    const values = variables.map((v, i) => v.reps[i === a ? index[i]! + 1 : index[i]!]);
+    const free = model.atoms.map(() => false);
+    opaque.forEach((atom, j) => (free[atom] = index[variables.length + j] === 1));
+    const before: Assignment = { values, free };
+    if (formulaHolds(model, model.formula, before)) return false;
+    const freeAfter = [...free];
+    changing.forEach((atom, j) => (freeAfter[atom] = index[variables.length + opaque.length + j] === 1));
+    const after: Assignment = { values: values.map((v, i) => (i === a ? null : v)), free: freeAfter };
+    if (!formulaHolds(model, model.formula, after)) return false;
+    const clause = flipped(model, model.formula, before, after);
+    finding = { clause: clause.node, attribute: writtenName(model, a), witness: { before, after } };
+    return true;
+  });
+  return finding;
+}
+
+/**
+ * A literal false before and true after: one exists, since the formula is a positive
+ * combination of literals that went from false to true.
+ */
+function flipped(model: ConditionModel, f: Formula, before: Assignment, after: Assignment): Extract<Formula, { kind: 'literal' }> {
+  const literals: Extract<Formula, { kind: 'literal' }>[] = [];
+  const collect = (g: Formula): void => {
+    if (g.kind === 'literal') literals.push(g);
+    else g.parts.forEach(collect);
+  };
+  collect(f);
+  const holds = (l: Extract<Formula, { kind: 'literal' }>, at: Assignment) => atomHolds(model, l.atom, at) === l.positive;
+  return literals.find((l) => !holds(l, before) && holds(l, after))!;
+}
+
+function writtenName(model: ConditionModel, a: number): string {
+  const path = model.variables[a]!.path;
+  const steps = path.steps.map((s) => s.name).join('.');
+  return path.urn === undefined ? steps : `${path.urn}:${steps}`;
+}
