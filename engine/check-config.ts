@@ -129,7 +129,8 @@ export function checkConfig(
       seen.set(signature, { index: 0, expr });
     }
     const analysis = analyses.get(expr);
-    for (const never of analysis ? findNeverHolds(analysis) : []) {
+    const clean = analysis !== undefined && !analysis.diagnostics.some((d) => d.code.startsWith('E'));
+    for (const never of clean ? findNeverHolds(analysis) : []) {
       report('W502', expr, never.node, `this rule can never hold: ${never.reason}`, {
         help: `users are never added to \`${group}\` through it; check the values, or use \`or\``,
       });
