@@ -3,7 +3,7 @@
 
 import type { Expr } from './ast.ts';
 import type { Analysis } from './check.ts';
-import { atomHolds, formulaHolds, modelCondition, searchProduct, type Assignment, type ConditionModel, type Formula } from './condition-model.ts';
+import { atomHolds, formulaHolds, modelCondition, searchProduct, type Assignment, type ConditionModel, type Formula, type Variable } from './condition-model.ts';
 
 /**
  * A condition that holds on absence. Invariants: `clause` is a node of the analysed condition
@@ -15,7 +15,7 @@ export interface AbsenceFinding {
   readonly clause: Expr;
   /** The attribute whose absence makes it hold, as written in the condition. */
   readonly attribute: string;
-  readonly witness: { readonly before: Assignment; readonly after: Assignment };
+  readonly witness: { readonly variables: readonly Variable[]; readonly before: Assignment; readonly after: Assignment };
 }
 
 /**
@@ -58,7 +58,7 @@ function absenceThrough(model: ConditionModel, a: number): AbsenceFinding | unde
     const after: Assignment = { values: values.map((v, i) => (i === a ? null : v)), free: freeAfter };
     if (!formulaHolds(model, model.formula, after)) return false;
     const clause = flipped(model, model.formula, before, after);
-    finding = { clause: clause.node, attribute: writtenName(model, a), witness: { before, after } };
+    finding = { clause: clause.node, attribute: writtenName(model, a), witness: { variables, before, after } };
     return true;
   });
   return finding;

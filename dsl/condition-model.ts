@@ -17,6 +17,8 @@ import { visit, walk, type ExprVisitor } from './walk.ts';
 export interface Variable {
   readonly key: string;
   readonly path: PathExpr;
+  /** Where the value lives in a root: the extension URN, if any, then the canonical step names. */
+  readonly at: readonly string[];
   readonly reps: readonly unknown[];
 }
 
@@ -139,6 +141,7 @@ type Scalar = 'string' | 'number' | 'boolean';
 interface VariableDraft {
   readonly key: string;
   readonly path: PathExpr;
+  readonly at: readonly string[];
   readonly scalar: Scalar | undefined;
   readonly caseExact: boolean;
   readonly literals: unknown[];
@@ -164,7 +167,7 @@ class Builder {
   }
 
   variables(): Variable[] {
-    return this.drafts.map((d) => ({ key: d.key, path: d.path, reps: representatives(d) }));
+    return this.drafts.map((d) => ({ key: d.key, path: d.path, at: d.at, reps: representatives(d) }));
   }
 
   /** The variable of a single-valued scalar attribute path, or undefined. */
@@ -184,7 +187,7 @@ class Builder {
     const key = variableKey(r);
     const found = this.drafts.findIndex((d) => d.key === key);
     if (found >= 0) return found;
-    this.drafts.push({ key, path, scalar, caseExact: r.def.caseExact || r.def.type === 'binary', literals: [] });
+    this.drafts.push({ key, path, at: [...(r.urn === undefined ? [] : [r.urn]), ...r.steps.map((s) => s.name)], scalar, caseExact: r.def.caseExact || r.def.type === 'binary', literals: [] });
     return this.drafts.length - 1;
   }
 
