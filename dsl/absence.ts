@@ -1,7 +1,7 @@
 // Absence analysis of a checked condition (SPEC §1 rule 3): whether a user can make it hold by
 // no longer sending a value, and the clause that then holds. Returns findings, no diagnostics.
 
-import type { Expr } from './ast.ts';
+import type { Expr, PathExpr } from './ast.ts';
 import type { Analysis } from './check.ts';
 import { atomHolds, formulaHolds, modelCondition, searchProduct, type Assignment, type ConditionModel, type Formula, type Variable } from './condition-model.ts';
 
@@ -15,6 +15,8 @@ export interface AbsenceFinding {
   readonly clause: Expr;
   /** The attribute whose absence makes it hold, as written in the condition. */
   readonly attribute: string;
+  /** That attribute's path node in the condition (its first occurrence). */
+  readonly path: PathExpr;
   readonly witness: { readonly variables: readonly Variable[]; readonly before: Assignment; readonly after: Assignment };
 }
 
@@ -58,7 +60,7 @@ function absenceThrough(model: ConditionModel, a: number): AbsenceFinding | unde
     const after: Assignment = { values: values.map((v, i) => (i === a ? null : v)), free: freeAfter };
     if (!formulaHolds(model, model.formula, after)) return false;
     const clause = flipped(model, model.formula, before, after);
-    finding = { clause: clause.node, attribute: writtenName(model, a), witness: { variables, before, after } };
+    finding = { clause: clause.node, attribute: writtenName(model, a), path: variables[a]!.path, witness: { variables, before, after } };
     return true;
   });
   return finding;

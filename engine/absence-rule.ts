@@ -20,7 +20,7 @@ export function absenceOf(analysis: Analysis): AbsenceDiagnostic | undefined {
   if (!found) return undefined;
   const name = found.attribute;
   const clause = printExpression(found.clause);
-  const pathType = [...analysis.paths.values()].find((r) => `${r.urn ? `${r.urn}:` : ''}${r.steps.map((s) => s.name).join('.')}`.toLowerCase() === name.toLowerCase())?.def.type;
+  const pathType = analysis.paths.get(found.path)?.def.type;
   const valueForm =
     pathType === 'dateTime'
       ? `\`${name} le now()\``
