@@ -6,6 +6,7 @@ import type { Analysis } from './check.ts';
 import { compileParts } from './compile.ts';
 import { printExpression } from './print.ts';
 import type { ResolvedPath } from './resolve.ts';
+import { falseWhenMissing, variableKey } from './missing-attribute.ts';
 import { compareValues, isPresent, truthy } from './values.ts';
 import { visit, walk, type ExprVisitor } from './walk.ts';
 
@@ -27,12 +28,19 @@ export interface Variable {
  * - `simple`: one single-valued scalar attribute against literals (`eq`/`ne`/`in`/`not in`/`pr`,
  *   a boolean attribute as a condition): `test` is its exact meaning (values.ts) on one value.
  * - `opaque`: anything else (functions, `??`, order, lists, dates): a free boolean, except that
- *   when all of `refs` are missing it is `onMissing` (its value on a user without them, or
- *   undefined when that depends on the clock).
+ *   it is false when one of `falseWithout` is missing, and when all of `refs` are missing it is
+ *   `onMissing` (its value on a user without them, or undefined when that depends on the clock).
  */
 export type Atom =
   | { readonly kind: 'simple'; readonly node: Expr; readonly variable: number; readonly test: (value: unknown) => boolean }
-  | { readonly kind: 'opaque'; readonly node: Expr; readonly refs: readonly number[]; readonly onMissing: boolean | undefined };
+  | {
+      readonly kind: 'opaque';
+      readonly node: Expr;
+      readonly refs: readonly number[];
+      readonly onMissing: boolean | undefined;
+      /** The refs whose absence alone makes the clause false, whatever the others hold (`addDays(x, n) le now()` in `n`). */
+      readonly falseWithout: readonly number[];
+    };
 
 /** The condition in negation normal form; `node` of a literal is the written clause it stands for. */
 export type Formula =
@@ -55,6 +63,7 @@ export interface Assignment {
 export function atomHolds(model: ConditionModel, atom: number, a: Assignment): boolean {
   const at = model.atoms[atom]!;
   if (at.kind === 'simple') return at.test(a.values[at.variable]);
+  if (at.falseWithout.some((r) => a.values[r] === null)) return false;
   if (at.onMissing !== undefined && at.refs.every((r) => a.values[r] === null)) return at.onMissing;
   return a.free[atom]!;
 }
@@ -240,14 +249,15 @@ class Builder {
     const text = printExpression(expr);
     const known = this.opaqueByText.get(text);
     if (known !== undefined) return known;
-    const refs = new Set<number>();
+    const refs = new Map<number, string>();
     walk(expr, (node) => {
       if (node.kind !== 'Path') return;
       const r = this.analysis.paths.get(node);
-      if (r) refs.add(this.variableOf(node, r, undefined));
+      if (r) refs.set(this.variableOf(node, r, undefined), variableKey(r));
       return false;
     });
-    const atom: Atom = { kind: 'opaque', node: expr, refs: [...refs], onMissing: this.onMissing(expr) };
+    const falseWithout = [...refs].filter(([, key]) => falseWhenMissing(expr, key, this.analysis.paths)).map(([v]) => v);
+    const atom: Atom = { kind: 'opaque', node: expr, refs: [...refs.keys()], onMissing: this.onMissing(expr), falseWithout };
     this.atoms.push(atom);
     this.opaqueByText.set(text, this.atoms.length - 1);
     return this.atoms.length - 1;
@@ -268,9 +278,6 @@ function unwrap(expr: Expr): Expr {
   return expr.kind === 'Group' ? unwrap(expr.inner) : expr;
 }
 
-function variableKey(r: ResolvedPath): string {
-  return `${r.urn ?? ''}:${r.steps.map((s) => s.name).join('.')}`.toLowerCase();
-}
 
 /** A literal usable against an attribute of `scalar` type (null everywhere), or NOT_A_LITERAL. */
 function literalFor(scalar: Scalar, l: LiteralExpr): unknown {

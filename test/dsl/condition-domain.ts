@@ -65,6 +65,12 @@ export function conditionArb(attributes: readonly TestAttribute[], opaque: boole
       ? [fc.constantFrom('acme.employmentEndDate le now()', 'acme.employmentEndDate gt now()', '(acme.employmentEndDate ?? "2026-01-01T00:00:00Z") le now()', 'acme.employmentEndDate pr', 'acme.employmentEndDate eq null')]
       : []),
     fc.constantFrom('score gt 1', 'level ge 2').filter((c) => attributes.some((a) => c.startsWith(a.written))),
+    ...attributes
+      .filter((a) => a.kind === 'number')
+      .map((n) => fc.tuple(s, lit, fc.boolean()).map(([a, v, neg]) => `${neg ? 'not ' : ''}(substring(${a}, ${n.written}) eq ${v})`)),
+    ...(attributes.some((a) => a.kind === 'dateTime') && attributes.some((a) => a.written === 'score')
+      ? [fc.constantFrom('addDays(acme.employmentEndDate, score) le now()', 'addDays(now(), score) gt acme.employmentEndDate', '(title ?? enterprise.department) co "a"')]
+      : []),
   );
   const atom = opaque ? fc.oneof(simple, functions) : simple;
   const { cond } = fc.letrec<{ cond: string }>((tie) => ({

@@ -14,6 +14,7 @@ schemas:
     attributes:
       endDate: dateTime
       status: string
+      graceDays: integer
 profile:
   firstName: name.givenName
   department: enterprise.department
@@ -74,6 +75,8 @@ describe('E603 deactivation by absence', () => {
     'active eq false and hr.status ne "employed" and hr.status pr',
     'lower(hr.status) eq "left"',
     'addDays(hr.endDate, 30) le now()',
+    'addDays(now(), hr.graceDays) gt hr.endDate',
+    'substring(hr.status, hr.graceDays) eq "x"',
   ])('%s needs a value and is accepted', (when) => {
     const { diagnostics } = lint(when);
     expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
