@@ -17,7 +17,8 @@ export interface AbsenceFinding {
   readonly attribute: string;
   /** That attribute's path node in the condition (its first occurrence). */
   readonly path: PathExpr;
-  readonly witness: { readonly variables: readonly Variable[]; readonly before: Assignment; readonly after: Assignment };
+  /** Absent when the search was beyond its budget and the clause alone decided. */
+  readonly witness?: { readonly variables: readonly Variable[]; readonly before: Assignment; readonly after: Assignment };
 }
 
 /**
@@ -27,19 +28,38 @@ export interface AbsenceFinding {
  * Exact over the model of condition-model.ts: simple clauses by their values.ts meaning, every
  * other clause as a free boolean except that it has its real value when all its attributes are
  * missing; so a condition is never passed that a user can make hold by withholding a value.
- * Returns undefined when the condition is value-based, or when the model is beyond the search
- * budget (then nothing is claimed).
+ * Beyond the search budget it falls back to the clauses alone: a clause that holds on a user
+ * who sends none of its attributes is a finding (without a witness). Returns undefined when the
+ * condition is value-based.
  */
 export function findAbsence(analysis: Analysis): AbsenceFinding | undefined {
   const model = modelCondition(analysis);
+  let undecided = false;
   for (let a = 0; a < model.variables.length; a++) {
     const found = absenceThrough(model, a);
-    if (found) return found;
+    if (found === 'unknown') undecided = true;
+    else if (found) return found;
+  }
+  return undecided ? clauseOnAbsence(model) : undefined;
+}
+
+/** The first literal that holds once all the attributes it reads are missing. */
+function clauseOnAbsence(model: ConditionModel): AbsenceFinding | undefined {
+  for (const l of literalsOf(model.formula)) {
+    const atom = model.atoms[l.atom]!;
+    const refs = atom.kind === 'simple' ? [atom.variable] : atom.refs;
+    const value = atom.kind === 'simple' ? atom.test(null) : atom.falseWithout.length > 0 ? false : atom.onMissing;
+    if (refs.length === 0 || value === undefined || value !== l.positive) continue;
+    return { clause: l.node, attribute: writtenName(model, refs[0]!), path: model.variables[refs[0]!]!.path };
   }
   return undefined;
 }
 
-function absenceThrough(model: ConditionModel, a: number): AbsenceFinding | undefined {
+function literalsOf(f: Formula): Extract<Formula, { kind: 'literal' }>[] {
+  return f.kind === 'literal' ? [f] : f.parts.flatMap(literalsOf);
+}
+
+function absenceThrough(model: ConditionModel, a: number): AbsenceFinding | 'unknown' | undefined {
   const variables = model.variables;
   const opaque = model.atoms.flatMap((at, i) => (at.kind === 'opaque' ? [i] : []));
   // Opaque clauses reading `a` may change when `a` goes missing: a second, independent boolean.
@@ -49,7 +69,7 @@ function absenceThrough(model: ConditionModel, a: number): AbsenceFinding | unde
   });
   const sizes = [...variables.map((v, i) => (i === a ? v.reps.length - 1 : v.reps.length)), ...opaque.map(() => 2), ...changing.map(() => 2)];
   let finding: AbsenceFinding | undefined;
-  searchProduct(sizes, (index) => {
+  const verdict = searchProduct(sizes, (index) => {
     const values = variables.map((v, i) => v.reps[i === a ? index[i]! + 1 : index[i]!]);
     const free = model.atoms.map(() => false);
     opaque.forEach((atom, j) => (free[atom] = index[variables.length + j] === 1));
@@ -63,7 +83,7 @@ function absenceThrough(model: ConditionModel, a: number): AbsenceFinding | unde
     finding = { clause: clause.node, attribute: writtenName(model, a), path: variables[a]!.path, witness: { variables, before, after } };
     return true;
   });
-  return finding;
+  return verdict === 'unknown' ? 'unknown' : finding;
 }
 
 /**
@@ -71,12 +91,7 @@ function absenceThrough(model: ConditionModel, a: number): AbsenceFinding | unde
  * combination of literals that went from false to true.
  */
 function flipped(model: ConditionModel, f: Formula, before: Assignment, after: Assignment): Extract<Formula, { kind: 'literal' }> {
-  const literals: Extract<Formula, { kind: 'literal' }>[] = [];
-  const collect = (g: Formula): void => {
-    if (g.kind === 'literal') literals.push(g);
-    else g.parts.forEach(collect);
-  };
-  collect(f);
+  const literals = literalsOf(f);
   const holds = (l: Extract<Formula, { kind: 'literal' }>, at: Assignment) => atomHolds(model, l.atom, at) === l.positive;
   return literals.find((l) => !holds(l, before) && holds(l, after))!;
 }

@@ -5,6 +5,7 @@ import type { Expr } from '../dsl/ast.ts';
 import { findAbsence } from '../dsl/absence.ts';
 import type { Analysis } from '../dsl/check.ts';
 import { printExpression } from '../dsl/print.ts';
+import { walk } from '../dsl/walk.ts';
 
 export interface AbsenceDiagnostic {
   /** The smallest written clause that holds once the attribute is missing. */
@@ -27,7 +28,13 @@ export function absenceOf(analysis: Analysis): AbsenceDiagnostic | undefined {
       : pathType === 'boolean'
         ? `\`${name} eq false\``
         : '`active eq false` or `hr.endDate le now()`';
-  const testsPresence = presenceOnly(found.clause);
+  // `x pr and <clause>` only fixes a clause that reads nothing but `x`.
+  const paths = new Set<string>();
+  walk(found.clause, (node) => {
+    if (node.kind === 'Path') paths.add(printExpression(node).toLowerCase());
+    return node.kind !== 'Path';
+  });
+  const testsPresence = presenceOnly(found.clause) || paths.size > 1;
   return {
     clause: found.clause,
     message: `\`${clause}\` holds for a user who sends no \`${name}\``,

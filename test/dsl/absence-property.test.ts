@@ -70,6 +70,7 @@ describe('absence analysis agrees with brute force over the compiled closures', 
         if (!finding) return;
         flagged++;
         // The checker's own witness, as a user: false before, true without the attribute.
+        if (!finding.witness) throw new Error(`${source}: no witness (beyond the search budget)`);
         const { variables, before, after } = finding.witness;
         expect(holds(witnessRoot(variables, before.values)), `${source}: witness before`).toBe(false);
         expect(holds(witnessRoot(variables, after.values)), `${source}: witness after`).toBe(true);

@@ -15,7 +15,7 @@ schemas:
       endDate: dateTime
       status: string
       graceDays: integer
-profile:
+${Array.from({ length: 12 }, (_, i) => `      f${i}: string\n`).join('')}profile:
   firstName: name.givenName
   department: enterprise.department
 deactivate:
@@ -90,6 +90,20 @@ describe('E603 deactivation by absence', () => {
     expect(lint('not (enterprise.department pr)').diagnostics.find((d) => d.code === 'E603')?.message).toBe(
       '`not (enterprise.department pr)` holds for a user who sends no `enterprise.department`',
     );
+  });
+
+  test('beyond the search budget a clause that holds without its attributes still decides', () => {
+    const wide = Array.from({ length: 12 }, (_, i) => `hr.f${i} eq "a"`).join(' and ');
+    const { diagnostics, text } = lint(`${wide} or not (hr.status pr)`);
+    const d = diagnostics.find((x) => x.code === 'E603');
+    expect(d && text.slice(d.span!.start, d.span!.end)).toBe('not (hr.status pr)');
+    expect(lint(wide).diagnostics.filter((x) => x.severity === 'error')).toEqual([]);
+  });
+
+  test('a clause over two attributes is not told to require one of them', () => {
+    const d = lint('(hr.endDate ?? meta.created) le now()').diagnostics.find((x) => x.code === 'E603');
+    expect(d?.message).toBe('`(hr.endDate ?? meta.created) le now()` holds for a user who sends no `hr.endDate`');
+    expect(d?.help).toBe('deactivate on a value, e.g. `hr.endDate le now()`');
   });
 
   test('a condition with type errors gets no E603 on top', () => {
