@@ -41,6 +41,7 @@ export const catalog = {
   W503: { severity: 'warning', slug: 'duplicate-group-rule', title: 'the same group rule twice' },
   I601: { severity: 'info', slug: 'active-false-unassigned', title: 'deactivation on `active eq false` also fires on unassignment' },
   E602: { severity: 'error', slug: 'bad-test', title: 'a test case that cannot run' },
+  E603: { severity: 'error', slug: 'deactivation-by-absence', title: 'a deactivation condition that holds when a value is missing' },
 } as const satisfies Record<string, CatalogEntry>;
 
 export type Code = keyof typeof catalog;

@@ -16,6 +16,7 @@ import type { LoadedFile } from './load-yaml.ts';
 import { checkStorable } from './check-storable.ts';
 import { fromDsl, type ParsedConfig, type ParsedExpression } from './parse-expressions.ts';
 import { findNeverHolds } from './never-holds.ts';
+import { absenceOf } from './absence-rule.ts';
 import { buildProfileScope, buildUserScope } from './scim-schemas.ts';
 import type { RawConfig } from './config.ts';
 
@@ -100,7 +101,10 @@ export function checkConfig(
 
   // Deactivation.
   if (parsed.deactivate) {
-    check(parsed.deactivate, userScope, 'condition');
+    const type = check(parsed.deactivate, userScope, 'condition');
+    const analysis = analyses.get(parsed.deactivate);
+    const absence = type && analysis && !analysis.diagnostics.some((d) => d.code.startsWith('E')) ? absenceOf(analysis) : undefined;
+    if (absence) report('E603', parsed.deactivate, absence.clause, absence.message, { notes: absence.notes, help: absence.help });
     if (!parsed.deactivate.broken) {
       const activeFalse = findActiveFalse(parsed.deactivate.ast);
       if (activeFalse) {
@@ -137,7 +141,9 @@ export function checkConfig(
     } else {
       seen.set(signature, { index: 0, expr });
     }
-    for (const never of findNeverHolds(expr.ast)) {
+    const analysis = analyses.get(expr);
+    const clean = analysis !== undefined && !analysis.diagnostics.some((d) => d.code.startsWith('E'));
+    for (const never of clean ? findNeverHolds(analysis) : []) {
       report('W502', expr, never.node, `this rule can never hold: ${never.reason}`, {
         help: `users are never added to \`${group}\` through it; check the values, or use \`or\``,
       });

@@ -1,7 +1,9 @@
-// Finds group-rule conditions that can never hold: a literal false, `x in []`, and
-// conjunctions that demand two different values of one field (`a eq "x" and a eq "y"`).
+// Finds group-rule conditions that can never hold (W502): a conjunction no profile can satisfy
+// under SCIM semantics, an `or` whose every branch is one. Returns the clauses to point at.
 
-import type { CompareExpr, Expr } from '../dsl/ast.ts';
+import type { Expr } from '../dsl/ast.ts';
+import type { Analysis } from '../dsl/check.ts';
+import { modelConjunction, satisfiable } from '../dsl/condition-model.ts';
 import { printExpression } from '../dsl/print.ts';
 import { visit, type ExprVisitor } from '../dsl/walk.ts';
 
@@ -10,68 +12,75 @@ export interface NeverHolds {
   readonly reason: string;
 }
 
-export function findNeverHolds(expr: Expr): NeverHolds[] {
-  const found: NeverHolds[] = [];
-  visit(expr, neverRules, found);
-  return found;
+/**
+ * The parts of `analysis.expr` (a checked condition) that can never hold. Non-empty only when
+ * the whole condition can never hold: no value of its fields (missing included) satisfies it.
+ * Decided exactly over `eq`/`ne`/`in`/`not in`/`pr`/`not`/`and`/`or` against literals
+ * (case-insensitive unless caseExact); any other clause counts as free, so a rule is never
+ * reported that some profile satisfies. A conjunction points at its first conjunct that makes
+ * the ones before it unsatisfiable; an `or` at the parts of every branch.
+ */
+export function findNeverHolds(analysis: Analysis): NeverHolds[] {
+  return neverIn(analysis, analysis.expr);
 }
 
-const nothing = (): void => undefined;
+function neverIn(analysis: Analysis, expr: Expr): NeverHolds[] {
+  return visit(expr, neverRules, analysis);
+}
 
-const neverRules: ExprVisitor<void, NeverHolds[]> = {
-  Literal: (expr, found) => {
-    if (expr.value === false || expr.value === null) found.push({ node: expr, reason: `it is always \`${String(expr.value)}\`` });
-  },
-  In: (expr, found) => {
-    if (!expr.negated && expr.list.kind === 'List' && expr.list.items.length === 0) {
-      found.push({ node: expr, reason: 'the list is empty' });
-    }
-  },
-  Group: (expr, found) => visit(expr.inner, neverRules, found),
-  Logical: (expr, found) => {
-    if (expr.op === 'or') {
-      const left = findNeverHolds(expr.left);
-      const right = findNeverHolds(expr.right);
-      if (left.length > 0 && right.length > 0) found.push(...left, ...right);
-      return;
-    }
-    const conjuncts = flattenAnd(expr);
-    const contradiction = contradictoryEquals(conjuncts);
-    if (contradiction) {
-      found.push(contradiction);
-      return;
-    }
-    for (const c of conjuncts) visit(c, neverRules, found);
-  },
-  Path: nothing,
-  List: nothing,
-  Compare: nothing,
-  Present: nothing,
-  Not: nothing,
-  Coalesce: nothing,
-  Call: nothing,
-  Error: nothing,
+const atom = (expr: Expr, analysis: Analysis): NeverHolds[] => {
+  if (unsatisfiable(analysis, [expr]) !== true) return [];
+  if (expr.kind === 'Literal') return [{ node: expr, reason: `it is always \`${String(expr.value)}\`` }];
+  if (expr.kind === 'In' && !expr.negated && expr.list.kind === 'List' && expr.list.items.length === 0) return [{ node: expr, reason: 'the list is empty' }];
+  return [{ node: expr, reason: 'no value satisfies it' }];
 };
+
+const neverRules: ExprVisitor<NeverHolds[], Analysis> = {
+  Group: (expr, analysis) => neverIn(analysis, expr.inner),
+  Logical: (expr, analysis) => {
+    if (expr.op === 'or') {
+      const left = neverIn(analysis, expr.left);
+      const right = neverIn(analysis, expr.right);
+      return left.length > 0 && right.length > 0 ? [...left, ...right] : [];
+    }
+    return conjunction(analysis, flattenAnd(expr));
+  },
+  Not: atom,
+  Compare: atom,
+  In: atom,
+  Present: atom,
+  Literal: atom,
+  Path: atom,
+  List: atom,
+  Coalesce: atom,
+  Call: atom,
+  Error: () => [],
+};
+
+function conjunction(analysis: Analysis, conjuncts: readonly Expr[]): NeverHolds[] {
+  if (unsatisfiable(analysis, conjuncts) !== true) return [];
+  for (let k = 0; k < conjuncts.length; k++) {
+    const culprit = conjuncts[k]!;
+    const alone = neverIn(analysis, culprit);
+    if (alone.length > 0) return alone;
+    if (unsatisfiable(analysis, conjuncts.slice(0, k + 1)) !== true) continue;
+    const partner = conjuncts.slice(0, k).find((c) => unsatisfiable(analysis, [c, culprit]) === true);
+    const reason = partner
+      ? `it contradicts \`${printExpression(partner)}\``
+      : `it contradicts \`${conjuncts.slice(0, k).map(printExpression).join(' and ')}\``;
+    return [{ node: culprit, reason }];
+  }
+  return [];
+}
+
+/** True when no point of the model satisfies every one of `conjuncts`; undefined beyond the search budget. */
+function unsatisfiable(analysis: Analysis, conjuncts: readonly Expr[]): boolean | undefined {
+  const verdict = satisfiable(modelConjunction(analysis, conjuncts).model);
+  return verdict === 'unknown' ? undefined : verdict === 'no';
+}
 
 function flattenAnd(expr: Expr): Expr[] {
   if (expr.kind === 'Group') return flattenAnd(expr.inner);
   if (expr.kind === 'Logical' && expr.op === 'and') return [...flattenAnd(expr.left), ...flattenAnd(expr.right)];
   return [expr];
-}
-
-function contradictoryEquals(conjuncts: readonly Expr[]): NeverHolds | undefined {
-  const equals = new Map<string, { value: string; node: CompareExpr }>();
-  for (const c of conjuncts) {
-    if (c.kind !== 'Compare' || c.op !== 'eq') continue;
-    const [path, literal] = c.left.kind === 'Path' ? [c.left, c.right] : [c.right, c.left];
-    if (path.kind !== 'Path' || literal.kind !== 'Literal' || literal.value === null) continue;
-    const field = printExpression(path).toLowerCase();
-    const value = String(literal.value).toLowerCase();
-    const earlier = equals.get(field);
-    if (earlier && earlier.value !== value) {
-      return { node: c, reason: `\`${printExpression(path)}\` cannot equal two different values at once` };
-    }
-    equals.set(field, { value, node: c });
-  }
-  return undefined;
 }
