@@ -135,7 +135,7 @@ describe('I601', () => {
     expect(r.diagnostics[0]!.help).toMatch(/^if that is not intended, deactivate on an end-of-employment date/);
   });
 
-  it.each(['active eq false or wg.endDate le now()', 'not active or wg.endDate lt "2027-01-01"'])('proposes no end date when %s already has one', (when) => {
+  it.each(['active eq false or wg.endDate le now()', 'active eq false or wg.endDate lt "2027-01-01"'])('proposes no end date when %s already has one', (when) => {
     const r = lint(`key: externalId\nprofile:\n  a: title\ndeactivate:\n  when: ${when}\n`);
     expect(r.found.map(([code, line]) => [code, line])).toEqual([['I601', 14]]);
     expect(r.diagnostics[0]!.notes).toEqual(notes);
