@@ -90,7 +90,7 @@ export function compilePlan(file: string, hash: string, config: RawConfig, parse
   return Object.freeze(plan);
 }
 
-/** Requests per second when the tenant file sets none: four times the 25 an Entra ID job is sized for. */
+/** Requests per second when the tenant file sets none: four times the 25 per tenant Microsoft requires of Entra gallery apps. */
 export const DEFAULT_REQUESTS_PER_SECOND = 100;
 
 function rateLimit(limits: RawConfig['limits']): Plan['limits'] {
