@@ -78,6 +78,7 @@ export function compilePlan(file: string, hash: string, config: RawConfig, parse
       per: config.safety?.per ?? '1h',
       perMs: parseDuration(config.safety?.per ?? '1h') ?? 3_600_000,
     }),
+    limits: rateLimit(config.limits),
     groups: Object.freeze(
       parsed.groups.map((g, i) => Object.freeze({ ...rule(g.expr), group: g.group, firstOfGroup: parsed.groups.findIndex((h) => h.group === g.group) === i })),
     ),
@@ -87,6 +88,14 @@ export function compilePlan(file: string, hash: string, config: RawConfig, parse
     tests: Object.freeze((config.tests ?? []) as readonly TestCase[]),
   };
   return Object.freeze(plan);
+}
+
+/** Requests per second when the tenant file sets none: four times the 25 per tenant Microsoft requires of Entra gallery apps. */
+export const DEFAULT_REQUESTS_PER_SECOND = 100;
+
+function rateLimit(limits: RawConfig['limits']): Plan['limits'] {
+  const requestsPerSecond = limits?.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND;
+  return Object.freeze({ requestsPerSecond, burst: limits?.burst ?? 2 * requestsPerSecond });
 }
 
 /** The deactivation rule; its next-change function only when the condition depends on the clock. */

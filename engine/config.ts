@@ -42,6 +42,7 @@ export interface RawConfig {
   readonly onDelete?: 'keep' | 'deactivate';
   readonly applyOnChange?: 'next-sync' | 'now';
   readonly safety?: { readonly maxDeactivations?: number; readonly per?: string };
+  readonly limits?: { readonly requestsPerSecond?: number; readonly burst?: number };
   readonly groups?: readonly RawGroupRule[];
   readonly tests?: readonly RawTestCase[];
 }

@@ -65,6 +65,8 @@ export interface Plan {
   /** When a changed file reaches stored users: on their next request, or by a background re-evaluation. */
   readonly applyOnChange: 'next-sync' | 'now';
   readonly safety: SafetyLimit;
+  /** The request-rate limit of the tenant's SCIM clients (the server enforces it). */
+  readonly limits: RateLimit;
   readonly groups: readonly GroupRule[];
   readonly schemas: readonly ExtensionSchema[];
   readonly userScope: Scope;
@@ -80,6 +82,15 @@ export interface SafetyLimit {
   readonly maxDeactivations: number;
   readonly per: string;
   readonly perMs: number;
+}
+
+/**
+ * A token bucket: `burst` requests at once, refilled at `requestsPerSecond`. Both are whole
+ * numbers >= 1 (the schema says so); `burst` defaults to twice `requestsPerSecond`.
+ */
+export interface RateLimit {
+  readonly requestsPerSecond: number;
+  readonly burst: number;
 }
 
 export interface TraceEntry {

@@ -22,6 +22,7 @@ import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { createMetrics, type AppMetrics, type HeldDeactivationsCounter } from './metrics.ts';
 import { heldDeactivations } from './safety.ts';
+import { RateLimiter } from './rate-limit.ts';
 import { createSignals, type Signals } from './signals.ts';
 import { userRoutes } from './routes/users.ts';
 import { findBadText, textProblem } from './scim/text-check.ts';
@@ -46,6 +47,8 @@ export interface AppOptions {
   readonly bulk?: BulkLimits;
   /** Slow-client limits in ms; see DEFAULT_TIMEOUTS. */
   readonly timeouts?: Partial<Timeouts>;
+  /** The request-rate limiter's monotonic clock in ms (default `performance.now`); tests drive their own. */
+  readonly rateLimitClock?: () => number;
 }
 
 /** How long a client may take: a slow or idle client cannot hold a connection for long. */
@@ -87,13 +90,20 @@ export const CONFIG_HASH_HEADER = 'x-scimplan-config-hash';
 
 export function buildApp(options: AppOptions): FastifyInstance {
   const operationIds = new BulkOperationIds();
+  const limiter = new RateLimiter(options.rateLimitClock);
+  // The raw requests of dispatched /Bulk operations: the Bulk request paid for them already.
+  const dispatched = new WeakSet<object>();
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: MAX_PATH_SEGMENT },
     // An operation of a /Bulk request is `<bulk request id>/<n>`, so its events and logs point to the batch.
-    genReqId: (req) => operationIds.requestId(req.headers) ?? randomUUID(),
+    genReqId: (req) => {
+      const operationId = operationIds.requestId(req.headers);
+      if (operationId !== undefined) dispatched.add(req);
+      return operationId ?? randomUUID();
+    },
     // Fastify's own request lines carry the URL with its query string (filters hold values).
     logController: new LogController({ disableRequestLogging: true }),
     // Errors raised before a route runs leave as SCIM bodies too, never echoing the URL.
@@ -161,6 +171,17 @@ export function buildApp(options: AppOptions): FastifyInstance {
         }
         request.tenant = tenant;
       });
+      // After authentication, so that no one without the tenant's token spends its budget; before
+      // the body is read, so that a refused request costs little.
+      scim.addHook('onRequest', async (request, reply) => {
+        const plan = request.tenant?.plan;
+        if (!plan || dispatched.has(request.raw)) return;
+        const admission = limiter.admit(plan.tenant, plan.limits);
+        if (admission.admitted) return;
+        metrics.rateLimited.inc({ tenant: plan.tenant });
+        void reply.header('retry-after', String(admission.retryAfterSeconds));
+        throw scimError('RATE_LIMITED', { seconds: admission.retryAfterSeconds });
+      });
       scim.addHook('onSend', async (request, reply, payload) => {
         if (request.tenant) reply.header(CONFIG_HASH_HEADER, request.tenant.plan.hash);
         if (String(reply.getHeader('content-type') ?? '').startsWith('application/json')) reply.type(SCIM_CONTENT_TYPE);
@@ -176,6 +197,14 @@ export function buildApp(options: AppOptions): FastifyInstance {
         }
         const bad = findBadText(request.body);
         if (bad) throw scimError('TEXT_INVALID', { where: bad.where, problem: bad.problem });
+      });
+      // A /Bulk request counts each of its operations (admission took the first).
+      scim.addHook('preValidation', async (request) => {
+        const plan = request.tenant?.plan;
+        if (!plan || request.method !== 'POST' || !request.routeOptions.url?.endsWith('/Bulk')) return;
+        const operations = (request.body as { Operations?: unknown } | null)?.Operations;
+        const max = (options.bulk ?? DEFAULT_BULK_LIMITS).maxOperations;
+        if (Array.isArray(operations) && operations.length <= max) limiter.charge(plan.tenant, plan.limits, operations.length - 1);
       });
       conditionalGet(scim);
       scim.register(userRoutes, { db: options.db, signals });

@@ -61,6 +61,7 @@ export const scimCatalogue = {
   QUERY_TEXT_INVALID: { status: 400, scimType: 'invalidValue', message: 'the query parameter `<name>` holds <problem>' },
   FILTER_TEXT_INVALID: { status: 400, scimType: 'invalidFilter', message: 'the filter holds <problem>' },
   DATABASE_UNAVAILABLE: { status: 503, message: 'the database is not reachable; retry later' },
+  RATE_LIMITED: { status: 429, message: 'too many requests for this tenant; retry after <seconds> s' },
 
   // Resources.
   USER_NOT_FOUND: { status: 404, message: 'user not found' },

@@ -29,6 +29,8 @@ export interface AppMetrics {
   readonly events: Counter<'tenant' | 'type'>;
   readonly webhookDeliveries: Counter<'outcome'>;
   readonly configReloads: Counter<'outcome'>;
+  /** Requests refused by the tenant's request-rate limit (429), by tenant. */
+  readonly rateLimited: Counter<'tenant'>;
   close(): void;
 }
 
@@ -66,6 +68,12 @@ export function createMetrics(options: MetricsOptions): AppMetrics {
     name: 'scimplan_config_reloads_total',
     help: 'Reloads of the config directory, by outcome (ok, error)',
     labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const rateLimited = new Counter({
+    name: 'scimplan_rate_limited_total',
+    help: 'Requests answered 429 by the tenant\'s request-rate limit, by tenant',
+    labelNames: ['tenant'] as const,
     registers: [registry],
   });
   new Gauge({
@@ -131,6 +139,6 @@ export function createMetrics(options: MetricsOptions): AppMetrics {
     if (!tenants.get(tenant) && !tenants.removed(tenant)) return;
     for (const e of written) events.inc({ tenant, type: e.type });
   });
-  return { registry, httpRequests, httpDuration, events, webhookDeliveries, configReloads, close: stopObserving };
+  return { registry, httpRequests, httpDuration, events, webhookDeliveries, configReloads, rateLimited, close: stopObserving };
 }
 

@@ -5,8 +5,9 @@ import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { CompareOp, Expr, LiteralExpr, PathExpr } from '../../../dsl/ast.ts';
 import { parseExpression } from '../../../dsl/parse.ts';
 import type { AttributeDef, Scope } from '../../../dsl/types.ts';
-import { visit, type ExprVisitor } from '../../../dsl/walk.ts';
+import { someNode, visit, type ExprVisitor } from '../../../dsl/walk.ts';
 import { scimError } from '../../errors.ts';
+import { textProblem, type TextProblem } from '../../scim/text-check.ts';
 import { attributeNamed } from '../../scim/schema-lookup.ts';
 import { resolve, unknownAttribute, type Bool, type JsonOperand, type Operand, type Resource, type Walk } from './operand.ts';
 import { MAX_DEPTH, membership, relationColumn } from './relation.ts';
@@ -47,6 +48,10 @@ export function parseFilter(filter: string): Expr {
     const d = diagnostics[0]!;
     throw scimError('FILTER_SYNTAX', { message: d.message, offset: d.span.start });
   }
+  // An escape (`"\u0000"`) can put into a value what the raw query text did not hold.
+  let problem: TextProblem | undefined;
+  someNode(ast, (node) => (problem = node.kind === 'Literal' && typeof node.value === 'string' ? textProblem(node.value) : undefined) !== undefined);
+  if (problem) throw scimError('FILTER_TEXT_INVALID', { problem });
   return ast;
 }
 
