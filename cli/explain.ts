@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { compileTenantFile } from '../engine/compile-plan.ts';
 import { evaluatePlan } from '../engine/evaluate.ts';
 import type { Evaluation } from '../engine/plan.ts';
+import { deactivationReason } from '../engine/status.ts';
 import { printDiagnostics } from './lint.ts';
 import type { Format, Io } from './output.ts';
 
@@ -35,16 +36,33 @@ export async function runExplain(configPath: string, userPath: string, format: F
     io.err(`error: \`${userPath}\` must hold one SCIM user (a JSON object)\n`);
     return 1;
   }
-  const result = evaluatePlan(compiled.plan, user as Record<string, unknown>, now, { trace: true });
-  io.out(format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderExplanation(result));
+  const record = user as Record<string, unknown>;
+  const result = evaluatePlan(compiled.plan, record, now, { trace: true });
+  const explanation: Explanation = {
+    key: result.key,
+    profile: result.profile,
+    deactivated: result.deactivated,
+    reason: result.deactivated ? deactivationReason(compiled.plan, record, now) : null,
+    groups: result.groups,
+    trace: result.trace,
+  };
+  io.out(format === 'json' ? `${JSON.stringify(explanation, null, 2)}\n` : renderExplanation(explanation));
   return 0;
+}
+
+/**
+ * What `explain` prints: the evaluation, and the reason a deactivation would record (the clause
+ * of the condition that held, as the server's User `reason` shows it); null when not deactivated.
+ */
+export interface Explanation extends Evaluation {
+  readonly reason: string | null;
 }
 
 function show(value: unknown): string {
   return value instanceof Date ? value.toISOString() : JSON.stringify(value) ?? 'null';
 }
 
-function renderExplanation(result: Evaluation): string {
+function renderExplanation(result: Explanation): string {
   const lines: string[] = [];
   for (const entry of result.trace) {
     lines.push(`${entry.clause}: ${entry.source}`);
@@ -56,6 +74,7 @@ function renderExplanation(result: Evaluation): string {
   lines.push('');
   lines.push(`key:         ${show(result.key)}`);
   lines.push(`deactivated: ${result.deactivated}`);
+  if (result.reason !== null) lines.push(`reason:      ${result.reason}`);
   lines.push(`groups:      ${result.groups.length ? result.groups.join(', ') : '(none)'}`);
   lines.push('profile:');
   for (const [field, value] of Object.entries(result.profile)) lines.push(`  ${field}: ${show(value)}`);

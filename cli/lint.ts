@@ -4,9 +4,11 @@ import type { Diagnostic } from '../engine/diagnostic.ts';
 import { lintPaths } from '../engine/lint.ts';
 import { renderGithub } from '../engine/render-github.ts';
 import { renderJson, summarize } from '../engine/render-json.ts';
+import { renderSarif } from '../engine/render-sarif.ts';
 import { renderText } from '../engine/render-text.ts';
 import { capPerFile } from '../engine/sort-diagnostics.ts';
 import type { Format, Io } from './output.ts';
+import { sarifOptions } from './package-info.ts';
 
 export async function runLint(paths: readonly string[], format: Format, io: Io): Promise<number> {
   const result = await lintPaths(paths);
@@ -29,6 +31,10 @@ export function printDiagnostics(
   }
   if (format === 'github') {
     io.out(renderGithub(diagnostics));
+    return;
+  }
+  if (format === 'sarif') {
+    io.out(renderSarif(diagnostics, sarifOptions()));
     return;
   }
   if (diagnostics.length > 0) io.out(`${renderText(diagnostics, { sources, color: io.color })}\n`);

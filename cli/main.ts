@@ -4,7 +4,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { Kysely } from 'kysely';
 import type { Database } from '../server/db/tables.ts';
-import { formats, type Io, parseFormat, parseNow, UsageError } from './output.ts';
+import { explainFormats, formats, type Format, type Io, parseFormat, parseNow, UsageError } from './output.ts';
 
 export function defaultIo(): Io {
   return {
@@ -26,7 +26,7 @@ export function defaultIo(): Io {
 export async function main(argv: readonly string[], io: Io = defaultIo(), database?: Kysely<Database>): Promise<number> {
   let code = 0;
   const handed = database ? { db: database } : {};
-  const formatOption = () => new Option('--format <format>', `output format: ${formats.join(', ')}`).default('text');
+  const formatOption = (allowed: readonly Format[] = formats) => new Option('--format <format>', `output format: ${allowed.join(', ')}`).default('text');
   const program = new Command('scimplan')
     .description('tenant provisioning plans for SCIM 2.0: lint, test, explain and serve tenant files')
     .exitOverride()
@@ -59,11 +59,11 @@ export async function main(argv: readonly string[], io: Io = defaultIo(), databa
     .description('evaluate one SCIM user (a JSON file, or - for stdin) clause by clause')
     .argument('<config>')
     .argument('<user>')
-    .addOption(formatOption())
+    .addOption(formatOption(explainFormats))
     .option('--now <iso>', 'fix the clock')
     .action(async (config: string, user: string, opts: { format: string; now?: string }) => {
       const { runExplain } = await import('./explain.ts');
-      code = await runExplain(config, user, parseFormat(opts.format), parseNow(opts.now), io);
+      code = await runExplain(config, user, parseFormat(opts.format, explainFormats), parseNow(opts.now), io);
     });
 
   program

@@ -1,7 +1,9 @@
 // Shared CLI plumbing: output formats, writing to stdout/stderr, and --now parsing.
 
-export type Format = 'text' | 'json' | 'github';
-export const formats: readonly Format[] = ['text', 'json', 'github'];
+export type Format = 'text' | 'json' | 'github' | 'sarif';
+/** The formats of `lint` and `test`; `explain` prints no diagnostics report, so not SARIF. */
+export const formats: readonly Format[] = ['text', 'json', 'github', 'sarif'];
+export const explainFormats: readonly Format[] = ['text', 'json', 'github'];
 
 export interface Io {
   readonly out: (text: string) => void;
@@ -12,9 +14,9 @@ export interface Io {
 
 export class UsageError extends Error {}
 
-export function parseFormat(value: string): Format {
-  if ((formats as readonly string[]).includes(value)) return value as Format;
-  throw new UsageError(`unknown format \`${value}\`; use one of ${formats.join(', ')}`);
+export function parseFormat(value: string, allowed: readonly Format[] = formats): Format {
+  if ((allowed as readonly string[]).includes(value)) return value as Format;
+  throw new UsageError(`unknown format \`${value}\`; use one of ${allowed.join(', ')}`);
 }
 
 export function parseNow(value: string | undefined): Date {

@@ -1,6 +1,7 @@
 // Engine: account status decisions (SPEC §1.3, the safety limit, DELETE and approval) as pure
 // functions of an account's status state and the plan's rules; returns the next state and its event.
 
+import { heldClause, type ConditionRule } from './held-clause.ts';
 import { deactivationHolds, nextCheckAt } from './next-check.ts';
 import type { Plan, SafetyLimit } from './plan.ts';
 
@@ -18,11 +19,16 @@ export interface AccountState {
   readonly reason: string | null;
 }
 
-/** What the status rules read of a plan (a `Plan` is one). */
+/**
+ * What the status rules read of a plan (a `Plan` is one). With the compiled condition (`ast`,
+ * `traced`) and the tenant's `timezone`, a deactivation's reason names the clause that held;
+ * without them, the whole condition.
+ */
 export interface StatusRules {
-  readonly deactivate?: { readonly source: string; readonly reactivate: boolean };
+  readonly deactivate?: { readonly source: string; readonly reactivate: boolean } & Partial<Omit<ConditionRule, 'source'>>;
   readonly onDelete: 'keep' | 'deactivate';
   readonly safety: SafetyLimit;
+  readonly timezone?: string;
 }
 
 /**
@@ -78,6 +84,11 @@ export interface StatusInput {
   /** A create that re-links the deleted account holding the key value. */
   readonly relink?: boolean;
   readonly now: Date;
+  /**
+   * The values the condition was evaluated on (the account's last received resource): a
+   * deactivation's reason then names the clause that held for them (`deactivationReason`).
+   */
+  readonly user?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -93,7 +104,7 @@ export function decideStatus(rules: StatusRules, input: StatusInput): StatusDeci
   const { state, now } = input;
   if (input.conditionHolds) {
     if (state?.status === 'deactivated' || state?.status === 'pending') return keep(state);
-    return change('deactivate', { status: 'deactivated', deactivatedAt: now, reason: `deactivate.when: ${rules.deactivate?.source ?? ''}` });
+    return change('deactivate', { status: 'deactivated', deactivatedAt: now, reason: deactivationReason(rules, input.user, now) });
   }
   if (state?.status === 'pending') return change('release', ACTIVE);
   if (state?.status === 'deactivated') {
@@ -102,6 +113,21 @@ export function decideStatus(rules: StatusRules, input: StatusInput): StatusDeci
     return change('reactivate', ACTIVE);
   }
   return { next: ACTIVE };
+}
+
+/**
+ * The reason a deactivation by the condition records, `deactivate.when: <clause>`: the clause
+ * of the condition that held for `user` at `now` (engine/held-clause.ts: for a top-level `or`
+ * its first disjunct that holds, any other condition whole), or the whole condition when the
+ * rules or the user are not at hand or the condition does not hold for them. Only source text
+ * of the tenant file, never a user's value. The server shows it as the User's `reason`;
+ * `scimplan explain` prints the same.
+ */
+export function deactivationReason(rules: StatusRules, user: Readonly<Record<string, unknown>> | undefined, now: Date): string {
+  const rule = rules.deactivate;
+  const compiled = rule?.ast && rule.traced ? { source: rule.source, ast: rule.ast, traced: rule.traced } : undefined;
+  const clause = compiled && user ? heldClause(compiled, { root: user, now, timezone: rules.timezone ?? 'UTC' }) : undefined;
+  return `deactivate.when: ${clause ?? rule?.source ?? ''}`;
 }
 
 /**
@@ -157,6 +183,6 @@ export interface Recheck {
 export function recheckAccount(plan: Plan, resource: Readonly<Record<string, unknown>>, state: AccountState, now: Date): Recheck {
   if (deactivatedByDelete(state)) return { nextCheckAt: null };
   const next = nextCheckAt(plan, resource, now);
-  const decision = decideStatus(plan, { state, conditionHolds: deactivationHolds(plan, resource, now), now });
+  const decision = decideStatus(plan, { state, conditionHolds: deactivationHolds(plan, resource, now), now, user: resource });
   return decision.transition ? { change: decision, nextCheckAt: next } : { nextCheckAt: next };
 }

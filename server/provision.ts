@@ -39,7 +39,7 @@ export async function createUser(ctx: ProvisionContext, body: unknown): Promise<
   const stored = await transact(ctx, async (trx) => {
     const existing = await findUserByKey(trx, plan.tenant, key, true);
     if (existing && existing.deleted_at === null) throw scimError('USER_EXISTS', { attribute: plan.keyAttribute });
-    const decision = decideStatus(plan, { state: existing && accountStateOf(existing), conditionHolds: evaluation.deactivated, relink: existing !== undefined, now });
+    const decision = decideStatus(plan, { state: existing && accountStateOf(existing), conditionHolds: evaluation.deactivated, relink: existing !== undefined, now, user: resource });
     const status = await holdDeactivation(trx, plan, decision, now);
     // A re-linked account is written as a new one is, keeping its id and creation time.
     const written = { ...columns, ...statusColumns(status.next), updated_at: now, deleted_at: null };
@@ -118,18 +118,17 @@ async function updateWith(
       rejected = stored.id;
       throw scimError('KEY_CHANGE', { attribute: plan.keyAttribute });
     }
-    const decision = decideStatus(plan, { state: accountStateOf(stored), conditionHolds: evaluation.deactivated, now });
+    const decision = decideStatus(plan, { state: accountStateOf(stored), conditionHolds: evaluation.deactivated, now, user: resource });
     const status = await holdDeactivation(trx, plan, decision, now);
     const row = await updateUser(trx, plan.tenant, stored.id, {
       ...evaluatedColumns(plan, resource, evaluation, nextCheckAt(plan, resource, now)),
       ...statusColumns(status.next),
       updated_at: now,
     });
-    const events: NewEvent[] = [];
+    // `user.updated` tells the platform which profile fields changed: a request that changes
+    // none (a replayed PUT, an attribute no mapping reads, a status flip alone) writes none.
     const fields = changedFields(stored.profile, evaluation.profile);
-    if (fields.length > 0 || JSON.stringify(stored.resource) !== JSON.stringify(resource)) {
-      events.push({ type: 'user.updated', accountId: row.id, fields });
-    }
+    const events: NewEvent[] = fields.length > 0 ? [{ type: 'user.updated', accountId: row.id, fields }] : [];
     if (status.event) events.push({ type: status.event, accountId: row.id });
     return finish(trx, ctx, row, evaluation, events, now);
   }, userTaken(plan)).catch(async (error: unknown) => {

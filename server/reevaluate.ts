@@ -220,7 +220,7 @@ async function reevaluateBatch(
       { id: row.id, userName: row.user_name, keyValue: row.key_value, profile: row.profile, status: row.status, groups: current.map((g) => g.display) },
       evaluation,
     );
-    const decision = decideStatus(plan, { state: accountStateOf(row), conditionHolds: evaluation.deactivated, now });
+    const decision = decideStatus(plan, { state: accountStateOf(row), conditionHolds: evaluation.deactivated, now, user: row.resource });
     const status = await holdDeactivation(trx, plan, decision, now, deactivations);
     const fields = changedFields(row.profile, evaluation.profile);
     const next = nextCheckAt(plan, row.resource, now);

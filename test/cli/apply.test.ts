@@ -57,6 +57,17 @@ describe('scimplan apply', () => {
     expect(after.users.every((u) => u.config_hash === hash)).toBe(true);
     expect(after.users.filter((u) => u.status === 'deactivated')).toHaveLength(6);
     expect(after.events.filter((e) => e.type === 'user.updated').every((e) => JSON.stringify(e.fields) === '["function"]')).toBe(true);
+    // The temps' end date is still ahead: the new clause is what deactivated them, and says so.
+    const db = await data.open();
+    try {
+      const reasons = await db.db.selectFrom('scim_users').select('reason').where('tenant', '=', data.tenant).where('status', '=', 'deactivated').execute();
+      expect(reasons.map((r) => r.reason).sort()).toEqual([
+        ...Array<string>(2).fill('deactivate.when: active eq false'),
+        ...Array<string>(4).fill('deactivate.when: enterprise.department eq "Temp"'),
+      ]);
+    } finally {
+      await db.close();
+    }
 
     const second = await data.run(['apply', file, ...data.dbArgs, ...NOW]);
     expect(second.code).toBe(0);

@@ -147,6 +147,26 @@ deactivate: { when: acme.startDate gt now() }
     expect(recheckAccount(plan, user, ACTIVE, after)).toEqual({ nextCheckAt: null });
     expect(recheckAccount(plan, user, HELD, NOW).change).toBeUndefined();
   });
+  it('records the clause of the condition that held, also when the hold wraps it', () => {
+    const { plan: either } = compileTenantFile(
+      't.yaml',
+      `tenant: t
+tokens: [{ env: T }]
+key: externalId
+schemas:
+  - urn: urn:ietf:params:scim:schemas:extension:acme:2.0:User
+    alias: acme
+    attributes: { startDate: dateTime }
+profile: { function: title }
+deactivate: { when: active eq false or acme.startDate gt now() }
+`,
+    );
+    if (!either) throw new Error('the test plan does not compile');
+    const r = recheckAccount(either, user, ACTIVE, NOW);
+    expect(r.change?.next.reason).toBe('deactivate.when: acme.startDate gt now()');
+    expect(limitDeactivation(r.change!, 2, safety).next.reason).toBe('held by the safety limit (2 per 1h); deactivate.when: acme.startDate gt now()');
+    expect(recheckAccount(either, { ...user, active: false }, ACTIVE, NOW).change?.next.reason).toBe('deactivate.when: active eq false');
+  });
   it('leaves an account a DELETE deactivated alone, without a next moment', () => {
     expect(recheckAccount(plan, user, BY_DELETE, new Date(start.getTime() + 1000))).toEqual({ nextCheckAt: null });
   });
