@@ -81,7 +81,12 @@ describe('scimplan lint --format sarif', () => {
       level: 'error',
       locations: [{ physicalLocation: { artifactLocation: { uri: 'examples/invalid/E201-unknown-name/tenant.yaml' }, region: { startLine: 11, startColumn: 26, endLine: 11, endColumn: 35 } } }],
     });
-    expect(result!.message.text).toBe('unknown attribute `deparment`\nhelp: did you mean `department`?');
+    // message, then its note and help lines, as the text renderer shows them
+    const text = result!.message.text!.split('\n');
+    expect(text[0]).toBe('the extension `enterprise` has no attribute `deparment`');
+    expect(text[1]).toMatch(/^note: `urn:ietf:params:scim:schemas:extension:enterprise:2\.0:User` has /);
+    expect(text[2]).toMatch(/^help: did you mean `department`\?/);
+    expect(text).toHaveLength(3);
     expect(run0.tool.driver.rules![result!.ruleIndex!]).toMatchObject({ id: 'E201', name: 'unknown-name', shortDescription: { text: catalog.E201.title }, defaultConfiguration: { level: 'error' } });
   });
 

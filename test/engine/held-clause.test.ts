@@ -64,8 +64,9 @@ describe('heldClause', () => {
     expect(clauseOf(and, user({ type: 'contractor', endDate: PAST }))).toBe('hr.type eq "contractor" and hr.endDate le now()');
     const top = planWith('hr.type eq "contractor" and (active eq false or hr.endDate le now())');
     expect(clauseOf(top, user({ type: 'contractor', endDate: PAST }))).toBe('hr.type eq "contractor" and (active eq false or hr.endDate le now())');
-    const not = planWith('not (hr.endDate gt now()) or active eq false');
-    expect(clauseOf(not, user({ endDate: PAST }))).toBe('not (hr.endDate gt now())');
+    // A bare negation as a disjunct holds on absence (E603); guarded, it is kept whole.
+    const not = planWith('(hr.endDate pr and not (hr.endDate gt now())) or active eq false');
+    expect(clauseOf(not, user({ endDate: PAST }))).toBe('hr.endDate pr and not (hr.endDate gt now())');
   });
 
   it('tells bare boolean attributes apart by what the `or` evaluated next', () => {
