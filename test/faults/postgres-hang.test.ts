@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Cluster, PG_BIN } from './cluster.ts';
-import { ServeProcess, until } from './serve-process.ts';
+import { until } from '../server/helpers.ts';
+import { ServeProcess } from '../server/serve-process.ts';
 import { TENANT, TENANT_YAML, TOKEN_ENV } from './tenant.ts';
 
 describe.skipIf(!PG_BIN)('PostgreSQL hangs', () => {

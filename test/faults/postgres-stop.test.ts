@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Cluster, PG_BIN, URL_PASSWORD } from './cluster.ts';
 import { halfWritten, lostWrites } from './ledger.ts';
 import { Load, ok, SCIM_ERROR } from './load.ts';
-import { ServeProcess, until } from './serve-process.ts';
+import { until } from '../server/helpers.ts';
+import { ServeProcess } from '../server/serve-process.ts';
 import { TENANT, TENANT_YAML, TOKEN_ENV } from './tenant.ts';
 
 const TOKEN = `faults-stop-${Math.random().toString(36).slice(2)}-0123456789`;

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Cluster, PG_BIN } from './cluster.ts';
 import { halfWritten, lostWrites } from './ledger.ts';
 import { Load, ok } from './load.ts';
-import { ServeProcess, until } from './serve-process.ts';
+import { until } from '../server/helpers.ts';
+import { ServeProcess } from '../server/serve-process.ts';
 import { TENANT, TENANT_YAML, TOKEN_ENV } from './tenant.ts';
 
 const TOKEN = `faults-kill-${Math.random().toString(36).slice(2)}-0123456789`;

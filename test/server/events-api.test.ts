@@ -8,7 +8,7 @@ import { buildApp } from '../../server/app.ts';
 import type { OpenDatabase } from '../../server/db/database.ts';
 import { recordEvents } from '../../server/db/events.ts';
 import { TenantRegistry } from '../../server/tenants.ts';
-import { openTestDatabase, planOf, tenantYaml, uniqueTenant, userBody } from './helpers.ts';
+import { openTestDatabase, planOf, tenantYaml, uniqueTenant, userBody, until } from './helpers.ts';
 
 const ADMIN = 'admin-token-for-tests';
 let database: OpenDatabase;
@@ -128,13 +128,6 @@ async function waitingForEventLock(tenant: string): Promise<number> {
   return rows[0]!.n;
 }
 
-async function until(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not reached');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('event order', () => {
   it('assigns a tenant’s event ids in commit order: a writer waits for the open transaction that wrote before it', async () => {
@@ -155,7 +148,7 @@ describe('event order', () => {
     if (process.env['TEST_DATABASE_URL']) {
       // Another tenant's writer is not held up; b is seen waiting for this tenant's event lock.
       await recordEvents(database.db, { ...ctx, tenant: uniqueTenant('events-free') }, [{ type: 'user.created' }]);
-      await until(async () => (await waitingForEventLock(c)) > 0);
+      await until('the second writer to wait for the event lock', async () => (await waitingForEventLock(c)) > 0);
     } else {
       // PGlite runs one transaction at a time: b cannot even begin before a ends.
       await new Promise((resolve) => setTimeout(resolve, 200));

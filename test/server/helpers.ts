@@ -147,3 +147,16 @@ export function userBody(externalId: string, userName: string, extra: Record<str
     ...extra,
   };
 }
+
+/**
+ * Polls `check` every 50 ms until it returns true, at most `timeoutMs`; throws with `what` and
+ * `state()` (what the test saw so far) otherwise.
+ */
+export async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000, state?: () => string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${state ? `\n${state()}` : ''}`);
+}

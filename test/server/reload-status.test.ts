@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_HASH_HEADER } from '../../server/app.ts';
 import { serve, type Server } from '../../server/main.ts';
 import { loadTenantDirectory, TenantRegistry } from '../../server/tenants.ts';
-import { openTestDatabase, sha256Hex, uniqueTenant, userBody } from './helpers.ts';
+import { openTestDatabase, sha256Hex, uniqueTenant, userBody, until } from './helpers.ts';
 
 const ADMIN = 'reload-status-admin';
 const alpha = uniqueTenant('rs-alpha');
@@ -59,13 +59,6 @@ async function create(tenant: string, token = `secret-${tenant}`): Promise<Respo
 const readyz = async () => (await fetch(`${server.url}/readyz`)).json() as Promise<Record<string, unknown> & { stale: { tenant: string; file: string; codes: string[]; serving: string }[] }>;
 const metrics = async () => (await fetch(`${server.url}/metrics`)).text();
 
-async function until(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('condition not reached');
-}
 
 describe('reload status', () => {
   it('names the serving config in a response header', async () => {
@@ -77,7 +70,7 @@ describe('reload status', () => {
 
   it('keeps serving a broken file’s previous plan, and shows the tenant stale with the file and codes', async () => {
     await writeFile(fileOf(alpha), BROKEN);
-    await until(async () => (await readyz()).stale.length > 0);
+    await until('the broken file to show as stale', async () => (await readyz()).stale.length > 0);
     const ready = await readyz();
     expect(ready.status).toBe('ready');
     expect(ready.stale).toEqual([{ tenant: alpha, file: fileOf(alpha), codes: ['E201'], serving: sha256Hex(GOOD), since: expect.any(String) }]);
@@ -94,7 +87,7 @@ describe('reload status', () => {
     expect(res.headers.get(CONFIG_HASH_HEADER)).toBe(sha256Hex(GOOD));
 
     await writeFile(fileOf(alpha), GOOD);
-    await until(async () => (await readyz()).stale.length === 0);
+    await until('the stale mark to clear', async () => (await readyz()).stale.length === 0);
     expect(await metrics()).toContain(`scimplan_tenant_config_stale{tenant="${alpha}",file="${fileOf(alpha)}",codes=""} 0`);
   });
 
@@ -118,9 +111,9 @@ describe('reload status', () => {
     const workers = Array.from({ length: 6 }, (_, w) => worker(w));
     // Every worker is answered under the old file before the change, and several times under
     // the new one after it, so a failure or a switch back would have had its chance to show.
-    await until(async () => seen.every((s) => s.length > 0));
+    await until('every worker to get an answer', async () => seen.every((s) => s.length > 0));
     await writeFile(fileOf(alpha), CHANGED);
-    await until(async () => seen.every((s) => s.filter((h) => h === sha256Hex(CHANGED)).length >= 3));
+    await until('3 answers under the new hash per worker', async () => seen.every((s) => s.filter((h) => h === sha256Hex(CHANGED)).length >= 3));
     stop = true;
     await Promise.all(workers);
 
@@ -137,7 +130,7 @@ describe('reload status', () => {
   it('disables a removed tenant with a clear 404 for its clients, and keeps its data', async () => {
     expect((await create(beta)).status).toBe(201);
     await unlink(fileOf(beta));
-    await until(async () => (await readyz()).tenants === 1);
+    await until('one tenant served', async () => (await readyz()).tenants === 1);
 
     const res = await create(beta);
     expect(res.status).toBe(404);
@@ -154,7 +147,7 @@ describe('reload status', () => {
 
     // Restoring the file serves the tenant again, with its data.
     await writeFile(fileOf(beta), yaml(beta, '  function: title'));
-    await until(async () => (await readyz()).tenants === 2);
+    await until('two tenants served', async () => (await readyz()).tenants === 2);
     const list = await fetch(`${server.url}/scim/v2/${beta}/Users`, { headers: { authorization: `Bearer secret-${beta}` } });
     expect(((await list.json()) as { totalResults: number }).totalResults).toBe(1);
   });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { serve, type Server } from '../../server/main.ts';
-import { openTestDatabase, sha256Hex, userBody } from './helpers.ts';
+import { openTestDatabase, sha256Hex, userBody, until } from './helpers.ts';
 
 let server: Server;
 let dir: string;
@@ -38,24 +38,16 @@ async function profileOf(key: string): Promise<Record<string, unknown>> {
   return res.json()['urn:ietf:params:scim:schemas:extension:scimplan:2.0:User'].profile;
 }
 
-async function until(check: () => Promise<boolean>): Promise<void> {
-  // Generous: on a loaded machine a reload (debounce, compile, record) can take seconds.
-  for (let i = 0; i < 300; i++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('condition not reached');
-}
 
 it('serves the new plan after a change, and keeps it when the file breaks', async () => {
   expect(await profileOf(`a-${Date.now()}`)).toEqual({ function: 'CFO' });
   await writeFile(file(), yaml('jobTitle'));
   let n = 0;
-  await until(async () => 'jobTitle' in (await profileOf(`b-${Date.now()}-${n++}`)));
+  await until('the changed plan to serve', async () => 'jobTitle' in (await profileOf(`b-${Date.now()}-${n++}`)));
 
   await writeFile(file(), 'tenant: reload\nkey: [broken');
   // The broken file has been read once it shows as stale: only then can "kept" be told apart
   // from "not reloaded yet".
-  await until(async () => (await server.app.inject({ method: 'GET', url: '/readyz' })).json().stale.length > 0);
+  await until('the broken file to show as stale', async () => (await server.app.inject({ method: 'GET', url: '/readyz' })).json().stale.length > 0);
   expect(await profileOf(`c-${Date.now()}`)).toEqual({ jobTitle: 'CFO' });
 });

@@ -3,16 +3,14 @@
 // later, are each deactivated exactly once (one `user.deactivated` event each) by the schedulers,
 // and both processes stay up. Each run uses its own fresh database, dropped afterwards.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ServeProcess } from './serve-process.ts';
 
 const BASE_URL = process.env['TEST_DATABASE_URL'];
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ACME = 'urn:ietf:params:scim:schemas:extension:acme:2.0:User';
 const TENANT = 'procs';
 const TOKEN = `procs-token-${Math.random().toString(36).slice(2)}-0123456789`;
@@ -35,75 +33,8 @@ deactivate:
 safety: { maxDeactivations: 10000, per: 1h }
 `;
 
-/** One `node bin/scimplan.js serve` child: its URL (from the banner), output and exit. */
-class ServeProcess {
-  readonly child: ChildProcess;
-  readonly url: Promise<string>;
-  stdout = '';
-  stderr = '';
-  exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  readonly #exit: Promise<void>;
-
-  constructor(readonly name: string, configDir: string, databaseUrl: string) {
-    this.child = spawn(process.execPath, ['bin/scimplan.js', 'serve', '--config', configDir, '--port', '0', '--host', '127.0.0.1'], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: databaseUrl, PROCS_SCIM_TOKEN: TOKEN, LOG_LEVEL: 'info', SCIMPLAN_WEBHOOK_URL: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.#exit = new Promise((resolve) => {
-      this.child.once('exit', (code, signal) => {
-        this.exited = { code, signal };
-        resolve();
-      });
-    });
-    this.url = new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${name}: no banner within 30 s\n${this.output()}`)), 30_000);
-      this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-        this.stdout += chunk;
-        const match = /scimplan serving \d+ tenant\(s\) on (http:\/\/127\.0\.0\.1:\d+)/.exec(this.stdout);
-        if (match) {
-          clearTimeout(timer);
-          resolve(match[1]!);
-        }
-      });
-      this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
-      void this.#exit.then(() => {
-        clearTimeout(timer);
-        reject(new Error(`${name} exited (${JSON.stringify(this.exited)}) before serving\n${this.output()}`));
-      });
-    });
-    this.url.catch(() => {});
-  }
-
-  get alive(): boolean {
-    return this.exited === undefined && this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  output(): string {
-    return `--- ${this.name} stdout ---\n${this.stdout.slice(-4000)}\n--- ${this.name} stderr ---\n${this.stderr.slice(-4000)}`;
-  }
-
-  /** The pino lines of this process, parsed (non-JSON lines such as the banner are skipped). */
-  logs(): Record<string, unknown>[] {
-    return this.stdout.split('\n').flatMap((line) => {
-      if (!line.startsWith('{')) return [];
-      try {
-        return [JSON.parse(line) as Record<string, unknown>];
-      } catch {
-        return [];
-      }
-    });
-  }
-
-  /** SIGTERM (graceful close), then SIGKILL after 5 s; resolves when the process has exited. */
-  async stop(): Promise<void> {
-    if (this.exited) return;
-    this.child.kill('SIGTERM');
-    const killer = setTimeout(() => this.child.kill('SIGKILL'), 5_000);
-    await this.#exit;
-    clearTimeout(killer);
-  }
-}
+const serveProcess = (name: string, configDir: string, databaseUrl: string): ServeProcess =>
+  new ServeProcess({ name, configDir, databaseUrl, env: { PROCS_SCIM_TOKEN: TOKEN } });
 
 async function admin<T>(run: (client: pg.Client) => Promise<T>, url = BASE_URL!): Promise<T> {
   const client = new pg.Client({ connectionString: url });
@@ -147,7 +78,7 @@ describe.skipIf(!BASE_URL)('two scimplan serve processes on one PostgreSQL', () 
     configDir = await mkdtemp(join(tmpdir(), 'scimplan-procs-'));
     await writeFile(join(configDir, `${TENANT}.yaml`), TENANT_YAML);
     // Both start at once, as two replicas of a deployment would (migrations race too).
-    servers.push(new ServeProcess('A', configDir, dbUrl), new ServeProcess('B', configDir, dbUrl));
+    servers.push(serveProcess('A', configDir, dbUrl), serveProcess('B', configDir, dbUrl));
     try {
       const urls = await Promise.all(servers.map((s) => s.url));
       await Promise.all(urls.map((u) => ready(u, 30_000)));

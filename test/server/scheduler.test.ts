@@ -8,7 +8,7 @@ import { listEvents } from '../../server/db/events.ts';
 import type { OpenDatabase } from '../../server/db/database.ts';
 import type { Database } from '../../server/db/tables.ts';
 import { Scheduler, type Timer } from '../../server/scheduler.ts';
-import { buildTestApp, openPrivateDatabase, openTestDatabase, planOf, sha256Hex, uniqueTenant, userBody, type TestApp } from './helpers.ts';
+import { buildTestApp, openPrivateDatabase, openTestDatabase, planOf, sha256Hex, uniqueTenant, userBody, type TestApp, until } from './helpers.ts';
 
 const ACME = 'urn:ietf:params:scim:schemas:extension:acme:2.0:User';
 const DAY = 86_400_000;
@@ -78,14 +78,6 @@ function setup(prefix: string, when?: string, extra?: string): Setup {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`condition not met within ${timeoutMs} ms`);
-}
 
 describe('with an injected clock', () => {
   test('an end date passing deactivates exactly those accounts, without a request, with the same events', async () => {
@@ -176,7 +168,7 @@ describe('with an injected clock', () => {
     const second = new Scheduler({ db, plans: s.plans, now: () => new Date(now + 3 * DAY) });
     second.start();
     try {
-      await until(async () => (await s.status(ids[1]!)).status === 'deactivated' && (await s.status(ids[0]!)).status === 'deactivated', 10_000);
+      await until('both accounts deactivated', async () => (await s.status(ids[1]!)).status === 'deactivated' && (await s.status(ids[0]!)).status === 'deactivated', 10_000);
     } finally {
       await second.stop();
     }
@@ -217,7 +209,7 @@ test('on a real timer: an end date 2 s ahead deactivates within seconds, woken b
     expect(sleeps[0]).toBeGreaterThan(15_000);
     const id = await s.create('t1', { employmentEndDate: iso(Date.now() + 2000) });
     expect((await s.status(id)).status).toBe('active');
-    await until(async () => (await s.status(id)).status === 'deactivated', 15_000);
+    await until('the account deactivated', async () => (await s.status(id)).status === 'deactivated', 15_000);
     expect((await s.events(id)).filter((e) => e.type === 'user.deactivated')).toEqual([{ type: 'user.deactivated', requestId: 'scheduler', configHash: s.plans()[0]!.hash }]);
   } finally {
     await scheduler.stop();

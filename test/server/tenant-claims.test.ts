@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serve, type Server } from '../../server/main.ts';
-import { openTestDatabase, sha256Hex, uniqueTenant } from './helpers.ts';
+import { openTestDatabase, sha256Hex, uniqueTenant, until } from './helpers.ts';
 
 const fileFor = (tenant: string, token: string) => `tenant: ${tenant}
 tokens: [{ sha256: ${sha256Hex(token)} }]
@@ -37,13 +37,6 @@ const status = async (server: Server, tenant: string, token: string) =>
 const failedFiles = async (server: Server) =>
   ((await server.app.inject({ method: 'GET', url: '/readyz' })).json() as { failedFiles: { file: string; codes: string[] }[] }).failedFiles;
 
-async function until(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('condition not reached');
-}
 
 describe('a tenant id claimed by two files', () => {
   it('keeps the serving file against a stray file, while running and after a restart', async () => {
@@ -56,7 +49,7 @@ describe('a tenant id claimed by two files', () => {
 
     // "00-" sorts first: file names must not decide who serves.
     await writeFile(join(dir, '00-dup.yaml'), fileFor(tenant, 'stray-token'));
-    await until(async () => (await failedFiles(first)).some((f) => f.file.endsWith('00-dup.yaml') && f.codes.includes('E008')));
+    await until('the stray file to be refused with E008', async () => (await failedFiles(first)).some((f) => f.file.endsWith('00-dup.yaml') && f.codes.includes('E008')));
     expect(await status(first, tenant, 'real-token')).toBe(200);
     expect(await status(first, tenant, 'stray-token')).toBe(401);
     await first.close();

@@ -9,7 +9,7 @@ import type { OpenDatabase } from '../../server/db/database.ts';
 import type { Database } from '../../server/db/tables.ts';
 import { TenantRegistry } from '../../server/tenants.ts';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, verifyWebhookSignature, WebhookDispatcher, type WebhookBody } from '../../server/webhooks.ts';
-import { openTestDatabase, planOf, tenantYaml, uniqueTenant, userBody } from './helpers.ts';
+import { openTestDatabase, planOf, tenantYaml, uniqueTenant, userBody, until } from './helpers.ts';
 
 const SECRET = 'webhook-secret-for-tests';
 let database: OpenDatabase;
@@ -64,13 +64,6 @@ async function storedIds(): Promise<number[]> {
   return rows.map((r) => Number(r.id));
 }
 
-async function until(check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not reached');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 /** The test database, counting the statements run through it. */
 function countingQueries(): { db: Kysely<Database>; count: () => number } {
@@ -95,7 +88,7 @@ it('delivers every event in id order, signed, retrying with backoff after failur
   hooks.start();
   try {
     const ids = await storedIds();
-    await until(() => accepted.flatMap((b) => b.events).length >= ids.length);
+    await until('every event delivered', () => accepted.flatMap((b) => b.events).length >= ids.length);
     const delivered = accepted.flatMap((b) => b.events);
     expect(delivered.map((e) => e.id)).toEqual(ids);
     expect(accepted.every((b) => b.tenant === tenant && b.events.length <= 4)).toBe(true);
@@ -111,7 +104,7 @@ it('delivers every event in id order, signed, retrying with backoff after failur
     // New events are delivered while running, in order, after the earlier ones.
     await provision('second', 2);
     const more = await storedIds();
-    await until(() => accepted.flatMap((b) => b.events).length >= more.length);
+    await until('the later events delivered', () => accepted.flatMap((b) => b.events).length >= more.length);
     expect(accepted.flatMap((b) => b.events).map((e) => e.id)).toEqual(more);
   } finally {
     await hooks.stop();
@@ -131,7 +124,7 @@ it('resumes from the durable cursor after a restart, without repeating acknowled
   hooks.start();
   try {
     const ids = await storedIds();
-    await until(() => accepted.flatMap((b) => b.events).length >= ids.length);
+    await until('every event delivered', () => accepted.flatMap((b) => b.events).length >= ids.length);
     const all = accepted.flatMap((b) => b.events).map((e) => e.id);
     expect(all).toEqual(ids);
     expect(new Set(all).size).toBe(all.length);
@@ -145,7 +138,7 @@ it('never advances past a batch the receiver refuses (a wrong signature)', async
   await provision('refused', 1);
   const hooks = dispatcher('a-different-secret');
   hooks.start();
-  await until(() => attempts.filter((a) => !a.signed).length >= 2);
+  await until('two unsigned attempts', () => attempts.filter((a) => !a.signed).length >= 2);
   await hooks.stop();
   expect(accepted.length).toBe(count);
   const cursor = await database.db.selectFrom('webhook_cursor').select('last_id').where('tenant', '=', tenant).executeTakeFirstOrThrow();
@@ -161,11 +154,11 @@ it('lets one instance at a time hold a tenant: a second dispatcher waits for the
   two.start();
   try {
     const ids = await storedIds();
-    await until(() => accepted.flatMap((b) => b.events).length >= ids.length);
+    await until('every event delivered', () => accepted.flatMap((b) => b.events).length >= ids.length);
     // Both have gone round their loop again since (the lease holder reading events, the other
     // trying the lease): a second delivery would have had its chance.
     const [a, b] = [oneDb.count(), twoDb.count()];
-    await until(() => oneDb.count() >= a + 3 && twoDb.count() >= b + 3);
+    await until('both dispatchers to go round again', () => oneDb.count() >= a + 3 && twoDb.count() >= b + 3);
     const all = accepted.flatMap((b) => b.events).map((e) => e.id);
     expect(all).toEqual(ids);
   } finally {
