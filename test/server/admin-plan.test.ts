@@ -118,4 +118,18 @@ describe('admin plan and apply API', () => {
     const rerun = await post('apply', { config: yaml, now: NOW });
     expect(rerun.json()).toMatchObject({ done: 0, changed: 0, completed: true });
   });
+
+  it('apply announces the new next-check moments to the app’s scheduler signal, after commit', async () => {
+    const noEndDate = edit(data.yaml, '  when: active eq false or acme.employmentEndDate le now()\n', '  when: active eq false\n');
+    expect((await post('apply', { config: noEndDate, now: NOW })).json().completed).toBe(true);
+    const heard: string[] = [];
+    const stop = app.signals.onNextCheck((at) => void heard.push(at.toISOString()));
+    try {
+      // The end-date clause is back: the four temps get their moment again.
+      expect((await post('apply', { config: data.yaml, now: NOW })).json()).toMatchObject({ done: 24, completed: true });
+    } finally {
+      stop();
+    }
+    expect(heard).toEqual(['2026-06-30T22:00:00.000Z']);
+  });
 });
