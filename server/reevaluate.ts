@@ -154,6 +154,9 @@ export async function reevaluateTenant(options: ReevaluateOptions): Promise<Reev
   const groupIds = new Map<string, string>();
   let after: string | undefined;
   for (;;) {
+    // Between batches the event loop runs (PGlite answers without I/O): a serving app's other
+    // requests get their turn, and a client that went away is noticed (the admin API's apply).
+    await new Promise<void>((resolve) => setImmediate(resolve));
     if (options.signal?.aborted) return result;
     const now = clock();
     const { rows, earliest } = await db.transaction().execute(async (trx) => {

@@ -5,10 +5,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../../server/app.ts';
 import { TenantRegistry } from '../../server/tenants.ts';
 import { lockFolder } from '../../server/db/folder-lock.ts';
+import { postAdmin } from '../../cli/server-client.ts';
 import { edit, exampleData, planOf, run, type ExampleData } from './helpers.ts';
 
 const ADMIN = 'admin-token-for-cli-tests';
@@ -18,12 +20,17 @@ let app: FastifyInstance;
 let url: string;
 /** The admin API requests the server answered: proof that a command went through it. */
 const seen: string[] = [];
+/** Hear the server's log lines (counts only). */
+const logListeners = new Set<(line: { msg?: string; completed?: boolean }) => void>();
 
 beforeAll(async () => {
   data = await exampleData();
   const { db } = await data.open();
-  app = buildApp({ db, tenants: new TenantRegistry([planOf(data.yaml)]), adminToken: ADMIN });
-  app.addHook('onResponse', async (request, reply) => void seen.push(`${request.method} ${request.url} ${reply.statusCode}`));
+  const logger = pino({ level: 'info' }, { write: (line: string) => logListeners.forEach((listener) => listener(JSON.parse(line))) });
+  app = buildApp({ db, tenants: new TenantRegistry([planOf(data.yaml)]), adminToken: ADMIN, logger });
+  app.addHook('onResponse', async (request, reply) => {
+    seen.push(`${request.method} ${request.url} ${reply.statusCode}`);
+  });
   url = await app.listen({ port: 0, host: '127.0.0.1' });
 }, 60_000);
 afterAll(async () => {
@@ -133,5 +140,34 @@ describe('--server', () => {
       lock.release();
       await rm(folder, { recursive: true, force: true });
     }
+  });
+
+  it('apply stops at its next batch boundary when the client goes away (Ctrl-C), and a rerun continues', async () => {
+    const yaml = edit(data.yaml, '  function: title\n', '  function: lower(title)\n');
+    const hash = planOf(yaml).hash;
+    const controller = new AbortController();
+    const stop = app.signals.observeEvents(() => controller.abort());
+    // The server's run logs how it ended: stopped (completed false) or not.
+    const ended = new Promise<boolean | undefined>((resolve) => {
+      const listener = (line: { msg?: string; completed?: boolean }) => {
+        if (line.msg !== 'tenant file applied through the admin API') return;
+        logListeners.delete(listener);
+        resolve(line.completed);
+      };
+      logListeners.add(listener);
+    });
+    const target = { url: new URL(url), token: ADMIN };
+    try {
+      await expect(postAdmin(target, `api/v1/tenants/${data.tenant}/apply`, { config: yaml, now: '2026-05-02T09:00:00Z', batchSize: 1 }, controller.signal)).rejects.toThrow();
+      expect(await ended).toBe(false);
+    } finally {
+      stop();
+    }
+    const { db } = await data.open();
+    const applied = await db.selectFrom('scim_users').select('id').where('tenant', '=', data.tenant).where('config_hash', '=', hash).execute();
+    expect(applied.length).toBeGreaterThan(0);
+    expect(applied.length).toBeLessThan(24);
+    const rerun = await postAdmin(target, `api/v1/tenants/${data.tenant}/apply`, { config: yaml, now: '2026-05-02T09:00:00Z' });
+    expect(rerun.body).toMatchObject({ done: 24 - applied.length, completed: true });
   });
 });
