@@ -95,7 +95,14 @@ export async function main(argv: readonly string[], io: Io = defaultIo(), databa
   const databaseOptions = (command: Command): Command =>
     command
       .option('--database <url>', 'PostgreSQL connection string (default: DATABASE_URL)')
-      .option('--data-dir <dir>', 'embedded PGlite data folder (when no PostgreSQL URL is given)', './.scimplan');
+      .option('--data-dir <dir>', 'embedded PGlite data folder (when no PostgreSQL URL is given)', './.scimplan')
+      .option('--server <url>', "act through a running server's admin API instead (default: SCIMPLAN_SERVER; token: SCIMPLAN_ADMIN_TOKEN)");
+  // The admin token is read here, from the environment only: a flag would show it in `ps`.
+  const through = async (flag: string | undefined) => {
+    const { serverTarget } = await import('./server-client.ts');
+    const server = serverTarget(flag);
+    return server ? { server } : {};
+  };
   const count = (flag: string) => (value: string): number => {
     if (!/^\d+$/.test(value)) throw new UsageError(`${flag} \`${value}\` is not a whole number`);
     return Number(value);
@@ -110,8 +117,9 @@ export async function main(argv: readonly string[], io: Io = defaultIo(), databa
       .option('--now <iso>', 'fix the clock')
       .option('--max-deactivations <n>', 'more deactivations than this is an error (exit 1)', count('--max-deactivations'))
       .option('--show-values', 'print field values (before -> after), not only field names'),
-  ).action(async (config: string, opts: { format: string; now?: string; maxDeactivations?: number; showValues?: boolean; database?: string; dataDir?: string }) => {
+  ).action(async (config: string, opts: { format: string; now?: string; maxDeactivations?: number; showValues?: boolean; database?: string; dataDir?: string; server?: string }) => {
     if (opts.format !== 'text' && opts.format !== 'json') throw new UsageError(`unknown format \`${opts.format}\`; use text or json`);
+    const server = await through(opts.server);
     const { runPlan } = await import('./plan.ts');
     code = await runPlan(
       config,
@@ -123,6 +131,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo(), databa
         ...(opts.database ? { database: opts.database } : {}),
         ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
         ...handed,
+        ...server,
       },
       io,
     );
@@ -135,7 +144,8 @@ export async function main(argv: readonly string[], io: Io = defaultIo(), databa
       .argument('<config>')
       .option('--now <iso>', 'fix the clock')
       .option('--batch-size <n>', 'users per transaction', count('--batch-size')),
-  ).action(async (config: string, opts: { now?: string; batchSize?: number; database?: string; dataDir?: string }) => {
+  ).action(async (config: string, opts: { now?: string; batchSize?: number; database?: string; dataDir?: string; server?: string }) => {
+    const server = await through(opts.server);
     const { runApply } = await import('./apply.ts');
     const controller = new AbortController();
     const stop = () => controller.abort();
@@ -149,6 +159,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo(), databa
           ...(opts.database ? { database: opts.database } : {}),
           ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
           ...handed,
+          ...server,
           signal: controller.signal,
         },
         io,
@@ -164,7 +175,9 @@ export async function main(argv: readonly string[], io: Io = defaultIo(), databa
       .description('release the deactivations the safety limit held for a tenant')
       .argument('<tenant>')
       .option('--now <iso>', 'fix the clock'),
-  ).action(async (tenant: string, opts: { now?: string; database?: string; dataDir?: string }) => {
+  ).action(async (tenant: string, opts: { now?: string; database?: string; dataDir?: string; server?: string }) => {
+    const server = await through(opts.server);
+    if (server.server && opts.now) throw new UsageError('--now cannot be given with --server: the server approves at its own clock');
     const { runApprove } = await import('./approve.ts');
     code = await runApprove(
       tenant,
@@ -173,6 +186,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo(), databa
         ...(opts.database ? { database: opts.database } : {}),
         ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
         ...handed,
+        ...server,
       },
       io,
     );

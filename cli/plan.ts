@@ -1,10 +1,11 @@
 // `scimplan plan CONFIG`: what this tenant file would change for the stored users, read only.
 // Exit 0 nothing would change, 2 changes, 1 error (or more deactivations than --max-deactivations).
 
-import type { PlanSummary, UserDiff } from '../engine/diff.ts';
-import type { Plan } from '../engine/plan.ts';
+import { readFile } from 'node:fs/promises';
+import type { PlanReport } from '../server/plan-report.ts';
 import { compileConfig, withCliDatabase, type DatabaseOptions } from './database.ts';
 import type { Io } from './output.ts';
+import { describeAnswer, describeUnreachable, postAdmin, type ServerTarget } from './server-client.ts';
 
 export interface PlanCommandOptions extends DatabaseOptions {
   readonly format: 'text' | 'json';
@@ -14,6 +15,8 @@ export interface PlanCommandOptions extends DatabaseOptions {
   /** Print field values (before -> after), not only field names. */
   readonly showValues?: boolean;
   readonly batchSize?: number;
+  /** Act through this running server's admin API instead of opening the database. */
+  readonly server?: ServerTarget;
 }
 
 /** Text output lists this many changed accounts; JSON lists all. */
@@ -22,83 +25,65 @@ const TEXT_LIST_LIMIT = 100;
 export async function runPlan(configPath: string, options: PlanCommandOptions, io: Io): Promise<number> {
   const plan = await compileConfig(configPath, io);
   if (!plan) return 1;
-  return withCliDatabase(options, io, async (db) => {
-    const { previewTenant } = await import('../server/reevaluate.ts');
-    const { recentDeactivations } = await import('../server/safety.ts');
-    const keep = options.format === 'json' ? Number.POSITIVE_INFINITY : TEXT_LIST_LIMIT;
-    const changes: UserDiff[] = [];
-    const summary = await previewTenant({
-      db,
-      plan,
-      now: options.now,
-      ...(options.batchSize ? { batchSize: options.batchSize } : {}),
-      onChange: (diff) => {
-        if (changes.length < keep) changes.push(diff);
-      },
+  const listLimit = options.format === 'json' ? undefined : TEXT_LIST_LIMIT;
+  const reportOptions = {
+    now: options.now,
+    config: configPath,
+    ...(options.maxDeactivations !== undefined ? { maxDeactivations: options.maxDeactivations } : {}),
+    ...(options.showValues ? { showValues: true } : {}),
+    ...(listLimit !== undefined ? { listLimit } : {}),
+  };
+  if (options.server) {
+    const { server } = options;
+    const text = await readFile(configPath, 'utf8');
+    const body = {
+      config: text,
+      file: configPath,
+      now: options.now.toISOString(),
+      ...(options.maxDeactivations !== undefined ? { maxDeactivations: options.maxDeactivations } : {}),
+      ...(options.showValues ? { showValues: true } : {}),
+      ...(listLimit !== undefined ? { changes: listLimit } : {}),
+    };
+    const answer = await postAdmin(server, `api/v1/tenants/${plan.tenant}/plan`, body).catch((error: unknown) => {
+      io.err(`error: ${describeUnreachable(server, error)}\n`);
+      return undefined;
     });
-    const recent = await recentDeactivations(db, plan.tenant, new Date(options.now.getTime() - plan.safety.perMs));
-    const held = Math.max(0, summary.deactivations - Math.max(0, plan.safety.maxDeactivations - recent));
-    const exceeded = options.maxDeactivations !== undefined && summary.deactivations > options.maxDeactivations;
-    if (options.format === 'json') {
-      io.out(`${JSON.stringify(planJson(configPath, plan, options, summary, held, exceeded, changes), null, 2)}\n`);
-    } else {
-      io.out(planText(configPath, plan, options, summary, held, changes));
-    }
-    if (exceeded) {
-      io.err(
-        `error: this change deactivates ${summary.deactivations} users, more than --max-deactivations ${options.maxDeactivations}; ` +
-          'review the plan and raise the limit deliberately\n',
-      );
+    if (!answer) return 1;
+    if (answer.status !== 200) {
+      io.err(`error: ${describeAnswer(answer)}\n`);
       return 1;
     }
-    return summary.changedUsers > 0 ? 2 : 0;
+    return printPlan(answer.body as PlanReport, options, io);
+  }
+  return withCliDatabase(options, io, async (db) => {
+    const { planReport } = await import('../server/plan-report.ts');
+    const report = await planReport(db, plan, { ...reportOptions, ...(options.batchSize ? { batchSize: options.batchSize } : {}) });
+    return printPlan(report, options, io);
   });
 }
 
-function planJson(
-  configPath: string,
-  plan: Plan,
-  options: PlanCommandOptions,
-  summary: PlanSummary,
-  held: number,
-  exceeded: boolean,
-  changes: readonly UserDiff[],
-): Record<string, unknown> {
-  return {
-    tenant: plan.tenant,
-    config: configPath,
-    configHash: plan.hash,
-    now: options.now.toISOString(),
-    users: summary.users,
-    changedUsers: summary.changedUsers,
-    profile: { users: summary.profileChanges, fields: { ...summary.fields } },
-    deactivations: summary.deactivations,
-    reactivations: summary.reactivations,
-    releases: summary.releases,
-    keyChanges: summary.keyChanges,
-    groups: { users: summary.usersJoiningGroups, additions: { ...summary.groupAdditions } },
-    safety: { maxDeactivations: plan.safety.maxDeactivations, per: plan.safety.per, wouldHold: held },
-    ...(options.maxDeactivations !== undefined ? { maxDeactivations: options.maxDeactivations, exceeded } : {}),
-    changes: changes.map((d) => ({
-      id: d.id,
-      userName: d.userName,
-      fields: options.showValues ? d.fields : d.fields.map((f) => f.field),
-      ...(d.status ? { status: d.status } : {}),
-      groupsAdded: d.groupsAdded,
-      ...(d.keyChanged ? { keyChanged: true } : {}),
-    })),
-  };
+/** Prints the report in the chosen format; the exit code: 1 over --max-deactivations, 2 changes, 0 none. */
+function printPlan(report: PlanReport, options: PlanCommandOptions, io: Io): number {
+  io.out(options.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : planText(report, options));
+  if (report.exceeded) {
+    io.err(
+      `error: this change deactivates ${report.deactivations} users, more than --max-deactivations ${report.maxDeactivations}; ` +
+        'review the plan and raise the limit deliberately\n',
+    );
+    return 1;
+  }
+  return report.changedUsers > 0 ? 2 : 0;
 }
 
 const STATUS_WORD: Readonly<Record<string, string>> = { deactivate: 'deactivated', reactivate: 'reactivated', release: 'hold released' };
 
-function planText(configPath: string, plan: Plan, options: PlanCommandOptions, s: PlanSummary, held: number, changes: readonly UserDiff[]): string {
+function planText(r: PlanReport, options: PlanCommandOptions): string {
   const n = (x: number) => x.toLocaleString('en-US');
   const users = (x: number) => `${n(x)} user${x === 1 ? '' : 's'}`;
   const lines: string[] = [];
-  lines.push(`plan for tenant \`${plan.tenant}\` from ${configPath} (config ${plan.hash.slice(0, 12)}), at ${options.now.toISOString()}`);
-  lines.push(`${users(s.users)} stored, ${n(s.changedUsers)} would change`);
-  if (s.changedUsers === 0) {
+  lines.push(`plan for tenant \`${r.tenant}\` from ${r.config} (config ${r.configHash.slice(0, 12)}), at ${r.now}`);
+  lines.push(`${users(r.users)} stored, ${n(r.changedUsers)} would change`);
+  if (r.changedUsers === 0) {
     lines.push('no changes');
     return `${lines.join('\n')}\n`;
   }
@@ -107,26 +92,27 @@ function planText(configPath: string, plan: Plan, options: PlanCommandOptions, s
     const width = Math.max(0, ...entries.map(([name]) => name.length));
     for (const [name, count] of entries.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) lines.push(`      ${name.padEnd(width)}  ${n(count)}`);
   };
-  lines.push(`  ~ profile changes:  ${users(s.profileChanges)}`);
-  counts(Object.entries(s.fields));
-  const safety = held > 0 ? ` (${n(held)} would be held by the safety limit, ${plan.safety.maxDeactivations} per ${plan.safety.per})` : '';
-  lines.push(`  - deactivations:    ${users(s.deactivations)}${safety}`);
-  lines.push(`  + reactivations:    ${users(s.reactivations)}`);
-  if (s.releases > 0) lines.push(`  + holds released:   ${users(s.releases)} (pending, the condition no longer holds)`);
-  lines.push(`  + group additions:  ${users(s.usersJoiningGroups)}`);
-  counts(Object.entries(s.groupAdditions));
-  if (s.keyChanges > 0) {
-    lines.push(`  ! key changes:      ${users(s.keyChanges)} would get another mapping key value; \`apply\` leaves them untouched and their requests are refused`);
+  lines.push(`  ~ profile changes:  ${users(r.profile.users)}`);
+  counts(Object.entries(r.profile.fields));
+  const held = r.safety.wouldHold;
+  const safety = held > 0 ? ` (${n(held)} would be held by the safety limit, ${r.safety.maxDeactivations} per ${r.safety.per})` : '';
+  lines.push(`  - deactivations:    ${users(r.deactivations)}${safety}`);
+  lines.push(`  + reactivations:    ${users(r.reactivations)}`);
+  if (r.releases > 0) lines.push(`  + holds released:   ${users(r.releases)} (pending, the condition no longer holds)`);
+  lines.push(`  + group additions:  ${users(r.groups.users)}`);
+  counts(Object.entries(r.groups.additions));
+  if (r.keyChanges > 0) {
+    lines.push(`  ! key changes:      ${users(r.keyChanges)} would get another mapping key value; \`apply\` leaves them untouched and their requests are refused`);
   }
   lines.push('');
-  lines.push(changes.length < s.changedUsers ? `changes (first ${n(changes.length)} of ${n(s.changedUsers)}; --format json lists all):` : 'changes:');
-  for (const d of changes) {
+  lines.push(r.changes.length < r.changedUsers ? `changes (first ${n(r.changes.length)} of ${n(r.changedUsers)}; --format json lists all):` : 'changes:');
+  for (const d of r.changes) {
     const parts: string[] = [];
     if (d.fields.length > 0) {
       parts.push(
-        options.showValues
-          ? `~ ${d.fields.map((f) => `${f.field}: ${JSON.stringify(f.before)} -> ${JSON.stringify(f.after)}`).join(', ')}`
-          : `~ ${d.fields.map((f) => f.field).join(', ')}`,
+        `~ ${d.fields
+          .map((f) => (typeof f === 'string' ? f : options.showValues ? `${f.field}: ${JSON.stringify(f.before)} -> ${JSON.stringify(f.after)}` : f.field))
+          .join(', ')}`,
       );
     }
     if (d.status) parts.push(`${d.status === 'deactivate' ? '-' : '+'} ${STATUS_WORD[d.status]}`);

@@ -14,6 +14,7 @@ import { errorBody, ScimError, scimError } from './errors.ts';
 import { conditionalGet } from './etag.ts';
 import { DEFAULT_BULK_LIMITS, type BulkLimits } from './bulk-request.ts';
 import { BulkOperationIds, bulkRoutes } from './routes/bulk.ts';
+import { adminPlanRoutes } from './routes/admin-plan.ts';
 import { approveRoutes } from './routes/approve.ts';
 import { discoveryRoutes } from './routes/discovery.ts';
 import { groupRoutes } from './routes/groups.ts';
@@ -150,6 +151,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     async (admin) => {
       admin.addHook('onRequest', requireAdmin(adminDigest));
       admin.register(eventRoutes, { db: options.db });
+      admin.register(adminPlanRoutes, { db: options.db, signals });
     },
     { prefix: '/api/v1' },
   );

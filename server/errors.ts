@@ -41,6 +41,9 @@ export const scimCatalogue = {
   ADMIN_UNAUTHORIZED: { status: 401, message: 'missing or invalid admin bearer token' },
   TENANT_ID_INVALID: { status: 400, scimType: 'invalidValue', message: 'the tenant id must match `[a-z0-9][a-z0-9-]{0,62}`' },
   EVENTS_PARAM_INVALID: { status: 400, scimType: 'invalidValue', message: '`<name>` must be an integer from <min> to <max>' },
+  CONFIG_INVALID: { status: 400, scimType: 'invalidValue', message: 'the tenant file does not compile: <diagnostics>' },
+  CONFIG_TENANT_MISMATCH: { status: 400, scimType: 'invalidValue', message: 'the tenant file is for tenant `<file>`, not `<tenant>`' },
+  ADMIN_PARAM_INVALID: { status: 400, scimType: 'invalidValue', message: '`<name>` must be <what>' },
 
   // The request as the framework read it.
   BODY_TOO_LARGE: { status: 413, message: 'the request body is too large' },

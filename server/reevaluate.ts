@@ -154,9 +154,12 @@ export async function reevaluateTenant(options: ReevaluateOptions): Promise<Reev
   const groupIds = new Map<string, string>();
   let after: string | undefined;
   for (;;) {
+    // Between batches the event loop runs (PGlite answers without I/O): a serving app's other
+    // requests get their turn, and a client that went away is noticed (the admin API's apply).
+    await new Promise<void>((resolve) => setImmediate(resolve));
     if (options.signal?.aborted) return result;
     const now = clock();
-    const rows = await db.transaction().execute(async (trx) => {
+    const { rows, earliest } = await db.transaction().execute(async (trx) => {
       let query = trx
         .selectFrom('scim_users')
         .selectAll()
@@ -165,9 +168,12 @@ export async function reevaluateTenant(options: ReevaluateOptions): Promise<Reev
         .where('config_hash', '!=', plan.hash);
       if (after !== undefined) query = query.where('id', '>', after);
       const batch = await query.orderBy('id').limit(batchSize).forUpdate().execute();
-      if (batch.length > 0) await reevaluateBatch(trx, plan, batch, now, { tenant: plan.tenant, configHash: plan.hash, requestId, now, onWritten }, groupIds, result);
-      return batch;
+      const stored =
+        batch.length > 0 ? await reevaluateBatch(trx, plan, batch, now, { tenant: plan.tenant, configHash: plan.hash, requestId, now, onWritten }, groupIds, result) : null;
+      return { rows: batch, earliest: stored };
     });
+    // After the commit: a scheduler sleeping past the earliest new moment wakes up for it.
+    options.signals?.nextCheckStored(earliest);
     if (rows.length === 0) break;
     after = rows[rows.length - 1]!.id;
     options.onProgress?.({ done: result.done, total: Math.max(result.total, result.done), changed: result.changed });
@@ -183,7 +189,7 @@ export async function reevaluateTenant(options: ReevaluateOptions): Promise<Reev
 
 type Counters = { -readonly [K in keyof ReevaluateResult]: ReevaluateResult[K] };
 
-/** One batch inside its transaction: rows locked, events recorded last (after every lock). */
+/** One batch inside its transaction: rows locked, events recorded last (after every lock). Returns the earliest next-check moment it changed. */
 async function reevaluateBatch(
   trx: Db,
   plan: Plan,
@@ -192,7 +198,7 @@ async function reevaluateBatch(
   eventCtx: EventContext,
   groupIds: Map<string, string>,
   counters: Counters,
-): Promise<void> {
+): Promise<Date | null> {
   const memberships = await groupsOfUsers(
     trx,
     plan.tenant,
@@ -206,6 +212,10 @@ async function reevaluateBatch(
   const events: NewEvent[] = [];
   const hashOnly: string[] = [];
   let deactivations = 0;
+  let earliest: Date | null = null;
+  const moved = (at: Date | null) => {
+    if (at && (!earliest || at < earliest)) earliest = at;
+  };
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
     const evaluation = evaluations[i]!;
@@ -234,6 +244,7 @@ async function reevaluateBatch(
         config_hash: plan.hash,
         updated_at: now,
       });
+      if ((row.next_check_at?.getTime() ?? null) !== (next?.getTime() ?? null)) moved(next);
       counters.updated++;
       if (fields.length > 0) events.push({ type: 'user.updated', accountId: row.id, fields });
       if (status.event) events.push({ type: status.event, accountId: row.id });
@@ -247,6 +258,7 @@ async function reevaluateBatch(
     } else if ((row.next_check_at?.getTime() ?? null) !== (next?.getTime() ?? null)) {
       // A new condition can move the moment the scheduler must look again; the resource is unchanged.
       await trx.updateTable('scim_users').set({ config_hash: plan.hash, next_check_at: next }).where('tenant', '=', plan.tenant).where('id', '=', row.id).execute();
+      moved(next);
     } else {
       hashOnly.push(row.id);
     }
@@ -262,6 +274,7 @@ async function reevaluateBatch(
     await trx.updateTable('scim_users').set({ config_hash: plan.hash }).where('tenant', '=', plan.tenant).where('id', 'in', hashOnly).execute();
   }
   await recordEvents(trx, eventCtx, events);
+  return earliest;
 }
 
 /**

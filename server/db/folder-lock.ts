@@ -15,7 +15,8 @@ export class FolderInUse extends Error {
   ) {
     super(
       `the data folder \`${folder}\` is in use by process ${pid} (${command}): PGlite allows one process per folder; ` +
-        'stop that process first, or act through the running server (its admin API), or use PostgreSQL (DATABASE_URL) for several processes',
+        'stop that process first, or act through the running server (`plan`, `apply` and `approve` take `--server URL` with SCIMPLAN_ADMIN_TOKEN; its admin API), ' +
+        'or use PostgreSQL (DATABASE_URL) for several processes',
     );
     this.name = 'FolderInUse';
   }

@@ -1,0 +1,92 @@
+// `--server URL`: `plan`, `apply` and `approve` post to a running server's admin API instead of
+// opening the database. Returns the answer's status and JSON body; the admin token is never printed.
+
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { UsageError } from './output.ts';
+
+export const ADMIN_TOKEN_ENV = 'SCIMPLAN_ADMIN_TOKEN';
+export const SERVER_ENV = 'SCIMPLAN_SERVER';
+
+/** A running server's base URL and the admin token to present. */
+export interface ServerTarget {
+  readonly url: URL;
+  readonly token: string;
+}
+
+/**
+ * The server the command acts through: `--server`, else SCIMPLAN_SERVER; undefined when neither
+ * is given. Throws a UsageError for a URL that is not http(s) or when SCIMPLAN_ADMIN_TOKEN is unset.
+ */
+export function serverTarget(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): ServerTarget | undefined {
+  const given = flag ?? env[SERVER_ENV];
+  if (!given) return undefined;
+  let url: URL;
+  try {
+    url = new URL(given);
+  } catch {
+    throw new UsageError(`--server \`${given}\` is not a URL (like http://127.0.0.1:8080)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--server \`${given}\` must be an http or https URL`);
+  const token = env[ADMIN_TOKEN_ENV];
+  if (!token) throw new UsageError(`--server needs the server's admin token in ${ADMIN_TOKEN_ENV}`);
+  return { url, token };
+}
+
+export interface AdminAnswer {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/**
+ * POSTs `body` (JSON; none when undefined) to `path` below the server's URL with the admin token.
+ * No timeout: an apply of many users answers when it is done; `signal` cancels the request.
+ */
+export function postAdmin(target: ServerTarget, path: string, body?: unknown, signal?: AbortSignal): Promise<AdminAnswer> {
+  const url = new URL(path.replace(/^\//, ''), target.url.href.endsWith('/') ? target.url : `${target.url.href}/`);
+  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(
+      url,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${target.token}`,
+          accept: 'application/json',
+          ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}),
+        },
+        ...(signal ? { signal } : {}),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = text;
+          try {
+            parsed = text ? JSON.parse(text) : undefined;
+          } catch {
+            // Not JSON (a proxy's page): describeAnswer says so.
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** One line for a failed answer: the status and the SCIM `detail` (which never holds values). */
+export function describeAnswer(answer: AdminAnswer): string {
+  const detail = (answer.body as { detail?: unknown } | undefined)?.detail;
+  return `the server answered ${answer.status}${typeof detail === 'string' ? `: ${detail}` : ''}`;
+}
+
+/** One line for a request that got no answer. */
+export function describeUnreachable(target: ServerTarget, error: unknown): string {
+  const e = error as { code?: string; message?: string };
+  return `cannot reach the server at ${target.url.origin}: ${e.code ?? e.message ?? String(error)}`;
+}
