@@ -113,6 +113,18 @@ describe('on a real socket', () => {
     const answer = await raw([head, ...'{"a":"' + 'b'.repeat(30)], 100);
     expect(answer).toMatch(/^HTTP\/1\.1 408 /);
   });
+
+  it('200 slow clients at once are all cut off, and the server still answers', async () => {
+    const slow = Array.from({ length: 200 }, (_, i) =>
+      i % 2 === 0
+        ? raw([...'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaa'], 100)
+        : raw(['POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n', ...'{"a":"bbbbbbbbbbbbbbbbbbbbbbbbb'], 100),
+    );
+    const answers = await Promise.all(slow);
+    expect(answers.filter((a) => /^HTTP\/1\.1 408 /.test(a))).toHaveLength(200);
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(health.status).toBe(200);
+  });
 });
 
 describe('a database that cannot be reached', () => {
