@@ -11,6 +11,8 @@ const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'E
 const UNAVAILABLE_MESSAGES = [
   /^Connection terminated/i,
   /timeout exceeded when trying to connect/i,
+  // pg's client-side query_timeout: the database took the query and never answered.
+  /^Query read timeout/i,
   /Client has encountered a connection error/i,
   /Cannot use a pool after calling end/i,
   /PGlite is closed/i,

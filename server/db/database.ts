@@ -38,6 +38,9 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
       // noticed by TCP keepalive instead of hanging until the kernel gives up.
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
+      // A database that accepts connections but answers nothing (a frozen host) must not hold a
+      // request forever: the query fails (503) after this long, client-side.
+      query_timeout: QUERY_TIMEOUT_MS,
     });
     // Without a listener, pg's 'error' event of an idle client ends the process.
     pool.on('error', (error) => options.onConnectionError?.(error));
@@ -86,6 +89,7 @@ function ignoreInUseError(): void {}
 const POOL_SIZE = 10;
 /** Longest wait for a pooled connection (a free one or a new one), in ms. */
 const CONNECT_TIMEOUT_MS = 5_000;
+const QUERY_TIMEOUT_MS = 60_000;
 
 async function finish(db: Kysely<Database>, kind: 'postgres' | 'pglite', after?: () => Promise<void>): Promise<OpenDatabase> {
   try {

@@ -13,6 +13,7 @@ describe('isDatabaseUnavailable', () => {
     [{ code: '08006', message: 'connection failure' }, true],
     [Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }), true],
     [new Error('Connection terminated unexpectedly'), true],
+    [new Error('Query read timeout'), true],
     [new AggregateError([Object.assign(new Error('x'), { code: 'ECONNREFUSED' })], ''), true],
     [new Error('wrapped', { cause: { code: '57P01' } }), true],
     [{ code: '23505', message: 'duplicate key value violates unique constraint' }, false],
