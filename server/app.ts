@@ -243,7 +243,9 @@ const CLIENT_ERRORS: Readonly<Record<string, 'HEADERS_TOO_LARGE' | 'REQUEST_TIME
 
 /** Answers what Node's HTTP parser refused with a SCIM body, then closes the connection. */
 function answerClientError(error: Error & { code?: string }, socket: Socket): void {
-  if (!socket.writable || error.code === 'ECONNRESET') {
+  // As Node's own handler: once anything was written on this connection (an answer in flight or
+  // sent), a second response would corrupt the stream; the connection just closes.
+  if (!socket.writable || socket.bytesWritten > 0 || error.code === 'ECONNRESET') {
     socket.destroy();
     return;
   }
