@@ -3,7 +3,7 @@
 
 import { withCliDatabase, type DatabaseOptions } from './database.ts';
 import type { Io } from './output.ts';
-import { describeAnswer, describeUnreachable, postAdmin, type ServerTarget } from './server-client.ts';
+import { callAdmin, type ServerTarget } from './server-client.ts';
 
 export interface ApproveCommandOptions extends DatabaseOptions {
   readonly now?: Date;
@@ -14,16 +14,9 @@ export interface ApproveCommandOptions extends DatabaseOptions {
 export async function runApprove(tenant: string, options: ApproveCommandOptions, io: Io): Promise<number> {
   if (options.server) {
     const { server } = options;
-    const answer = await postAdmin(server, `api/v1/tenants/${encodeURIComponent(tenant)}/approve`).catch((error: unknown) => {
-      io.err(`error: ${describeUnreachable(server, error)}\n`);
-      return undefined;
-    });
-    if (!answer) return 1;
-    if (answer.status !== 200) {
-      io.err(`error: ${describeAnswer(answer)}\n`);
-      return 1;
-    }
-    io.out(releasedText(tenant, (answer.body as { released: number }).released));
+    const answer = await callAdmin(server, `api/v1/tenants/${encodeURIComponent(tenant)}/approve`, io);
+    if (answer === undefined) return 1;
+    io.out(releasedText(tenant, (answer as { released: number }).released));
     return 0;
   }
   return withCliDatabase(options, io, async (db) => {

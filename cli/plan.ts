@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import type { PlanReport } from '../server/plan-report.ts';
 import { compileConfig, withCliDatabase, type DatabaseOptions } from './database.ts';
 import type { Io } from './output.ts';
-import { describeAnswer, describeUnreachable, postAdmin, type ServerTarget } from './server-client.ts';
+import { callAdmin, type ServerTarget } from './server-client.ts';
 
 export interface PlanCommandOptions extends DatabaseOptions {
   readonly format: 'text' | 'json';
@@ -44,16 +44,8 @@ export async function runPlan(configPath: string, options: PlanCommandOptions, i
       ...(options.showValues ? { showValues: true } : {}),
       ...(listLimit !== undefined ? { changes: listLimit } : {}),
     };
-    const answer = await postAdmin(server, `api/v1/tenants/${plan.tenant}/plan`, body).catch((error: unknown) => {
-      io.err(`error: ${describeUnreachable(server, error)}\n`);
-      return undefined;
-    });
-    if (!answer) return 1;
-    if (answer.status !== 200) {
-      io.err(`error: ${describeAnswer(answer)}\n`);
-      return 1;
-    }
-    return printPlan(answer.body as PlanReport, options, io);
+    const report = await callAdmin(server, `api/v1/tenants/${plan.tenant}/plan`, io, body);
+    return report === undefined ? 1 : printPlan(report as PlanReport, options, io);
   }
   return withCliDatabase(options, io, async (db) => {
     const { planReport } = await import('../server/plan-report.ts');

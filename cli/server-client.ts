@@ -3,7 +3,7 @@
 
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { UsageError } from './output.ts';
+import { UsageError, type Io } from './output.ts';
 
 export const ADMIN_TOKEN_ENV = 'SCIMPLAN_ADMIN_TOKEN';
 export const SERVER_ENV = 'SCIMPLAN_SERVER';
@@ -89,4 +89,17 @@ export function describeAnswer(answer: AdminAnswer): string {
 export function describeUnreachable(target: ServerTarget, error: unknown): string {
   const e = error as { code?: string; message?: string };
   return `cannot reach the server at ${target.url.origin}: ${e.code ?? e.message ?? String(error)}`;
+}
+
+/**
+ * POSTs to the admin API and returns the body of a 200 answer; otherwise prints one error line
+ * (the server unreachable, or its answer) to `io.err` and returns undefined.
+ */
+export async function callAdmin(target: ServerTarget, path: string, io: Pick<Io, 'err'>, body?: unknown): Promise<unknown> {
+  const answer = await postAdmin(target, path, body).catch((error: unknown) => {
+    io.err(`error: ${describeUnreachable(target, error)}\n`);
+    return undefined;
+  });
+  if (answer && answer.status !== 200) io.err(`error: ${describeAnswer(answer)}\n`);
+  return answer?.status === 200 ? answer.body : undefined;
 }
