@@ -101,7 +101,7 @@ function containerOf(working: Record<string, unknown>, target: Target, create: b
 function keepOnePrimary(list: unknown[], preferred: ReadonlySet<unknown>): void {
   const primaries = list.filter((e) => isObject(e) && e.primary === true);
   if (primaries.length <= 1) return;
-  const keep = primaries.findLast((e) => preferred.has(e)) ?? primaries[primaries.length - 1];
+  const keep = primaries.filter((e) => preferred.has(e)).pop() ?? primaries[primaries.length - 1];
   for (const e of primaries) if (e !== keep) (e as Record<string, unknown>).primary = false;
 }
 

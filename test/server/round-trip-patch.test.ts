@@ -114,9 +114,9 @@ const steps: fc.Arbitrary<Step> = fc.oneof(
     },
   })),
   // Extension attributes by full URN path, typed values sent as strings.
-  fc.tuple(opName('add'), fc.integer(), text, fc.boolean()).map(([op, badge, code, asText]) => ({
+  fc.tuple(opName('add'), fc.integer(), fc.boolean()).map(([op, badge, asText]) => ({
     op: { op, path: `${EXT}:badge`, value: asText ? String(badge) : badge },
-    apply: (u: User) => void (extension(u)['badge'] = badge) && void code,
+    apply: (u: User) => void (extension(u)['badge'] = badge),
   })),
   fc.tuple(opName('replace'), text).map(([op, code]) => ({
     op: { op, value: { [`${EXT}:code`]: code } },
