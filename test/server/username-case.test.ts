@@ -33,6 +33,14 @@ for (const tenant of [byName, byId]) {
         expect(dup.json()).toMatchObject({ status: '409', scimType: 'uniqueness' });
       }
       expect((await t.scim(tenant, 'GET', `/Users/${first.json().id}`)).json().userName).toBe(userName);
+      if (keyedOnUserName) return;
+      // A rename onto another user's userName in another case, by PUT or PATCH, is refused too.
+      const other = await t.scim(tenant, 'POST', '/Users', { userName: mixed(), externalId: randomUUID() });
+      const { id, externalId } = other.json();
+      const put = await t.scim(tenant, 'PUT', `/Users/${id}`, { userName: userName.toUpperCase(), externalId });
+      expect(put.statusCode).toBe(409);
+      const patched = await t.scim(tenant, 'PATCH', `/Users/${id}`, { Operations: [{ op: 'replace', path: 'userName', value: userName.toLowerCase() }] });
+      expect(patched.json()).toMatchObject({ status: '409', scimType: 'uniqueness' });
     });
 
     it('a filter on userName in any case finds the user, who is returned as sent', async () => {
