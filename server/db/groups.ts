@@ -173,25 +173,25 @@ export async function listGroupsAfter(
 
 /**
  * Live members of each group (deleted users are hidden, their rows kept), in one query. With
- * `max`, the query reads at most `max + 1` rows and the answer is undefined when there are more
- * than `max` members in all: a group of 100,000 members is never held in memory for a read.
+ * `max`, a first query counts at most `max + 1` members (no sort: it stops there) and the answer
+ * is undefined when there are more than `max` in all: a group of 100,000 members is never read
+ * whole, nor sorted, for an answer that cannot carry it.
  */
 export async function membersOfGroups(db: Db, tenant: string, groupIds: readonly string[], max?: number): Promise<Map<string, MemberRef[]> | undefined> {
   const result = new Map<string, MemberRef[]>(groupIds.map((id) => [id, []]));
   if (groupIds.length === 0) return result;
-  let query = db
+  const live = db
     .selectFrom('memberships as m')
     .innerJoin('scim_users as u', 'u.id', 'm.user_id')
-    .select(['m.group_id', 'u.id', 'u.user_name'])
     .where('m.tenant', '=', tenant)
     .where('m.group_id', 'in', groupIds)
-    .where('u.deleted_at', 'is', null)
-    .orderBy('m.group_id')
-    .orderBy('m.created_at')
-    .orderBy('u.id');
-  if (max !== undefined) query = query.limit(max + 1);
-  const rows = await query.execute();
-  if (max !== undefined && rows.length > max) return undefined;
+    .where('u.deleted_at', 'is', null);
+  if (max !== undefined) {
+    const bounded = live.select(sql<number>`1`.as('one')).limit(max + 1);
+    const counted = await db.selectFrom(bounded.as('b')).select(sql<string | number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+    if (Number(counted.n) > max) return undefined;
+  }
+  const rows = await live.select(['m.group_id', 'u.id', 'u.user_name']).orderBy('m.group_id').orderBy('m.created_at').orderBy('u.id').execute();
   for (const row of rows) result.get(row.group_id)?.push({ value: row.id, display: row.user_name });
   return result;
 }
