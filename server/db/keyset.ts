@@ -51,7 +51,7 @@ export async function keysetPage<T extends ListTable, R>(
   let query = (base as unknown as SelectQueryBuilder<Database, 'scim_users', object>)
     .selectAll(table as 'scim_users')
     .select(sql<string>`${created}::text`.as('keyset_created'))
-    .select(sql<string | null>`${q.sortBy ?? sql`null`}::text`.as('keyset_sort'));
+    .select(sql<string | null>`(${q.sortBy ?? sql`null`})::text`.as('keyset_sort'));
   if (q.after) query = query.where(after(q, created, id, q.after));
   if (q.sortBy) query = query.orderBy(q.sortBy, (ob) => (q.descending ? ob.desc() : ob.asc()).nullsLast());
   query = query.orderBy(created).orderBy(id);
@@ -85,7 +85,7 @@ export async function keysetPage<T extends ListTable, R>(
 function after(q: KeysetQuery, created: RawBuilder<unknown>, id: RawBuilder<unknown>, position: KeysetPosition): RawBuilder<SqlBool> {
   const tie = sql<SqlBool>`(${created}, ${id}) > (${position.created}::timestamptz, ${position.id}::uuid)`;
   if (!q.sortBy) return tie;
-  const value = q.sortBy;
+  const value = sql`(${q.sortBy})`;
   if (position.sortKey === null || position.sortKey === undefined) return sql<SqlBool>`(${value} is null and ${tie})`;
   const beyond = q.descending ? sql<SqlBool>`${value} < ${position.sortKey}` : sql<SqlBool>`${value} > ${position.sortKey}`;
   return sql<SqlBool>`(${beyond} or (${value} = ${position.sortKey} and ${tie}) or ${value} is null)`;
