@@ -9,8 +9,8 @@ import type { ListParams } from './list-params.ts';
 
 /** Advertised as `pagination.cursorTimeout`: a cursor answers for at least this long after its page. */
 export const CURSOR_TIMEOUT_SECONDS = 3600;
-/** Longer text is not a cursor this server issued (a sort value is at most a few kilobytes). */
-const MAX_CURSOR_LENGTH = 8192;
+/** Longer text is not a cursor this server issued (its sort value is one stored attribute value). */
+const MAX_CURSOR_LENGTH = 65_536;
 const MAC_BYTES = 16;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
