@@ -18,6 +18,7 @@ import type { ExtensionSchema, Plan } from '../../engine/plan.ts';
 import { scimError } from '../errors.ts';
 import { DEFAULT_BULK_LIMITS, type BulkLimits } from '../bulk-request.ts';
 import { tenantPlan } from '../request.ts';
+import { CURSOR_TIMEOUT_SECONDS } from './cursor.ts';
 import { listResponse, MAX_RESULTS } from './list-params.ts';
 
 const SCHEMA_URN = 'urn:ietf:params:scim:schemas:core:2.0:Schema';
@@ -58,6 +59,15 @@ function serviceProviderConfig(base: string, bulk: BulkLimits) {
     filter: { supported: true, maxResults: MAX_RESULTS },
     changePassword: { supported: false },
     sort: { supported: true },
+    // RFC 9865 §4: both methods; a request with neither pages by index, as before cursors.
+    pagination: {
+      cursor: true,
+      index: true,
+      defaultPaginationMethod: 'index',
+      defaultPageSize: MAX_RESULTS,
+      maxPageSize: MAX_RESULTS,
+      cursorTimeout: CURSOR_TIMEOUT_SECONDS,
+    },
     etag: { supported: true },
     authenticationSchemes: [
       {
