@@ -34,7 +34,9 @@ const domains: Record<string, readonly unknown[]> = {
   primary: [true, false, MISSING],
 };
 const keys = Object.keys(domains);
-const element = (values: readonly unknown[]) => Object.fromEntries(keys.flatMap((k, i) => (values[i] === MISSING ? [] : [[k, values[i]]])));
+// `display`, which no filter reads, keeps the element there once the others go: an element
+// without any attribute is no element at all.
+const element = (values: readonly unknown[]) => ({ display: 'd', ...Object.fromEntries(keys.flatMap((k, i) => (values[i] === MISSING ? [] : [[k, values[i]]]))) });
 
 function* combinations(i = 0, acc: unknown[] = []): Generator<unknown[]> {
   if (i === keys.length) return yield [...acc];
