@@ -162,7 +162,7 @@ export class Scheduler {
         if (!decision?.event) continue;
         let list = events.get(account.tenant);
         if (!list) events.set(account.tenant, (list = []));
-        list.push({ type: decision.event, accountId: account.id });
+        list.push({ type: decision.event, accountId: account.id, reason: decision.reason });
       }
       await writeChecks(trx, tenantOf, results, now);
       // A fixed order of the per-tenant event locks, so two instances can never deadlock on them.

@@ -27,6 +27,11 @@ export interface NewEvent {
   readonly accountId?: string;
   readonly groupId?: string;
   readonly fields?: readonly string[];
+  /**
+   * Why a status changed (`user.deactivated`, `user.deactivation_held`, `user.reactivated`):
+   * engine/status.ts `StatusDecision.reason`, tenant-file text only, never a user's value.
+   */
+  readonly reason?: string | undefined;
 }
 
 export interface EventContext {
@@ -74,6 +79,7 @@ export async function recordEvents(db: Db, ctx: EventContext, events: readonly N
         config_hash: ctx.configHash,
         request_id: ctx.requestId,
         fields: e.fields ? JSON.stringify(e.fields) : null,
+        reason: e.reason ?? null,
         created_at: ctx.now,
       })),
     )
@@ -90,6 +96,7 @@ export interface StoredEvent {
   readonly configHash: string | null;
   readonly requestId: string | null;
   readonly fields: readonly string[] | null;
+  readonly reason: string | null;
   readonly createdAt: Date;
 }
 
@@ -112,6 +119,7 @@ export async function listEvents(db: Db, tenant: string, after = 0, limit = 100)
     configHash: r.config_hash,
     requestId: r.request_id,
     fields: r.fields,
+    reason: r.reason,
     createdAt: r.created_at,
   }));
 }

@@ -62,6 +62,8 @@ export interface EventsTable {
   request_id: string | null;
   /** Names of changed fields only, never values. */
   fields: Json<readonly string[]> | null;
+  /** Why a status changed (migration 0009): tenant-file text, never a user's value. */
+  reason: string | null;
   created_at: Timestamp;
 }
 

@@ -47,6 +47,7 @@ export function eventView(e: StoredEvent): EventView {
     configHash: e.configHash,
     requestId: e.requestId,
     fields: e.fields,
+    reason: e.reason,
     createdAt: new Date(e.createdAt).toISOString(),
   };
 }
