@@ -10,7 +10,7 @@ import { TenantRegistry } from '../server/tenants.ts';
 import { measure, report } from './measure.ts';
 import { tenantYaml } from './synthetic.ts';
 
-const MEMBERS = 50_000;
+const MEMBERS = 100_000;
 /** Member changes per round; each is one add and one remove of a user outside the group. */
 const PAIRS = 100;
 const ROUNDS = 5;

@@ -63,6 +63,11 @@ export interface EventsTable {
   /** Names of changed fields only, never values. */
   fields: Json<readonly string[]> | null;
   created_at: Timestamp;
+  /**
+   * xid8 of the writing transaction, defaulted in SQL (`pg_current_xact_id()`); never written
+   * by the application. Events before migration 0007 hold 0. Read as a string.
+   */
+  txid: Generated<string>;
 }
 
 /** One row per tenant: the last event id the webhook receiver acknowledged, and who delivers. */
