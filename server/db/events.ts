@@ -101,7 +101,7 @@ export interface StoredEvent {
  * commits later belongs to a younger transaction and sorts after everything shown. A reader
  * that resumes after the last id it got therefore never skips an event, though ids of two
  * transactions may come out of numeric order. An `after` that names no event of the tenant
- * starts from the events written before migration 0007 with a larger id, then every later one.
+ * starts from the events written before migration 0009 with a larger id, then every later one.
  * Must not run inside a transaction that has written (its own events are never shown).
  */
 export async function listEvents(db: Db, tenant: string, after = 0, limit = 100): Promise<StoredEvent[]> {

@@ -7,7 +7,7 @@ import { safetyIndexes } from './migrations/0002-safety.ts';
 import { groupAdoption } from './migrations/0003-groups.ts';
 import { webhookCursor } from './migrations/0004-webhooks.ts';
 import { tenantFiles } from './migrations/0005-tenant-files.ts';
-import { eventHorizon } from './migrations/0007-event-horizon.ts';
+import { eventHorizon } from './migrations/0009-event-horizon.ts';
 
 /** Migrations by name; names sort in the order they must run. Never edit a shipped one. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -16,7 +16,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0003-groups': groupAdoption,
   '0004-webhooks': webhookCursor,
   '0005-tenant-files': tenantFiles,
-  '0007-event-horizon': eventHorizon,
+  '0009-event-horizon': eventHorizon,
 };
 
 const provider: MigrationProvider = {

@@ -65,7 +65,7 @@ export interface EventsTable {
   created_at: Timestamp;
   /**
    * xid8 of the writing transaction, defaulted in SQL (`pg_current_xact_id()`); never written
-   * by the application. Events before migration 0007 hold 0. Read as a string.
+   * by the application. Events before migration 0009 hold 0. Read as a string.
    */
   txid: Generated<string>;
 }

@@ -147,7 +147,7 @@ describe('event feed over events written before the horizon column', () => {
   it('shows them first in id order, resumes after any of them, and treats an unknown id as one of them', async () => {
     const tenant = uniqueTenant('horizon-legacy');
     const legacy = async (): Promise<number> => {
-      // As migration 0007 leaves them: txid 0.
+      // As migration 0009 leaves them: txid 0.
       const { rows } = await sql<{ id: string | number }>`insert into events (tenant, type, created_at, txid)
         values (${tenant}, 'user.created', now(), '0') returning id`.execute(database.db);
       return Number(rows[0]!.id);
