@@ -52,7 +52,7 @@ async function lookupPlans(db: Kysely<Database>, tenant: string, id: string, key
   expect(await findLiveUser(capturing, tenant, id)).toBeDefined();
   await capturing.transaction().execute(async (trx) => {
     expect(await findLiveUser(trx, tenant, id, true)).toBeDefined();
-    expect(await findUserByKey(trx, tenant, key, true)).toBeDefined();
+    expect(await findUserByKey(trx, tenant, key, false, true)).toBeDefined();
   });
   const lookups = sent.filter((q) => q.sql.startsWith('select'));
   expect(lookups).toHaveLength(3);
