@@ -5,12 +5,11 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../server/app.ts';
 import type { OpenDatabase } from '../../server/db/database.ts';
-import { listEvents } from '../../server/db/events.ts';
 import type { EventsPage } from '../../server/routes/events.ts';
 import { approveHeld } from '../../server/safety.ts';
 import { Scheduler } from '../../server/scheduler.ts';
 import { TenantRegistry } from '../../server/tenants.ts';
-import { openTestDatabase, planOf, sha256Hex, uniqueTenant, userBody } from './helpers.ts';
+import { openTestDatabase, planOf, settledEvents, sha256Hex, uniqueTenant, untilEventsSettled, userBody } from './helpers.ts';
 
 const ADMIN = 'admin-token-for-reasons';
 const HR = 'urn:ietf:params:scim:schemas:extension:hr:2.0:User';
@@ -55,6 +54,7 @@ const hrUser = (id: string, hr: Record<string, unknown>, extra: Record<string, u
 
 /** The account's status events as the events API shows them: [type, reason]. */
 async function statusEvents(tenant: string, accountId: string): Promise<[string, string | null][]> {
+  await untilEventsSettled(database.db, tenant);
   const res = await app.inject({ method: 'GET', url: `/api/v1/tenants/${tenant}/events?limit=1000`, headers: { authorization: `Bearer ${ADMIN}` } });
   expect(res.statusCode).toBe(200);
   const page = res.json() as EventsPage;
@@ -110,7 +110,7 @@ describe('the reason an event carries', () => {
   });
 
   it('is stored as the API shows it, without a value of the user', async () => {
-    const stored = await listEvents(database.db, main, 0, 1000);
+    const stored = await settledEvents(database.db, main, 0, 1000);
     const reasons = stored.map((e) => e.reason).filter((r) => r !== null);
     expect(reasons.length).toBeGreaterThan(0);
     expect(stored.filter((e) => e.type === 'user.created' || e.type === 'user.updated').every((e) => e.reason === null)).toBe(true);
