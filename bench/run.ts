@@ -9,6 +9,7 @@ import { benchPlanEvaluation } from './plan-eval.ts';
 import { benchPlanCli } from './plan.ts';
 import { benchScheduler } from './scheduler.ts';
 import { benchServer } from './server.ts';
+import { benchStatements } from './statements.ts';
 
 const benches: Record<string, () => Promise<void>> = {
   'plan-eval': () => benchPlanEvaluation(),
@@ -26,6 +27,8 @@ const benches: Record<string, () => Promise<void>> = {
   groups: () => benchGroups(),
   // the scheduler deactivating 100,000 due accounts against as many bare UPDATEs (~5 min on PGlite).
   scheduler: () => benchScheduler(),
+  // SQL statements per request of each kind, from pg_stat_statements (BENCH_DATABASE_URL; ~10 s).
+  statements: () => benchStatements(),
 };
 
 const only = process.argv.slice(2);
