@@ -115,3 +115,29 @@ export async function listEvents(db: Db, tenant: string, after = 0, limit = 100)
     createdAt: r.created_at,
   }));
 }
+
+/** Placeholders (`$n`) of a combined write statement that hold what an EventContext holds. */
+export interface EventParams {
+  readonly tenant: string;
+  readonly configHash: string;
+  readonly requestId: string;
+  readonly now: string;
+}
+
+/**
+ * The `insert into events` of a combined write statement (server/db/user-write.ts,
+ * server/db/member-write.ts), as SQL text for a data-modifying CTE, built once per statement
+ * text. `source` is a relation of (ord, type, account_id, group_id, fields) rows; they are
+ * appended in `ord` order under the same invariant as `recordEvents`: the tenant's event lock
+ * is taken before the rows take their ids, and after every row of `source` exists (the sort
+ * reads them all first). So the statement's row locks come first as `recordEvents` asks:
+ * `source` must reference every CTE that takes one.
+ */
+export function eventInsertSql(source: string, p: EventParams): string {
+  return `insert into events (tenant, type, account_id, group_id, config_hash, request_id, fields, created_at)
+    select ${p.tenant}, e.type, e.account_id, e.group_id, ${p.configHash}, ${p.requestId}, e.fields, ${p.now}::timestamptz
+    from (select * from (${source}) as s order by s.ord) as e
+    cross join lateral (select pg_advisory_xact_lock(${EVENTS_LOCK_CLASS}::int, hashtext(${p.tenant})) as locked where e.ord >= 0 offset 0) as l
+    order by e.ord
+    returning id`;
+}

@@ -1,7 +1,7 @@
 // Storage: the scim_users repository. Plain functions over `db` or a transaction; every
 // query filters on tenant.
 
-import { sql, type Kysely, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
 import type { Database, NewUserRow, UserRow, UserStatus } from './tables.ts';
 
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -16,15 +16,13 @@ export async function findUserByKey(db: Db, tenant: string, keyValue: string, fo
 /** A live (not deleted) user by SCIM id; `undefined` for other tenants' ids and malformed ids. */
 export async function findLiveUser(db: Db, tenant: string, id: string, forUpdate = false): Promise<UserRow | undefined> {
   if (!isUuid(id)) return undefined;
-  let query = db
-    .selectFrom('scim_users')
-    .selectAll()
-    .where('tenant', '=', tenant)
-    .where('id', '=', id)
-    .where('deleted_at', 'is', null);
-  if (forUpdate) query = query.forUpdate();
-  return query.executeTakeFirst();
+  const { rows } = await db.executeQuery<UserRow>(CompiledQuery.raw(forUpdate ? FIND_LIVE_FOR_UPDATE : FIND_LIVE, [tenant, id]));
+  return rows[0];
 }
+
+// Precompiled: the hot path of every GET, PUT and PATCH by id binds parameters only.
+const FIND_LIVE = 'select * from scim_users where tenant = $1 and id = $2::uuid and deleted_at is null';
+const FIND_LIVE_FOR_UPDATE = `${FIND_LIVE} for update`;
 
 export async function insertUser(db: Db, row: NewUserRow): Promise<UserRow> {
   return db.insertInto('scim_users').values(row).returningAll().executeTakeFirstOrThrow();
