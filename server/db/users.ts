@@ -66,20 +66,43 @@ export interface ListUsersQuery {
   readonly limit: number;
 }
 
-/** Live users matching `where`, in a stable order, plus the count of all matches. */
-export async function listUsers(db: Db, tenant: string, q: ListUsersQuery): Promise<{ rows: UserRow[]; total: number }> {
+/** A group of a listed user, as `groupsOfUsers` (server/db/groups.ts) gives it. */
+export interface ListedGroup {
+  readonly value: string;
+  readonly display: string;
+}
+
+/**
+ * Live users matching `where`, in a stable order, plus the count of all matches and the live
+ * groups of each listed user, all in one statement (the groups as `groupsOfUsers` orders them).
+ */
+export async function listUsers(db: Db, tenant: string, q: ListUsersQuery): Promise<{ rows: UserRow[]; total: number; groups: Map<string, ListedGroup[]> }> {
+  const listed = await listUserRows(db, tenant, q);
+  const groups = new Map<string, ListedGroup[]>();
+  const rows = listed.rows.map(({ groups_json, ...row }) => {
+    groups.set(row.id, (typeof groups_json === 'string' ? JSON.parse(groups_json) : groups_json) as ListedGroup[]);
+    return row as UserRow;
+  });
+  return { rows, total: listed.total, groups };
+}
+
+const groupsOfRow = sql<unknown>`(select coalesce(json_agg(json_build_object('value', g.id, 'display', g.display_name) order by g.display_name), '[]')
+  from memberships m join scim_groups g on g.id = m.group_id
+  where m.tenant = scim_users.tenant and m.user_id = scim_users.id and g.tenant = scim_users.tenant and g.deleted_at is null)`;
+
+async function listUserRows(db: Db, tenant: string, q: ListUsersQuery): Promise<{ rows: (UserRow & { groups_json: unknown })[]; total: number }> {
   let base = db.selectFrom('scim_users').where('tenant', '=', tenant).where('deleted_at', 'is', null);
   if (q.where) base = base.where(q.where);
   const count = async () => Number((await base.select(sql<string | number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
   if (q.limit <= 0) return { rows: [], total: await count() };
   // One query for the page and the number of all matches (a window count over the filter).
-  let query = base.selectAll().select(sql<string | number>`count(*) over ()`.as('total_matches'));
+  let query = base.selectAll().select([sql<string | number>`count(*) over ()`.as('total_matches'), groupsOfRow.as('groups_json')]);
   if (q.sortBy) query = query.orderBy(q.sortBy, (ob) => (q.descending ? ob.desc() : ob.asc()).nullsLast());
   query = query.orderBy('created_at').orderBy('id');
   const page = await query.offset(q.offset).limit(q.limit).execute();
   if (page.length === 0) return { rows: [], total: q.offset === 0 ? 0 : await count() };
   const total = Number(page[0]!.total_matches);
-  const rows = page.map(({ total_matches: _, ...row }) => row as UserRow);
+  const rows = page.map(({ total_matches: _, ...row }) => row as UserRow & { groups_json: unknown });
   return { rows, total };
 }
 

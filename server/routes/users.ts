@@ -3,7 +3,6 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import { groupsOfUsers } from '../db/groups.ts';
 import type { Database } from '../db/tables.ts';
 import { listUsers } from '../db/users.ts';
 import { headerValue } from '../etag.ts';
@@ -63,14 +62,13 @@ function sendUser(request: FastifyRequest, reply: FastifyReply, ctx: ProvisionCo
 async function list(request: FastifyRequest, ctx: ProvisionContext, params: ListParams) {
   const scope = ctx.plan.userScope;
   const page = pageOf(params);
-  const { rows, total } = await listUsers(ctx.db, ctx.plan.tenant, {
+  const { rows, total, groups } = await listUsers(ctx.db, ctx.plan.tenant, {
     ...(params.filter?.trim() ? { where: userFilterToSql(params.filter, scope) } : {}),
     ...(params.sortBy?.trim() ? { sortBy: sortColumn(params.sortBy, scope) } : {}),
     descending: page.descending,
     offset: page.startIndex - 1,
     limit: page.count,
   });
-  const groups = await groupsOfUsers(ctx.db, ctx.plan.tenant, rows.map((r) => r.id));
   // Compiled only when there is something to show, as a per-resource projection would be.
   const project = rows.length > 0 ? projection(params, scope, ctx.plan.timezone) : undefined;
   const resources = rows.map((row) => project!(renderUser(row, groups.get(row.id) ?? [], userLocation(request, ctx, row.id), profileOrder(ctx))));
