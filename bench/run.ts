@@ -1,10 +1,12 @@
 // `npm run bench`: runs every benchmark; each prints a ratio against its own baseline.
 // `npm run bench -- lint` runs only the benchmarks whose name contains "lint".
+// `npm run bench -- onboarding --short` runs the onboarding day scaled down.
 
 import { benchBulk } from './bulk.ts';
 import { benchCliStart } from './cli-start.ts';
 import { benchGroups } from './groups.ts';
 import { benchLint } from './lint-throughput.ts';
+import { benchOnboarding } from './onboarding.ts';
 import { benchPlanEvaluation } from './plan-eval.ts';
 import { benchPlanCli } from './plan.ts';
 import { benchScheduler } from './scheduler.ts';
@@ -29,9 +31,12 @@ const benches: Record<string, () => Promise<void>> = {
   scheduler: () => benchScheduler(),
   // SQL statements per request of each kind, from pg_stat_statements (BENCH_DATABASE_URL; ~10 s).
   statements: () => benchStatements(),
+  // 20 tenants syncing at 25 req/s each on PostgreSQL (BENCH_DATABASE_URL) for 2 min; `--short`: 30 s, 10x fewer stored users.
+  onboarding: () => benchOnboarding(),
 };
 
-const only = process.argv.slice(2);
+// Options (`--short`) are the benchmarks' own; the other arguments select benchmarks by name.
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 for (const [name, run] of Object.entries(benches)) {
   if (only.length && !only.some((o) => name.includes(o))) continue;
   await run();
