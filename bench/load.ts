@@ -54,7 +54,7 @@ export const killAll = () => {
   for (const child of live) child.kill('SIGKILL');
 };
 
-export function startChild(name: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 90_000): Promise<Child> {
+export function startChild(name: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 180_000): Promise<Child> {
   const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   child.once('exit', () => live.delete(child));

@@ -9,7 +9,7 @@ import { usersOfTenant } from './groups.ts';
 import type { GroupRow } from './tables.ts';
 import { isUuid, type Db } from './users.ts';
 
-const READ = `select g.*,
+const READ = `/* prepared:group-members-read */ select g.*,
     (select coalesce(json_agg(json_build_object('id', u.id, 'tenant', u.tenant, 'deleted_at', u.deleted_at)), '[]')
       from scim_users u where u.id = any($3::uuid[])) as named_users
   from scim_groups g where g.tenant = $1 and g.id = $2::uuid and g.deleted_at is null`;
@@ -34,7 +34,7 @@ export async function readGroupForMembers(db: Db, tenant: string, id: string, id
 }
 
 // $1 tenant, $2 group id, $3 version read, $4 ids to add, $5 ids to remove, $6 now, $7 config hash, $8 request id.
-const WRITE = `with grp as (
+const WRITE = `/* prepared:group-members-write */ with grp as (
     update scim_groups set version = version + 1, claimed_at = coalesce(claimed_at, $6::timestamptz), updated_at = $6::timestamptz
     where tenant = $1 and id = $2::uuid and version = $3::int and deleted_at is null
     returning *),

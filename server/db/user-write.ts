@@ -86,7 +86,7 @@ const ruleCtes = (u: string, upsert: boolean) => `
 
 const added = `(select coalesce(json_agg(m.group_id order by g.ord), '[]') from mem m join grp g on g.id = m.group_id)`;
 
-const INSERT = `with ins as (
+const INSERT = `/* prepared:user-insert */ with ins as (
     insert into scim_users (id, tenant, key_value, ${COLUMNS.join(', ')}, created_at, updated_at, deleted_at)
     values ($1::uuid, $2, $3, ${COLUMNS.map((_, i) => value(i)).join(', ')}, $14::timestamptz, $14::timestamptz, null)
     on conflict (tenant, key_value) do nothing
@@ -100,7 +100,7 @@ const INSERT = `with ins as (
     (select count(*) from ev) as event_count
   from (select 1) as one left join ins on true`;
 
-const UPDATE = `with upd as (
+const UPDATE = `/* prepared:user-update */ with upd as (
     update scim_users set ${COLUMNS.map((c, i) => `${c} = ${value(i)}`).join(', ')}, updated_at = $14::timestamptz, version = version + 1
     where tenant = $2 and id = $1::uuid and version = $3::int and deleted_at is null
     returning *),

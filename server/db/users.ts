@@ -21,8 +21,9 @@ export async function findLiveUser(db: Db, tenant: string, id: string, forUpdate
 }
 
 // Precompiled: the hot path of every GET, PUT and PATCH by id binds parameters only.
-const FIND_LIVE = 'select * from scim_users where tenant = $1 and id = $2::uuid and deleted_at is null';
-const FIND_LIVE_FOR_UPDATE = `${FIND_LIVE} for update`;
+const FIND_LIVE_WHERE = 'select * from scim_users where tenant = $1 and id = $2::uuid and deleted_at is null';
+const FIND_LIVE = `/* prepared:user-find */ ${FIND_LIVE_WHERE}`;
+const FIND_LIVE_FOR_UPDATE = `/* prepared:user-find-locked */ ${FIND_LIVE_WHERE} for update`;
 
 export async function insertUser(db: Db, row: NewUserRow): Promise<UserRow> {
   return db.insertInto('scim_users').values(row).returningAll().executeTakeFirstOrThrow();
