@@ -207,7 +207,8 @@ async function runTarget(target: Target, settings: Settings, databaseUrl: string
       child = await startChild(target.name, ['--import', 'tsx', 'bench/bare-server.ts', '--port', '0', '--host', '127.0.0.1', '--data-dir', join(dir, 'data')], env);
     } else {
       const config = join(dir, 'tenants');
-      const yaml = tenantYaml(tenant, settings.rules).replace('env: BENCH_TOKEN', 'env: BENCH_SCIM_TOKEN');
+      // No rate limit: the run measures throughput against a baseline that has none.
+      const yaml = `${tenantYaml(tenant, settings.rules).replace('env: BENCH_TOKEN', 'env: BENCH_SCIM_TOKEN')}limits:\n  requestsPerSecond: 100000\n`;
       mkdirSync(config);
       writeFileSync(join(config, `${tenant}.yaml`), yaml);
       child = await startChild(
