@@ -34,11 +34,20 @@ interface Sample {
 
 const templates = users(1_000);
 
+/** The first few failures, printed with the report (statuses and messages, never attribute values). */
+const failures: string[] = [];
+const note = (what: string) => {
+  if (failures.length < 5) failures.push(what);
+};
+
 export async function benchOnboarding(short = process.argv.includes('--short') || process.env['BENCH_ONBOARDING_SHORT'] === '1'): Promise<void> {
   const baseUrl = process.env['BENCH_DATABASE_URL'] || process.env['DATABASE_URL'];
-  const settings: Settings = short
+  const scale: Settings = short
     ? { large: 10_000, small: 1_000, smallTenants: 19, perSecond: 25, seconds: 30 }
     : { large: 100_000, small: 10_000, smallTenants: 19, perSecond: 25, seconds: 120 };
+  // Overrides, for a look at one part: BENCH_ONBOARDING_TENANTS (small ones), _RATE, _SECONDS.
+  const env = (name: string, fallback: number) => Number(process.env[`BENCH_ONBOARDING_${name}`] ?? fallback);
+  const settings: Settings = { ...scale, smallTenants: env('TENANTS', scale.smallTenants), perSecond: env('RATE', scale.perSecond), seconds: env('SECONDS', scale.seconds) };
   const title = `onboarding day${short ? ' (--short)' : ''}: 1 tenant of ${settings.large.toLocaleString('en-US')} users + ${settings.smallTenants} of ${settings.small.toLocaleString('en-US')}, ${settings.perSecond} req/s each, ${settings.seconds} s`;
   if (!baseUrl) {
     console.log(`\n## ${title}\nskipped: set BENCH_DATABASE_URL (PostgreSQL)`);
@@ -114,8 +123,10 @@ async function syncTenant(url: string, t: { name: string; token: string }, setti
       const body = await res.text();
       samples.push({ kind, ms: performance.now() - start, ok: res.status === expect });
       if (res.status === expect) then?.(body);
-    } catch {
+      else note(`${kind}: ${res.status} ${body.slice(0, 120)}`);
+    } catch (error) {
       samples.push({ kind, ms: performance.now() - start, ok: false });
+      note(`${kind}: ${(error as Error).message} ${String((error as { cause?: unknown }).cause ?? '')}`);
     }
   };
   const next = (): Promise<void> => {
@@ -168,5 +179,6 @@ function printReport(title: string, samples: readonly Sample[], elapsed: number,
   console.log(`target rate ${settings.perSecond * tenantCount} req/s; achieved ${(samples.length / elapsed).toFixed(0)} req/s over ${elapsed.toFixed(0)} s`);
   console.log(`statements per request (pg_stat_statements): ${statements === undefined ? 'not available (preload pg_stat_statements)' : statements.toFixed(2)}`);
   console.log(`0 errors: ${errors === 0 ? 'yes' : `NO (${errors})`}; p99 under 100 ms: ${p99 < 100 ? 'yes' : `NO (${p99.toFixed(0)} ms)`}`);
+  for (const f of failures) console.log(`  first failures: ${f}`);
   if (errors > 0 || !(p99 < 100)) process.exitCode = 1;
 }
