@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { compileTenantFile } from '../engine/compile-plan.ts';
 import { killAll, startChild, stopChild, type Child } from './load.ts';
 import { createDatabase, statementCounter } from './pg-database.ts';
 import { tenantYaml, users } from './synthetic.ts';
@@ -66,12 +67,16 @@ export async function benchOnboarding(short = process.argv.includes('--short') |
     const config = join(work, 'tenants');
     mkdirSync(config);
     const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: database.url, LOG_LEVEL: 'warn' };
+    const hashes = new Map<string, string>();
     tenants.forEach((t, i) => {
-      writeFileSync(join(config, `${t.name}.yaml`), tenantYaml(t.name, 10).replace('env: BENCH_TOKEN', `env: BENCH_TOKEN_${i}`));
+      const yaml = tenantYaml(t.name, 10).replace('env: BENCH_TOKEN', `env: BENCH_TOKEN_${i}`);
+      writeFileSync(join(config, `${t.name}.yaml`), yaml);
       env[`BENCH_TOKEN_${i}`] = t.token;
+      hashes.set(t.name, compileTenantFile(`${t.name}.yaml`, yaml).plan?.hash ?? 'seed');
     });
     child = await startChild('scimplan serve', ['bin/scimplan.js', 'serve', '--config', config, '--port', '0', '--host', '127.0.0.1'], env);
-    await seed(database.url, tenants);
+    // Seeded with the served config's hash, so the server does not re-evaluate them meanwhile.
+    await seed(database.url, tenants.map((t) => ({ ...t, hash: hashes.get(t.name)! })));
 
     const samples: Sample[] = [];
     const before = await counter?.count();
@@ -90,7 +95,7 @@ export async function benchOnboarding(short = process.argv.includes('--short') |
 }
 
 /** Stored users of each tenant, written in SQL (the run is about the sync on top of them). */
-async function seed(url: string, tenants: readonly { name: string; stored: number }[]): Promise<void> {
+async function seed(url: string, tenants: readonly { name: string; stored: number; hash: string }[]): Promise<void> {
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -98,9 +103,9 @@ async function seed(url: string, tenants: readonly { name: string; stored: numbe
     for (const t of tenants) {
       await client.query(
         `insert into scim_users (id, tenant, key_value, user_name, resource, profile, status, config_hash, created_at, updated_at)
-         select gen_random_uuid(), $1, 'stored-' || i, 'stored' || i || '@example.com', '{}'::jsonb, '{}'::jsonb, 'active', 'seed', now(), now()
+         select gen_random_uuid(), $1, 'stored-' || i, 'stored' || i || '@example.com', '{}'::jsonb, '{}'::jsonb, 'active', $3, now(), now()
          from generate_series(1, $2::int) as i`,
-        [t.name, t.stored],
+        [t.name, t.stored, t.hash],
       );
     }
     await client.query('analyze');
