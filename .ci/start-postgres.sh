@@ -22,6 +22,6 @@ dir=$(mktemp -d /tmp/scimplan-pg.XXXXXX)
 chown postgres "$dir"
 runuser -u postgres -- "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 >&2
 runuser -u postgres -- "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
-  -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off -c max_connections=200" start >&2
+  -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off -c max_connections=200 -c shared_preload_libraries=pg_stat_statements" start >&2
 echo "$dir" > "$record"
 echo "postgres://postgres@127.0.0.1:$port/postgres"

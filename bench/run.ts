@@ -1,14 +1,17 @@
 // `npm run bench`: runs every benchmark; each prints a ratio against its own baseline.
 // `npm run bench -- lint` runs only the benchmarks whose name contains "lint".
+// `npm run bench -- onboarding --short` runs the onboarding day scaled down.
 
 import { benchBulk } from './bulk.ts';
 import { benchCliStart } from './cli-start.ts';
 import { benchGroups } from './groups.ts';
 import { benchLint } from './lint-throughput.ts';
+import { benchOnboarding } from './onboarding.ts';
 import { benchPlanEvaluation } from './plan-eval.ts';
 import { benchPlanCli } from './plan.ts';
 import { benchScheduler } from './scheduler.ts';
 import { benchServer } from './server.ts';
+import { benchStatements } from './statements.ts';
 
 const benches: Record<string, () => Promise<void>> = {
   'plan-eval': () => benchPlanEvaluation(),
@@ -26,9 +29,14 @@ const benches: Record<string, () => Promise<void>> = {
   groups: () => benchGroups(),
   // the scheduler deactivating 100,000 due accounts against as many bare UPDATEs (~5 min on PGlite).
   scheduler: () => benchScheduler(),
+  // SQL statements per request of each kind, from pg_stat_statements (BENCH_DATABASE_URL; ~10 s).
+  statements: () => benchStatements(),
+  // 20 tenants syncing at 25 req/s each on PostgreSQL (BENCH_DATABASE_URL) for 2 min; `--short`: 30 s, 10x fewer stored users.
+  onboarding: () => benchOnboarding(),
 };
 
-const only = process.argv.slice(2);
+// Options (`--short`) are the benchmarks' own; the other arguments select benchmarks by name.
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 for (const [name, run] of Object.entries(benches)) {
   if (only.length && !only.some((o) => name.includes(o))) continue;
   await run();

@@ -1,51 +1,17 @@
 // Server throughput: autocannon on 127.0.0.1 against `scimplan serve` (PGlite, and PostgreSQL when
 // BENCH_DATABASE_URL or DATABASE_URL is set) and bare fastify baselines in child processes.
-// Reports requests/s per scenario as a ratio to bare fastify + PostgreSQL (else + PGlite).
+// Reports requests/s per scenario as a ratio to bare fastify on the same storage, and one
+// tenant's create throughput with 1, 4 and 10 connections.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { killAll, load, rssMb, startChild, stopChild, type CannonRequest, type CannonResult, type Child } from './load.ts';
 import { report, type Measurement } from './measure.ts';
+import { createDatabase } from './pg-database.ts';
 import { tenantYaml, users } from './synthetic.ts';
 
-/** The part of autocannon's API this file uses (the package ships no types). */
-interface CannonRequest {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body?: string;
-}
-interface CannonResult {
-  duration: number;
-  requests: { total: number; average: number };
-  latency: { p50: number; p99: number };
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  statusCodeStats: Record<string, { count: number }>;
-}
-interface CannonInstance extends PromiseLike<CannonResult> {
-  stop(): void;
-}
-interface CannonOptions {
-  url: string;
-  connections: number;
-  duration?: number;
-  amount?: number;
-  headers: Record<string, string>;
-  requests: {
-    method: string;
-    setupRequest?: (request: CannonRequest) => CannonRequest;
-    onResponse?: (status: number, body: string) => void;
-  }[];
-}
-const autocannon = createRequire(import.meta.url)('autocannon') as (options: CannonOptions) => CannonInstance;
-
-const root = fileURLToPath(new URL('..', import.meta.url));
 const tenant = 'bench';
 const usersPath = `/scim/v2/${tenant}/Users`;
 const userSchema = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -70,6 +36,8 @@ interface Scenario {
 interface TargetResult {
   readonly target: Target;
   readonly create: Scenario;
+  /** Create requests/s by number of connections (SCALING). */
+  readonly createBy: Readonly<Record<number, number>>;
   readonly lookup: Scenario;
   readonly patch: Scenario;
   readonly seedRps: number;
@@ -77,144 +45,6 @@ interface TargetResult {
   readonly seeded: number;
   /** RSS in MB after start-up, after 1,000 users, after all seeded users, after the load. */
   readonly rss: readonly [number, number, number, number];
-}
-
-// ---- child processes ---------------------------------------------------------------------
-
-interface Child {
-  readonly process: ChildProcess;
-  readonly url: string;
-  /** The child's last lines of output, for error reports. */
-  tail(): string;
-}
-
-const live = new Set<ChildProcess>();
-const killAll = () => {
-  for (const child of live) child.kill('SIGKILL');
-};
-
-function startChild(name: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 90_000): Promise<Child> {
-  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  live.add(child);
-  child.once('exit', () => live.delete(child));
-  let output = '';
-  // The pipes are always drained: a full pipe would block the server's writes.
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString('utf8')).slice(-4000);
-  };
-  child.stderr!.on('data', keep);
-  return new Promise<Child>((resolve, reject) => {
-    let ready = false;
-    const fail = (why: string) => {
-      if (ready) return;
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(new Error(`${name}: ${why}\n${output}`));
-    };
-    const timer = setTimeout(() => fail(`not listening after ${timeoutMs / 1000} s`), timeoutMs);
-    child.once('exit', (code, signal) => fail(`exited before listening (code ${code}, signal ${signal})`));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      keep(chunk);
-      if (ready) return;
-      const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
-      if (!url) return;
-      ready = true;
-      clearTimeout(timer);
-      resolve({ process: child, url, tail: () => output });
-    });
-  });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** Resident set size of a process in MB, from /proc (Linux) or `ps`. */
-async function rssMb(pid: number): Promise<number> {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = /VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1];
-    if (kb) return Number(kb) / 1024;
-  } catch {
-    // not Linux: fall back to ps
-  }
-  const ps = spawn('ps', ['-o', 'rss=', '-p', String(pid)]);
-  let out = '';
-  ps.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  await new Promise((resolve) => ps.once('close', resolve));
-  return Number(out.trim()) / 1024;
-}
-
-// ---- PostgreSQL: one fresh database per target ---------------------------------------------
-
-async function createDatabase(baseUrl: string, label: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const { default: pg } = await import('pg');
-  const name = `scimplan_bench_${label}_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  try {
-    await admin.query(`create database "${name}"`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: baseUrl });
-      await client.connect();
-      try {
-        await client.query(`drop database if exists "${name}" with (force)`);
-      } catch {
-        await client.query(`drop database if exists "${name}"`);
-      } finally {
-        await client.end();
-      }
-    },
-  };
-}
-
-// ---- load ------------------------------------------------------------------------------------
-
-interface LoadOptions {
-  readonly url: string;
-  readonly headers: Record<string, string>;
-  readonly connections: number;
-  readonly method: string;
-  readonly setup: (request: CannonRequest) => CannonRequest;
-  readonly onResponse?: (status: number, body: string) => void;
-  /** Either a number of seconds or a number of requests; a timer stops the run in any case. */
-  readonly seconds?: number;
-  readonly amount?: number;
-  readonly limitSeconds: number;
-}
-
-async function load(options: LoadOptions): Promise<CannonResult> {
-  const instance = autocannon({
-    url: options.url,
-    connections: options.connections,
-    ...(options.amount !== undefined ? { amount: options.amount } : { duration: options.seconds ?? 10 }),
-    headers: options.headers,
-    requests: [
-      {
-        method: options.method,
-        setupRequest: options.setup,
-        ...(options.onResponse ? { onResponse: options.onResponse } : {}),
-      },
-    ],
-  });
-  const timer = setTimeout(() => instance.stop(), options.limitSeconds * 1000);
-  try {
-    return await instance;
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function scenario(result: CannonResult, mismatches = 0): Scenario {
@@ -311,10 +141,25 @@ async function driveTarget(target: Target, child: Child, token: string, settings
     limitSeconds: settings.seconds + 20,
     setup: (request) => ({ ...request, path: usersPath, body: userBody('new', created++) }),
   });
+  // One tenant's create throughput with fewer connections (10 is the create above).
+  const createBy: Record<number, number> = { [settings.connections]: scenario(create).rps };
+  for (const connections of SCALING.filter((c) => c !== settings.connections)) {
+    const scaled = await load({
+      ...common,
+      connections,
+      method: 'POST',
+      seconds: settings.scalingSeconds,
+      limitSeconds: settings.scalingSeconds + 20,
+      setup: (request) => ({ ...request, path: usersPath, body: userBody(`c${connections}-`, created++) }),
+    });
+    if (scaled.non2xx + scaled.errors > 0) warn(`${target.name} create with ${connections} connections: ${scaled.non2xx} non-2xx, ${scaled.errors} errors`, child);
+    createBy[connections] = scenario(scaled).rps;
+  }
   const rssAfter = await rssMb(pid);
 
   const result: TargetResult = {
     target,
+    createBy,
     create: scenario(create),
     lookup: scenario(lookup, mismatches),
     patch: scenario(patch),
@@ -337,8 +182,12 @@ function warn(message: string, child?: Child): void {
   if (child) console.log(`!!!!!!!! last output of the server:\n${child.tail().trim().split('\n').slice(-15).join('\n')}`);
 }
 
+/** Connection counts of the create scaling run. */
+const SCALING = [1, 4, 10];
+
 interface Settings {
   readonly seconds: number;
+  readonly scalingSeconds: number;
   readonly connections: number;
   readonly users: number;
   /** Group rules in the bench tenant file. */
@@ -358,7 +207,8 @@ async function runTarget(target: Target, settings: Settings, databaseUrl: string
       child = await startChild(target.name, ['--import', 'tsx', 'bench/bare-server.ts', '--port', '0', '--host', '127.0.0.1', '--data-dir', join(dir, 'data')], env);
     } else {
       const config = join(dir, 'tenants');
-      const yaml = tenantYaml(tenant, settings.rules).replace('env: BENCH_TOKEN', 'env: BENCH_SCIM_TOKEN');
+      // No rate limit: the run measures throughput against a baseline that has none.
+      const yaml = `${tenantYaml(tenant, settings.rules).replace('env: BENCH_TOKEN', 'env: BENCH_SCIM_TOKEN')}limits:\n  requestsPerSecond: 100000\n`;
       mkdirSync(config);
       writeFileSync(join(config, `${tenant}.yaml`), yaml);
       child = await startChild(
@@ -380,6 +230,7 @@ async function runTarget(target: Target, settings: Settings, databaseUrl: string
 export async function benchServer(): Promise<void> {
   const settings: Settings = {
     seconds: Number(process.env['BENCH_SERVER_SECONDS'] ?? 10),
+    scalingSeconds: Number(process.env['BENCH_SERVER_SCALING_SECONDS'] ?? 5),
     connections: Number(process.env['BENCH_SERVER_CONNECTIONS'] ?? 10),
     users: Number(process.env['BENCH_SERVER_USERS'] ?? 10_000),
     // A mid-sized customer tenant; the examples have 5 group rules, plan-eval's bench tenant 50.
@@ -436,7 +287,7 @@ export async function benchServer(): Promise<void> {
 }
 
 function printResults(results: readonly TargetResult[], settings: Settings): void {
-  const baseline = results.find((r) => r.target.server === 'bare' && r.target.storage === 'postgres') ?? results.find((r) => r.target.server === 'bare');
+  const bareOf = (storage: Target['storage']) => results.find((r) => r.target.server === 'bare' && r.target.storage === storage);
   const scenarios = [
     ['create', `server create: POST /Users, a new user per request`],
     ['lookup', `server lookup: GET /Users?filter=userName eq "userN" at ${settings.users.toLocaleString('en-US')} users`],
@@ -444,11 +295,12 @@ function printResults(results: readonly TargetResult[], settings: Settings): voi
   ] as const;
   for (const [key, title] of scenarios) {
     const m = (r: TargetResult): Measurement => ({ name: r.target.name, perSecond: r[key].rps });
-    if (baseline) {
-      report(title, m(baseline), results.filter((r) => r !== baseline).map(m), 'req');
-    } else {
-      console.log(`\n## ${title}\n(no bare baseline measured)`);
-      for (const r of results) console.log(`${r.target.name}  ${Math.round(r[key].rps)} req/s`);
+    // Each storage against bare fastify on the same storage.
+    for (const storage of ['postgres', 'pglite'] as const) {
+      const baseline = bareOf(storage);
+      const others = results.filter((r) => r.target.server === 'scimplan' && r.target.storage === storage);
+      if (baseline) report(`${title} (${storage})`, m(baseline), others.map(m), 'req');
+      else for (const r of others) console.log(`\n## ${title}\n(no bare baseline measured) ${r.target.name}  ${Math.round(r[key].rps)} req/s`);
     }
     const width = Math.max(...results.map((r) => r.target.name.length));
     for (const r of results) {
@@ -458,6 +310,13 @@ function printResults(results: readonly TargetResult[], settings: Settings): voi
         (r.seeded < settings.users ? `   (only ${r.seeded.toLocaleString('en-US')} users seeded)` : '');
       console.log(`  ${r.target.name.padEnd(width)}  p99 ${String(s.p99).padStart(5)} ms   non-2xx ${s.non2xx}   errors ${s.errors}${bad}`);
     }
+  }
+  console.log(`\n## one tenant's create throughput by connections (req/s; ratio to 1 connection)`);
+  const nameWidth = Math.max(...results.map((r) => r.target.name.length));
+  for (const r of results) {
+    const one = r.createBy[1] ?? NaN;
+    const cells = SCALING.map((c) => `${c}: ${Math.round(r.createBy[c] ?? NaN)} (${((r.createBy[c] ?? NaN) / one).toFixed(2)}x)`.padStart(20));
+    console.log(`  ${r.target.name.padEnd(nameWidth)}  ${cells.join('')}`);
   }
   console.log('\n## server memory: RSS of the server process (MB); scimplan holds no user cache');
   const width = Math.max(...results.map((r) => r.target.name.length));

@@ -18,9 +18,10 @@ import {
   type MemberSelection,
 } from './db/groups.ts';
 import type { GroupRow } from './db/tables.ts';
-import type { Db } from './db/users.ts';
+import { isUuid, type Db } from './db/users.ts';
 import { ScimError, scimError } from './errors.ts';
-import { eventContext, isUniqueViolation, liveOr404, transact, type ProvisionContext } from './request.ts';
+import { eventContext, isUniqueViolation, liveOr404, transact, uniqueAs, type ProvisionContext } from './request.ts';
+import { readGroupForMembers, writeMembers } from './db/member-write.ts';
 import { memberCondition } from './db/filter/group-filter.ts';
 import { groupChanges, groupInput } from './scim/group-patch.ts';
 
@@ -127,6 +128,8 @@ export async function replaceGroup(ctx: ProvisionContext, id: string, body: unkn
  */
 export async function patchGroup(ctx: ProvisionContext, id: string, body: unknown, ifMatch: string | undefined): Promise<GroupRow> {
   const changes = groupChanges(body);
+  const fast = await patchMembers(ctx, id, changes, ifMatch);
+  if (fast) return fast;
   return transact(ctx, async (trx, now) => {
     const stored = await liveGroup(trx, ctx, id, ifMatch);
     const adding = changes.flatMap((c) => (c.kind === 'addMembers' || c.kind === 'replaceMembers' ? c.ids : []));
@@ -180,6 +183,36 @@ export async function patchGroup(ctx: ProvisionContext, id: string, body: unknow
 }
 
 /**
+ * The common PATCH of a client (members added and removed by id, no user both): one read and
+ * one conditional write, retried when the group changed in between. Undefined: not such a
+ * PATCH, or the group kept changing; the caller takes the locked transaction.
+ */
+async function patchMembers(ctx: ProvisionContext, id: string, changes: ReturnType<typeof groupChanges>, ifMatch: string | undefined): Promise<GroupRow | undefined> {
+  const adding: string[] = [];
+  const removing: string[] = [];
+  for (const c of changes) {
+    if (c.kind === 'addMembers') adding.push(...c.ids);
+    else if (c.kind === 'removeMembers') removing.push(...c.ids);
+    else return undefined;
+  }
+  const removed = new Set(removing.map((r) => r.toLowerCase()));
+  if (adding.some((a) => removed.has(a.toLowerCase()))) return undefined;
+  const now = ctx.now ?? new Date();
+  for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+    const read = await readGroupForMembers(ctx.db, ctx.plan.tenant, id, [...adding, ...removing]);
+    const stored = liveOr404(read?.row, 'GROUP_NOT_FOUND', ifMatch);
+    checkKnown(adding, read!.live, false);
+    checkKnown(removing, read!.known, true);
+    const written = await uniqueAs(nameTaken, () => writeMembers(ctx.db, stored, adding, removing.filter(isUuid), eventContext(ctx, now)));
+    if (written) return written.row;
+  }
+  return undefined;
+}
+
+/** Optimistic writes of one member PATCH before it takes the locked transaction. */
+const OPTIMISTIC_ATTEMPTS = 3;
+
+/**
  * DELETE /Groups/:id. A group that no rule of the tenant names is soft deleted (404 from then
  * on). A group a rule names cannot go (rules add, never remove, and would re-create it): the
  * client's memberships are removed and its claim released, rule memberships stay, the answer
@@ -204,7 +237,11 @@ export async function deleteGroup(ctx: ProvisionContext, id: string, ifMatch: st
 /** Members referenced by a request must be users of this tenant; nothing is applied otherwise. */
 async function checkMembers(trx: Db, ctx: ProvisionContext, ids: readonly string[], includeDeleted: boolean): Promise<void> {
   if (ids.length === 0) return;
-  const known = await userIdsOf(trx, ctx.plan.tenant, ids, includeDeleted);
+  checkKnown(ids, await userIdsOf(trx, ctx.plan.tenant, ids, includeDeleted), includeDeleted);
+}
+
+/** 400 unless every id is in `known` (the tenant's users: live ones, or with `includeDeleted` any). */
+function checkKnown(ids: readonly string[], known: ReadonlySet<string>, includeDeleted: boolean): void {
   const unknown = [...new Set(ids)].filter((id) => !known.has(id));
   if (unknown.length === 0) return;
   // Only server-issued ids (UUIDs) are echoed: anything else a client put there may be personal data.

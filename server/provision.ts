@@ -7,14 +7,15 @@ import { keyIgnoresCase, sameKey, storedKey } from '../engine/key-value.ts';
 import { changedFields } from '../engine/diff.ts';
 import { nextCheckAt } from '../engine/next-check.ts';
 import type { Evaluation, Plan } from '../engine/plan.ts';
-import { decideDelete, decideStatus } from '../engine/status.ts';
+import { decideDelete, decideStatus, needsSafetyCheck } from '../engine/status.ts';
 import { accountStateOf, statusColumns } from './db/account-state.ts';
 import { recordEvents, type NewEvent } from './db/events.ts';
 import { addRuleMemberships, ensureRuleGroups, groupsOfUsers, ruleGroupNames, type GroupRef } from './db/groups.ts';
 import type { UserRow } from './db/tables.ts';
+import { insertUserWithRules, updateUserWithRules } from './db/user-write.ts';
 import { findLiveUser, findUserByKey, insertUser, updateUser, type Db } from './db/users.ts';
 import { scimError, type ScimError } from './errors.ts';
-import { eventContext, liveOr404, transact, type ProvisionContext } from './request.ts';
+import { eventContext, liveOr404, transact, uniqueAs, type ProvisionContext } from './request.ts';
 import { holdDeactivation } from './safety.ts';
 import { canonicalUser } from './scim/canonical.ts';
 import { put } from './scim/json.ts';
@@ -37,6 +38,26 @@ export async function createUser(ctx: ProvisionContext, body: unknown): Promise<
   if (key === null) throw scimError('KEY_MISSING', { attribute: plan.keyAttribute });
   const nextCheck = nextCheckAt(plan, resource, now);
   const columns = evaluatedColumns(plan, resource, evaluation, nextCheck);
+  // A new key, decided as a new account: one statement, unless the decision must pass the
+  // safety limit (a deactivation) or the key is taken by a deleted account (a re-link).
+  const fresh = decideStatus(plan, { state: undefined, conditionHolds: evaluation.deactivated, relink: false, now, user: resource });
+  if (!needsSafetyCheck(fresh)) {
+    const inserted = await uniqueAs(userTaken(plan), () =>
+      insertUserWithRules(ctx.db, key, {
+        id: randomUUID(),
+        columns: { ...columns, ...statusColumns(fresh.next) },
+        ruleGroups: evaluation.groups,
+        userEvent: { type: 'user.created', fields: changedFields({}, evaluation.profile) },
+        statusEvent: fresh.event ? { type: fresh.event, reason: fresh.reason } : null,
+        events: eventContext(ctx, now),
+      }),
+    );
+    if (!('taken' in inserted)) {
+      ctx.signals?.nextCheckStored(nextCheck);
+      return { row: inserted.row, groups: inserted.groups };
+    }
+    if (inserted.live) throw scimError('USER_EXISTS', { attribute: plan.keyAttribute });
+  }
   const stored = await transact(ctx, async (trx) => {
     const existing = await findUserByKey(trx, plan.tenant, storedKey(plan, key), keyIgnoresCase(plan), true);
     if (existing && existing.deleted_at === null) throw scimError('USER_EXISTS', { attribute: plan.keyAttribute });
@@ -109,6 +130,36 @@ async function updateWith(
 ): Promise<StoredUser> {
   const { plan } = ctx;
   const now = ctx.now ?? new Date();
+  // Optimistic: read, let the engine decide, write in one statement if the row still has the
+  // version read. A concurrent write makes it read again; a decision that must pass the safety
+  // limit, or a row that keeps changing, takes the locked transaction below.
+  for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+    const stored = liveOr404(await findLiveUser(ctx.db, plan.tenant, id), 'USER_NOT_FOUND', ifMatch);
+    const resource = storable(next(stored));
+    const evaluation = evaluatePlan(plan, resource, now);
+    if (evaluation.key !== stored.key_value) {
+      await recordEvents(ctx.db, eventContext(ctx, now), [{ type: 'user.key_change_rejected', accountId: stored.id, fields: [plan.keyAttribute] }]);
+      throw scimError('KEY_CHANGE', { attribute: plan.keyAttribute });
+    }
+    const decision = decideStatus(plan, { state: accountStateOf(stored), conditionHolds: evaluation.deactivated, now, user: resource });
+    if (needsSafetyCheck(decision)) break;
+    const nextCheck = nextCheckAt(plan, resource, now);
+    const fields = changedFields(stored.profile, evaluation.profile);
+    const updated = await uniqueAs(userTaken(plan), () =>
+      updateUserWithRules(ctx.db, stored.version, {
+        id: stored.id,
+        columns: { ...evaluatedColumns(plan, resource, evaluation, nextCheck), ...statusColumns(decision.next) },
+        ruleGroups: evaluation.groups,
+        userEvent: fields.length > 0 ? { type: 'user.updated', fields } : null,
+        statusEvent: decision.event ? { type: decision.event, reason: decision.reason } : null,
+        events: eventContext(ctx, now),
+      }),
+    );
+    if (updated) {
+      ctx.signals?.nextCheckStored(nextCheck);
+      return { row: updated.row, groups: updated.groups };
+    }
+  }
   // A rejected key change is audited in its own transaction after the request's one rolled back.
   let rejected: string | undefined;
   const result = await transact(ctx, async (trx) => {
@@ -142,7 +193,10 @@ async function updateWith(
   return result;
 }
 
-/** Group rules, events, and the memberships as the response shows them. */
+/** Optimistic writes of one update before it takes the locked transaction. */
+const OPTIMISTIC_ATTEMPTS = 3;
+
+/** Group rules, events, and the memberships as the response shows them (the locked path). */
 async function finish(trx: Db, ctx: ProvisionContext, row: UserRow, evaluation: Evaluation, events: NewEvent[], now: Date): Promise<StoredUser> {
   // Usually the user already holds every rule group: one read, and nothing to write.
   const held = evaluation.groups.length > 0 ? await ruleGroupNames(trx, ctx.plan.tenant, row.id) : new Set<string>();

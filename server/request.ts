@@ -48,8 +48,13 @@ export async function transact<T>(
   onUniqueViolation: (error: unknown) => ScimError,
 ): Promise<T> {
   const now = ctx.now ?? new Date();
+  return uniqueAs(onUniqueViolation, () => ctx.db.transaction().execute((trx) => work(trx, now)));
+}
+
+/** Runs `run` (a transaction or one statement); a unique violation becomes `onUniqueViolation`'s ScimError. */
+export async function uniqueAs<T>(onUniqueViolation: (error: unknown) => ScimError, run: () => Promise<T>): Promise<T> {
   try {
-    return await ctx.db.transaction().execute((trx) => work(trx, now));
+    return await run();
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
     const mapped = onUniqueViolation(error);

@@ -49,7 +49,10 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
     // client, where the pool listens only while it is idle: without this listener too, a
     // `pg_ctl stop -m fast` under load ends the process. The request using it fails (503, logged
     // as `database not reachable`) and the pool drops the connection when it is released.
-    pool.on('connect', (client) => client.on('error', ignoreInUseError));
+    pool.on('connect', (client) => {
+      client.on('error', ignoreInUseError);
+      prepareNamed(client);
+    });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return finish(db, 'postgres');
   }
@@ -78,6 +81,22 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
   await statistics.check(true);
   return opened;
 }
+
+/**
+ * The hot-path statements (db/user-write.ts, db/member-write.ts, db/users.ts) open with
+ * `/* prepared:NAME *\/`: on PostgreSQL each connection prepares them once, by that name, and
+ * then only binds and executes them (no parse and plan per request). PGlite parses each time.
+ */
+function prepareNamed(client: import('pg').PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  client.query = ((text: unknown, values?: unknown, callback?: unknown) => {
+    const name = typeof text === 'string' ? PREPARED.exec(text)?.[1] : undefined;
+    if (name === undefined) return query(text, values, callback);
+    return query({ name, text, values }, callback);
+  }) as typeof client.query;
+}
+
+const PREPARED = /^\/\* prepared:([a-z0-9-]+) \*\//;
 
 /** Reported by the request whose query fails on that connection; the idle case by `onConnectionError`. */
 function ignoreInUseError(): void {}

@@ -133,3 +133,26 @@ export async function listEvents(db: Db, tenant: string, after = 0, limit = 100)
     createdAt: r.created_at,
   }));
 }
+
+/** Placeholders (`$n`) of a combined write statement that hold what an EventContext holds. */
+export interface EventParams {
+  readonly tenant: string;
+  readonly configHash: string;
+  readonly requestId: string;
+  readonly now: string;
+}
+
+/**
+ * The `insert into events` of a combined write statement (server/db/user-write.ts,
+ * server/db/member-write.ts), as SQL text for a data-modifying CTE, built once per statement
+ * text. `source` is a relation of (ord, type, account_id, group_id, fields, reason) rows; they
+ * take their ids in `ord` order. As with `recordEvents`, no lock is taken: `id` and `txid` come
+ * from their SQL defaults and readers order the feed by them (`listEvents`).
+ */
+export function eventInsertSql(source: string, p: EventParams): string {
+  return `insert into events (tenant, type, account_id, group_id, config_hash, request_id, fields, reason, created_at)
+    select ${p.tenant}, e.type, e.account_id, e.group_id, ${p.configHash}, ${p.requestId}, e.fields, e.reason, ${p.now}::timestamptz
+    from (select * from (${source}) as s order by s.ord) as e
+    order by e.ord
+    returning id`;
+}

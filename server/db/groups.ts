@@ -206,6 +206,11 @@ export async function userIdsOf(db: Db, tenant: string, ids: readonly string[], 
   // Only the primary key in SQL: with `tenant` (or `deleted_at`) there, a planner without
   // statistics (PGlite never analyses) may walk a tenant index over every user of the tenant.
   const rows = await db.selectFrom('scim_users').select(['id', 'tenant', 'deleted_at']).where(sql<SqlBool>`id = any(${wanted}::uuid[])`).execute();
+  return usersOfTenant(rows, tenant, includeDeleted);
+}
+
+/** The ids of `rows` that are users of the tenant (live ones unless `includeDeleted`). */
+export function usersOfTenant(rows: readonly { id: string; tenant: string; deleted_at: unknown }[], tenant: string, includeDeleted: boolean): Set<string> {
   return new Set(rows.filter((r) => r.tenant === tenant && (includeDeleted || r.deleted_at === null)).map((r) => r.id));
 }
 

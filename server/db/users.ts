@@ -1,7 +1,7 @@
 // Storage: the scim_users repository. Plain functions over `db` or a transaction; every
 // query filters on tenant.
 
-import { sql, type Kysely, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
 import { keysetPage, type KeysetPage, type KeysetQuery } from './keyset.ts';
 import type { Database, NewUserRow, UserRow, UserStatus } from './tables.ts';
 
@@ -28,15 +28,14 @@ export async function findUserByKey(db: Db, tenant: string, keyValue: string, ig
 /** A live (not deleted) user by SCIM id; `undefined` for other tenants' ids and malformed ids. */
 export async function findLiveUser(db: Db, tenant: string, id: string, forUpdate = false): Promise<UserRow | undefined> {
   if (!isUuid(id)) return undefined;
-  let query = db
-    .selectFrom('scim_users')
-    .selectAll()
-    .where('tenant', '=', tenant)
-    .where('id', '=', id)
-    .where('deleted_at', 'is', null);
-  if (forUpdate) query = query.forUpdate();
-  return query.executeTakeFirst();
+  const { rows } = await db.executeQuery<UserRow>(CompiledQuery.raw(forUpdate ? FIND_LIVE_FOR_UPDATE : FIND_LIVE, [tenant, id]));
+  return rows[0];
 }
+
+// Precompiled: the hot path of every GET, PUT and PATCH by id binds parameters only.
+const FIND_LIVE_WHERE = 'select * from scim_users where tenant = $1 and id = $2::uuid and deleted_at is null';
+const FIND_LIVE = `/* prepared:user-find */ ${FIND_LIVE_WHERE}`;
+const FIND_LIVE_FOR_UPDATE = `/* prepared:user-find-locked */ ${FIND_LIVE_WHERE} for update`;
 
 export async function insertUser(db: Db, row: NewUserRow): Promise<UserRow> {
   return db.insertInto('scim_users').values(row).returningAll().executeTakeFirstOrThrow();
@@ -80,20 +79,43 @@ export interface ListUsersQuery {
   readonly limit: number;
 }
 
-/** Live users matching `where`, in a stable order, plus the count of all matches. */
-export async function listUsers(db: Db, tenant: string, q: ListUsersQuery): Promise<{ rows: UserRow[]; total: number }> {
+/** A group of a listed user, as `groupsOfUsers` (server/db/groups.ts) gives it. */
+export interface ListedGroup {
+  readonly value: string;
+  readonly display: string;
+}
+
+/**
+ * Live users matching `where`, in a stable order, plus the count of all matches and the live
+ * groups of each listed user, all in one statement (the groups as `groupsOfUsers` orders them).
+ */
+export async function listUsers(db: Db, tenant: string, q: ListUsersQuery): Promise<{ rows: UserRow[]; total: number; groups: Map<string, ListedGroup[]> }> {
+  const listed = await listUserRows(db, tenant, q);
+  const groups = new Map<string, ListedGroup[]>();
+  const rows = listed.rows.map(({ groups_json, ...row }) => {
+    groups.set(row.id, (typeof groups_json === 'string' ? JSON.parse(groups_json) : groups_json) as ListedGroup[]);
+    return row as UserRow;
+  });
+  return { rows, total: listed.total, groups };
+}
+
+const groupsOfRow = sql<unknown>`(select coalesce(json_agg(json_build_object('value', g.id, 'display', g.display_name) order by g.display_name), '[]')
+  from memberships m join scim_groups g on g.id = m.group_id
+  where m.tenant = scim_users.tenant and m.user_id = scim_users.id and g.tenant = scim_users.tenant and g.deleted_at is null)`;
+
+async function listUserRows(db: Db, tenant: string, q: ListUsersQuery): Promise<{ rows: (UserRow & { groups_json: unknown })[]; total: number }> {
   let base = db.selectFrom('scim_users').where('tenant', '=', tenant).where('deleted_at', 'is', null);
   if (q.where) base = base.where(q.where);
   const count = async () => Number((await base.select(sql<string | number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
   if (q.limit <= 0) return { rows: [], total: await count() };
   // One query for the page and the number of all matches (a window count over the filter).
-  let query = base.selectAll().select(sql<string | number>`count(*) over ()`.as('total_matches'));
+  let query = base.selectAll().select([sql<string | number>`count(*) over ()`.as('total_matches'), groupsOfRow.as('groups_json')]);
   if (q.sortBy) query = query.orderBy(q.sortBy, (ob) => (q.descending ? ob.desc() : ob.asc()).nullsLast());
   query = query.orderBy('created_at').orderBy('id');
   const page = await query.offset(q.offset).limit(q.limit).execute();
   if (page.length === 0) return { rows: [], total: q.offset === 0 ? 0 : await count() };
   const total = Number(page[0]!.total_matches);
-  const rows = page.map(({ total_matches: _, ...row }) => row as UserRow);
+  const rows = page.map(({ total_matches: _, ...row }) => row as UserRow & { groups_json: unknown });
   return { rows, total };
 }
 

@@ -75,7 +75,8 @@ async function list(request: FastifyRequest, ctx: ProvisionContext, params: List
     ? await listUsersAfter(ctx.db, ctx.plan.tenant, { ...query, after: walk.after })
     : await listUsers(ctx.db, ctx.plan.tenant, { ...query, offset: page.method === 'index' ? page.startIndex - 1 : 0 });
   const { rows, total } = found;
-  const groups = await groupsOfUsers(ctx.db, ctx.plan.tenant, rows.map((r) => r.id));
+  // An index page brings each user's groups in its one query; a cursor page reads them after.
+  const groups = 'groups' in found ? found.groups : await groupsOfUsers(ctx.db, ctx.plan.tenant, rows.map((r) => r.id));
   // Compiled only when there is something to show, as a per-resource projection would be.
   const project = rows.length > 0 ? projection(params, scope, ctx.plan.timezone) : undefined;
   const resources = rows.map((row) => project!(renderUser(row, groups.get(row.id) ?? [], userLocation(request, ctx, row.id), profileOrder(ctx))));

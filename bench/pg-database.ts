@@ -1,0 +1,75 @@
+// Bench helpers for PostgreSQL: a fresh database per run on BENCH_DATABASE_URL's cluster, and
+// the cluster's own statement counters (pg_stat_statements) for the statements a run executed.
+
+import { randomBytes } from 'node:crypto';
+
+export interface BenchDatabase {
+  readonly url: string;
+  readonly name: string;
+  drop(): Promise<void>;
+}
+
+/** A new database on the cluster of `baseUrl`; `drop` removes it. */
+export async function createDatabase(baseUrl: string, label: string): Promise<BenchDatabase> {
+  const { default: pg } = await import('pg');
+  const name = `scimplan_bench_${label}_${process.pid}_${randomBytes(3).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    name,
+    async drop() {
+      const client = new pg.Client({ connectionString: baseUrl });
+      await client.connect();
+      try {
+        await client.query(`drop database if exists "${name}" with (force)`);
+      } catch {
+        await client.query(`drop database if exists "${name}"`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+/**
+ * Statements executed in one database, from pg_stat_statements (BEGIN and COMMIT included, as
+ * each is a round trip). Read over a connection to the cluster's maintenance database, so the
+ * reads are not counted. Undefined when the cluster does not load pg_stat_statements
+ * (`shared_preload_libraries`; .ci/start-postgres.sh sets it).
+ */
+export interface StatementCounter {
+  /** Statements executed in the database so far. */
+  count(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function statementCounter(baseUrl: string, database: string): Promise<StatementCounter | undefined> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: baseUrl });
+  await client.connect();
+  try {
+    await client.query('create extension if not exists pg_stat_statements');
+    await client.query('select 1 from pg_stat_statements limit 1');
+  } catch {
+    await client.end();
+    return undefined;
+  }
+  return {
+    async count() {
+      const { rows } = await client.query<{ n: string }>(
+        'select coalesce(sum(calls), 0)::text as n from pg_stat_statements where dbid = (select oid from pg_database where datname = $1)',
+        [database],
+      );
+      return Number(rows[0]!.n);
+    },
+    close: () => client.end(),
+  };
+}
