@@ -1,6 +1,7 @@
 // Config-change preview: the stored state of one account and a new evaluation -> what applying
 // the plan would change (profile fields, status, group additions). Pure; no database.
 
+import { sameKey } from './key-value.ts';
 import type { Evaluation, Plan } from './plan.ts';
 import { decideStatus, type AccountStatus, type StatusTransition } from './status.ts';
 
@@ -76,7 +77,7 @@ export function diffUser(plan: Plan, stored: StoredState, evaluation: Evaluation
   const member = new Set(stored.groups.map((g) => g.toLowerCase()));
   const groupsAdded = evaluation.groups.filter((g) => !member.has(g.toLowerCase()));
   const status = statusChange(plan, evaluation, stored.status);
-  const keyChanged = evaluation.key !== stored.keyValue;
+  const keyChanged = !sameKey(plan, evaluation.key, stored.keyValue);
   return {
     id: stored.id,
     userName: stored.userName,

@@ -3,6 +3,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { evaluatePlan } from '../engine/evaluate.ts';
+import { keyIgnoresCase, sameKey, storedKey } from '../engine/key-value.ts';
 import { changedFields } from '../engine/diff.ts';
 import { nextCheckAt } from '../engine/next-check.ts';
 import type { Evaluation, Plan } from '../engine/plan.ts';
@@ -39,7 +40,7 @@ export async function createUser(ctx: ProvisionContext, body: unknown): Promise<
   const nextCheck = nextCheckAt(plan, resource, now);
   const columns = evaluatedColumns(plan, resource, evaluation, nextCheck);
   const stored = await transact(ctx, async (trx) => {
-    const existing = await findUserByKey(trx, plan.tenant, key, true);
+    const existing = await findUserByKey(trx, plan.tenant, storedKey(plan, key), keyIgnoresCase(plan), true);
     if (existing && existing.deleted_at === null) throw scimError('USER_EXISTS', { attribute: plan.keyAttribute });
     const decision = decideStatus(plan, { state: existing && accountStateOf(existing), conditionHolds: evaluation.deactivated, relink: existing !== undefined, now, user: resource });
     const status = await holdDeactivation(trx, plan, decision, now);
@@ -51,7 +52,7 @@ export async function createUser(ctx: ProvisionContext, body: unknown): Promise<
       row = await updateUser(trx, plan.tenant, existing.id, written);
       events.push({ type: 'user.relinked', accountId: row.id, fields: changedFields(existing.profile, evaluation.profile) });
     } else {
-      row = await insertUser(trx, { id: randomUUID(), tenant: plan.tenant, key_value: key, ...written, created_at: now });
+      row = await insertUser(trx, { id: randomUUID(), tenant: plan.tenant, key_value: storedKey(plan, key), ...written, created_at: now });
       events.push({ type: 'user.created', accountId: row.id, fields: changedFields({}, evaluation.profile) });
     }
     if (status.event) events.push({ type: status.event, accountId: row.id });
@@ -117,7 +118,7 @@ async function updateWith(
     const stored = liveOr404(await findLiveUser(trx, plan.tenant, id, true), 'USER_NOT_FOUND', ifMatch);
     const resource = storable(next(stored));
     const evaluation = evaluatePlan(plan, resource, now);
-    if (evaluation.key !== stored.key_value) {
+    if (!sameKey(plan, evaluation.key, stored.key_value)) {
       rejected = stored.id;
       throw scimError('KEY_CHANGE', { attribute: plan.keyAttribute });
     }

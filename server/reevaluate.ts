@@ -5,6 +5,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import { addToSummary, changedFields, diffUser, emptySummary, type PlanSummary, type UserDiff } from '../engine/diff.ts';
 import { evaluatePlan } from '../engine/evaluate.ts';
+import { sameKey } from '../engine/key-value.ts';
 import { nextCheckAt } from '../engine/next-check.ts';
 import type { Plan } from '../engine/plan.ts';
 import { decideStatus } from '../engine/status.ts';
@@ -220,7 +221,7 @@ async function reevaluateBatch(
     const row = rows[i]!;
     const evaluation = evaluations[i]!;
     counters.done++;
-    if (evaluation.key !== row.key_value) {
+    if (!sameKey(plan, evaluation.key, row.key_value)) {
       counters.keyChanges++;
       continue;
     }

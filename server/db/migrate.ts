@@ -7,6 +7,7 @@ import { safetyIndexes } from './migrations/0002-safety.ts';
 import { groupAdoption } from './migrations/0003-groups.ts';
 import { webhookCursor } from './migrations/0004-webhooks.ts';
 import { tenantFiles } from './migrations/0005-tenant-files.ts';
+import { keyCase } from './migrations/0008-key-case.ts';
 
 /** Migrations by name; names sort in the order they must run. Never edit a shipped one. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -15,6 +16,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0003-groups': groupAdoption,
   '0004-webhooks': webhookCursor,
   '0005-tenant-files': tenantFiles,
+  '0008-key-case': keyCase,
 };
 
 const provider: MigrationProvider = {

@@ -6,9 +6,20 @@ import type { Database, NewUserRow, UserRow, UserStatus } from './tables.ts';
 
 export type Db = Kysely<Database> | Transaction<Database>;
 
-/** The account holding a key value, deleted or not; `forUpdate` locks it for the transaction. */
-export async function findUserByKey(db: Db, tenant: string, keyValue: string, forUpdate = false): Promise<UserRow | undefined> {
-  let query = db.selectFrom('scim_users').selectAll().where('tenant', '=', tenant).where('key_value', '=', keyValue);
+/**
+ * The account holding a key value (as `storedKey` forms it), deleted or not; `forUpdate` locks
+ * it for the transaction. `ignoreCase`: the key compares ignoring case, and rows written before
+ * keys were folded to lower case are found too (`scim_users_key_lower`); a live one comes first.
+ */
+export async function findUserByKey(db: Db, tenant: string, keyValue: string, ignoreCase: boolean, forUpdate = false): Promise<UserRow | undefined> {
+  let query = db.selectFrom('scim_users').selectAll().where('tenant', '=', tenant);
+  query = ignoreCase
+    ? query
+        .where((eb) => eb.or([eb('key_value', '=', keyValue), eb(sql`lower(key_value)`, '=', sql`lower(${keyValue})`)]))
+        .orderBy(sql`deleted_at is null`, 'desc')
+        .orderBy('updated_at', 'desc')
+        .limit(1)
+    : query.where('key_value', '=', keyValue);
   if (forUpdate) query = query.forUpdate();
   return query.executeTakeFirst();
 }

@@ -1,10 +1,12 @@
 // Server: a client's User body (or one attribute value of it) -> the resource as stored: keys in
-// schema case, values of the schema's types, read-only and never-stored attributes dropped.
+// schema case, values of the schema's types, read-only and never-stored attributes dropped,
+// attributes the tenant's schemas do not define refused.
 
 import type { AttributeDef, Namespace, Scope } from '../../dsl/types.ts';
+import { didYouMean } from '../../dsl/suggest.ts';
 import { isPlainObject as isObject } from '../../dsl/values.ts';
 import { scimError, type ScimError } from '../errors.ts';
-import { cloneJson, isHostileKey, put } from './json.ts';
+import { isHostileKey, put } from './json.ts';
 import { attributeNamed, extensionByUrn, isScimplanUrn, splitUrnKey } from './schema-lookup.ts';
 
 /** Attributes clients may send but that are never stored: server-assigned, read-only, or secret. */
@@ -25,6 +27,24 @@ function typeName(def: AttributeDef): string {
     default:
       return 'a string';
   }
+}
+
+/**
+ * What an attribute no schema of the tenant defines meets: `refuse` (a client's request: 400
+ * UNKNOWN_ATTRIBUTE / UNKNOWN_EXTENSION) or `drop` (a stored resource being rewritten: rows
+ * written by versions that kept such attributes lose them at their next write).
+ */
+export type UnknownAttributes = 'refuse' | 'drop';
+
+/** `; did you mean `userName`?` with the names of `defs` nearest to `name`, or empty. */
+export function nearestNames(name: string, defs: readonly AttributeDef[]): string {
+  const hint = didYouMean(name, defs.map((d) => d.name));
+  return hint ? `; ${hint}` : '';
+}
+
+/** 400 invalidValue naming the attribute (never its value), with the nearest names of `defs`. */
+function unknownAttribute(label: string, name: string, defs: readonly AttributeDef[]): ScimError {
+  return scimError('UNKNOWN_ATTRIBUTE', { attribute: label, hint: nearestNames(name, defs) });
 }
 
 function wrongType(label: string, def: AttributeDef): ScimError {
@@ -52,21 +72,21 @@ function isXsdDateTime(text: string): boolean {
  * Multi-valued attributes take a list; `label` names the attribute in errors.
  * Throws ScimError 400 invalidValue on a wrong type.
  */
-export function canonicalValue(def: AttributeDef, value: unknown, label: string): unknown {
+export function canonicalValue(def: AttributeDef, value: unknown, label: string, unknown: UnknownAttributes = 'refuse'): unknown {
   if (value === null || value === undefined) return undefined;
   if (def.mutability === 'readOnly') return undefined;
-  if (!def.multiValued) return canonicalSingle(def, value, label);
+  if (!def.multiValued) return canonicalSingle(def, value, label, unknown);
   if (!Array.isArray(value)) throw scimError('NOT_A_LIST', { attribute: label });
   const out: unknown[] = [];
   for (const item of value) {
-    const v = canonicalSingle(def, item, label);
+    const v = canonicalSingle(def, item, label, unknown);
     if (v !== undefined) out.push(v);
   }
   return out.length === 0 ? undefined : out;
 }
 
 /** One element of `def` (for a multi-valued attribute: one list element). */
-export function canonicalSingle(def: AttributeDef, value: unknown, label: string): unknown {
+export function canonicalSingle(def: AttributeDef, value: unknown, label: string, unknown: UnknownAttributes = 'refuse'): unknown {
   if (value === null || value === undefined) return undefined;
   switch (def.type) {
     case 'complex': {
@@ -75,7 +95,7 @@ export function canonicalSingle(def: AttributeDef, value: unknown, label: string
         value = { value };
       }
       if (!isObject(value)) throw wrongType(label, def);
-      const out = canonicalObject(def.subAttributes ?? [], value, label, false);
+      const out = canonicalObject(def.subAttributes ?? [], value, label, false, unknown);
       return Object.keys(out).length === 0 ? undefined : out;
     }
     case 'boolean':
@@ -108,10 +128,10 @@ export function canonicalSingle(def: AttributeDef, value: unknown, label: string
 
 /**
  * The attributes of one object (the root, an extension, or a complex value) in canonical
- * form. Known names get their schema case and type; unknown names are kept verbatim (minus
- * hostile keys) so nothing a client sends is lost. `root` enables the top-level rules.
+ * form. Known names get their schema case and type; an unknown name with a value is refused or
+ * dropped (`unknown`), with null it is nothing. `root` enables the top-level rules.
  */
-function canonicalObject(defs: readonly AttributeDef[], body: Record<string, unknown>, prefix: string, root: boolean): Record<string, unknown> {
+function canonicalObject(defs: readonly AttributeDef[], body: Record<string, unknown>, prefix: string, root: boolean, unknown: UnknownAttributes): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(body)) {
     if (isHostileKey(key)) continue;
@@ -120,21 +140,20 @@ function canonicalObject(defs: readonly AttributeDef[], body: Record<string, unk
     const def = attributeNamed(defs, key);
     const label = prefix === '' ? (def?.name ?? key) : `${prefix}.${def?.name ?? key}`;
     if (!def) {
-      if (raw === null || raw === undefined) continue;
-      put(out, key, cloneJson(raw));
-      continue;
+      if (raw === null || raw === undefined || unknown === 'drop') continue;
+      throw unknownAttribute(label, key, defs);
     }
-    const v = canonicalValue(def, raw, label);
+    const v = canonicalValue(def, raw, label, unknown);
     if (v !== undefined) put(out, def.name, v);
   }
   return out;
 }
 
 /** The attributes of one extension object, keyed by `urn`. */
-function canonicalExtension(ns: Namespace, value: unknown): Record<string, unknown> | undefined {
+function canonicalExtension(ns: Namespace, value: unknown, unknown: UnknownAttributes): Record<string, unknown> | undefined {
   if (value === null || value === undefined) return undefined;
   if (!isObject(value)) throw scimError('EXTENSION_NOT_OBJECT', { urn: ns.urn });
-  const out = canonicalObject(ns.attributes, value, ns.urn, false);
+  const out = canonicalObject(ns.attributes, value, ns.urn, false, unknown);
   return Object.keys(out).length === 0 ? undefined : out;
 }
 
@@ -149,15 +168,18 @@ function canonicalExtension(ns: Namespace, value: unknown): Record<string, unkno
  * - Dropped: `id`, `meta`, `password` (never stored), `groups` and the scimplan extension
  *   (read-only: writes are ignored), read-only (sub-)attributes, null values, empty objects
  *   and lists.
- * - Unknown attributes (top level, inside complex values, inside extensions, unknown
- *   extension URNs) are kept as sent, so nothing is lost; `__proto__`, `constructor` and
- *   `prototype` keys are dropped everywhere.
+ * - An attribute no schema of the tenant defines (top level, inside a complex value, inside an
+ *   extension) is 400 invalidValue UNKNOWN_ATTRIBUTE naming it (with the nearest names), an
+ *   extension URN the tenant does not declare UNKNOWN_EXTENSION, so that what is stored is
+ *   what a GET returns and `/Schemas` describes; `unknown: 'drop'` drops them instead (a stored
+ *   resource rewritten by PATCH). With a null value they are nothing. `__proto__`,
+ *   `constructor` and `prototype` keys are dropped everywhere.
  * - A wrong type for a known attribute: 400 invalidValue naming the attribute, never its value.
  *
  * Invariant: the result is fresh plain data (no shared references with `body`) that survives
  * a JSON round trip unchanged, and canonicalUser(canonicalUser(x)) equals canonicalUser(x).
  */
-export function canonicalUser(body: unknown, scope: Scope): Record<string, unknown> {
+export function canonicalUser(body: unknown, scope: Scope, unknown: UnknownAttributes = 'refuse'): Record<string, unknown> {
   if (!isObject(body)) throw scimError('BODY_NOT_OBJECT');
   const core: Record<string, unknown> = {};
   const extensions = new Map<string, Record<string, unknown>>();
@@ -184,7 +206,7 @@ export function canonicalUser(body: unknown, scope: Scope): Record<string, unkno
       if (isScimplanUrn(key)) continue;
       const ns = extensionByUrn(scope, key);
       if (ns) {
-        const ext = canonicalExtension(ns, raw);
+        const ext = canonicalExtension(ns, raw, unknown);
         if (ext) Object.entries(ext).forEach(([k, v]) => put(extensionOf(ns.urn), k, v));
         continue;
       }
@@ -192,16 +214,16 @@ export function canonicalUser(body: unknown, scope: Scope): Record<string, unkno
       if (split) {
         if (isScimplanUrn(split.urn)) continue;
         const defs = split.namespace ? split.namespace.attributes : scope.attributes;
-        const single = canonicalObject(defs, { [split.rest]: raw }, split.namespace ? split.urn : '', !split.namespace);
+        const single = canonicalObject(defs, { [split.rest]: raw }, split.namespace ? split.urn : '', !split.namespace, unknown);
         const target = split.namespace ? extensionOf(split.namespace.urn) : core;
         for (const [k, v] of Object.entries(single)) put(target, k, v);
         continue;
       }
-      // An extension this tenant does not declare: kept as sent.
-      if (raw !== null && raw !== undefined) put(core, key, cloneJson(raw));
+      // An extension this tenant does not declare.
+      if (raw !== null && raw !== undefined && unknown === 'refuse') throw scimError('UNKNOWN_EXTENSION', { urn: key });
       continue;
     }
-    for (const [k, v] of Object.entries(canonicalObject(scope.attributes, { [key]: raw }, '', true))) put(core, k, v);
+    for (const [k, v] of Object.entries(canonicalObject(scope.attributes, { [key]: raw }, '', true, unknown))) put(core, k, v);
   }
   for (const [urn, ext] of extensions) if (Object.keys(ext).length > 0) put(core, urn, ext);
   return core;

@@ -1,6 +1,7 @@
 // Server: plain JSON as clients send it: case-insensitive member look-up, own-property writes
 // that never reach `Object.prototype`, and fresh copies without hostile keys.
 
+import { isDeepStrictEqual } from 'node:util';
 import { isPlainObject } from '../../dsl/values.ts';
 import { scimError } from '../errors.ts';
 
@@ -60,4 +61,13 @@ export function cloneJson(value: unknown, depth = 0): unknown {
   }
   if (typeof value === 'number' && !Number.isFinite(value)) return null;
   return value;
+}
+
+/**
+ * Two JSON values are the same value: equal scalars (strings case-sensitively), lists element by
+ * element in order, objects member by member in any member order (jsonb stores members in its
+ * own order, so a stored element and the one a client sends again differ only there).
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  return isDeepStrictEqual(a, b);
 }

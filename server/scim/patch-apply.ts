@@ -5,7 +5,7 @@ import type { LiteralValue } from '../../dsl/ast.ts';
 import type { AttributeDef, Scope } from '../../dsl/types.ts';
 import { compareValues, getAttribute, isPlainObject as isObject } from '../../dsl/values.ts';
 import { scimError, type ScimError } from '../errors.ts';
-import { cloneJson, deleteOwn, ownKey, ownValue, put, setOwn } from './json.ts';
+import { cloneJson, deleteOwn, ownKey, ownValue, put, sameJson, setOwn } from './json.ts';
 import type { PatchOp } from './patch-ops.ts';
 import { attributeNamed } from './schema-lookup.ts';
 import type { ElementTest } from './value-path-filter.ts';
@@ -116,15 +116,14 @@ function containerOf(working: Record<string, unknown>, target: Target, create: b
   return fresh;
 }
 
-function sameElement(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
-/** Only one element of a multi-valued attribute may be primary (RFC 7643 §2.4). */
+/**
+ * Only one element of a multi-valued attribute may be primary (RFC 7643 §2.4): the last one the
+ * request wrote (`preferred`), else the last one in the list, as if written one after another.
+ */
 function keepOnePrimary(list: unknown[], preferred: ReadonlySet<unknown>): void {
   const primaries = list.filter((e) => isObject(e) && e.primary === true);
   if (primaries.length <= 1) return;
-  const keep = primaries.find((e) => preferred.has(e)) ?? primaries[primaries.length - 1];
+  const keep = primaries.filter((e) => preferred.has(e)).pop() ?? primaries[primaries.length - 1];
   for (const e of primaries) if (e !== keep) (e as Record<string, unknown>).primary = false;
 }
 
@@ -174,7 +173,8 @@ function write(container: Record<string, unknown>, target: Target, op: 'add' | '
     if (incoming === undefined) return;
     const added = Array.isArray(incoming) ? incoming : [incoming];
     const next = [...current];
-    for (const e of added) if (!next.some((x) => sameElement(x, e))) next.push(e);
+    // RFC 7644 §3.5.2.1: a value already there is not added again (whatever its member order).
+    for (const e of added) if (!next.some((x) => sameJson(x, e))) next.push(e);
     keepOnePrimary(next, new Set(added));
     setOwn(container, name, next);
     return;

@@ -6,7 +6,7 @@ import type { AttributeDef, Scope } from '../../dsl/types.ts';
 import { isPlainObject as isObject } from '../../dsl/values.ts';
 import { CORE_USER_URN } from '../../engine/scim-schemas.ts';
 import { scimError, ScimError } from '../errors.ts';
-import { canonicalSingle, canonicalUser, canonicalValue } from './canonical.ts';
+import { canonicalSingle, canonicalUser, canonicalValue, nearestNames } from './canonical.ts';
 import { cloneJson, isHostileKey, ownKey, put, setOwn } from './json.ts';
 import { applyEdits, applyMerge, type Merge, type Target, type UserEdit, type UserPatch, type Write } from './patch-apply.ts';
 import { parsePatch, parsePatchPath, requireValue, type PatchOp } from './patch-ops.ts';
@@ -74,7 +74,8 @@ export function parseUserPatch(body: unknown, scope: Scope, timezone = 'UTC'): U
 export function applyUserPatch(resource: Readonly<Record<string, unknown>>, patch: UserPatch, id?: string): Record<string, unknown> {
   const outcome = applyEdits(cloneJson(resource) as Record<string, unknown>, patch, id);
   if (outcome instanceof ScimError) throw outcome;
-  const result = canonicalUser(outcome, patch.scope);
+  // Every value the request writes was refused if unknown; what is left of such attributes is stored data.
+  const result = canonicalUser(outcome, patch.scope, 'drop');
   for (const def of patch.scope.attributes) {
     if (def.required && def.mutability !== 'readOnly' && ownKey(resource, def.name) !== undefined && result[def.name] === undefined) {
       throw scimError('PATCH_REQUIRED_REMOVED', { attribute: def.name });
@@ -105,6 +106,11 @@ function pathEdits(n: number, op: PatchOp, path: string, value: unknown, scope: 
   return [{ kind: 'write', op, target, write: prepare(target, path, value) }];
 }
 
+/** 400 invalidPath: operation `n` names an attribute no schema of the tenant defines (as canonicalUser refuses it). */
+function patchUnknown(n: number, label: string, name: string, defs: readonly AttributeDef[]): ScimError {
+  return scimError('PATCH_UNKNOWN_ATTRIBUTE', { n, attribute: label, hint: nearestNames(name, defs) });
+}
+
 /** The target of `path`, or undefined when writes to it are ignored; 400 mutability for a read-only one. */
 function resolve(n: number, text: string, scope: Scope, timezone: string): Target | undefined {
   const path = parsePatchPath(n, text);
@@ -124,6 +130,7 @@ function resolve(n: number, text: string, scope: Scope, timezone: string): Targe
   }
   const def = attributeNamed(defs, path.name);
   if (urn === undefined && IGNORED_CORE.has((def?.name ?? path.name).toLowerCase())) return undefined;
+  if (!def && !isHostileKey(path.name)) throw patchUnknown(n, urn === undefined ? path.name : `${urn}:${path.name}`, path.name, defs);
   if (def?.mutability === 'readOnly') throw readOnly(n, def.name);
   if (path.filter && def && !def.multiValued) throw scimError('PATCH_SINGLE_VALUED_FILTER', { n, attribute: def.name });
   let sub: Target['sub'];

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ENTERPRISE, SCIMPLAN, tenantYaml, uniqueTenant, USER_SCHEMA, useTestApp } from '../server/helpers.ts';
+import { expectNoChange } from './update-cycle.ts';
 
 const tenants = { plain: uniqueTenant('entra'), flagged: uniqueTenant('entra-flag') };
 const t = useTestApp(() => [tenantYaml(tenants.plain), tenantYaml(tenants.flagged)]);
@@ -104,6 +105,84 @@ for (const flag of [false, true]) {
 
       expect((await t.scim(tenant, 'DELETE', withFlag(`/Users/${id}`))).statusCode).toBe(204);
       expect((await t.scim(tenant, 'GET', withFlag(`/Users/${id}`))).statusCode).toBe(404);
+    });
+
+    it('update cycle: after each create and update, GET by filter and by id shows what Entra sent (no PATCH needed)', async () => {
+      const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
+      for (const via of ['POST', 'Bulk'] as const) {
+        const objectId = randomUUID();
+        const userName = `Test_User_${randomUUID()}@TestUser.com`;
+        const sent = {
+          schemas: [USER_SCHEMA, ENTERPRISE],
+          externalId: objectId,
+          userName,
+          active: true,
+          displayName: 'Ada Lovelace',
+          emails: [{ primary: true, type: 'work', value: userName }],
+          meta: { resourceType: 'User' },
+          name: { formatted: 'Ada Lovelace', familyName: 'Lovelace', givenName: 'Ada' },
+          addresses: [{ type: 'work', streetAddress: '1 Analytical Way', locality: 'London', country: 'GB' }],
+          roles: [],
+          [ENTERPRISE]: { department: 'Research', employeeNumber: '0042' },
+        };
+        let id: string;
+        if (via === 'POST') {
+          const created = await t.scim(tenant, 'POST', withFlag('/Users'), sent);
+          expect(created.statusCode).toBe(201);
+          id = created.json().id as string;
+        } else {
+          const bulk = await t.scim(tenant, 'POST', withFlag('/Bulk'), { schemas: [BULK], Operations: [{ method: 'POST', path: '/Users', bulkId: 'u1', data: sent }] });
+          expect(bulk.json().Operations[0].status).toBe('201');
+          id = String(bulk.json().Operations[0].location).split('/').pop()!;
+        }
+        // Entra's view of the user: what its attribute mappings produce, with their types.
+        const want: Record<string, unknown> = structuredClone(sent);
+        const filter = `externalId eq "${objectId}"`;
+        const cycle = () => expectNoChange(t, tenant, id, filter, want, flag ? '?aadOptscim062020' : '');
+        await cycle();
+
+        const newMail = `Updated_${randomUUID()}@TestUser.com`;
+        const update = await t.scim(tenant, 'PATCH', withFlag(`/Users/${id}`), {
+          schemas: [PATCH_OP],
+          Operations: [
+            { op: op('replace'), path: 'emails[type eq "work"].value', value: newMail },
+            { op: op('replace'), path: 'name.familyName', value: 'King' },
+            { op: op('add'), path: 'phoneNumbers[type eq "mobile"].value', value: '+44 20 7946 0000' },
+            { op: op('replace'), path: 'addresses[type eq "work"].locality', value: 'Marylebone' },
+            { op: op('add'), path: `${ENTERPRISE}:manager`, value: flag ? 'mgr-7' : { value: 'mgr-7' } },
+            { op: op('replace'), path: 'active', value: flag ? false : 'False' },
+          ],
+        });
+        expect(update.statusCode).toBe(200);
+        want['emails'] = [{ primary: true, type: 'work', value: newMail }];
+        (want['name'] as Record<string, unknown>)['familyName'] = 'King';
+        want['phoneNumbers'] = [{ type: 'mobile', value: '+44 20 7946 0000' }];
+        want['addresses'] = [{ type: 'work', streetAddress: '1 Analytical Way', locality: 'Marylebone', country: 'GB' }];
+        (want[ENTERPRISE] as Record<string, unknown>)['manager'] = { value: 'mgr-7' };
+        want['active'] = false;
+        await cycle();
+
+        // A new UPN (another case too), a path-less replace with dotted and URN keys, a removal.
+        const renamed = userName.replace('Test_User', 'ADA');
+        const second = await t.scim(tenant, 'PATCH', withFlag(`/Users/${id}`), {
+          schemas: [PATCH_OP],
+          Operations: [
+            { op: op('replace'), path: 'userName', value: renamed },
+            { op: op('replace'), value: { displayName: 'Ada King', 'name.givenName': 'Augusta', [`${ENTERPRISE}:department`]: 'R&D', active: flag ? true : 'True' } },
+            { op: op('remove'), path: 'phoneNumbers[type eq "mobile"].value' },
+          ],
+        });
+        expect(second.statusCode).toBe(200);
+        want['userName'] = renamed;
+        want['displayName'] = 'Ada King';
+        (want['name'] as Record<string, unknown>)['givenName'] = 'Augusta';
+        (want[ENTERPRISE] as Record<string, unknown>)['department'] = 'R&D';
+        want['active'] = true;
+        // RFC 7644 §3.5.2.2: removing `value` keeps the element's other sub-attributes.
+        want['phoneNumbers'] = [{ type: 'mobile' }];
+        await cycle();
+        await expectNoChange(t, tenant, id, `userName eq "${renamed.toLowerCase()}"`, want, flag ? '?aadOptscim062020' : '');
+      }
     });
 
     it('groups: create, lookups without members, rename, add and remove members, delete', async () => {

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { SCIMPLAN, sha256Hex, uniqueTenant, USER_SCHEMA, useTestApp } from '../server/helpers.ts';
+import { expectNoChange } from './update-cycle.ts';
 
 const tenant = uniqueTenant('okta');
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -95,6 +96,47 @@ describe('users', () => {
     expect(off.json()[SCIMPLAN].status).toBe('deactivated');
     const on = await t.scim(tenant, 'PUT', `/Users/${id}`, { ...full, active: true, name: { givenName: 'Johnny', familyName: 'Doe' } });
     expect(on.json()[SCIMPLAN]).toMatchObject({ status: 'active', profile: { firstName: 'Johnny' } });
+  });
+});
+
+describe('update cycle', () => {
+  /** Okta's view of a user: its profile as it sends it, without the password it never reads back. */
+  const viewOf = (body: Record<string, unknown>): Record<string, unknown> => {
+    const { password: _, ...rest } = structuredClone(body);
+    return rest;
+  };
+
+  it('OIN and AIW: after each create and update, GET by filter and by id shows what Okta sent', async () => {
+    for (const style of ['OIN', 'AIW'] as const) {
+      const userName = `${randomUUID()}@Okta.example`;
+      const { id, body } = await lookupAndCreate(userName);
+      const want = viewOf(body);
+      const cycle = async () => {
+        await expectNoChange(t, tenant, id, `userName eq "${want['userName']}"`, want);
+        // Okta looks users up by userName; the match ignores case, the answer keeps it.
+        await expectNoChange(t, tenant, id, `userName eq "${String(want['userName']).toLowerCase()}"`, want);
+      };
+      await cycle();
+
+      const profile = { ...want, id, name: { givenName: 'Jon', familyName: 'Doe' }, displayName: 'Jon Doe', locale: 'nl-NL' };
+      expect((await t.scim(tenant, 'PUT', `/Users/${id}`, profile)).statusCode).toBe(200);
+      Object.assign(want, { name: { givenName: 'Jon', familyName: 'Doe' }, displayName: 'Jon Doe', locale: 'nl-NL' });
+      await cycle();
+
+      if (style === 'OIN') {
+        expect((await t.scim(tenant, 'PATCH', `/Users/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] })).statusCode).toBe(200);
+      } else {
+        expect((await t.scim(tenant, 'PUT', `/Users/${id}`, { ...want, id, active: false })).statusCode).toBe(200);
+      }
+      want['active'] = false;
+      await cycle();
+
+      // A new case of the userName (the key of this tenant) is the same key: stored as sent.
+      const recased = userName.toUpperCase();
+      expect((await t.scim(tenant, 'PUT', `/Users/${id}`, { ...want, id, userName: recased, emails: [{ primary: true, value: recased, type: 'work' }] })).statusCode).toBe(200);
+      Object.assign(want, { userName: recased, emails: [{ primary: true, value: recased, type: 'work' }] });
+      await cycle();
+    }
   });
 });
 

@@ -127,19 +127,18 @@ describe('canonicalUser', () => {
     });
   });
 
-  it('keeps unknown attributes and unknown extensions as sent', () => {
-    const out = canonicalUser(
-      {
-        userName: 'u',
-        favouriteColour: 'green',
-        emails: [{ value: 'a@b.example', verified: true }],
-        'urn:example:custom:2.0:User': { badge: 42 },
-      },
-      scope,
-    );
-    expect(out.favouriteColour).toBe('green');
-    expect(out.emails).toEqual([{ value: 'a@b.example', verified: true }]);
-    expect(out['urn:example:custom:2.0:User']).toEqual({ badge: 42 });
+  it('refuses unknown attributes and unknown extensions by name (400 invalidValue); drops them on request', () => {
+    const bodies: [Record<string, unknown>, string][] = [
+      [{ userName: 'u', favouriteColour: 'green' }, '`favouriteColour` is not an attribute of this tenant\'s schemas'],
+      [{ userName: 'u', emails: [{ value: 'a@b.example', verified: true }] }, '`emails.verified` is not an attribute'],
+      [{ userName: 'u', 'urn:example:custom:2.0:User': { badge: 42 } }, 'the extension `urn:example:custom:2.0:User` is not declared'],
+    ];
+    for (const [body, detail] of bodies) {
+      const error = errorOf(body);
+      expect(error).toMatchObject({ status: 400, scimType: 'invalidValue' });
+      expect(error.detail).toContain(detail);
+      expect(canonicalUser(body, scope, 'drop')).toEqual(body['emails'] ? { userName: 'u', emails: [{ value: 'a@b.example' }] } : { userName: 'u' });
+    }
   });
 
   const wrong: [string, unknown, string][] = [
@@ -177,25 +176,25 @@ describe('canonicalUser', () => {
 
   it('does not let __proto__ or constructor keys pollute anything', () => {
     const body = JSON.parse(
-      '{"userName":"u","__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"name":{"__proto__":{"polluted":true},"givenName":"A"},"unknown":{"__proto__":{"polluted":true},"x":1},"emails":[{"__proto__":{"polluted":true},"value":"a@b"}]}',
+      '{"userName":"u","__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"name":{"__proto__":{"polluted":true},"givenName":"A"},"emails":[{"__proto__":{"polluted":true},"value":"a@b"}]}',
     );
     const out = canonicalUser(body, scope);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
     expect((out as Record<string, unknown>).polluted).toBeUndefined();
     expect((out.name as Record<string, unknown>).polluted).toBeUndefined();
-    expect(out).toEqual({ userName: 'u', name: { givenName: 'A' }, unknown: { x: 1 }, emails: [{ value: 'a@b' }] });
+    expect(out).toEqual({ userName: 'u', name: { givenName: 'A' }, emails: [{ value: 'a@b' }] });
     expect(JSON.parse(JSON.stringify(out))).toEqual(out);
   });
 
   it('is idempotent and shares nothing with the input', () => {
-    const body = { userName: 'u', name: { givenName: 'A' }, emails: [{ value: 'a@b', type: 'work' }], x: { y: [1, { z: 2 }] } };
+    const body = { userName: 'u', name: { givenName: 'A' }, emails: [{ value: 'a@b', type: 'work' }] };
     const once = canonicalUser(body, scope);
     expect(canonicalUser(once, scope)).toEqual(once);
     (once.name as Record<string, unknown>).givenName = 'changed';
-    ((once.x as Record<string, unknown>).y as unknown[]).push(3);
+    (once.emails as unknown[]).push({ value: 'c@d' });
     expect(body.name.givenName).toBe('A');
-    expect(body.x.y).toHaveLength(2);
+    expect(body.emails).toHaveLength(1);
   });
 
   it('rejects unknown values nested too deeply', () => {

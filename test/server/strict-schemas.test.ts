@@ -134,12 +134,15 @@ describe('mutability', () => {
 });
 
 describe('required', () => {
-  it('PUT without userName (a typo: userame) is 400 invalidValue naming userName, and changes nothing', async () => {
+  it('PUT without userName is 400 invalidValue naming userName; with a typo (userame) too; nothing changes', async () => {
     const before = (await t.scim(tenant, 'GET', `/Users/${id}`)).json();
     const { userName, ...rest } = userBody('s-1', 'strict@example.com');
-    const res = await t.scim(tenant, 'PUT', `/Users/${id}`, { ...rest, userame: userName });
+    const res = await t.scim(tenant, 'PUT', `/Users/${id}`, rest);
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ scimType: 'invalidValue', detail: '`userName` is required' });
+    const typo = await t.scim(tenant, 'PUT', `/Users/${id}`, { ...rest, userame: userName });
+    expect(typo.statusCode).toBe(400);
+    expect(typo.json()).toMatchObject({ scimType: 'invalidValue', detail: expect.stringContaining('`userName`') });
     expect((await t.scim(tenant, 'GET', `/Users/${id}`)).json()).toEqual(before);
   });
 
@@ -151,7 +154,7 @@ describe('required', () => {
   it('Group create and replace without displayName are 400 naming it', async () => {
     expect((await t.scim(tenant, 'POST', '/Groups', { schemas: [GROUP] })).json()).toMatchObject({ scimType: 'invalidValue', detail: '`displayName` is required' });
     const group = (await t.scim(tenant, 'POST', '/Groups', { schemas: [GROUP], displayName: 'Required' })).json();
-    const res = await t.scim(tenant, 'PUT', `/Groups/${group.id}`, { schemas: [GROUP], displayname_: 'x' });
+    const res = await t.scim(tenant, 'PUT', `/Groups/${group.id}`, { schemas: [GROUP], externalId: 'x' });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ scimType: 'invalidValue', detail: '`displayName` is required' });
   });

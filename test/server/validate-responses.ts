@@ -62,7 +62,12 @@ export function installResponseValidator(app: FastifyInstance): void {
     } else if (reply.statusCode < 400) {
       return payload;
     }
-    const problems = validateScimResponse(served, { status: reply.statusCode, path, method: request.method, ...projectionOf(request) }, body);
+    let problems: string[];
+    try {
+      problems = validateScimResponse(served, { status: reply.statusCode, path, method: request.method, ...projectionOf(request) }, body);
+    } catch (error) {
+      problems = [`the validator failed: ${String(error)}`];
+    }
     if (problems.length > 0) pending.push(`${request.method} ${request.url} -> ${reply.statusCode}:\n  ${problems.join('\n  ')}`);
     return payload;
   });
@@ -76,7 +81,7 @@ function projectionOf(request: FastifyRequest): { attributes?: string; excludedA
     for (const [k, v] of Object.entries(source)) {
       const key = k.toLowerCase() === 'attributes' ? 'attributes' : k.toLowerCase() === 'excludedattributes' ? 'excludedAttributes' : undefined;
       if (key && typeof v === 'string') out[key] = v;
-      else if (key && Array.isArray(v)) out[key] = v.join(',');
+      else if (key && Array.isArray(v) && v.every((e) => typeof e === 'string')) out[key] = v.join(',');
     }
     return out;
   };
