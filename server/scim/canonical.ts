@@ -24,6 +24,8 @@ function typeName(def: AttributeDef): string {
       return 'a number';
     case 'dateTime':
       return 'an ISO 8601 date-time';
+    case 'binary':
+      return 'base64 text';
     default:
       return 'a string';
   }
@@ -52,6 +54,7 @@ function wrongType(label: string, def: AttributeDef): ScimError {
   return scimError('WRONG_TYPE', { attribute: label, type: typeName(def) });
 }
 
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const XSD_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))?$/;
 
 /**
@@ -118,9 +121,12 @@ export function canonicalSingle(def: AttributeDef, value: unknown, label: string
     case 'dateTime':
       if (typeof value !== 'string' || !isXsdDateTime(value)) throw wrongType(label, def);
       return value;
+    case 'binary':
+      // RFC 7643 §2.3.6: base64 as RFC 4648 §4 spells it.
+      if (typeof value !== 'string' || !BASE64.test(value)) throw wrongType(label, def);
+      return value;
     case 'string':
     case 'reference':
-    case 'binary':
       if (typeof value !== 'string') throw wrongType(label, def);
       return value;
   }

@@ -314,7 +314,7 @@ class Validator {
         if (typeof v !== 'string') wrong('a string');
         return;
       case 'binary':
-        if (typeof v !== 'string' || !/^[A-Za-z0-9+/=\s]*$/.test(v)) wrong('base64 text');
+        if (typeof v !== 'string' || !/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(v)) wrong('base64 text');
         return;
       case 'boolean':
         if (typeof v !== 'boolean') wrong('a boolean');
