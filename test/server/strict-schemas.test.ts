@@ -177,3 +177,12 @@ describe('required', () => {
     ]);
   });
 });
+
+describe('types the validator holds the server to', () => {
+  it('a dateTime must be an xsd:dateTime and a binary base64 (RFC 7643 §2.3.5, §2.3.6)', async () => {
+    expect((await t.scim(tenant, 'POST', '/Users', userBody('s-t1', 't1@example.com', { x509Certificates: [{ value: 'not base64!' }] }))).json()).toMatchObject({ scimType: 'invalidValue', detail: '`x509Certificates.value` must be base64 text' });
+    const ok = await t.scim(tenant, 'POST', '/Users', userBody('s-t2', 't2@example.com', { x509Certificates: [{ value: 'QUJD' }] }));
+    expect(ok.statusCode, ok.body).toBe(201);
+    expect(ok.json().x509Certificates).toEqual([{ value: 'QUJD' }]);
+  });
+});
