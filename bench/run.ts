@@ -22,7 +22,7 @@ const benches: Record<string, () => Promise<void>> = {
   server: () => benchServer(),
   // one 1,000-operation /Bulk against 1,000 sequential POSTs over local HTTP (minutes on a busy machine).
   bulk: () => benchBulk(),
-  // one-member add and remove on a 50,000-member group against a bare INSERT/DELETE (~1 min).
+  // one-member add and remove on a 100,000-member group against an empty group and a bare INSERT/DELETE (~2 min).
   groups: () => benchGroups(),
   // the scheduler deactivating 100,000 due accounts against as many bare UPDATEs (~5 min on PGlite).
   scheduler: () => benchScheduler(),

@@ -2,7 +2,8 @@
 // no longer sending a value, and the clause that then holds. Returns findings, no diagnostics.
 
 import type { Expr, PathExpr } from './ast.ts';
-import type { Analysis } from './check.ts';
+import { analyzeExpression, type Analysis } from './check.ts';
+import { filterScope } from './resolve.ts';
 import { atomHolds, formulaHolds, modelCondition, searchProduct, type Assignment, type ConditionModel, type Formula, type Variable } from './condition-model.ts';
 
 /**
@@ -17,6 +18,8 @@ export interface AbsenceFinding {
   readonly attribute: string;
   /** That attribute's path node in the condition (its first occurrence). */
   readonly path: PathExpr;
+  /** For a clause inside a value filter: the attribute as the filter writes it (`type`). */
+  readonly inFilter?: string;
   /** Absent when the search was beyond its budget and the clause alone decided. */
   readonly witness?: { readonly variables: readonly Variable[]; readonly before: Assignment; readonly after: Assignment };
 }
@@ -40,7 +43,27 @@ export function findAbsence(analysis: Analysis): AbsenceFinding | undefined {
     if (found === 'unknown') undecided = true;
     else if (found) return found;
   }
-  return undecided ? clauseOnAbsence(model) : undefined;
+  return (undecided ? clauseOnAbsence(model) : undefined) ?? filterAbsence(analysis);
+}
+
+/**
+ * A value filter of the condition that picks an element by a sub-attribute it lacks
+ * (`emails[type ne "work"] pr` holds once the element stops sending `type`): the model above
+ * treats a filtered path as a whole, so each filter is decided again as a condition of its own
+ * over the element. Its finding names the sub-attribute under the filtered attribute.
+ */
+function filterAbsence(analysis: Analysis): AbsenceFinding | undefined {
+  for (const resolved of analysis.paths.values()) {
+    for (let i = 0; i < resolved.steps.length; i++) {
+      const step = resolved.steps[i]!;
+      if (!step.filter || step.def.type !== 'complex') continue;
+      const found = findAbsence(analyzeExpression(step.filter, filterScope(step.def, analysis.scope), 'condition'));
+      if (!found) continue;
+      const under = resolved.steps.slice(0, i + 1).map((st) => st.name).join('.');
+      return { clause: found.clause, attribute: `${under}.${found.attribute}`, path: found.path, inFilter: found.inFilter ?? found.attribute };
+    }
+  }
+  return undefined;
 }
 
 /** The first literal that holds once all the attributes it reads are missing. */

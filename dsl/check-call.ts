@@ -4,6 +4,7 @@
 import type { Expr, Span } from './ast.ts';
 import type { DslCode } from './diagnostic.ts';
 import { foreignFunctionHelp } from './foreign-functions.ts';
+import { foreignSwitch } from './foreign-switch.ts';
 import { functionNames, lookupFunction, type ParamKind } from './functions.ts';
 import { writtenPath } from './resolve.ts';
 import { didYouMean } from './suggest.ts';
@@ -51,6 +52,8 @@ export function checkCall(checker: ExprChecker, expr: Extract<Expr, { kind: 'Cal
     types.push(t ?? ANY);
   }
   if (!arityOk || argError) return ANY;
+  const entra = fn.name === 'switch' ? foreignSwitch(expr) : undefined;
+  if (entra) checker.report('W208', entra.span, entra.message, entra.help);
   return fn.result(types);
 }
 

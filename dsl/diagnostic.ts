@@ -15,6 +15,7 @@ export type DslCode =
   | 'E205' // condition is not boolean
   | 'E206' // unsupported in filter mode / unsupported construct
   | 'W207' // comparison that can never hold (e.g. a boolean against a string)
+  | 'W208' // `Switch(...)` spelled and shaped as Entra's, whose argument order differs
   | 'E501'; // profile scope: a SCIM attribute where a profile field is needed
 
 export interface DslLabel {

@@ -65,7 +65,7 @@ export const foreignFunctions: readonly ForeignFunction[] = [
   okta('String.substringBefore', undefined, undefined, 'scimplan has no `substringBefore`; `split(text, separator)` splits at every separator and `substring(text, start, length)` takes a fixed position'),
   okta('String.substringAfter', undefined, undefined, 'scimplan has no `substringAfter`; `split(text, separator)` splits at every separator and `substring(text, start, length)` takes a fixed position'),
   okta('String.len', undefined, undefined, 'scimplan has no length function'),
-  okta('String.stringSwitch', 'switch', 'switch(value, key1, result1, ..., default)'),
+  okta('String.stringSwitch', 'switch', 'switch(value, key1, result1, ..., default)', 'Okta writes the default second, scimplan last'),
   okta('Arrays.contains', 'in', 'value in ["A", "B"]'),
   okta('Arrays.isEmpty', 'pr', 'not (attribute pr)'),
 ];

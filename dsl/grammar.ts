@@ -39,6 +39,16 @@ export function describeToken(token: IToken | undefined): string {
   return `\`${image}\``;
 }
 
+/**
+ * How a token reads without its text: its kind (`a string`, `a value`, `an attribute name`), or
+ * for punctuation, operators and keywords their own label (`` `)` ``, `` `eq` ``), which is
+ * syntax, not data. For callers that must not echo their input.
+ */
+export function describeTokenKind(token: IToken | undefined): string {
+  if (token === undefined || token.tokenType === EOF) return 'the end of the expression';
+  return token.tokenType.LABEL ?? 'a token';
+}
+
 function label(type: TokenType): string {
   return type.LABEL ?? `\`${type.name}\``;
 }
@@ -54,25 +64,33 @@ const expectedByRule: Readonly<Record<string, string>> = {
   pathStep: 'an attribute name',
 };
 
-const messages: IParserErrorMessageProvider = {
-  buildMismatchTokenMessage({ expected, actual }) {
-    return `expected ${label(expected)} but found ${describeToken(actual)}`;
-  },
-  buildNotAllInputParsedMessage({ firstRedundant }) {
-    if (tokenMatcher(firstRedundant, RParen)) return 'unmatched `)`';
-    if (tokenMatcher(firstRedundant, RBracket)) return 'unmatched `]`';
-    if (tokenMatcher(firstRedundant, CompareOp) || tokenMatcher(firstRedundant, Pr) || tokenMatcher(firstRedundant, In)) {
-      return `unexpected ${describeToken(firstRedundant)} after a comparison`;
-    }
-    return `expected an operator or the end of the expression but found ${describeToken(firstRedundant)}`;
-  },
-  buildNoViableAltMessage({ actual, ruleName }) {
-    return `expected ${expectedByRule[ruleName] ?? 'an expression'} but found ${describeToken(actual[0])}`;
-  },
-  buildEarlyExitMessage({ actual, ruleName }) {
-    return `expected ${expectedByRule[ruleName] ?? 'an expression'} but found ${describeToken(actual[0])}`;
-  },
-};
+/** How messages name the token found: quoted (the default) or by kind only (`ParseOptions.quoteSource`). */
+interface MessageStyle {
+  quoteSource: boolean;
+}
+
+function messagesFor(style: MessageStyle): IParserErrorMessageProvider {
+  const found = (token: IToken | undefined) => (style.quoteSource ? describeToken(token) : describeTokenKind(token));
+  return {
+    buildMismatchTokenMessage({ expected, actual }) {
+      return `expected ${label(expected)} but found ${found(actual)}`;
+    },
+    buildNotAllInputParsedMessage({ firstRedundant }) {
+      if (tokenMatcher(firstRedundant, RParen)) return 'unmatched `)`';
+      if (tokenMatcher(firstRedundant, RBracket)) return 'unmatched `]`';
+      if (tokenMatcher(firstRedundant, CompareOp) || tokenMatcher(firstRedundant, Pr) || tokenMatcher(firstRedundant, In)) {
+        return `unexpected ${found(firstRedundant)} after a comparison`;
+      }
+      return `expected an operator or the end of the expression but found ${found(firstRedundant)}`;
+    },
+    buildNoViableAltMessage({ actual, ruleName }) {
+      return `expected ${expectedByRule[ruleName] ?? 'an expression'} but found ${found(actual[0])}`;
+    },
+    buildEarlyExitMessage({ actual, ruleName }) {
+      return `expected ${expectedByRule[ruleName] ?? 'an expression'} but found ${found(actual[0])}`;
+    },
+  };
+}
 
 /**
  * The grammar, lowest precedence first: or, and, not (prefix), comparison (one operator, `pr`,
@@ -84,9 +102,18 @@ const messages: IParserErrorMessageProvider = {
  * at start-up); the shared instance skips them, and a test builds one with them on.
  */
 export class ExpressionParser extends CstParser {
+  readonly #style: MessageStyle;
+
   constructor(validate = false) {
-    super(allTokens as TokenType[], { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: messages, skipValidations: !validate });
+    const style: MessageStyle = { quoteSource: true };
+    super(allTokens as TokenType[], { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: messagesFor(style), skipValidations: !validate });
+    this.#style = style;
     this.performSelfAnalysis();
+  }
+
+  /** Whether the next parse's messages quote the token found, or name its kind; set with `input`. */
+  set quoteSource(quote: boolean) {
+    this.#style.quoteSource = quote;
   }
 
   public expression = this.RULE('expression', () => {

@@ -10,6 +10,7 @@ import { parser } from './grammar.ts';
 import { MAX_NESTING_DEPTH, MAX_SOURCE_LENGTH } from './limits.ts';
 import { visit, walk, type ExprVisitor } from './walk.ts';
 import { findForeignTokens } from './foreign-tokens.ts';
+import { withoutSourceText } from './source-free.ts';
 import { And, Bang, Comma, CompareOp, In, Pr, LBracket, LParen, lexer, Not, Or, RBracket, RParen } from './tokens.ts';
 
 /**
@@ -20,6 +21,16 @@ import { And, Bang, Comma, CompareOp, In, Pr, LBracket, LParen, lexer, Not, Or, 
  * - `path`: one PATCH path: `attrPath`, or `valuePath` optionally followed by `.subAttr`.
  */
 export type ParseMode = 'expression' | 'filter' | 'path';
+
+/**
+ * `quoteSource: false` (the SCIM server parsing a client's filter or PATCH path): messages name
+ * tokens by kind (`but found a string`) and quote no text of the source, and diagnostics carry
+ * no help; what was expected and the span stay. Default `true` (the linter: the consultant's own
+ * tenant file, quoted as written).
+ */
+export interface ParseOptions {
+  readonly quoteSource?: boolean;
+}
 
 /**
  * `ast` is always a tree (an `Error` node where a part failed); `diagnostics` is empty exactly
@@ -34,12 +45,19 @@ export interface ParseResult {
  * Parses one expression. Never throws, whatever the input. `expect` says where an expression
  * is used (a mapping's value or a condition), for hints that depend on it (`||` in a value).
  */
-export function parseExpression(source: string, mode: ParseMode = 'expression', expect?: 'value' | 'condition'): ParseResult {
+export function parseExpression(source: string, mode: ParseMode = 'expression', expect?: 'value' | 'condition', options: ParseOptions = {}): ParseResult {
+  const result = parseQuoting(source, mode, expect, options.quoteSource ?? true);
+  if (options.quoteSource ?? true) return result;
+  const text = typeof source === 'string' ? source : '';
+  return { ast: result.ast, diagnostics: result.diagnostics.map((d) => withoutSourceText(d, text)) };
+}
+
+function parseQuoting(source: string, mode: ParseMode, expect: 'value' | 'condition' | undefined, quoteSource: boolean): ParseResult {
   if (typeof source !== 'string') {
     return { ast: { kind: 'Error', span: { start: 0, end: 0 } }, diagnostics: [{ code: 'E101', message: 'expected the expression to be text', span: { start: 0, end: 0 } }] };
   }
   try {
-    return parseUnchecked(source, mode, expect);
+    return parseUnchecked(source, mode, expect, quoteSource);
   } catch {
     // A bug in the parser must not take the caller (a server request, the linter) down with it.
     const whole = { start: 0, end: source.length };
@@ -47,7 +65,7 @@ export function parseExpression(source: string, mode: ParseMode = 'expression', 
   }
 }
 
-function parseUnchecked(source: string, mode: ParseMode, expect: 'value' | 'condition' | undefined): ParseResult {
+function parseUnchecked(source: string, mode: ParseMode, expect: 'value' | 'condition' | undefined, quoteSource: boolean): ParseResult {
   const whole: Span = { start: 0, end: source.length };
   const failed = (diagnostics: DslDiagnostic[]): ParseResult => ({ ast: { kind: 'Error', span: whole }, diagnostics: sortDiagnostics(diagnostics) });
 
@@ -75,6 +93,7 @@ function parseUnchecked(source: string, mode: ParseMode, expect: 'value' | 'cond
     return failed(diagnostics);
   }
 
+  parser.quoteSource = quoteSource;
   parser.input = lexed.tokens;
   const cst = parser.expression();
   const builder = new AstBuilder(source, expect);

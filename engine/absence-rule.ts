@@ -15,8 +15,12 @@ export interface AbsenceDiagnostic {
   readonly help: string;
 }
 
-/** E603 for a deactivation condition that a user can make hold by sending no value, if it is one. */
-export function absenceOf(analysis: Analysis): AbsenceDiagnostic | undefined {
+/**
+ * E603 for a deactivation condition that a user can make hold by sending no value, if it is one.
+ * `declaredDate` is a dateTime attribute the tenant declares (`hr.contractEnd`), for the help's
+ * value-based form; without one the help shows the usual `hr.endDate`.
+ */
+export function absenceOf(analysis: Analysis, declaredDate?: string): AbsenceDiagnostic | undefined {
   const found = findAbsence(analysis);
   if (!found) return undefined;
   const name = found.attribute;
@@ -27,7 +31,7 @@ export function absenceOf(analysis: Analysis): AbsenceDiagnostic | undefined {
       ? `\`${name} le now()\``
       : pathType === 'boolean'
         ? `\`${name} eq false\``
-        : '`active eq false` or `hr.endDate le now()`';
+        : `\`active eq false\` or \`${declaredDate ?? 'hr.endDate'} le now()\``;
   // `x pr and <clause>` only fixes a clause that reads nothing but `x`.
   const paths = new Set<string>();
   walk(found.clause, (node) => {
@@ -41,7 +45,7 @@ export function absenceOf(analysis: Analysis): AbsenceDiagnostic | undefined {
     notes: ['absence is not a value: a user is deactivated for a value the directory sends, never because a value is missing'],
     help: testsPresence
       ? `deactivate on a value, e.g. ${valueForm}`
-      : `deactivate on a value, e.g. ${valueForm}, or require it: \`${name} pr and ${clause}\``,
+      : `deactivate on a value, e.g. ${valueForm}, or require it${found.inFilter ? ' inside the filter' : ''}: \`${found.inFilter ?? name} pr and ${clause}\``,
   };
 }
 

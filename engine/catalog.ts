@@ -30,6 +30,7 @@ export const catalog = {
   E205: { severity: 'error', slug: 'not-boolean', title: 'a condition that is not boolean' },
   E206: { severity: 'error', slug: 'unsupported', title: 'a construct that is not supported here' },
   W207: { severity: 'warning', slug: 'never-equal', title: 'a comparison that can never hold' },
+  W208: { severity: 'warning', slug: 'entra-switch-order', title: 'a `Switch` call in Entra ID\'s argument order' },
   E301: { severity: 'error', slug: 'date-mapping', title: 'a profile field mapped to a date or time' },
   E302: { severity: 'error', slug: 'photo-mapping', title: 'a profile field mapped to a photo or certificate' },
   E303: { severity: 'error', slug: 'not-scalar', title: 'a profile field mapped to a multi-valued or complex value' },

@@ -103,7 +103,8 @@ export function checkConfig(
   if (parsed.deactivate) {
     const type = check(parsed.deactivate, userScope, 'condition');
     const analysis = analyses.get(parsed.deactivate);
-    const absence = type && analysis && !analysis.diagnostics.some((d) => d.code.startsWith('E')) ? absenceOf(analysis) : undefined;
+    const endDate = declaredDate(config);
+    const absence = type && analysis && !analysis.diagnostics.some((d) => d.code.startsWith('E')) ? absenceOf(analysis, endDate) : undefined;
     if (absence) report('E603', parsed.deactivate, absence.clause, absence.message, { notes: absence.notes, help: absence.help });
     if (!parsed.deactivate.broken) {
       const activeFalse = findActiveFalse(parsed.deactivate.ast);
@@ -119,7 +120,9 @@ export function checkConfig(
           ...(onDate
             ? {}
             : {
-                help: 'if that is not intended, deactivate on an end-of-employment date that the directory sends, e.g. declare an extension attribute `employmentEndDate: dateTime` and write `<alias>.employmentEndDate le now()`',
+                help: endDate
+                  ? `if that is not intended, deactivate on an end-of-employment date that the directory sends, e.g. \`${endDate} le now()\``
+                  : 'if that is not intended, deactivate on an end-of-employment date that the directory sends, e.g. declare an extension attribute `employmentEndDate: dateTime` and write `<alias>.employmentEndDate le now()`',
               }),
         });
       }
@@ -159,6 +162,18 @@ function hasError(analysis: Analysis | undefined): boolean {
 
 function lastName(path: PathExpr): string {
   return path.steps[path.steps.length - 1]?.name ?? '';
+}
+
+/** Names of a date that ends employment (`contractEnd`, `leaveDate`), not a hire or birth date. */
+const END_DATE = /end|leav|exit|termin|until|expir|lastday|last_day/i;
+
+/** The first end-of-employment dateTime the tenant declares under `schemas:`, as written (`hr.contractEnd`). */
+function declaredDate(config: RawConfig): string | undefined {
+  for (const s of config.schemas ?? []) {
+    const name = Object.entries(s.attributes ?? {}).find(([name, type]) => type === 'dateTime' && END_DATE.test(name))?.[0];
+    if (name !== undefined) return s.alias !== undefined ? `${s.alias}.${name}` : `${s.urn}:${name}`;
+  }
+  return undefined;
 }
 
 function isDeclaredExtension(path: PathExpr, config: RawConfig): boolean {

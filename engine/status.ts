@@ -46,12 +46,16 @@ export type StatusEvent = 'user.deactivated' | 'user.reactivated' | 'user.deacti
 
 /**
  * One decision. Invariant: `transition` is undefined exactly when the status stays (then `next`
- * is the state as it is stored); `event` is the one the transition records (none for `release`).
+ * is the state as it is stored); `event` is the one the transition records (none for `release`),
+ * and `reason` the reason that event carries: for a deactivation or a hold the new state's
+ * reason, for a reactivation the reason of the deactivation it ends. Tenant-file text only
+ * (a clause, `onDelete: deactivate`, the safety limit), never a user's value.
  */
 export interface StatusDecision {
   readonly next: AccountState;
   readonly transition?: StatusTransition;
   readonly event?: StatusEvent;
+  readonly reason?: string;
 }
 
 const EVENTS: Readonly<Record<StatusTransition, StatusEvent | undefined>> = {
@@ -68,9 +72,11 @@ const HELD_PREFIX = 'held by the safety limit';
 const ACTIVE: AccountState = Object.freeze({ status: 'active', deactivatedAt: null, reason: null });
 
 const keep = (state: AccountState): StatusDecision => ({ next: state });
-const change = (transition: StatusTransition, next: AccountState): StatusDecision => {
+const change = (transition: StatusTransition, next: AccountState, ended?: AccountState): StatusDecision => {
   const event = EVENTS[transition];
-  return event ? { next, transition, event } : { next, transition };
+  if (!event) return { next, transition };
+  const reason = (ended ?? next).reason;
+  return reason === null ? { next, transition, event } : { next, transition, event, reason };
 };
 
 /** Whether the account's last deactivation came from a SCIM DELETE under `onDelete: deactivate`. */
@@ -110,7 +116,7 @@ export function decideStatus(rules: StatusRules, input: StatusInput): StatusDeci
   if (state?.status === 'deactivated') {
     const newStart = input.relink === true && deactivatedByDelete(state);
     if (rules.deactivate?.reactivate === false && !newStart) return keep(state);
-    return change('reactivate', ACTIVE);
+    return change('reactivate', ACTIVE, state);
   }
   return { next: ACTIVE };
 }

@@ -14,7 +14,10 @@ export type ScimType =
   | 'noTarget'
   | 'invalidValue'
   | 'invalidVers'
-  | 'sensitive';
+  | 'sensitive'
+  // RFC 9865 §2.1 (cursor pagination).
+  | 'invalidCursor'
+  | 'expiredCursor';
 
 /**
  * One catalogue entry. `message` is the `detail` template: `<name>` is replaced by the
@@ -141,6 +144,14 @@ export const scimCatalogue = {
   PARAM_NOT_STRING: { status: 400, scimType: 'invalidValue', message: '`<name>` must be a string' },
   SORT_ORDER: { status: 400, scimType: 'invalidValue', message: '`sortOrder` must be `ascending` or `descending`' },
   SEARCH_BODY: { status: 400, scimType: 'invalidSyntax', message: 'a search body must be a SearchRequest object' },
+  PAGINATION_BOTH: { status: 400, scimType: 'invalidValue', message: 'page by `startIndex` or by `cursor`, not both' },
+  CURSOR_INVALID: {
+    status: 400,
+    scimType: 'invalidCursor',
+    message: 'the cursor is not one this list issued: send an empty cursor for the first page, then each `nextCursor` with the same filter, sortBy and sortOrder',
+  },
+  CURSOR_EXPIRED: { status: 400, scimType: 'expiredCursor', message: 'the cursor expired (cursors last <seconds> s): start again with an empty cursor' },
+  GROUP_MEMBERS_TOO_MANY: { status: 400, scimType: 'tooMany', message: 'the answer would list more than <max> members: ask with `excludedAttributes=members` or a smaller `count`' },
   ATTRIBUTES_TOO_MANY: { status: 400, scimType: 'invalidValue', message: '`<param>` names too many attributes' },
   ATTRIBUTES_MALFORMED: { status: 400, scimType: 'invalidValue', message: '`<param>` holds a malformed attribute path' },
   ATTRIBUTES_VALUE_FILTER: {

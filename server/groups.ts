@@ -24,6 +24,12 @@ import { eventContext, isUniqueViolation, liveOr404, transact, type ProvisionCon
 import { memberCondition } from './db/filter/group-filter.ts';
 import { groupChanges, groupInput } from './scim/group-patch.ts';
 
+/**
+ * At most this many members in one answer (one group, or a page of groups): a larger answer is
+ * 400 tooMany, never read whole. Writes answer with every member (their bodies are bounded).
+ */
+export const MAX_MEMBERS_IN_ANSWER = 20_000;
+
 export interface StoredGroup {
   readonly row: GroupRow;
   /** Live members; undefined when the caller did not ask for them (never loaded). */
@@ -83,7 +89,7 @@ export async function createGroup(ctx: ProvisionContext, body: unknown, withMemb
 /** GET /Groups/:id. */
 export async function getGroup(ctx: ProvisionContext, id: string, withMembers: boolean): Promise<StoredGroup> {
   const row = liveOr404(await findLiveGroup(ctx.db, ctx.plan.tenant, id), 'GROUP_NOT_FOUND', undefined);
-  return withMembersOf(ctx.db, ctx, row, withMembers);
+  return withMembersOf(ctx.db, ctx, row, withMembers, MAX_MEMBERS_IN_ANSWER);
 }
 
 /**
@@ -212,9 +218,10 @@ async function checkMembers(trx: Db, ctx: ProvisionContext, ids: readonly string
   throw scimError(includeDeleted ? 'MEMBERS_NOT_USERS' : 'MEMBERS_NOT_LIVE_USERS', { what, more });
 }
 
-async function withMembersOf(db: Db, ctx: ProvisionContext, row: GroupRow, withMembers: boolean): Promise<StoredGroup> {
+async function withMembersOf(db: Db, ctx: ProvisionContext, row: GroupRow, withMembers: boolean, max?: number): Promise<StoredGroup> {
   if (!withMembers) return { row, members: undefined };
-  const members = await membersOfGroups(db, ctx.plan.tenant, [row.id]);
+  const members = await membersOfGroups(db, ctx.plan.tenant, [row.id], max);
+  if (!members) throw scimError('GROUP_MEMBERS_TOO_MANY', { max: max ?? 0 });
   return { row, members: members.get(row.id) ?? [] };
 }
 

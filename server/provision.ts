@@ -55,7 +55,7 @@ export async function createUser(ctx: ProvisionContext, body: unknown): Promise<
       row = await insertUser(trx, { id: randomUUID(), tenant: plan.tenant, key_value: storedKey(plan, key), ...written, created_at: now });
       events.push({ type: 'user.created', accountId: row.id, fields: changedFields({}, evaluation.profile) });
     }
-    if (status.event) events.push({ type: status.event, accountId: row.id });
+    if (status.event) events.push({ type: status.event, accountId: row.id, reason: status.reason });
     return finish(trx, ctx, row, evaluation, events, now);
   }, userTaken(plan));
   ctx.signals?.nextCheckStored(nextCheck);
@@ -92,7 +92,7 @@ export async function deleteUser(ctx: ProvisionContext, id: string, ifMatch?: st
       updated_at: now,
       ...(status.transition ? statusColumns(status.next) : {}),
     });
-    if (status.event) events.push({ type: status.event, accountId: stored.id });
+    if (status.event) events.push({ type: status.event, accountId: stored.id, reason: status.reason });
     await recordEvents(trx, eventContext(ctx, now), events);
   }, userTaken(plan));
 }
@@ -133,7 +133,7 @@ async function updateWith(
     // none (a replayed PUT, an attribute no mapping reads, a status flip alone) writes none.
     const fields = changedFields(stored.profile, evaluation.profile);
     const events: NewEvent[] = fields.length > 0 ? [{ type: 'user.updated', accountId: row.id, fields }] : [];
-    if (status.event) events.push({ type: status.event, accountId: row.id });
+    if (status.event) events.push({ type: status.event, accountId: row.id, reason: status.reason });
     return finish(trx, ctx, row, evaluation, events, now);
   }, userTaken(plan)).catch(async (error: unknown) => {
     if (rejected !== undefined) {

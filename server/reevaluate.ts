@@ -248,7 +248,7 @@ async function reevaluateBatch(
       if ((row.next_check_at?.getTime() ?? null) !== (next?.getTime() ?? null)) moved(next);
       counters.updated++;
       if (fields.length > 0) events.push({ type: 'user.updated', accountId: row.id, fields });
-      if (status.event) events.push({ type: status.event, accountId: row.id });
+      if (status.event) events.push({ type: status.event, accountId: row.id, reason: status.reason });
       if (status.transition === 'deactivate') {
         deactivations++;
         counters.deactivated++;

@@ -94,7 +94,7 @@ export async function approveHeld(db: Db, tenant: string, now: Date = new Date()
       write.ids.push(row.id);
       writes.set(key, write);
       const list = byHash.get(row.config_hash) ?? [];
-      if (decision.event) list.push({ type: decision.event, accountId: row.id });
+      if (decision.event) list.push({ type: decision.event, accountId: row.id, reason: decision.reason });
       byHash.set(row.config_hash, list);
     }
     for (const { columns, ids } of writes.values()) {

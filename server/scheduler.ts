@@ -162,10 +162,10 @@ export class Scheduler {
         if (!decision?.event) continue;
         let list = events.get(account.tenant);
         if (!list) events.set(account.tenant, (list = []));
-        list.push({ type: decision.event, accountId: account.id });
+        list.push({ type: decision.event, accountId: account.id, reason: decision.reason });
       }
       await writeChecks(trx, tenantOf, results, now);
-      // A fixed order of the per-tenant event locks, so two instances can never deadlock on them.
+      // One insert per tenant (each with its config hash); events take no lock (server/db/events.ts).
       for (const [tenant, list] of [...events].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
         await recordEvents(trx, { tenant, configHash: plans.get(tenant)!.hash, requestId: SCHEDULER_REQUEST_ID, now, onWritten: this.#signals?.eventsWritten }, list);
       }

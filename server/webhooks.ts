@@ -1,5 +1,6 @@
 // Server: webhook delivery of the events table -> HMAC-signed POSTs to one receiver, per tenant
-// in id order, at least once, with exponential backoff; a durable cursor lets restarts resume.
+// in feed order (server/db/events.ts `listEvents`), at least once, with exponential backoff; a
+// durable cursor (the last id delivered) lets restarts resume.
 
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';

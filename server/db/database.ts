@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { Database } from './tables.ts';
 import { lockFolder } from './folder-lock.ts';
 import { migrateToLatest } from './migrate.ts';
+import { PGliteStatistics } from './pglite-statistics.ts';
 
 export interface OpenDatabaseOptions {
   /** PostgreSQL connection string; wins over `dataDir`. */
@@ -65,22 +66,18 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
     lock?.release();
     throw error;
   }
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
   // PGlite has no autovacuum, so no statistics unless we gather them: without them the planner
-  // can pick a tenant-wide index scan over a primary-key lookup as tables grow.
-  const analyze = () => sql`analyze`.execute(db).catch(() => undefined);
-  const timer = setInterval(() => void analyze(), ANALYZE_EVERY_MS);
-  timer.unref();
+  // can pick a tenant-wide index scan over a primary-key lookup as tables grow. They follow the
+  // data (server/db/pglite-statistics.ts); statements go through the dialect's queue.
+  const statistics = new PGliteStatistics((text) => sql.raw(text).execute(db));
+  const db: Kysely<Database> = new Kysely<Database>({ dialect: new PGliteDialect(pglite, statistics) });
   const opened = await finish(db, 'pglite', async () => {
-    clearInterval(timer);
     await pglite.close();
     lock?.release();
-  });
-  await analyze();
+  }, () => statistics.close());
+  await statistics.check(true);
   return opened;
 }
-
-const ANALYZE_EVERY_MS = 10 * 60 * 1000;
 
 /** Reported by the request whose query fails on that connection; the idle case by `onConnectionError`. */
 function ignoreInUseError(): void {}
@@ -91,10 +88,11 @@ const POOL_SIZE = 10;
 const CONNECT_TIMEOUT_MS = 5_000;
 const QUERY_TIMEOUT_MS = 60_000;
 
-async function finish(db: Kysely<Database>, kind: 'postgres' | 'pglite', after?: () => Promise<void>): Promise<OpenDatabase> {
+async function finish(db: Kysely<Database>, kind: 'postgres' | 'pglite', after?: () => Promise<void>, before?: () => Promise<void>): Promise<OpenDatabase> {
   try {
     await migrateToLatest(db);
   } catch (error) {
+    await before?.();
     await db.destroy();
     await after?.();
     throw error;
@@ -103,6 +101,7 @@ async function finish(db: Kysely<Database>, kind: 'postgres' | 'pglite', after?:
     db,
     kind,
     async close() {
+      await before?.();
       await db.destroy();
       await after?.();
     },

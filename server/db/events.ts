@@ -1,8 +1,9 @@
-// Storage: the events repository, an append-only log of changes read by the platform in id order.
-// Within a tenant, ids are assigned in commit order, so a reader that resumes after an id never
-// misses an event that commits later.
+// Storage: the events repository, an append-only log of changes read by the platform as a feed
+// per tenant. Writers append without a lock; readers stop at a safe horizon (the oldest running
+// transaction), so a reader that resumes after an id never misses an event that commits later.
 
-import { sql } from 'kysely';
+import { sql, type Insertable, type Selectable } from 'kysely';
+import type { EventsTable } from './tables.ts';
 import type { Db } from './users.ts';
 
 export type EventType =
@@ -27,6 +28,11 @@ export interface NewEvent {
   readonly accountId?: string;
   readonly groupId?: string;
   readonly fields?: readonly string[];
+  /**
+   * Why a status changed (`user.deactivated`, `user.deactivation_held`, `user.reactivated`):
+   * engine/status.ts `StatusDecision.reason`, tenant-file text only, never a user's value.
+   */
+  readonly reason?: string | undefined;
 }
 
 export interface EventContext {
@@ -46,38 +52,38 @@ export interface EventContext {
 /** Called after events are written, inside their transaction (which may still roll back). */
 export type EventObserver = (tenant: string, events: readonly NewEvent[]) => void;
 
-/** Lock class of the per-tenant event lock (first key of `pg_advisory_xact_lock(int, int)`). */
-const EVENTS_LOCK_CLASS = 0x5c1e;
+/** One `events` row as inserted; `id` and `txid` come from their SQL defaults. */
+export type EventRow = Omit<Insertable<EventsTable>, 'id' | 'txid'>;
 
 /**
- * Appends events. Invariant: within one tenant, event ids follow commit order. A bigserial
- * alone does not give that (a transaction can take id 9, another id 10 and commit first, and a
- * reader resuming after 10 would never see 9), so the tenant's event lock is taken first and
- * held until commit. Call it last in a transaction, after every row lock it needs; outside a
- * transaction it opens its own.
+ * The rows of `events` in `ctx`, for an insert (`recordEvents`, or a writer that folds the
+ * insert into a larger statement). Nothing else is needed: `id` and `txid` are defaulted in
+ * SQL, and the order of events in the feed follows from them (see `listEvents`).
+ */
+export function eventRows(ctx: EventContext, events: readonly NewEvent[]): EventRow[] {
+  return events.map((e) => ({
+    tenant: ctx.tenant,
+    type: e.type,
+    account_id: e.accountId ?? null,
+    group_id: e.groupId ?? null,
+    config_hash: ctx.configHash,
+    request_id: ctx.requestId,
+    fields: e.fields ? JSON.stringify(e.fields) : null,
+    reason: e.reason ?? null,
+    created_at: ctx.now,
+  }));
+}
+
+/**
+ * Appends events in one insert, without a lock: writers of one tenant append concurrently.
+ * Each row records its transaction (`txid`), which is what keeps readers from skipping an
+ * event that commits later (`listEvents`). Within a transaction and inside one call, ids
+ * follow the order of `events`. Call it anywhere in the transaction; outside one, the insert is
+ * its own.
  */
 export async function recordEvents(db: Db, ctx: EventContext, events: readonly NewEvent[]): Promise<void> {
   if (events.length === 0) return;
-  if (!db.isTransaction) {
-    await db.transaction().execute((trx) => recordEvents(trx, ctx, events));
-    return;
-  }
-  await sql`select pg_advisory_xact_lock(${EVENTS_LOCK_CLASS}::int, hashtext(${ctx.tenant}))`.execute(db);
-  await db
-    .insertInto('events')
-    .values(
-      events.map((e) => ({
-        tenant: ctx.tenant,
-        type: e.type,
-        account_id: e.accountId ?? null,
-        group_id: e.groupId ?? null,
-        config_hash: ctx.configHash,
-        request_id: ctx.requestId,
-        fields: e.fields ? JSON.stringify(e.fields) : null,
-        created_at: ctx.now,
-      })),
-    )
-    .execute();
+  await db.insertInto('events').values(eventRows(ctx, events)).execute();
   ctx.onWritten?.(ctx.tenant, events);
 }
 
@@ -90,19 +96,30 @@ export interface StoredEvent {
   readonly configHash: string | null;
   readonly requestId: string | null;
   readonly fields: readonly string[] | null;
+  readonly reason: string | null;
   readonly createdAt: Date;
 }
 
-/** Events of one tenant with id > `after`, oldest first. */
+/**
+ * One page of a tenant's feed: the events after the event `after` (0: from the start), oldest
+ * first. The feed is ordered by (txid, id): by writing transaction, then id within it. It holds
+ * only events of transactions older than every transaction still running
+ * (`pg_snapshot_xmin(pg_current_snapshot())`): those are all finished, so every event that
+ * commits later belongs to a younger transaction and sorts after everything shown. A reader
+ * that resumes after the last id it got therefore never skips an event, though ids of two
+ * transactions may come out of numeric order. An `after` that names no event of the tenant
+ * starts from the events written before migration 0010 with a larger id, then every later one.
+ * Must not run inside a transaction that has written (its own events are never shown).
+ */
 export async function listEvents(db: Db, tenant: string, after = 0, limit = 100): Promise<StoredEvent[]> {
-  const rows = await db
-    .selectFrom('events')
-    .selectAll()
-    .where('tenant', '=', tenant)
-    .where('id', '>', String(after))
-    .orderBy('id')
-    .limit(limit)
-    .execute();
+  const { rows } = await sql<Selectable<EventsTable>>`
+    select e.*
+    from events e
+    where e.tenant = ${tenant}
+      and (e.txid, e.id) > (coalesce((select c.txid from events c where c.id = ${after} and c.tenant = ${tenant}), '0'::xid8), ${after}::bigint)
+      and e.txid < pg_snapshot_xmin(pg_current_snapshot())
+    order by e.txid, e.id
+    limit ${limit}`.execute(db);
   return rows.map((r) => ({
     id: Number(r.id),
     tenant: r.tenant,
@@ -112,6 +129,7 @@ export async function listEvents(db: Db, tenant: string, after = 0, limit = 100)
     configHash: r.config_hash,
     requestId: r.request_id,
     fields: r.fields,
+    reason: r.reason,
     createdAt: r.created_at,
   }));
 }

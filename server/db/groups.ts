@@ -4,6 +4,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import { keysetPage, type KeysetPage, type KeysetQuery } from './keyset.ts';
 import type { GroupRow, NewGroupRow } from './tables.ts';
 import { isUuid, type Db } from './users.ts';
 
@@ -157,21 +158,40 @@ export async function listGroups(db: Db, tenant: string, q: ListGroupsQuery): Pr
   return { rows: await query.offset(q.offset).limit(q.limit).execute(), total };
 }
 
-/** Live members of each group (deleted users are hidden, their rows kept), in one query. */
-export async function membersOfGroups(db: Db, tenant: string, groupIds: readonly string[]): Promise<Map<string, MemberRef[]>> {
+/** One page of a cursor walk over live groups matching `where` (keyset, see keyset.ts), plus the count of all matches. */
+export async function listGroupsAfter(
+  db: Db,
+  tenant: string,
+  q: KeysetQuery & { readonly where?: RawBuilder<SqlBool> },
+): Promise<KeysetPage<GroupRow> & { total: number }> {
+  let base = db.selectFrom('scim_groups').where('tenant', '=', tenant).where('deleted_at', 'is', null);
+  if (q.where) base = base.where(q.where);
+  const total = Number((await base.select(sql<string | number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
+  if (q.limit <= 0) return { rows: [], next: undefined, total };
+  return { ...(await keysetPage<'scim_groups', GroupRow>(base, 'scim_groups', q)), total };
+}
+
+/**
+ * Live members of each group (deleted users are hidden, their rows kept), in one query. With
+ * `max`, a first query counts at most `max + 1` members (no sort: it stops there) and the answer
+ * is undefined when there are more than `max` in all: a group of 100,000 members is never read
+ * whole, nor sorted, for an answer that cannot carry it.
+ */
+export async function membersOfGroups(db: Db, tenant: string, groupIds: readonly string[], max?: number): Promise<Map<string, MemberRef[]> | undefined> {
   const result = new Map<string, MemberRef[]>(groupIds.map((id) => [id, []]));
   if (groupIds.length === 0) return result;
-  const rows = await db
+  const live = db
     .selectFrom('memberships as m')
     .innerJoin('scim_users as u', 'u.id', 'm.user_id')
-    .select(['m.group_id', 'u.id', 'u.user_name'])
     .where('m.tenant', '=', tenant)
     .where('m.group_id', 'in', groupIds)
-    .where('u.deleted_at', 'is', null)
-    .orderBy('m.group_id')
-    .orderBy('m.created_at')
-    .orderBy('u.id')
-    .execute();
+    .where('u.deleted_at', 'is', null);
+  if (max !== undefined) {
+    const bounded = live.select(sql<number>`1`.as('one')).limit(max + 1);
+    const counted = await db.selectFrom(bounded.as('b')).select(sql<string | number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+    if (Number(counted.n) > max) return undefined;
+  }
+  const rows = await live.select(['m.group_id', 'u.id', 'u.user_name']).orderBy('m.group_id').orderBy('m.created_at').orderBy('u.id').execute();
   for (const row of rows) result.get(row.group_id)?.push({ value: row.id, display: row.user_name });
   return result;
 }

@@ -8,6 +8,8 @@ import { groupAdoption } from './migrations/0003-groups.ts';
 import { webhookCursor } from './migrations/0004-webhooks.ts';
 import { tenantFiles } from './migrations/0005-tenant-files.ts';
 import { keyCase } from './migrations/0008-key-case.ts';
+import { eventReasons } from './migrations/0009-event-reasons.ts';
+import { eventHorizon } from './migrations/0010-event-horizon.ts';
 
 /** Migrations by name; names sort in the order they must run. Never edit a shipped one. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -17,6 +19,8 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0004-webhooks': webhookCursor,
   '0005-tenant-files': tenantFiles,
   '0008-key-case': keyCase,
+  '0009-event-reasons': eventReasons,
+  '0010-event-horizon': eventHorizon,
 };
 
 const provider: MigrationProvider = {

@@ -17,6 +17,7 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
+import type { PGliteStatistics } from './pglite-statistics.ts';
 
 /**
  * PGlite has one session. Invariant: at most one kysely connection is out at a time, so a
@@ -24,14 +25,17 @@ import {
  */
 export class PGliteDialect implements Dialect {
   readonly #pglite: PGlite;
-  constructor(pglite: PGlite) {
+  readonly #statistics: PGliteStatistics | undefined;
+  /** `statistics` is told of every write and release, to gather statistics as the data changes. */
+  constructor(pglite: PGlite, statistics?: PGliteStatistics) {
     this.#pglite = pglite;
+    this.#statistics = statistics;
   }
   createAdapter() {
     return new PostgresAdapter();
   }
   createDriver(): Driver {
-    return new PGliteDriver(this.#pglite);
+    return new PGliteDriver(this.#pglite, this.#statistics);
   }
   createIntrospector(db: Kysely<any>) {
     return new PostgresIntrospector(db);
@@ -42,7 +46,10 @@ export class PGliteDialect implements Dialect {
 }
 
 class PGliteConnection implements DatabaseConnection {
-  constructor(private readonly pglite: PGlite) {}
+  constructor(
+    private readonly pglite: PGlite,
+    private readonly statistics: PGliteStatistics | undefined,
+  ) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const result = await this.pglite.query<R>(query.sql, [...query.parameters]);
@@ -50,6 +57,7 @@ class PGliteConnection implements DatabaseConnection {
     // PGlite reports the command tag like pg does; kysely only counts rows of writes.
     const command = (result as { command?: string }).command;
     const isWrite = command !== undefined && ['INSERT', 'UPDATE', 'DELETE', 'MERGE'].includes(command);
+    if (isWrite && affected) this.statistics?.rowsWritten(affected);
     return isWrite && affected !== undefined
       ? { rows: result.rows, numAffectedRows: BigInt(affected) }
       : { rows: result.rows };
@@ -66,8 +74,11 @@ class PGliteDriver implements Driver {
   #tail: Promise<void> = Promise.resolve();
   #release: (() => void) | undefined;
 
-  constructor(pglite: PGlite) {
-    this.#connection = new PGliteConnection(pglite);
+  readonly #statistics: PGliteStatistics | undefined;
+
+  constructor(pglite: PGlite, statistics: PGliteStatistics | undefined) {
+    this.#connection = new PGliteConnection(pglite, statistics);
+    this.#statistics = statistics;
   }
 
   async init(): Promise<void> {}
@@ -112,6 +123,7 @@ class PGliteDriver implements Driver {
     const release = this.#release;
     this.#release = undefined;
     release?.();
+    this.#statistics?.released();
   }
 
   async destroy(): Promise<void> {

@@ -62,7 +62,14 @@ export interface EventsTable {
   request_id: string | null;
   /** Names of changed fields only, never values. */
   fields: Json<readonly string[]> | null;
+  /** Why a status changed (migration 0009): tenant-file text, never a user's value. */
+  reason: string | null;
   created_at: Timestamp;
+  /**
+   * xid8 of the writing transaction, defaulted in SQL (`pg_current_xact_id()`); never written
+   * by the application. Events before migration 0010 hold 0. Read as a string.
+   */
+  txid: Generated<string>;
 }
 
 /** One row per tenant: the last event id the webhook receiver acknowledged, and who delivers. */

@@ -2,6 +2,7 @@
 // query filters on tenant.
 
 import { sql, type Kysely, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
+import { keysetPage, type KeysetPage, type KeysetQuery } from './keyset.ts';
 import type { Database, NewUserRow, UserRow, UserStatus } from './tables.ts';
 
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -94,6 +95,19 @@ export async function listUsers(db: Db, tenant: string, q: ListUsersQuery): Prom
   const total = Number(page[0]!.total_matches);
   const rows = page.map(({ total_matches: _, ...row }) => row as UserRow);
   return { rows, total };
+}
+
+/** One page of a cursor walk over live users matching `where` (keyset, see keyset.ts), plus the count of all matches. */
+export async function listUsersAfter(
+  db: Db,
+  tenant: string,
+  q: KeysetQuery & { readonly where?: RawBuilder<SqlBool> },
+): Promise<KeysetPage<UserRow> & { total: number }> {
+  let base = db.selectFrom('scim_users').where('tenant', '=', tenant).where('deleted_at', 'is', null);
+  if (q.where) base = base.where(q.where);
+  const total = Number((await base.select(sql<string | number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
+  if (q.limit <= 0) return { rows: [], next: undefined, total };
+  return { ...(await keysetPage<'scim_users', UserRow>(base, 'scim_users', q)), total };
 }
 
 export const isUuid = (id: string): boolean => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);

@@ -7,6 +7,7 @@ import type { Plan } from '../../engine/plan.ts';
 import { scimError } from '../errors.ts';
 import { DEFAULT_BULK_LIMITS, type BulkLimits } from '../bulk-request.ts';
 import { tenantPlan } from '../request.ts';
+import { CURSOR_TIMEOUT_SECONDS } from './cursor.ts';
 import { listResponse, MAX_RESULTS } from './list-params.ts';
 
 export async function discoveryRoutes(app: FastifyInstance, options: { bulk?: BulkLimits } = {}): Promise<void> {
@@ -44,6 +45,15 @@ function serviceProviderConfig(base: string, bulk: BulkLimits) {
     filter: { supported: true, maxResults: MAX_RESULTS },
     changePassword: { supported: false },
     sort: { supported: true },
+    // RFC 9865 §4: both methods; a request with neither pages by index, as before cursors.
+    pagination: {
+      cursor: true,
+      index: true,
+      defaultPaginationMethod: 'index',
+      defaultPageSize: MAX_RESULTS,
+      maxPageSize: MAX_RESULTS,
+      cursorTimeout: CURSOR_TIMEOUT_SECONDS,
+    },
     etag: { supported: true },
     authenticationSchemes: [
       {

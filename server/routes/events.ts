@@ -1,5 +1,6 @@
 // Server: the admin events API, GET /api/v1/tenants/{tenant}/events?after=ID&limit=N -> one page
-// of a tenant's events in id order, as `{events, next}`. Field names only, never values.
+// of a tenant's event feed (server/db/events.ts `listEvents`), as `{events, next}`. Field names
+// only, never values.
 
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
@@ -14,9 +15,10 @@ export const MAX_EVENTS_LIMIT = 1000;
 export type EventView = Omit<StoredEvent, 'createdAt'> & { readonly createdAt: string };
 
 /**
- * A page: events with id > `after`, oldest first. `next` is the id to pass as `after` for the
- * following page (the last id shown, or `after` itself when the page is empty), so a poller
- * can loop on it forever. Within a tenant ids follow commit order, so nothing is skipped.
+ * A page: the events after the event `after`, oldest first. `next` is the id to pass as `after`
+ * for the following page (the last id shown, or `after` itself when the page is empty), so a
+ * poller can loop on it forever. The feed stops at the oldest running transaction, so nothing
+ * that commits later is skipped; ids of two transactions may come out of numeric order.
  */
 export interface EventsPage {
   readonly events: readonly EventView[];
@@ -47,6 +49,7 @@ export function eventView(e: StoredEvent): EventView {
     configHash: e.configHash,
     requestId: e.requestId,
     fields: e.fields,
+    reason: e.reason,
     createdAt: new Date(e.createdAt).toISOString(),
   };
 }

@@ -4,17 +4,19 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { GROUP_URN } from '../../engine/scim-schemas.ts';
-import { listGroups, membersOfGroups, type MemberRef } from '../db/groups.ts';
+import { listGroups, listGroupsAfter, membersOfGroups, type MemberRef } from '../db/groups.ts';
 import type { Database, GroupRow } from '../db/tables.ts';
 import { headerValue } from '../etag.ts';
-import { createGroup, deleteGroup, getGroup, patchGroup, replaceGroup, type StoredGroup } from '../groups.ts';
+import { createGroup, deleteGroup, getGroup, MAX_MEMBERS_IN_ANSWER, patchGroup, replaceGroup, type StoredGroup } from '../groups.ts';
+import { scimError } from '../errors.ts';
 import { provisionContext, type ProvisionContext } from '../request.ts';
 import type { Signals } from '../signals.ts';
 import { groupFilterToSql, groupScope } from '../db/filter/group-filter.ts';
 import { sortColumn } from '../db/filter/sort.ts';
 import { projection, returnsAttribute, type ProjectionParams } from '../scim/projection.ts';
 import { etagOf } from '../user-view.ts';
-import { listResponse, pageOf, queryParams, searchParams, type ListParams } from './list-params.ts';
+import { cursorWalk } from './cursor.ts';
+import { cursorListResponse, listResponse, pageOf, queryParams, searchParams, type ListParams } from './list-params.ts';
 
 type IdRequest = FastifyRequest<{ Params: { tenant: string; id: string }; Querystring: Record<string, unknown> }>;
 
@@ -71,19 +73,26 @@ function sendGroup(request: FastifyRequest, reply: FastifyReply, ctx: ProvisionC
 
 async function list(request: FastifyRequest, ctx: ProvisionContext, params: ListParams) {
   const page = pageOf(params);
-  const { rows, total } = await listGroups(ctx.db, ctx.plan.tenant, {
+  const query = {
     ...(params.filter?.trim() ? { where: groupFilterToSql(params.filter) } : {}),
     ...(params.sortBy?.trim() ? { sortBy: sortColumn(params.sortBy, groupScope, 'Group') } : {}),
     descending: page.descending,
-    offset: page.startIndex - 1,
     limit: page.count,
-  });
-  const members = wantsMembers(params) ? await membersOfGroups(ctx.db, ctx.plan.tenant, rows.map((r) => r.id)) : undefined;
+  };
+  const walk = page.method === 'cursor' ? cursorWalk(request.tenant, 'Group', params, page.cursor) : undefined;
+  const found = walk
+    ? await listGroupsAfter(ctx.db, ctx.plan.tenant, { ...query, after: walk.after })
+    : await listGroups(ctx.db, ctx.plan.tenant, { ...query, offset: page.method === 'index' ? page.startIndex - 1 : 0 });
+  const { rows, total } = found;
+  // One bounded query for the members of the whole page, and only when the answer shows them.
+  const members = wantsMembers(params) ? await membersOfGroups(ctx.db, ctx.plan.tenant, rows.map((r) => r.id), MAX_MEMBERS_IN_ANSWER) : null;
+  if (members === undefined) throw scimError('GROUP_MEMBERS_TOO_MANY', { max: MAX_MEMBERS_IN_ANSWER });
   const base = baseUrl(request, ctx);
   // Compiled only when there is something to show, as a per-resource projection would be.
   const project = rows.length > 0 ? projection(params, groupScope, ctx.plan.timezone) : undefined;
   const resources = rows.map((row) => project!(renderGroup(row, members ? (members.get(row.id) ?? []) : undefined, base)));
-  return listResponse(resources, total, page.startIndex);
+  if (walk) return cursorListResponse(resources, total, walk.nextCursor('next' in found ? found.next : undefined));
+  return listResponse(resources, total, page.method === 'index' ? page.startIndex : 1);
 }
 
 const baseUrl = (request: FastifyRequest, ctx: ProvisionContext): string => `${request.protocol}://${request.host}/scim/v2/${ctx.plan.tenant}`;

@@ -1,5 +1,6 @@
 // Server: the parameters of a SCIM list or search (RFC 7644 §3.4.2, §3.4.3) of Users or Groups,
-// from the query string or a SearchRequest body -> ListParams, and the page they ask for.
+// from the query string or a SearchRequest body -> ListParams, and the page they ask for: by
+// `startIndex` (RFC 7644 §3.4.2.4) or by `cursor` (RFC 9865).
 
 import { isPlainObject } from '../../dsl/values.ts';
 import { scimError } from '../errors.ts';
@@ -7,23 +8,26 @@ import type { ProjectionParams } from '../scim/projection.ts';
 import { ownValue } from '../scim/json.ts';
 
 export const LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
-/** Advertised as `filter.maxResults`; a larger `count` is capped to it. */
+/** Advertised as `filter.maxResults` and `pagination.maxPageSize`; a larger `count` is capped to it. */
 export const MAX_RESULTS = 200;
 
 export interface ListParams extends ProjectionParams {
   readonly filter?: string | undefined;
   readonly startIndex?: unknown;
+  /** RFC 9865: `''` asks for the first page of a cursor walk; undefined means index paging. */
+  readonly cursor?: string | undefined;
   readonly count?: unknown;
   readonly sortBy?: string | undefined;
   readonly sortOrder?: string | undefined;
 }
 
-/** The page a list asks for: 1-based `startIndex`, `count` capped to MAX_RESULTS, and the order. */
-export interface Page {
-  readonly startIndex: number;
-  readonly count: number;
-  readonly descending: boolean;
-}
+/**
+ * The page a list asks for: `count` capped to MAX_RESULTS, the order, and either a 1-based
+ * `startIndex` or an RFC 9865 `cursor` (`''` for the first page, else a `nextCursor`).
+ */
+export type Page =
+  | { readonly method: 'index'; readonly startIndex: number; readonly count: number; readonly descending: boolean }
+  | { readonly method: 'cursor'; readonly cursor: string; readonly count: number; readonly descending: boolean };
 
 /** Query parameter names are matched case-insensitively (Entra sends `startIndex`, others `startindex`). */
 export function queryParams(query: unknown): ListParams {
@@ -36,6 +40,7 @@ export function queryParams(query: unknown): ListParams {
   return {
     filter: get('filter'),
     startIndex: get('startIndex'),
+    cursor: get('cursor'),
     count: get('count'),
     sortBy: get('sortBy'),
     sortOrder: get('sortOrder'),
@@ -58,6 +63,7 @@ export function searchParams(body: unknown): ListParams {
   return {
     filter: text('filter'),
     startIndex: get('startIndex'),
+    cursor: text('cursor'),
     count: get('count'),
     sortBy: text('sortBy'),
     sortOrder: text('sortOrder'),
@@ -66,13 +72,21 @@ export function searchParams(body: unknown): ListParams {
   };
 }
 
-/** The page of `params`; 400 for a non-integer `startIndex`/`count` or an unknown `sortOrder`. */
+/**
+ * The page of `params`; 400 for a non-integer `startIndex`/`count`, an unknown `sortOrder`, or
+ * `cursor` together with `startIndex` (RFC 9865 §2.4: a request names one method). Without
+ * either, the page is by index (RFC 9865 §2.4: the method this server had before cursors).
+ */
 export function pageOf(params: ListParams): Page {
-  const startIndex = Math.max(1, integer(params.startIndex, 'startIndex') ?? 1);
+  const startIndex = integer(params.startIndex, 'startIndex');
+  // RFC 9865 §2: a negative count is 0, and 0 returns only totalResults.
   const count = Math.min(MAX_RESULTS, Math.max(0, integer(params.count, 'count') ?? MAX_RESULTS));
   const order = params.sortOrder?.toLowerCase();
   if (order !== undefined && order !== 'ascending' && order !== 'descending') throw scimError('SORT_ORDER');
-  return { startIndex, count, descending: order === 'descending' };
+  const descending = order === 'descending';
+  if (params.cursor === undefined) return { method: 'index', startIndex: Math.max(1, startIndex ?? 1), count, descending };
+  if (startIndex !== undefined) throw scimError('PAGINATION_BOTH');
+  return { method: 'cursor', cursor: params.cursor, count, descending };
 }
 
 function integer(value: unknown, name: string): number | undefined {
@@ -82,7 +96,18 @@ function integer(value: unknown, name: string): number | undefined {
   return n;
 }
 
-/** The ListResponse of one page of resources. */
+/** The ListResponse of one page of resources by index. */
 export function listResponse(resources: readonly unknown[], total: number, startIndex: number) {
   return { schemas: [LIST_RESPONSE], totalResults: total, startIndex, itemsPerPage: resources.length, Resources: resources };
+}
+
+/** The ListResponse of one page of a cursor walk (RFC 9865 §2): `nextCursor` unless it is the last page. */
+export function cursorListResponse(resources: readonly unknown[], total: number, nextCursor: string | undefined) {
+  return {
+    schemas: [LIST_RESPONSE],
+    totalResults: total,
+    itemsPerPage: resources.length,
+    ...(nextCursor !== undefined ? { nextCursor } : {}),
+    Resources: resources,
+  };
 }

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { groupsOfUsers } from '../db/groups.ts';
 import type { Database } from '../db/tables.ts';
-import { listUsers } from '../db/users.ts';
+import { listUsers, listUsersAfter } from '../db/users.ts';
 import { headerValue } from '../etag.ts';
 import { createUser, deleteUser, getUser, patchUser, replaceUser, type StoredUser } from '../provision.ts';
 import { provisionContext, type ProvisionContext } from '../request.ts';
@@ -14,7 +14,8 @@ import { sortColumn } from '../db/filter/sort.ts';
 import { userFilterToSql } from '../db/filter/user-filter.ts';
 import { projection } from '../scim/projection.ts';
 import { etagOf, renderUser } from '../user-view.ts';
-import { listResponse, pageOf, queryParams, searchParams, type ListParams } from './list-params.ts';
+import { cursorWalk } from './cursor.ts';
+import { cursorListResponse, listResponse, pageOf, queryParams, searchParams, type ListParams } from './list-params.ts';
 
 type IdRequest = FastifyRequest<{ Params: { tenant: string; id: string }; Querystring: Record<string, unknown> }>;
 
@@ -63,18 +64,23 @@ function sendUser(request: FastifyRequest, reply: FastifyReply, ctx: ProvisionCo
 async function list(request: FastifyRequest, ctx: ProvisionContext, params: ListParams) {
   const scope = ctx.plan.userScope;
   const page = pageOf(params);
-  const { rows, total } = await listUsers(ctx.db, ctx.plan.tenant, {
+  const query = {
     ...(params.filter?.trim() ? { where: userFilterToSql(params.filter, scope) } : {}),
     ...(params.sortBy?.trim() ? { sortBy: sortColumn(params.sortBy, scope) } : {}),
     descending: page.descending,
-    offset: page.startIndex - 1,
     limit: page.count,
-  });
+  };
+  const walk = page.method === 'cursor' ? cursorWalk(request.tenant, 'User', params, page.cursor) : undefined;
+  const found = walk
+    ? await listUsersAfter(ctx.db, ctx.plan.tenant, { ...query, after: walk.after })
+    : await listUsers(ctx.db, ctx.plan.tenant, { ...query, offset: page.method === 'index' ? page.startIndex - 1 : 0 });
+  const { rows, total } = found;
   const groups = await groupsOfUsers(ctx.db, ctx.plan.tenant, rows.map((r) => r.id));
   // Compiled only when there is something to show, as a per-resource projection would be.
   const project = rows.length > 0 ? projection(params, scope, ctx.plan.timezone) : undefined;
   const resources = rows.map((row) => project!(renderUser(row, groups.get(row.id) ?? [], userLocation(request, ctx, row.id), profileOrder(ctx))));
-  return listResponse(resources, total, page.startIndex);
+  if (walk) return cursorListResponse(resources, total, walk.nextCursor('next' in found ? found.next : undefined));
+  return listResponse(resources, total, page.method === 'index' ? page.startIndex : 1);
 }
 
 function userLocation(request: FastifyRequest, ctx: ProvisionContext, id: string): string {

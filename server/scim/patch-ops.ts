@@ -73,7 +73,7 @@ export function requireValue(operation: PatchOperation): void {
 
 /** `text` (a path of operation `n`, or a key of its path-less value) parsed; 400 invalidPath otherwise. */
 export function parsePatchPath(n: number, text: string): PatchPath {
-  const { ast, diagnostics } = parseExpression(text, 'path');
+  const { ast, diagnostics } = parseExpression(text, 'path', undefined, { quoteSource: false });
   const d = diagnostics[0];
   if (d) throw scimError('PATCH_PATH_SYNTAX', { n, offset: d.span.start, reason: d.message });
   const [first, second, ...more] = ast.kind === 'Path' ? ast.steps : [];

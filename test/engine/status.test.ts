@@ -55,6 +55,8 @@ describe('decideStatus', () => {
     expect(decision.next).toEqual(next);
     expect(decision.event).toBe(event);
     expect(needsSafetyCheck(decision)).toBe(transition === 'deactivate');
+    // The event's reason: the new state's for a deactivation, the ended one's for a reactivation.
+    expect(decision.reason).toBe(event === undefined ? undefined : ((transition === 'reactivate' ? state : next)?.reason ?? undefined));
   });
 
   it('names the condition in the reason, also without a deactivate rule', () => {
@@ -70,7 +72,7 @@ describe('limitDeactivation', () => {
   });
   it('holds it once the window holds maxDeactivations', () => {
     for (const recent of [2, 3, 100]) {
-      expect(limitDeactivation(deactivate, recent, safety)).toEqual({ transition: 'hold', event: 'user.deactivation_held', next: HELD });
+      expect(limitDeactivation(deactivate, recent, safety)).toEqual({ transition: 'hold', event: 'user.deactivation_held', next: HELD, reason: HELD.reason });
     }
   });
   it('holds every deactivation under maxDeactivations: 0', () => {
@@ -93,6 +95,7 @@ describe('decideDelete', () => {
         transition: 'delete',
         event: 'user.deactivated',
         next: { status: 'deactivated', deactivatedAt: NOW, reason: 'onDelete: deactivate' },
+        reason: 'onDelete: deactivate',
       });
     }
     expect(deactivatedByDelete(decideDelete(rules(true, 'deactivate'), ACTIVE, NOW).next)).toBe(true);
@@ -105,7 +108,7 @@ describe('decideDelete', () => {
 
 describe('approveHold', () => {
   it('deactivates a held account with the reason it wrapped', () => {
-    expect(approveHold(HELD, NOW)).toEqual({ transition: 'approve', event: 'user.deactivated', next: NEW_DEACTIVATED });
+    expect(approveHold(HELD, NOW)).toEqual({ transition: 'approve', event: 'user.deactivated', next: NEW_DEACTIVATED, reason: NEW_DEACTIVATED.reason });
   });
   it('keeps a pending reason that is not a hold as it is', () => {
     const odd: AccountState = { status: 'pending', deactivatedAt: null, reason: 'held by the safety limit' };

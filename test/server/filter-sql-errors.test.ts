@@ -28,7 +28,15 @@ type Case = readonly [input: string, code: ScimErrorCode, detail: string];
 
 const userFilters: Case[] = [
   ['pr', 'FILTER_SYNTAX', 'expected an expression but found `pr` (at offset 0)'],
-  ['userName', 'FILTER_SYNTAX', 'expected a filter condition but found the attribute path `userName` (at offset 0)'],
+  ['userName', 'FILTER_SYNTAX', 'expected a filter condition but found the attribute path `…` (at offset 0)'],
+  // The client's values are never echoed: tokens by kind, quoted text of the filter elided.
+  ['userName eq "bjensen" "Barbara"', 'FILTER_SYNTAX', 'expected an operator or the end of the expression but found a string (at offset 22)'],
+  ['userName eq Barbara Jensen', 'FILTER_SYNTAX', 'expected an operator or the end of the expression but found an attribute name (at offset 20)'],
+  ['userName eq "Bar\\qbara"', 'FILTER_SYNTAX', 'invalid escape `…` in string (at offset 16)'],
+  ['userName eq "x" #Barbara', 'FILTER_SYNTAX', 'unexpected character `#` (at offset 16)'],
+  ['lower(Barbara) eq "x"', 'FILTER_SYNTAX', 'function call `…` is not SCIM filter syntax (at offset 0)'],
+  ['[Barbara] eq "x"', 'FILTER_SYNTAX', '`…` is Entra expression syntax (at offset 0)'],
+  ['userName eq "x" and (title pr', 'FILTER_SYNTAX', 'expected `)` but found the end of the expression (at offset 29)'],
   [`${Array.from({ length: 120 }, () => 'userName eq "x"').join(' and ')}`, 'FILTER_TOO_DEEP', 'the filter is nested too deeply'],
   ['emails[value.x eq "a"]', 'FILTER_VALUE_FILTER_PATH', 'inside `[...]` only sub-attributes can be compared'],
   ['emails[foo eq "x"]', 'FILTER_UNKNOWN_ATTRIBUTE', 'unknown attribute `foo`'],

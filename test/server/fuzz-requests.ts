@@ -210,6 +210,9 @@ const queryParam = fc.oneof(
   fc.tuple(fc.constantFrom('startIndex', 'count', 'sortOrder'), fc.oneof(fc.integer().map(String), hostileString, fc.constantFrom('ascending', 'descending', '1e3', '99999999999999999999', '-0'))).map(([k, v]) => `${k}=${encode(v)}`),
   fc.tuple(hostileString, hostileString).map(([k, v]) => `${encode(k)}=${encode(v)}`),
   fc.constantFrom('filter', 'filter=', '%ZZ=1', 'filter=%ZZ', 'filter=%', 'count=%00', '&&', '=', 'filter=a&filter=b', 'count=1&count=2'),
+  // RFC 9865 cursors: empty, forged, and beside startIndex.
+  fc.oneof(hostileString, fc.constantFrom('', 'eyJjIjoiMSJ9.AAAAAAAAAAAAAAAAAAAAAA', '.', 'a.b')).map((v) => `cursor=${encode(v)}`),
+  fc.constantFrom('cursor', 'cursor&startIndex=2', 'cursor=&cursor=', 'cursor=&count=0'),
 );
 const query = fc.array(queryParam, { maxLength: 3 }).map((ps) => (ps.length === 0 ? '' : `?${ps.join('&')}`));
 

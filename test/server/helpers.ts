@@ -5,11 +5,12 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { compileTenantFile } from '../../engine/compile-plan.ts';
 import type { Plan } from '../../engine/plan.ts';
 import { buildApp, type AppOptions } from '../../server/app.ts';
 import { openDatabase, type OpenDatabase } from '../../server/db/database.ts';
+import { listEvents, type StoredEvent } from '../../server/db/events.ts';
 import type { Database } from '../../server/db/tables.ts';
 import { TenantRegistry } from '../../server/tenants.ts';
 import { installResponseValidator, takeViolations } from './validate-responses.ts';
@@ -179,4 +180,23 @@ export async function until(what: string, check: () => boolean | Promise<boolean
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${state ? `\n${state()}` : ''}`);
+}
+
+/**
+ * Waits until every stored event of the tenant is behind the feed's horizon (its transaction is
+ * older than every running one: server/db/events.ts `listEvents`). On a shared PostgreSQL, any
+ * write transaction still open in the cluster (another test's) delays the feed, never changes it.
+ */
+export async function untilEventsSettled(db: Kysely<Database>, tenant: string): Promise<void> {
+  await until(`the events of ${tenant} to pass the feed horizon`, async () => {
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from events
+      where tenant = ${tenant} and txid >= pg_snapshot_xmin(pg_current_snapshot())`.execute(db);
+    return rows[0]!.n === 0;
+  });
+}
+
+/** `listEvents` once the tenant's events written so far are all behind the horizon. */
+export async function settledEvents(db: Kysely<Database>, tenant: string, after = 0, limit = 100): Promise<StoredEvent[]> {
+  await untilEventsSettled(db, tenant);
+  return listEvents(db, tenant, after, limit);
 }

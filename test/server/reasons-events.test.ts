@@ -2,9 +2,8 @@
 // a request that changes no profile field and no status writes no event; a real change writes one.
 
 import { describe, expect, it } from 'vitest';
-import { listEvents } from '../../server/db/events.ts';
 import { Scheduler } from '../../server/scheduler.ts';
-import { planOf, SCIMPLAN, sha256Hex, tenantYaml, uniqueTenant, userBody, useTestApp } from './helpers.ts';
+import { planOf, SCIMPLAN, sha256Hex, tenantYaml, uniqueTenant, userBody, useTestApp, settledEvents } from './helpers.ts';
 
 const HR = 'urn:ietf:params:scim:schemas:extension:hr:2.0:User';
 const DAY = 86_400_000;
@@ -53,7 +52,7 @@ describe('the reason of a deactivation', () => {
 });
 
 describe('events of updates', () => {
-  const eventsOf = async (id: string) => (await listEvents(t.db, plain, 0, 1000)).filter((e) => e.accountId === id).map((e) => [e.type, e.fields]);
+  const eventsOf = async (id: string) => (await settledEvents(t.db, plain, 0, 1000)).filter((e) => e.accountId === id).map((e) => [e.type, e.fields]);
 
   it('a replayed PUT or PATCH, or a change no mapping reads, writes no event; a profile change writes one', async () => {
     const body = userBody('e-1', 'e1@example.com', { title: 'Clerk' });

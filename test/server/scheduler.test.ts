@@ -4,11 +4,10 @@
 
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { listEvents } from '../../server/db/events.ts';
 import type { OpenDatabase } from '../../server/db/database.ts';
 import type { Database } from '../../server/db/tables.ts';
 import { Scheduler, type Timer } from '../../server/scheduler.ts';
-import { buildTestApp, openPrivateDatabase, openTestDatabase, planOf, sha256Hex, uniqueTenant, userBody, type TestApp, until } from './helpers.ts';
+import { buildTestApp, openPrivateDatabase, openTestDatabase, planOf, sha256Hex, uniqueTenant, userBody, type TestApp, until, settledEvents } from './helpers.ts';
 
 const ACME = 'urn:ietf:params:scim:schemas:extension:acme:2.0:User';
 const DAY = 86_400_000;
@@ -71,7 +70,7 @@ function setup(prefix: string, when?: string, extra?: string): Setup {
       return { status: row.status, next: row.next_check_at, version: row.version };
     },
     async events(id) {
-      return (await listEvents(db, tenant, 0, 1000)).filter((e) => e.accountId === id).map((e) => ({ type: e.type, requestId: e.requestId, configHash: e.configHash }));
+      return (await settledEvents(db, tenant, 0, 1000)).filter((e) => e.accountId === id).map((e) => ({ type: e.type, requestId: e.requestId, configHash: e.configHash }));
     },
   };
 }
@@ -241,7 +240,7 @@ test('two schedulers at once (two pools on PostgreSQL) deactivate each due accou
     const b = new Scheduler({ db: second?.db ?? db, plans: s.plans, now: clock, batchSize: 7 });
     const [ra, rb] = await Promise.all([a.runDue(), b.runDue()]);
     expect(ra.deactivated + rb.deactivated).toBe(40);
-    const events = (await listEvents(db, s.tenant, 0, 10_000)).filter((e) => e.type === 'user.deactivated');
+    const events = (await settledEvents(db, s.tenant, 0, 10_000)).filter((e) => e.type === 'user.deactivated');
     expect(events).toHaveLength(40);
     expect(new Set(events.map((e) => e.accountId))).toEqual(new Set(ids));
     for (const id of ids) expect((await s.status(id)).status).toBe('deactivated');

@@ -357,6 +357,12 @@ describe('applyPatch', () => {
     });
   }
 
+  it('names what a broken path lacks without echoing the values in it', () => {
+    const error = errorOf(() => applyPatch(stored, body({ op: 'replace', path: 'emails[value eq "bjensen@example.com" "Barbara"]', value: 'x' }), scope));
+    expect(error.scimType).toBe('invalidPath');
+    expect(error.message).toBe('operation 1: invalid path at offset 38: expected `]` but found a string');
+  });
+
   it('answers noTarget for an unmatched path without terms before looking at its value, and a bad value once an element matches', () => {
     const noEmails = { userName: 'u' };
     const orPath = body({ op: 'replace', path: 'emails[type eq "x" or type eq "work"]', value: 'not an object' });

@@ -2,8 +2,7 @@
 // parts, secrets, and what events record.
 
 import { expect, it } from 'vitest';
-import { listEvents } from '../../server/db/events.ts';
-import { SCIMPLAN, sha256Hex, uniqueTenant, userBody, useTestApp } from './helpers.ts';
+import { SCIMPLAN, sha256Hex, uniqueTenant, userBody, useTestApp, settledEvents } from './helpers.ts';
 
 const strict = uniqueTenant('strict');
 const t = useTestApp(() => [
@@ -33,7 +32,7 @@ it('deactivates on DELETE under onDelete: deactivate, and a re-create re-links a
   const row = await t.db.selectFrom('scim_users').selectAll().where('id', '=', user.id).executeTakeFirstOrThrow();
   expect(row).toMatchObject({ status: 'deactivated', reason: 'onDelete: deactivate' });
   expect(row.deleted_at).not.toBeNull();
-  const types = (await listEvents(t.db, strict)).filter((e) => e.accountId === user.id).map((e) => e.type);
+  const types = (await settledEvents(t.db, strict)).filter((e) => e.accountId === user.id).map((e) => e.type);
   expect(types).toEqual(['user.created', 'user.deleted', 'user.deactivated']);
 
   const again = await t.scim(strict, 'POST', '/Users', userBody('s-2', 's2@example.com'));
@@ -70,7 +69,7 @@ it('ignores client writes to id, meta, groups and the scimplan extension, and ne
 it('records events with the config hash, the request id and changed field names only', async () => {
   const user = (await t.scim(strict, 'POST', '/Users', userBody('s-4', 's4@example.com', { title: 'Clerk' }))).json();
   await t.scim(strict, 'PATCH', `/Users/${user.id}`, { Operations: [{ op: 'replace', path: 'title', value: 'Boss' }] });
-  const events = (await listEvents(t.db, strict)).filter((e) => e.accountId === user.id);
+  const events = (await settledEvents(t.db, strict)).filter((e) => e.accountId === user.id);
   expect(events.map((e) => [e.type, e.fields])).toEqual([
     ['user.created', ['function']],
     ['user.updated', ['function']],

@@ -1,8 +1,7 @@
 // Server: the /Users provisioning round trip through real HTTP (inject) on one database.
 
 import { describe, expect, it } from 'vitest';
-import { listEvents } from '../../server/db/events.ts';
-import { ENTERPRISE, SCIMPLAN, tenantYaml, uniqueTenant, userBody, useTestApp } from './helpers.ts';
+import { ENTERPRISE, SCIMPLAN, tenantYaml, uniqueTenant, userBody, useTestApp, settledEvents } from './helpers.ts';
 
 const tenant = uniqueTenant('users');
 const t = useTestApp(() => [tenantYaml(tenant)]);
@@ -62,7 +61,7 @@ describe('/Users', () => {
     expect(relinked.statusCode).toBe(201);
     expect(relinked.json().id).toBe(first.id);
     expect(relinked.json().userName).toBe('bob2@example.com');
-    const events = await listEvents(t.db, tenant);
+    const events = await settledEvents(t.db, tenant);
     expect(events.filter((e) => e.accountId === first.id).map((e) => e.type)).toEqual(['user.created', 'user.deleted', 'user.relinked']);
   });
 
@@ -77,7 +76,7 @@ describe('/Users', () => {
     expect(after.externalId).toBe('k-4');
     expect(after.title).toBeUndefined();
     expect(after.meta.version).toBe('W/"1"');
-    const events = await listEvents(t.db, tenant);
+    const events = await settledEvents(t.db, tenant);
     const rejected = events.filter((e) => e.accountId === user.id && e.type === 'user.key_change_rejected');
     expect(rejected).toHaveLength(2);
     expect(rejected[0]).toMatchObject({ fields: ['externalId'], configHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
@@ -104,7 +103,7 @@ describe('/Users', () => {
     expect(off.json()[SCIMPLAN].deactivatedAt).toMatch(/^\d{4}-/);
     const on = await t.scim(tenant, 'PATCH', `/Users/${user.id}`, { Operations: [{ op: 'replace', value: { active: true } }] });
     expect(on.json()[SCIMPLAN]).toMatchObject({ status: 'active', deactivatedAt: null, reason: null });
-    const types = (await listEvents(t.db, tenant)).filter((e) => e.accountId === user.id).map((e) => e.type);
+    const types = (await settledEvents(t.db, tenant)).filter((e) => e.accountId === user.id).map((e) => e.type);
     // `active` is no profile field: each PATCH writes its status event and no empty `user.updated`.
     expect(types).toEqual(['user.created', 'user.deactivated', 'user.reactivated']);
   });
@@ -126,7 +125,7 @@ describe('/Users', () => {
     });
     expect(moved.statusCode).toBe(200);
     expect(moved.json().groups.map((g: { display: string }) => g.display).sort()).toEqual(['Management', 'Sales']);
-    const events = (await listEvents(t.db, tenant)).filter((e) => e.accountId === user.id && e.type === 'group.member_added');
+    const events = (await settledEvents(t.db, tenant)).filter((e) => e.accountId === user.id && e.type === 'group.member_added');
     expect(events).toHaveLength(2);
   });
 

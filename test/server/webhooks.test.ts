@@ -165,3 +165,26 @@ it('lets one instance at a time hold a tenant: a second dispatcher waits for the
     await two.stop();
   }
 });
+
+it('delivers a status event with its reason, as the events API shows it', async () => {
+  const res = await app.inject({
+    method: 'POST',
+    url: `/scim/v2/${tenant}/Users`,
+    headers: { authorization: `Bearer secret-${tenant}`, 'content-type': 'application/scim+json' },
+    payload: JSON.stringify(userBody('reason-0', 'reason-0@example.com', { active: false })),
+  });
+  expect(res.statusCode).toBe(201);
+  const hooks = dispatcher();
+  hooks.start();
+  try {
+    const ids = await storedIds();
+    await until('every event delivered', () => accepted.flatMap((b) => b.events).length >= ids.length);
+  } finally {
+    await hooks.stop();
+  }
+  const mine = accepted.flatMap((b) => b.events).filter((e) => e.accountId === res.json().id);
+  expect(mine.map((e) => [e.type, e.reason])).toEqual([
+    ['user.created', null],
+    ['user.deactivated', 'deactivate.when: active eq false'],
+  ]);
+});

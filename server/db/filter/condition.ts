@@ -43,7 +43,7 @@ import { arrayOf, columnCompare, jsonScalarCompare, literalText, nonEmpty } from
 
 /** Parses a `?filter=` in the language's filter mode; a syntax error is 400 invalidFilter with the offset. */
 export function parseFilter(filter: string): Expr {
-  const { ast, diagnostics } = parseExpression(filter, 'filter');
+  const { ast, diagnostics } = parseExpression(filter, 'filter', undefined, { quoteSource: false });
   if (diagnostics.length > 0) {
     const d = diagnostics[0]!;
     throw scimError('FILTER_SYNTAX', { message: d.message, offset: d.span.start });

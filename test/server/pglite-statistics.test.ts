@@ -1,0 +1,108 @@
+// Server: planner statistics on PGlite follow the data (server/db/pglite-statistics.ts). A
+// server that starts empty and gets users through SCIM has statistics without any clock, and
+// GET by id and PATCH's locking lookup are planned as primary-key lookups. The same requests on
+// a PGlite without the statistics keeper show what it prevents. Always on PGlite (PostgreSQL has
+// autovacuum); nothing is timed.
+
+import { PGlite } from '@electric-sql/pglite';
+import { CompiledQuery, Kysely, PostgresQueryCompiler, type KyselyPlugin } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../server/db/database.ts';
+import { migrateToLatest } from '../../server/db/migrate.ts';
+import { PGliteDialect } from '../../server/db/pglite-dialect.ts';
+import { ANALYZE_BASE_ROWS, dueTables } from '../../server/db/pglite-statistics.ts';
+import type { Database } from '../../server/db/tables.ts';
+import { findLiveUser, findUserByKey } from '../../server/db/users.ts';
+import { buildTestApp, tenantYaml, uniqueTenant, until, userBody } from './helpers.ts';
+
+const USERS = 120;
+const closers: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const close of closers) await close();
+});
+
+/** A server on `db` that gets USERS users through POST /Users; returns the tenant and one user's id and key. */
+async function seedThroughScim(db: Kysely<Database>): Promise<{ tenant: string; id: string; key: string }> {
+  const tenant = uniqueTenant('stats');
+  const { app } = buildTestApp(db, [tenantYaml(tenant)]);
+  closers.push(() => app.close());
+  let id = '';
+  for (let i = 0; i < USERS; i++) {
+    const res = await app.inject({
+      method: 'POST',
+      url: `/scim/v2/${tenant}/Users`,
+      headers: { authorization: `Bearer secret-${tenant}`, 'content-type': 'application/scim+json' },
+      payload: JSON.stringify(userBody(`stats-${i}`, `user${i}@example.com`)),
+    });
+    expect(res.statusCode).toBe(201);
+    if (i === USERS / 2) id = res.json().id;
+  }
+  return { tenant, id, key: `stats-${USERS / 2}` };
+}
+
+/** The plans of the SQL the repository sends for GET by id, PATCH's locking lookup and create's locking key lookup. */
+async function lookupPlans(db: Kysely<Database>, tenant: string, id: string, key: string): Promise<string[]> {
+  const compiler = new PostgresQueryCompiler();
+  const sent: CompiledQuery[] = [];
+  const capture: KyselyPlugin = {
+    transformQuery: ({ node, queryId }) => (sent.push(compiler.compileQuery(node, queryId)), node),
+    transformResult: async ({ result }) => result,
+  };
+  const capturing = db.withPlugin(capture);
+  expect(await findLiveUser(capturing, tenant, id)).toBeDefined();
+  await capturing.transaction().execute(async (trx) => {
+    expect(await findLiveUser(trx, tenant, id, true)).toBeDefined();
+    expect(await findUserByKey(trx, tenant, key, false, true)).toBeDefined();
+  });
+  const lookups = sent.filter((q) => q.sql.startsWith('select'));
+  expect(lookups).toHaveLength(3);
+  const plans: string[] = [];
+  for (const q of lookups) {
+    const { rows } = await db.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`explain ${q.sql}`, [...q.parameters]));
+    plans.push(rows.map((r) => r['QUERY PLAN']).join('\n'));
+  }
+  return plans;
+}
+
+describe('PGlite statistics', () => {
+  it('gathers statistics on a server that started empty, so lookups by id and key use their indexes', async () => {
+    const database = await openDatabase({ dataDir: 'memory://' });
+    closers.push(() => database.close());
+    const { db } = database;
+    const { tenant, id, key } = await seedThroughScim(db);
+    // The keeper runs after a request releases the connection; wait until it has looked again.
+    await until('statistics of scim_users', async () => {
+      const { rows } = await db.executeQuery<{ n: number }>(CompiledQuery.raw(`select reltuples::float8 as n from pg_class where relname = 'scim_users'`));
+      return rows[0]!.n >= USERS / 2;
+    });
+    const [byId, lockById, lockByKey] = await lookupPlans(db, tenant, id, key);
+    expect(byId).toMatch(/Index Scan using scim_users_pkey/);
+    expect(lockById).toMatch(/Index Scan using scim_users_pkey/);
+    expect(lockByKey).toMatch(/Index Scan using scim_users_tenant_key_value_key/);
+  }, 240_000);
+
+  it('(control) without the keeper, the same server plans those lookups without the primary key', async () => {
+    const pglite = new PGlite();
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+    closers.push(async () => {
+      await db.destroy();
+      await pglite.close();
+    });
+    await migrateToLatest(db);
+    const { tenant, id, key } = await seedThroughScim(db);
+    const [byId, lockById, lockByKey] = await lookupPlans(db, tenant, id, key);
+    // As issue 12 found: a walk of the tenant's userName index, filtering every row on the id.
+    expect(byId).not.toMatch(/scim_users_pkey/);
+    expect(lockById).not.toMatch(/scim_users_pkey/);
+    expect(lockByKey).not.toMatch(/scim_users_tenant_key_value_key/);
+  }, 240_000);
+
+  it('follows autovacuum’s threshold: 50 rows plus 10% of the table since its last analysis', () => {
+    const table = (name: string, changed: number, rows: number, bytes = 8192) => ({ name, changed, rows, bytes });
+    expect(ANALYZE_BASE_ROWS).toBe(50);
+    expect(dueTables([table('empty', 50, -1), table('new', 51, -1)], false)).toEqual(['new']);
+    expect(dueTables([table('big', 10_050, 100_000), table('bigger', 10_051, 100_000)], false)).toEqual(['bigger']);
+    // At start, a table that holds data but was never analysed (statistics lost to a crash) is due too.
+    expect(dueTables([table('lost', 0, -1), table('none', 0, -1, 0), table('kept', 0, 100)], true)).toEqual(['lost']);
+  });
+});
