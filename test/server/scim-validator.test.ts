@@ -75,7 +75,7 @@ describe('rejects', () => {
     const error = { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '400', scimType: 'invalidValue', detail: 'x' };
     expect(check(error, get('/Users', { status: 400 }))).toEqual([]);
     expect(check({ ...error, status: 400 }, get('/Users', { status: 400 })).join()).toContain('`status` must be the string "400"');
-    expect(check({ ...error, scimType: 'nope' }, get('/Users', { status: 400 })).join()).toContain('not an RFC 7644 §3.12 value');
+    expect(check({ ...error, scimType: 'nope' }, get('/Users', { status: 400 })).join()).toContain('not an RFC 7644 §3.12 (or RFC 9865) value');
     expect(check({ ...error, message: 'x' }, get('/Users', { status: 400 })).join()).toContain('unknown attribute `message`');
     expect(check(undefined, get('/Users', { status: 404 })).join()).toContain('needs an RFC 7644 §3.12 body');
   });

@@ -47,7 +47,8 @@ export interface Asked {
 const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
 const LIST = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkResponse';
-const SCIM_TYPES = ['invalidFilter', 'tooMany', 'uniqueness', 'mutability', 'invalidSyntax', 'invalidPath', 'noTarget', 'invalidValue', 'invalidVers', 'sensitive'];
+/** RFC 7644 §3.12, plus the cursor errors of RFC 9865. */
+const SCIM_TYPES = ['invalidFilter', 'tooMany', 'uniqueness', 'mutability', 'invalidSyntax', 'invalidPath', 'noTarget', 'invalidValue', 'invalidVers', 'sensitive', 'invalidCursor', 'expiredCursor'];
 const TYPES = ['string', 'boolean', 'decimal', 'integer', 'dateTime', 'reference', 'binary', 'complex'];
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;
 
@@ -145,7 +146,7 @@ class Validator {
     if (JSON.stringify(body['schemas']) !== JSON.stringify([ERROR])) this.fail(where, `\`schemas\` must be ["${ERROR}"]`);
     if (body['status'] !== String(status)) this.fail(where, `\`status\` must be the string "${status}"`);
     const scimType = body['scimType'];
-    if (scimType !== undefined && !SCIM_TYPES.includes(scimType as string)) this.fail(where, `\`scimType\` ${JSON.stringify(scimType)} is not an RFC 7644 §3.12 value`);
+    if (scimType !== undefined && !SCIM_TYPES.includes(scimType as string)) this.fail(where, `\`scimType\` ${JSON.stringify(scimType)} is not an RFC 7644 §3.12 (or RFC 9865) value`);
     if (body['detail'] !== undefined && typeof body['detail'] !== 'string') this.fail(where, '`detail` must be a string');
   }
 
