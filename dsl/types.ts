@@ -21,7 +21,11 @@ export interface AttributeDef {
   readonly mutability: 'readOnly' | 'readWrite' | 'immutable' | 'writeOnly';
   readonly uniqueness: 'none' | 'server' | 'global';
   readonly required?: boolean;
+  /** RFC 7643 §2.2 `returned`; absent means `default`. */
+  readonly returned?: 'always' | 'never' | 'default' | 'request';
   readonly description?: string;
+  readonly canonicalValues?: readonly string[];
+  readonly referenceTypes?: readonly string[];
   readonly subAttributes?: readonly AttributeDef[];
   /** Set on attributes that hold a photo or other binary media (`photos`, `x509Certificates`). */
   readonly media?: 'photo' | 'certificate';

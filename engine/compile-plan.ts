@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { compileChecked } from '../dsl/compile.ts';
 import { compileNextChange } from '../dsl/next-change.ts';
+import { buildAttributeModel } from './attribute-model.ts';
 import { checkConfig, type CheckedConfig } from './check-config.ts';
 import type { Diagnostic } from './diagnostic.ts';
 import { parseYaml } from './load-yaml.ts';
@@ -53,7 +54,8 @@ export function compileTenantFile(file: string, text: string): CompileResult {
 
 /** Compiles a checked config into closures. Callers guarantee there are no errors. */
 export function compilePlan(file: string, hash: string, config: RawConfig, parsed: ParsedConfig, checked: CheckedConfig): Plan {
-  const { userScope, profileScope } = checked;
+  const { profileScope } = checked;
+  const model = buildAttributeModel(checked.userScope, profileScope.attributes);
   const rule = (expr: ParsedConfig['key']): PlanRule => {
     const analysis = expr ? checked.analyses.get(expr) : undefined;
     if (!expr || !analysis) throw new Error('compilePlan called on a config with a missing expression');
@@ -83,8 +85,9 @@ export function compilePlan(file: string, hash: string, config: RawConfig, parse
       parsed.groups.map((g, i) => Object.freeze({ ...rule(g.expr), group: g.group, firstOfGroup: parsed.groups.findIndex((h) => h.group === g.group) === i })),
     ),
     schemas: Object.freeze((config.schemas ?? []).map((s) => Object.freeze({ ...s }))),
-    userScope,
+    userScope: model.user,
     profileScope,
+    model,
     tests: Object.freeze((config.tests ?? []) as readonly TestCase[]),
   };
   return Object.freeze(plan);

@@ -5,6 +5,7 @@ import type { Expr } from '../dsl/ast.ts';
 import type { Analysis } from '../dsl/check.ts';
 import type { Compiled, Scope } from '../dsl/types.ts';
 import type { NextChange } from '../dsl/next-change.ts';
+import type { AttributeModel } from './attribute-model.ts';
 import type { RawExtensionSchema, RawTestCase } from './config.ts';
 
 export type { Compiled, EvalContext } from '../dsl/types.ts';
@@ -69,8 +70,11 @@ export interface Plan {
   readonly limits: RateLimit;
   readonly groups: readonly GroupRule[];
   readonly schemas: readonly ExtensionSchema[];
+  /** The scope requests are read with: `model.user` (expressions were checked against its subset without profile sub-attributes). */
   readonly userScope: Scope;
   readonly profileScope: Scope;
+  /** Every attribute the server accepts and returns, as /Schemas and /ResourceTypes advertise it. */
+  readonly model: AttributeModel;
   readonly tests: readonly TestCase[];
 }
 

@@ -60,7 +60,7 @@ export const schemaResources: readonly SchemaResource[] = Object.freeze([
 
 const media: Readonly<Record<string, AttributeDef['media']>> = { photos: 'photo', x509Certificates: 'certificate' };
 
-/** Converts a schema resource attribute, filling RFC 7643 §7 defaults (caseExact false, readWrite, none). */
+/** Converts a schema resource attribute, filling RFC 7643 §7 defaults (caseExact false, readWrite, none; `returned` absent means default). */
 export function toAttributeDef(a: SchemaAttributeResource, top = true): AttributeDef {
   const m = top ? media[a.name] : undefined;
   return Object.freeze({
@@ -71,7 +71,10 @@ export function toAttributeDef(a: SchemaAttributeResource, top = true): Attribut
     mutability: a.mutability ?? 'readWrite',
     uniqueness: a.uniqueness ?? 'none',
     ...(a.required !== undefined ? { required: a.required } : {}),
+    ...(a.returned !== undefined ? { returned: a.returned } : {}),
     ...(a.description !== undefined ? { description: a.description } : {}),
+    ...(a.canonicalValues ? { canonicalValues: Object.freeze([...a.canonicalValues]) } : {}),
+    ...(a.referenceTypes ? { referenceTypes: Object.freeze([...a.referenceTypes]) } : {}),
     ...(a.subAttributes ? { subAttributes: Object.freeze(a.subAttributes.map((s) => toAttributeDef(s, false))) } : {}),
     ...(m ? { media: m } : {}),
   });
@@ -82,7 +85,7 @@ export function toAttributeDef(a: SchemaAttributeResource, top = true): Attribut
  * schema resources leave them out; expressions (and the key, usually `externalId`) need them.
  */
 const commonAttributes: readonly AttributeDef[] = Object.freeze([
-  toAttributeDef({ name: 'id', type: 'string', multiValued: false, caseExact: true, mutability: 'readOnly', uniqueness: 'server', description: 'A unique identifier for the resource, assigned by the service provider.' }),
+  toAttributeDef({ name: 'id', type: 'string', multiValued: false, caseExact: true, mutability: 'readOnly', returned: 'always', uniqueness: 'server', description: 'A unique identifier for the resource, assigned by the service provider.' }),
   toAttributeDef({ name: 'externalId', type: 'string', multiValued: false, caseExact: true, mutability: 'readWrite', uniqueness: 'none', description: 'An identifier for the resource as defined by the provisioning client.' }),
   toAttributeDef({
     name: 'meta', type: 'complex', multiValued: false, mutability: 'readOnly', description: 'Resource metadata.',
@@ -99,7 +102,7 @@ const commonAttributes: readonly AttributeDef[] = Object.freeze([
 /**
  * §8.7.1 lists no `primary` for `addresses`, yet §2.4 makes `primary` a default sub-attribute of
  * multi-valued attributes, §4.1.2 describes it and the §8.2 example (like Entra and Okta) sends
- * it. The served resource stays as the RFC prints it; expressions may use `addresses.primary`.
+ * it. The attribute model (and so `/Schemas`) includes it; schemas/scim/user.json stays as the RFC prints it.
  */
 function withAddressPrimary(a: AttributeDef): AttributeDef {
   if (a.name !== 'addresses' || a.subAttributes?.some((s) => s.name === 'primary')) return a;
@@ -116,10 +119,25 @@ export const coreUserAttributes: readonly AttributeDef[] = Object.freeze([
   ...userSchemaResource.attributes.map((a) => withAddressPrimary(toAttributeDef(a))),
 ]);
 
+/**
+ * §8.7.1 prints `displayName` with `required: false`, but §4.2 makes it REQUIRED (and the server
+ * refuses a Group without one); §4.2 also describes the `display` of a member, which the server
+ * returns (the member's userName). The served resource follows what the server does.
+ */
+function groupAsServed(a: AttributeDef): AttributeDef {
+  if (a.name === 'displayName') return Object.freeze({ ...a, required: true });
+  if (a.name !== 'members' || a.subAttributes?.some((s) => s.name === 'display')) return a;
+  const display = toAttributeDef({
+    name: 'display', type: 'string', multiValued: false, required: false, caseExact: false, mutability: 'readOnly', returned: 'default', uniqueness: 'none',
+    description: "A human-readable name for the member: the user's `userName`. Read-only: the server fills it in.",
+  }, false);
+  return Object.freeze({ ...a, subAttributes: Object.freeze([...(a.subAttributes ?? []), display]) });
+}
+
 /** Group attributes (RFC 7643 §4.2) plus the common attributes. */
 export const groupAttributes: readonly AttributeDef[] = Object.freeze([
   ...commonAttributes,
-  ...groupSchemaResource.attributes.map((a) => toAttributeDef(a)),
+  ...groupSchemaResource.attributes.map((a) => groupAsServed(toAttributeDef(a))),
 ]);
 
 /** The enterprise extension (RFC 7643 §4.3), reachable as `enterprise.` or by its URN. */

@@ -132,6 +132,8 @@ export async function patchGroup(ctx: ProvisionContext, id: string, body: unknow
   if (fast) return fast;
   return transact(ctx, async (trx, now) => {
     const stored = await liveGroup(trx, ctx, id, ifMatch);
+    const otherId = changes.find((c) => c.kind === 'sameId' && c.value !== stored.id);
+    if (otherId?.kind === 'sameId') throw scimError('PATCH_READ_ONLY', { n: otherId.n, attribute: 'id' });
     const adding = changes.flatMap((c) => (c.kind === 'addMembers' || c.kind === 'replaceMembers' ? c.ids : []));
     const removing = changes.flatMap((c) => (c.kind === 'removeMembers' ? c.ids : []));
     await checkMembers(trx, ctx, adding, false);
@@ -169,6 +171,8 @@ export async function patchGroup(ctx: ProvisionContext, id: string, body: unknow
           break;
         case 'removeMembersWhere':
           note([], await removeClientMembers(trx, tenant, stored.id, { kind: 'where', condition: memberCondition(change.filter, sql.ref('memberships')) }));
+          break;
+        case 'sameId':
           break;
       }
     }

@@ -20,6 +20,7 @@ import { holdDeactivation } from './safety.ts';
 import { canonicalUser } from './scim/canonical.ts';
 import { put } from './scim/json.ts';
 import { applyUserPatch, parseUserPatch } from './scim/patch.ts';
+import { requireAttributes } from './scim/required.ts';
 
 export type { ProvisionContext } from './request.ts';
 
@@ -33,6 +34,7 @@ export async function createUser(ctx: ProvisionContext, body: unknown): Promise<
   const { plan } = ctx;
   const now = ctx.now ?? new Date();
   const resource = storable(canonicalUser(body, plan.userScope));
+  requireAttributes(resource, plan.userScope);
   const evaluation = evaluatePlan(plan, resource, now);
   const key = evaluation.key;
   if (key === null) throw scimError('KEY_MISSING', { attribute: plan.keyAttribute });
@@ -84,6 +86,7 @@ export async function createUser(ctx: ProvisionContext, body: unknown): Promise<
 /** PUT /Users/:id: replaces the resource as sent; the key value must not change. */
 export async function replaceUser(ctx: ProvisionContext, id: string, body: unknown, ifMatch?: string): Promise<StoredUser> {
   const resource = canonicalUser(body, ctx.plan.userScope);
+  requireAttributes(resource, ctx.plan.userScope);
   return updateWith(ctx, id, ifMatch, (stored) => withKeyOf(stored.resource, resource, ctx.plan.keyAttribute));
 }
 
@@ -94,7 +97,7 @@ export async function replaceUser(ctx: ProvisionContext, id: string, body: unkno
  */
 export async function patchUser(ctx: ProvisionContext, id: string, body: unknown, ifMatch?: string): Promise<StoredUser> {
   const patch = parseUserPatch(body, ctx.plan.userScope, ctx.plan.timezone);
-  return updateWith(ctx, id, ifMatch, (stored) => applyUserPatch(stored.resource, patch));
+  return updateWith(ctx, id, ifMatch, (stored) => applyUserPatch(stored.resource, patch, stored.id));
 }
 
 /** DELETE /Users/:id: soft delete; with `onDelete: deactivate` the account is deactivated too. */

@@ -1,38 +1,24 @@
-// Server: RFC 7644 §4 discovery for one tenant: /ServiceProviderConfig, /ResourceTypes (User,
-// Group) and /Schemas (core User, enterprise, scimplan's extension, the tenant's declared
-// extensions, core Group).
+// Server: RFC 7644 §4 discovery for one tenant: /ServiceProviderConfig, and /ResourceTypes and
+// /Schemas as the tenant's attribute model (engine/attribute-model.ts) generates them.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import {
-  CORE_USER_URN,
-  ENTERPRISE_URN,
-  GROUP_URN,
-  SCIMPLAN_URN,
-  enterpriseSchemaResource,
-  groupSchemaResource,
-  scimplanSchemaResource,
-  userSchemaResource,
-  type SchemaResource,
-} from '../../engine/scim-schemas.ts';
-import type { ExtensionSchema, Plan } from '../../engine/plan.ts';
+import type { SchemaResource } from '../../engine/scim-schemas.ts';
+import type { Plan } from '../../engine/plan.ts';
 import { scimError } from '../errors.ts';
 import { DEFAULT_BULK_LIMITS, type BulkLimits } from '../bulk-request.ts';
 import { tenantPlan } from '../request.ts';
 import { CURSOR_TIMEOUT_SECONDS } from './cursor.ts';
 import { listResponse, MAX_RESULTS } from './list-params.ts';
 
-const SCHEMA_URN = 'urn:ietf:params:scim:schemas:core:2.0:Schema';
-
 export async function discoveryRoutes(app: FastifyInstance, options: { bulk?: BulkLimits } = {}): Promise<void> {
   const bulk = options.bulk ?? DEFAULT_BULK_LIMITS;
   app.get('/ServiceProviderConfig', async (request) => serviceProviderConfig(base(request), bulk));
 
-  app.get('/ResourceTypes', async (request) => listOf([userResourceType(plan(request), base(request)), groupResourceType(base(request))]));
+  app.get('/ResourceTypes', async (request) => listOf(resourceTypesOf(plan(request), base(request))));
   app.get('/ResourceTypes/:id', async (request: FastifyRequest<{ Params: { id: string } }>) => {
-    const id = request.params.id.toLowerCase();
-    if (id === 'group') return groupResourceType(base(request));
-    if (id !== 'user') throw scimError('RESOURCE_TYPE_NOT_FOUND');
-    return userResourceType(plan(request), base(request));
+    const found = resourceTypesOf(plan(request), base(request)).find((t) => t.id.toLowerCase() === request.params.id.toLowerCase());
+    if (!found) throw scimError('RESOURCE_TYPE_NOT_FOUND');
+    return found;
   });
 
   app.get('/Schemas', async (request) => listOf(schemasOf(plan(request), base(request))));
@@ -81,54 +67,12 @@ function serviceProviderConfig(base: string, bulk: BulkLimits) {
   };
 }
 
-function userResourceType(plan: Plan, base: string) {
-  return {
-    schemas: ['urn:ietf:params:scim:schemas:core:2.0:ResourceType'],
-    id: 'User',
-    name: 'User',
-    endpoint: '/Users',
-    description: 'User Account',
-    schema: CORE_USER_URN,
-    schemaExtensions: [ENTERPRISE_URN, SCIMPLAN_URN, ...plan.schemas.map((s) => s.urn)].map((schema) => ({ schema, required: false })),
-    meta: { resourceType: 'ResourceType', location: `${base}/ResourceTypes/User` },
-  };
+/** The tenant's resource types, from its attribute model, located under `base`. */
+function resourceTypesOf(plan: Plan, base: string) {
+  return plan.model.resourceTypes.map((t) => ({ ...t, meta: { resourceType: 'ResourceType', location: `${base}/ResourceTypes/${t.id}` } }));
 }
 
-function groupResourceType(base: string) {
-  return {
-    schemas: ['urn:ietf:params:scim:schemas:core:2.0:ResourceType'],
-    id: 'Group',
-    name: 'Group',
-    endpoint: '/Groups',
-    description: 'Group',
-    schema: GROUP_URN,
-    schemaExtensions: [],
-    meta: { resourceType: 'ResourceType', location: `${base}/ResourceTypes/Group` },
-  };
-}
-
+/** The tenant's schema resources, from its attribute model, located under `base`. */
 function schemasOf(plan: Plan, base: string): SchemaResource[] {
-  const located = (s: SchemaResource): SchemaResource => ({ ...s, meta: { resourceType: 'Schema', location: `${base}/Schemas/${s.id}` } });
-  return [userSchemaResource, enterpriseSchemaResource, scimplanSchemaResource, ...plan.schemas.map(extensionSchema), groupSchemaResource].map(located);
-}
-
-/** A tenant's declared extension as an RFC 7643 §7 schema resource (single-valued, readWrite). */
-function extensionSchema(ext: ExtensionSchema): SchemaResource {
-  return {
-    schemas: [SCHEMA_URN],
-    id: ext.urn,
-    name: ext.alias ?? ext.urn.split(':').at(-2) ?? ext.urn,
-    description: 'Extension attributes declared by the tenant file',
-    attributes: Object.entries(ext.attributes).map(([name, type]) => ({
-      name,
-      type: type as SchemaResource['attributes'][number]['type'],
-      multiValued: false,
-      required: false,
-      caseExact: false,
-      mutability: 'readWrite',
-      returned: 'default',
-      uniqueness: 'none',
-    })),
-    meta: { resourceType: 'Schema', location: '' },
-  };
+  return plan.model.schemas.map((s) => ({ ...s, meta: { resourceType: 'Schema', location: `${base}${s.meta.location}` } }));
 }

@@ -24,6 +24,8 @@ function typeName(def: AttributeDef): string {
       return 'a number';
     case 'dateTime':
       return 'an ISO 8601 date-time';
+    case 'binary':
+      return 'base64 text';
     default:
       return 'a string';
   }
@@ -50,6 +52,22 @@ function unknownAttribute(label: string, name: string, defs: readonly AttributeD
 function wrongType(label: string, def: AttributeDef): ScimError {
   // Names only: the detail is logged, and values are personal data.
   return scimError('WRONG_TYPE', { attribute: label, type: typeName(def) });
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const XSD_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))?$/;
+
+/**
+ * RFC 7643 §2.3.5: a dateTime is an xsd:dateTime (`2008-01-23T04:56:22Z`, the zone optional), a
+ * real calendar moment: `2024-02-30`, a date alone or text `Date.parse` happens to read are not.
+ */
+function isXsdDateTime(text: string): boolean {
+  const m = XSD_DATE_TIME.exec(text);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const zoneOk = m[9] === undefined || (Number(m[9]) <= 14 && Number(m[10]) <= 59);
+  return month >= 1 && month <= 12 && day >= 1 && day <= days && hour <= 23 && minute <= 59 && second <= 59 && zoneOk;
 }
 
 /**
@@ -101,11 +119,14 @@ export function canonicalSingle(def: AttributeDef, value: unknown, label: string
       return n;
     }
     case 'dateTime':
-      if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw wrongType(label, def);
+      if (typeof value !== 'string' || !isXsdDateTime(value)) throw wrongType(label, def);
+      return value;
+    case 'binary':
+      // RFC 7643 §2.3.6: base64 as RFC 4648 §4 spells it.
+      if (typeof value !== 'string' || !BASE64.test(value)) throw wrongType(label, def);
       return value;
     case 'string':
     case 'reference':
-    case 'binary':
       if (typeof value !== 'string') throw wrongType(label, def);
       return value;
   }

@@ -3,10 +3,13 @@
 
 import type { Expr } from '../../dsl/ast.ts';
 import { isPlainObject as isObject } from '../../dsl/values.ts';
+import { groupScope } from '../../engine/attribute-model.ts';
 import { GROUP_URN } from '../../engine/scim-schemas.ts';
 import { scimError } from '../errors.ts';
 import { ownKey, ownValue } from './json.ts';
 import { parsePatch, parsePatchPath, requireValue, type PatchOp, type PatchOperation } from './patch-ops.ts';
+import { requireAttributes } from './required.ts';
+import { attributeNamed } from './schema-lookup.ts';
 import { equalityTerms } from './value-path-filter.ts';
 
 /** A Group as the client sent it: attributes the server keeps. Unknown attributes are ignored. */
@@ -28,13 +31,21 @@ export type GroupChange =
   | { readonly kind: 'replaceMembers'; readonly ids: readonly string[] }
   | { readonly kind: 'removeMembers'; readonly ids: readonly string[] }
   | { readonly kind: 'removeAllMembers' }
-  | { readonly kind: 'removeMembersWhere'; readonly filter: Expr };
+  | { readonly kind: 'removeMembersWhere'; readonly filter: Expr }
+  /** A path-less value echoes `id` (Okta does): it must be the group's own, else 400 mutability. */
+  | { readonly kind: 'sameId'; readonly n: number; readonly value: unknown };
 
-/** Read-only or server-owned: writes to them are ignored, as for Users. */
-const IGNORED = new Set(['id', 'meta', 'schemas']);
+/** Recomputed by the server: writes to `schemas` are ignored, as for Users. */
+const IGNORED = new Set(['schemas']);
+
+/** `name` is read-only in the model (`id`, `meta`): an operation naming it is 400 mutability. */
+function isReadOnly(name: string): boolean {
+  return attributeNamed(groupScope.attributes, name)?.mutability === 'readOnly';
+}
 
 /**
- * A POST or PUT body -> GroupInput. `displayName` is required (RFC 7643 §4.2); `id`, `meta`,
+ * A POST or PUT body -> GroupInput. The model's required attributes (`displayName`, RFC 7643
+ * §4.2) must be present (REQUIRED_MISSING), `displayName` a non-empty string; `id`, `meta`,
  * `schemas` and unknown attributes (Entra's `urn:...:ADSCIM/Group` schema among them) are
  * ignored; `members` is a list of `{value}` objects (`display`, `$ref`, `type` ignored).
  * Errors: 400 invalidSyntax (not an object) or invalidValue naming the attribute.
@@ -45,6 +56,7 @@ export function groupInput(body: unknown): GroupInput {
     const key = ownKey(body, name) ?? ownKey(body, `${GROUP_URN}:${name}`);
     return key === undefined ? undefined : body[key];
   };
+  requireAttributes(Object.fromEntries(groupScope.attributes.map((d) => [d.name, get(d.name)])), groupScope);
   const displayName = get('displayName');
   if (typeof displayName !== 'string' || displayName.trim() === '') {
     throw scimError('GROUP_DISPLAY_NAME_REQUIRED');
@@ -70,8 +82,10 @@ export function groupInput(body: unknown): GroupInput {
  *   (any `or` of such terms) removes those; another filter over `value`, `display`, `type`
  *   removes the members it matches.
  * - `displayName`, `externalId`: add/replace set them; removing `displayName` is 400.
- * - Path-less add/replace: an object of attributes (Okta sends `id` and `displayName`).
- * - `id`, `meta`, `schemas` are ignored; other attributes are 400 invalidPath.
+ * - Path-less add/replace: an object of attributes (Okta sends `id` and `displayName`); its
+ *   `id` must be the group's own (a `sameId` change the caller checks), `meta` and `schemas` are ignored.
+ * - A path naming a read-only attribute of the model (`id`, `meta`) is 400 mutability
+ *   (RFC 7644 §3.5.2); `schemas` is ignored; other attributes are 400 invalidPath.
  */
 export function groupChanges(body: unknown): readonly GroupChange[] {
   return parsePatch(body).flatMap((operation): GroupChange[] => {
@@ -79,7 +93,11 @@ export function groupChanges(body: unknown): readonly GroupChange[] {
     const changes: GroupChange[] = [];
     for (const key of Object.keys(operation.value)) {
       const name = attributeName(key);
-      if (name === undefined || IGNORED.has(name.toLowerCase())) continue;
+      if (name === undefined || IGNORED.has(name.toLowerCase()) || name.toLowerCase() === 'meta') continue;
+      if (name.toLowerCase() === 'id') {
+        changes.push({ kind: 'sameId', n: operation.n, value: operation.value[key] });
+        continue;
+      }
       const change = attributeChange(operation.n, operation.op, name, operation.value[key], true);
       if (change) changes.push(change);
     }
@@ -100,6 +118,7 @@ function pathChanges(operation: PatchOperation & { readonly path: string }): Gro
   if (path.urn !== undefined && path.urn.toLowerCase() !== GROUP_URN.toLowerCase()) throw scimError('PATCH_GROUP_EXTENSION', { n, urn: path.urn });
   const name = path.name.toLowerCase();
   if (IGNORED.has(name)) return [];
+  if (isReadOnly(name)) throw scimError('PATCH_READ_ONLY', { n, attribute: path.sub === undefined ? path.name : `${path.name}.${path.sub}` });
   if (name === 'members' && (path.filter || path.sub !== undefined)) {
     if (path.sub !== undefined && path.sub.toLowerCase() !== 'value') throw scimError('PATCH_MEMBER_SUB_ATTRIBUTE', { n, sub: path.sub });
     if (op !== 'remove' || !path.filter) throw scimError('PATCH_MEMBERS_FILTER', { n });

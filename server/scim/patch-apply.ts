@@ -22,6 +22,8 @@ export interface Target {
   /** A value path: which elements it selects, and the element `eq` terms pin down (if only those). */
   readonly filter: { readonly matches: ElementTest; readonly terms: Readonly<Record<string, LiteralValue>> | undefined } | undefined;
   readonly sub: { readonly name: string; readonly def: AttributeDef | undefined } | undefined;
+  /** The attribute (or sub-attribute) is `immutable`: it may be added while it has no value, never changed. */
+  readonly immutable?: boolean;
 }
 
 /** A complex value as a merge: sub-attributes it sets (canonical) and those it nulls. */
@@ -46,6 +48,8 @@ export type Write =
 /** One checked change of a User PATCH, in request order. */
 export type UserEdit =
   | { readonly kind: 'dropExtension'; readonly urn: string }
+  /** A path-less value echoes `id`: it must be the resource's own. */
+  | { readonly kind: 'sameId'; readonly n: number; readonly value: unknown }
   | { readonly kind: 'write'; readonly op: Exclude<PatchOp, 'remove'>; readonly target: Target; readonly write: Write }
   | { readonly kind: 'remove'; readonly target: Target; readonly items: readonly unknown[] | undefined };
 
@@ -67,19 +71,37 @@ export function applyMerge(into: Record<string, unknown>, merge: Merge): void {
  * the first error that depends on the stored data (an unmatched value path whose filter cannot
  * build an element, or builds one that is not a valid value).
  */
-export function applyEdits(working: Record<string, unknown>, patch: UserPatch): Record<string, unknown> | ScimError {
+export function applyEdits(working: Record<string, unknown>, patch: UserPatch, id?: string): Record<string, unknown> | ScimError {
   for (const edit of patch.edits) {
     if (edit.kind === 'dropExtension') {
       deleteOwn(working, edit.urn);
       continue;
     }
+    if (edit.kind === 'sameId') {
+      if (id !== undefined && edit.value !== id) return scimError('PATCH_READ_ONLY', { n: edit.n, attribute: 'id' });
+      continue;
+    }
     const container = containerOf(working, edit.target, edit.kind === 'write');
     if (!container) continue;
+    if (edit.target.immutable && hasValue(container, edit.target)) {
+      const label = edit.target.sub ? `${edit.target.name}.${edit.target.sub.name}` : edit.target.name;
+      return scimError('PATCH_IMMUTABLE', { n: edit.target.n, attribute: label });
+    }
     const problem = edit.kind === 'write' ? write(container, edit.target, edit.op, edit.write) : remove(container, edit.target, edit.items, patch.timezone);
     if (problem) return problem;
     if (edit.target.urn !== undefined && Object.keys(container).length === 0) deleteOwn(working, edit.target.urn);
   }
   return working;
+}
+
+/** Whether the target (its sub-attribute in any element, for a sub path) has a value in `container`. */
+function hasValue(container: Record<string, unknown>, target: Target): boolean {
+  const current = ownValue(container, target.name);
+  if (current === undefined || current === null) return false;
+  if (!target.sub) return !Array.isArray(current) || current.length > 0;
+  const sub = target.sub.name;
+  const elements = Array.isArray(current) ? current : [current];
+  return elements.some((e) => isObject(e) && (!target.filter || target.filter.matches(e)) && ownValue(e, sub) !== undefined);
 }
 
 function containerOf(working: Record<string, unknown>, target: Target, create: boolean): Record<string, unknown> | undefined {

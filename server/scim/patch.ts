@@ -15,8 +15,10 @@ import { compileValueFilter, equalityTerms, isValueFilter } from './value-path-f
 
 export { PATCH_OP_URN } from './patch-ops.ts';
 
-/** Read-only or never-stored targets: RFC 7644 would answer 400 mutability, SPEC §5 says ignore. */
-const IGNORED_CORE = new Set(['id', 'meta', 'schemas', 'groups', 'password']);
+/** Recomputed by the server (`schemas`) or never stored (`password`, writeOnly): writes to them are ignored. */
+const IGNORED_CORE = new Set(['schemas', 'password']);
+
+const readOnly = (n: number, attribute: string): ScimError => scimError('PATCH_READ_ONLY', { n, attribute });
 
 /**
  * A PATCH body -> the edits it asks of a User, every error that does not depend on the stored
@@ -28,10 +30,15 @@ const IGNORED_CORE = new Set(['id', 'meta', 'schemas', 'groups', 'password']);
  *   sub-attributes, with date-times in `timezone` (the tenant's).
  * - Path-less add/replace take an object whose keys are paths (`name.givenName`, full-URN keys,
  *   extension URN -> nested object); a replace on a complex attribute merges sub-attributes.
- * - Writes to `id`, `meta`, `schemas`, `groups`, `password`, the scimplan extension and
- *   read-only attributes are ignored.
+ * - Mutability from the model (RFC 7644 §3.5.2): an operation whose path, or a key of whose
+ *   path-less value, names a `readOnly` attribute or sub-attribute (`id`, `meta`, `groups`,
+ *   the scimplan extension, `manager.displayName`) is 400 mutability; an `immutable` one is
+ *   400 mutability when applied to a value that exists (applyUserPatch). A path-less value may
+ *   echo the resource: its `meta` is ignored and its `id` must be the resource's own.
+ *   Read-only sub-attributes inside a value are dropped, as PUT drops them. Writes to
+ *   `schemas` (recomputed) and `password` (never stored) are ignored.
  * - Errors: ScimError 400 invalidSyntax (shape), invalidPath, invalidValue (a value of the
- *   wrong type), noTarget (remove without path).
+ *   wrong type), noTarget (remove without path), mutability.
  */
 export function parseUserPatch(body: unknown, scope: Scope, timezone = 'UTC'): UserPatch {
   const edits: UserEdit[] = [];
@@ -44,25 +51,28 @@ export function parseUserPatch(body: unknown, scope: Scope, timezone = 'UTC'): U
     }
     for (const key of Object.keys(operation.value)) {
       const v = operation.value[key];
-      const ns = key.toLowerCase().startsWith('urn:') ? extensionByUrn(scope, key) : undefined;
-      if (ns) {
-        if (!isScimplanUrn(ns.urn)) edits.push(...extensionEdits(n, operation.op, ns.urn, v, scope, timezone));
-      } else if (!IGNORED_CORE.has(key.toLowerCase())) {
-        edits.push(...pathEdits(n, operation.op, key, v, scope, timezone));
+      const lower = key.toLowerCase();
+      if (lower === 'meta' || IGNORED_CORE.has(lower)) continue;
+      if (lower === 'id') {
+        edits.push({ kind: 'sameId', n, value: v });
+        continue;
       }
+      edits.push(...pathEdits(n, operation.op, key, v, scope, timezone));
     }
   }
   return { edits, scope, timezone };
 }
 
 /**
- * The stored resource with the patch applied, canonical. Errors that depend on the stored
- * data, decided on the computed result: 400 noTarget (an unmatched replace that cannot build
- * an element), invalidValue (a required attribute removed, or a filter term that is no value).
+ * The stored resource (whose server-assigned id is `id`) with the patch applied, canonical.
+ * Errors that depend on the stored data, decided on the computed result: 400 noTarget (an
+ * unmatched replace that cannot build an element), invalidValue (a required attribute removed,
+ * or a filter term that is no value), mutability (an immutable attribute that has a value, a
+ * path-less `id` that is not `id`).
  * Invariant: `resource` is not modified; the result shares no objects with it.
  */
-export function applyUserPatch(resource: Readonly<Record<string, unknown>>, patch: UserPatch): Record<string, unknown> {
-  const outcome = applyEdits(cloneJson(resource) as Record<string, unknown>, patch);
+export function applyUserPatch(resource: Readonly<Record<string, unknown>>, patch: UserPatch, id?: string): Record<string, unknown> {
+  const outcome = applyEdits(cloneJson(resource) as Record<string, unknown>, patch, id);
   if (outcome instanceof ScimError) throw outcome;
   // Every value the request writes was refused if unknown; what is left of such attributes is stored data.
   const result = canonicalUser(outcome, patch.scope, 'drop');
@@ -88,7 +98,8 @@ function extensionEdits(n: number, op: PatchOp, urn: string, value: unknown, sco
 
 function pathEdits(n: number, op: PatchOp, path: string, value: unknown, scope: Scope, timezone: string): UserEdit[] {
   const ns = path.toLowerCase().startsWith('urn:') ? extensionByUrn(scope, path) : undefined;
-  if (ns) return isScimplanUrn(ns.urn) ? [] : extensionEdits(n, op, ns.urn, value, scope, timezone);
+  if (ns && isScimplanUrn(ns.urn)) throw readOnly(n, ns.urn);
+  if (ns) return extensionEdits(n, op, ns.urn, value, scope, timezone);
   const target = resolve(n, path, scope, timezone);
   if (!target) return [];
   if (op === 'remove') return [{ kind: 'remove', target, items: value === undefined || value === null ? undefined : Array.isArray(value) ? value : [value] }];
@@ -100,13 +111,13 @@ function patchUnknown(n: number, label: string, name: string, defs: readonly Att
   return scimError('PATCH_UNKNOWN_ATTRIBUTE', { n, attribute: label, hint: nearestNames(name, defs) });
 }
 
-/** The target of `path`, or undefined when writes to it are ignored. */
+/** The target of `path`, or undefined when writes to it are ignored; 400 mutability for a read-only one. */
 function resolve(n: number, text: string, scope: Scope, timezone: string): Target | undefined {
   const path = parsePatchPath(n, text);
   let urn: string | undefined;
   let defs = scope.attributes;
   if (path.urn !== undefined) {
-    if (isScimplanUrn(path.urn)) return undefined;
+    if (isScimplanUrn(path.urn)) throw readOnly(n, `${path.urn}:${path.name}`);
     const found = findNamespace(scope, path.urn);
     if (found && found.urn !== CORE_USER_URN) {
       urn = found.urn;
@@ -120,14 +131,14 @@ function resolve(n: number, text: string, scope: Scope, timezone: string): Targe
   const def = attributeNamed(defs, path.name);
   if (urn === undefined && IGNORED_CORE.has((def?.name ?? path.name).toLowerCase())) return undefined;
   if (!def && !isHostileKey(path.name)) throw patchUnknown(n, urn === undefined ? path.name : `${urn}:${path.name}`, path.name, defs);
-  if (def?.mutability === 'readOnly') return undefined;
+  if (def?.mutability === 'readOnly') throw readOnly(n, def.name);
   if (path.filter && def && !def.multiValued) throw scimError('PATCH_SINGLE_VALUED_FILTER', { n, attribute: def.name });
   let sub: Target['sub'];
   if (path.sub !== undefined) {
     if (def && def.type !== 'complex') throw scimError('PATCH_NO_SUB_ATTRIBUTES', { n, attribute: def.name });
     const subDef = attributeNamed(def?.subAttributes, path.sub);
     if (def && !subDef) throw scimError('PATCH_UNKNOWN_SUB_ATTRIBUTE', { n, attribute: def.name, sub: path.sub });
-    if (subDef?.mutability === 'readOnly') return undefined;
+    if (subDef?.mutability === 'readOnly') throw readOnly(n, `${def!.name}.${subDef.name}`);
     sub = { name: subDef?.name ?? path.sub, def: subDef };
   }
   if (!def && isHostileKey(path.name)) return undefined;
@@ -139,7 +150,8 @@ function resolve(n: number, text: string, scope: Scope, timezone: string): Targe
     for (const t of terms ?? []) put(element, t.name, t.value);
     filter = { matches: compileValueFilter(path.filter, def?.subAttributes, timezone), terms: terms ? element : undefined };
   }
-  return { n, urn, name: def?.name ?? path.name, def, filter, sub };
+  const immutable = (sub ? sub.def?.mutability : def?.mutability) === 'immutable';
+  return { n, urn, name: def?.name ?? path.name, def, filter, sub, immutable };
 }
 
 /** `value` for a whole (multi- or single-valued) attribute; undefined when it means "unassign". */

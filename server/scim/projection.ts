@@ -17,9 +17,6 @@ export interface ProjectionParams {
   readonly excludedAttributes?: string | undefined;
 }
 
-/** Returned whatever the client asks (RFC 7643 `returned: always`, and `meta` by our choice). */
-const ALWAYS = new Set(['id', 'schemas', 'meta']);
-
 interface Node {
   /** The whole attribute is named, without a filter: it wins over everything else. */
   whole: boolean;
@@ -39,15 +36,19 @@ function node(def: AttributeDef | undefined): Node {
 export type Projection = (resource: Readonly<Record<string, unknown>>) => Record<string, unknown>;
 
 /**
- * The resource as the client asked to see it; `timezone` (the tenant's) is the zone of
+ * The resource as the client asked to see it, following each attribute's RFC 7643 §2.2
+ * `returned` in `scope` (the tenant's attribute model); `timezone` (the tenant's) is the zone of
  * date-times in value filters.
  *
- * - `attributes`: only the named attributes plus `id`, `schemas`, `meta`; a sub-attribute
- *   (`name.givenName`) keeps only that part of its parent; `urn:...:User` keeps the whole
- *   extension, `urn:...:User:department` one attribute of it; `emails[type eq "work"]` keeps
- *   only the matching elements (`.value` after it: only their `value`).
- * - `excludedAttributes`: the named attributes or sub-attributes are left out; `id`, `schemas`
- *   and `meta` cannot be.
+ * - `returned: always` (`id`) is returned whatever the parameters say; `never` is never
+ *   returned; `request` only when `attributes` names it; `default` unless a parameter leaves it
+ *   out. `schemas` is always returned and lists the core schema and the extensions whose
+ *   objects the answer holds, nothing else.
+ * - `attributes`: only the named attributes plus the `always` ones (`meta` is `default`: named
+ *   or left out); a sub-attribute (`name.givenName`) keeps only that part of its parent;
+ *   `urn:...:User` keeps the whole extension, `urn:...:User:department` one attribute of it;
+ *   `emails[type eq "work"]` keeps only the matching elements (`.value` after it: only their `value`).
+ * - `excludedAttributes`: the named attributes or sub-attributes are left out, unless `always`.
  * - Names are case-insensitive; names the resource does not hold are ignored (RFC 7644 has no
  *   error for them). Both parameters together: `attributes` first, then `excludedAttributes`.
  * - A malformed list (a broken value filter): ScimError 400 invalidValue.
@@ -60,12 +61,61 @@ export function project(resource: Readonly<Record<string, unknown>>, params: Pro
 export function projection(params: ProjectionParams, scope: Scope, timezone: string): Projection {
   const include = params.attributes?.trim() ? selection(params.attributes, 'attributes', scope, timezone) : undefined;
   const exclude = params.excludedAttributes?.trim() ? selection(params.excludedAttributes, 'excludedAttributes', scope, timezone) : undefined;
+  const top = topLevel(scope);
   return (resource) => {
-    let out = cloneJson(resource) as Record<string, unknown>;
-    if (include) out = keepOnly(out, include, true);
-    if (exclude) dropFrom(out, exclude, true);
-    return out;
+    const copy = cloneJson(resource) as Record<string, unknown>;
+    const out = include ? keepOnly(copy, include, top) : defaultView(copy, top);
+    if (exclude) dropFrom(out, exclude, top);
+    return withSchemasOf(out);
   };
+}
+
+/** The definitions of one object's members: its attributes, and (at the top) its extension namespaces. */
+interface Members {
+  readonly defs: readonly AttributeDef[] | undefined;
+  readonly scope?: Scope;
+}
+
+const topLevel = (scope: Scope): Members => ({ defs: scope.attributes, scope });
+const membersOf = (def: AttributeDef | undefined): Members => ({ defs: def?.subAttributes });
+
+/** The member `key` of an object: its definition, or for an extension URN at the top, its namespace's attributes. */
+function lookup(members: Members, key: string): { def: AttributeDef | undefined; inner: Members } {
+  if (members.scope && key.toLowerCase().startsWith('urn:')) {
+    const ns = findNamespace(members.scope, key);
+    return { def: undefined, inner: { defs: ns?.attributes } };
+  }
+  const def = attributeNamed(members.defs, key);
+  return { def, inner: membersOf(def) };
+}
+
+const returnedOf = (def: AttributeDef | undefined): NonNullable<AttributeDef['returned']> => def?.returned ?? 'default';
+
+/** What is returned when no parameter asks otherwise: every attribute but `never` and `request` ones, at any depth. */
+function defaultView(obj: Record<string, unknown>, members: Members): Record<string, unknown> {
+  for (const key of Object.keys(obj)) {
+    if (members.scope && key === 'schemas') continue;
+    const { def, inner } = lookup(members, key);
+    const returned = returnedOf(def);
+    if (returned === 'never' || returned === 'request') {
+      delete obj[key];
+      continue;
+    }
+    const value = obj[key];
+    if (!inner.defs?.length) continue;
+    if (Array.isArray(value)) value.forEach((e) => isObject(e) && defaultView(e, inner));
+    else if (isObject(value)) defaultView(value, inner);
+  }
+  return obj;
+}
+
+/** `schemas` lists the first (core) schema and the extension URNs the object still holds. */
+function withSchemasOf(out: Record<string, unknown>): Record<string, unknown> {
+  const schemas = out['schemas'];
+  if (!Array.isArray(schemas)) return out;
+  const keys = new Set(Object.keys(out).map((k) => k.toLowerCase()));
+  put(out, 'schemas', schemas.filter((s, i) => i === 0 || (typeof s === 'string' && keys.has(s.toLowerCase()))));
+  return out;
 }
 
 /**
@@ -74,7 +124,11 @@ export function projection(params: ProjectionParams, scope: Scope, timezone: str
  */
 export function returnsAttribute(params: ProjectionParams, name: string, scope: Scope): boolean {
   const key = name.toLowerCase();
+  const returned = returnedOf(attributeNamed(scope.attributes, name));
+  if (returned === 'always') return true;
+  if (returned === 'never') return false;
   if (params.attributes?.trim() && !selection(params.attributes, 'attributes', scope, 'UTC').has(key)) return false;
+  if (returned === 'request' && !params.attributes?.trim()) return false;
   if (params.excludedAttributes?.trim() && selection(params.excludedAttributes, 'excludedAttributes', scope, 'UTC').get(key)?.whole) return false;
   return true;
 }
@@ -165,39 +219,57 @@ function matchesAny(n: Node, element: unknown): boolean {
   return n.filters.some((test) => test(element));
 }
 
-function keepOnly(obj: Record<string, unknown>, map: Map<string, Node>, top: boolean): Record<string, unknown> {
+function keepOnly(obj: Record<string, unknown>, map: Map<string, Node>, members: Members): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(obj)) {
-    if (top && ALWAYS.has(key.toLowerCase())) {
+    if (members.scope && key === 'schemas') {
+      put(out, key, obj[key]);
+      continue;
+    }
+    const { def, inner } = lookup(members, key);
+    const returned = returnedOf(def);
+    if (returned === 'never') continue;
+    if (returned === 'always') {
       put(out, key, obj[key]);
       continue;
     }
     const n = entry(map, key);
     if (!n) continue;
-    const kept = keep(obj[key], n);
+    const kept = keep(obj[key], n, inner);
     if (kept !== undefined) put(out, key, kept);
   }
   return out;
 }
 
-function keep(value: unknown, n: Node): unknown {
-  if (n.whole) return value;
+function keep(value: unknown, n: Node, inner: Members): unknown {
+  if (n.whole) return isObject(value) || Array.isArray(value) ? wholeView(value, inner) : value;
   if (Array.isArray(value)) {
     const list = n.filters.length > 0 ? value.filter((e) => matchesAny(n, e)) : value;
     const narrowed =
-      n.children.size === 0 ? list : list.map((e) => (isObject(e) ? keepOnly(e, n.children, false) : e)).filter((e) => !(isObject(e) && Object.keys(e).length === 0));
+      n.children.size === 0
+        ? list.map((e) => wholeView(e, inner))
+        : list.map((e) => (isObject(e) ? keepOnly(e, n.children, inner) : e)).filter((e) => !(isObject(e) && Object.keys(e).length === 0));
     return narrowed.length === 0 ? undefined : narrowed;
   }
   if (isObject(value) && n.children.size > 0) {
-    const kept = keepOnly(value, n.children, false);
+    const kept = keepOnly(value, n.children, inner);
     return Object.keys(kept).length === 0 ? undefined : kept;
   }
   return undefined;
 }
 
-function dropFrom(obj: Record<string, unknown>, map: Map<string, Node>, top: boolean): void {
+/** A whole attribute as named: its sub-attributes as returned by default. */
+function wholeView(value: unknown, inner: Members): unknown {
+  if (!inner.defs?.length) return value;
+  if (Array.isArray(value)) return value.map((e) => (isObject(e) ? defaultView(e, inner) : e));
+  return isObject(value) ? defaultView(value, inner) : value;
+}
+
+function dropFrom(obj: Record<string, unknown>, map: Map<string, Node>, members: Members): void {
   for (const key of Object.keys(obj)) {
-    if (top && ALWAYS.has(key.toLowerCase())) continue;
+    if (members.scope && key === 'schemas') continue;
+    const { def, inner } = lookup(members, key);
+    if (returnedOf(def) === 'always') continue;
     const n = entry(map, key);
     if (!n) continue;
     const value = obj[key];
@@ -209,13 +281,13 @@ function dropFrom(obj: Record<string, unknown>, map: Map<string, Node>, top: boo
       // `excludedAttributes=emails[type eq "home"]` leaves out the matching elements.
       let rest = n.filterWhole ? value.filter((e) => !matchesAny(n, e)) : value;
       if (n.children.size > 0) {
-        for (const e of rest) if (isObject(e) && (n.filters.length === 0 || matchesAny(n, e))) dropFrom(e, n.children, false);
+        for (const e of rest) if (isObject(e) && (n.filters.length === 0 || matchesAny(n, e))) dropFrom(e, n.children, inner);
         rest = rest.filter((e) => !(isObject(e) && Object.keys(e).length === 0));
       }
       if (rest.length === 0) delete obj[key];
       else obj[key] = rest;
     } else if (isObject(value)) {
-      dropFrom(value, n.children, false);
+      dropFrom(value, n.children, inner);
       if (Object.keys(value).length === 0) delete obj[key];
     }
   }

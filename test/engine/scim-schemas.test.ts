@@ -127,10 +127,12 @@ describe('AttributeDefs', () => {
   });
 
   it('group attributes', () => {
-    expect(byName(groupAttributes, 'displayName').type).toBe('string');
+    // §4.2 makes displayName REQUIRED (§8.7.1 prints false) and describes the member's `display`.
+    expect(byName(groupAttributes, 'displayName')).toMatchObject({ type: 'string', required: true });
     const members = byName(groupAttributes, 'members');
     expect(members.multiValued).toBe(true);
-    expect(members.subAttributes!.map((s) => s.name)).toEqual(['value', '$ref', 'type']);
+    expect(members.subAttributes!.map((s) => s.name)).toEqual(['value', '$ref', 'type', 'display']);
+    expect(byName(members.subAttributes!, 'display').mutability).toBe('readOnly');
     expect(byName(members.subAttributes!, 'value').mutability).toBe('immutable');
   });
 });

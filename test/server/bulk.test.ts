@@ -2,11 +2,10 @@
 // data, dependency order, circular references, failOnErrors, per-operation transactions, limits.
 
 import { describe, expect, it } from 'vitest';
-import { buildApp } from '../../server/app.ts';
 import type { OpenDatabase } from '../../server/db/database.ts';
 import { BulkOperationIds } from '../../server/routes/bulk.ts';
 import { TenantRegistry } from '../../server/tenants.ts';
-import { ENTERPRISE, planOf, tenantYaml, uniqueTenant, userBody, useTestApp } from './helpers.ts';
+import { ENTERPRISE, planOf, tenantYaml, uniqueTenant, userBody, useTestApp, validatedApp } from './helpers.ts';
 
 const BULK_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 const BULK_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:BulkResponse';
@@ -217,7 +216,7 @@ describe('/Bulk', () => {
 describe('/Bulk limits', () => {
   it('advertises maxOperations and maxPayloadSize and enforces both with 413', async () => {
     const name = uniqueTenant('bulk-limits');
-    const app = buildApp({ db: t.db, tenants: new TenantRegistry([planOf(tenantYaml(name))]), bulk: { maxOperations: 2, maxPayloadSize: 2000 } });
+    const app = validatedApp({ db: t.db, tenants: new TenantRegistry([planOf(tenantYaml(name))]), bulk: { maxOperations: 2, maxPayloadSize: 2000 } });
     try {
       const send = (payload: unknown) =>
         app.inject({

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../server/app.ts';
 import type { Database } from '../../server/db/tables.ts';
 import { TenantRegistry } from '../../server/tenants.ts';
-import { planOf, tenantYaml, uniqueTenant, useTestApp, userBody } from './helpers.ts';
+import { planOf, tenantYaml, uniqueTenant, useTestApp, userBody, validatedApp } from './helpers.ts';
 
 const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
 const tenant = uniqueTenant('edges');
@@ -131,7 +131,7 @@ describe('a database that cannot be reached', () => {
   const name = uniqueTenant('down');
   // Nothing listens on port 1: every query fails to connect.
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:1/postgres', connectionTimeoutMillis: 2_000 }) }) });
-  const app = buildApp({ db, tenants: new TenantRegistry([planOf(tenantYaml(name))]) });
+  const app = validatedApp({ db, tenants: new TenantRegistry([planOf(tenantYaml(name))]) });
   afterAll(async () => {
     await app.close();
     await db.destroy();

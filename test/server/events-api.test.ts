@@ -3,11 +3,10 @@
 
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../server/app.ts';
 import type { OpenDatabase } from '../../server/db/database.ts';
 import { recordEvents } from '../../server/db/events.ts';
 import { TenantRegistry } from '../../server/tenants.ts';
-import { openTestDatabase, planOf, tenantYaml, uniqueTenant, untilEventsSettled, userBody } from './helpers.ts';
+import { openTestDatabase, planOf, tenantYaml, uniqueTenant, untilEventsSettled, userBody, validatedApp } from './helpers.ts';
 
 const ADMIN = 'admin-token-for-tests';
 let database: OpenDatabase;
@@ -19,8 +18,8 @@ const b = uniqueTenant('events-b');
 beforeAll(async () => {
   database = await openTestDatabase();
   const tenants = new TenantRegistry([planOf(tenantYaml(a)), planOf(tenantYaml(b))]);
-  app = buildApp({ db: database.db, tenants, adminToken: ADMIN });
-  disabled = buildApp({ db: database.db, tenants, adminToken: '' });
+  app = validatedApp({ db: database.db, tenants, adminToken: ADMIN });
+  disabled = validatedApp({ db: database.db, tenants, adminToken: '' });
 });
 afterAll(async () => {
   await app.close();

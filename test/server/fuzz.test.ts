@@ -5,7 +5,6 @@
 import fc from 'fast-check';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../server/app.ts';
 import { ERROR_SCHEMA } from '../../server/errors.ts';
 import { TenantRegistry } from '../../server/tenants.ts';
 import {
@@ -18,7 +17,7 @@ import {
   type FuzzRequest,
   type FuzzTargets,
 } from './fuzz-requests.ts';
-import { openTestDatabase, planOf, sha256Hex, tenantYaml, uniqueTenant, userBody } from './helpers.ts';
+import { openTestDatabase, planOf, sha256Hex, tenantYaml, uniqueTenant, userBody, validatedApp } from './helpers.ts';
 
 /** Runs per kind of request: 10,400 requests in all (Bulk operations not counted). */
 const RUNS = { paths: 2_000, userBodies: 2_000, groupBodies: 1_200, patches: 2_000, bulk: 1_200, filters: 2_000 };
@@ -96,7 +95,7 @@ let before: Awaited<ReturnType<typeof snapshotOf>>;
 beforeAll(async () => {
   const { db } = await openTestDatabase();
   const tenants = new TenantRegistry([planOf(fuzzYaml), planOf(tenantYaml(seededTenant))]);
-  app = buildApp({ db, tenants, adminToken: 'fuzz-admin-token' });
+  app = validatedApp({ db, tenants, adminToken: 'fuzz-admin-token' });
   seeded = await seed(seededTenant, 'seeded');
   const own = await seed(fuzzTenant, 'own');
   targets = { tenant: fuzzTenant, token: `secret-${fuzzTenant}`, otherTenant: seededTenant, userIds: own.users, groupIds: own.groups, foreignIds: [...seeded.users, ...seeded.groups] };

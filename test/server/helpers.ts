@@ -8,11 +8,12 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { sql, type Kysely } from 'kysely';
 import { compileTenantFile } from '../../engine/compile-plan.ts';
 import type { Plan } from '../../engine/plan.ts';
-import { buildApp } from '../../server/app.ts';
+import { buildApp, type AppOptions } from '../../server/app.ts';
 import { openDatabase, type OpenDatabase } from '../../server/db/database.ts';
 import { listEvents, type StoredEvent } from '../../server/db/events.ts';
 import type { Database } from '../../server/db/tables.ts';
 import { TenantRegistry } from '../../server/tenants.ts';
+import { installResponseValidator, takeViolations } from './validate-responses.ts';
 
 export const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -80,14 +81,31 @@ export interface TestApp {
   scim(tenant: string, method: InjectOptions['method'], path: string, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
 }
 
+/**
+ * buildApp with the strict response validator installed (validate-responses.ts): every SCIM
+ * answer is checked against the app's own /Schemas and /ResourceTypes, and the test that
+ * received a non-conforming answer fails: at once through `scim`, else after the test (test/setup.ts).
+ */
+export function validatedApp(options: AppOptions): FastifyInstance {
+  const app = buildApp(options);
+  installResponseValidator(app);
+  return app;
+}
+
+/** Throws with every validator violation since the last check (and forgets them). */
+export function failOnViolations(): void {
+  const violations = takeViolations();
+  if (violations.length > 0) throw new Error(`SCIM responses do not match what the server advertises:\n${violations.join('\n')}`);
+}
+
 export function buildTestApp(db: Kysely<Database>, yamls: readonly string[]): TestApp {
   const tenants = new TenantRegistry(yamls.map(planOf));
-  const app = buildApp({ db, tenants, bodyLimit: 64 * 1024 });
+  const app = validatedApp({ db, tenants, bodyLimit: 64 * 1024 });
   return {
     app,
     db,
-    scim(tenant, method, path, body, headers = {}) {
-      return app.inject({
+    async scim(tenant, method, path, body, headers = {}) {
+      const response = await app.inject({
         method,
         url: `/scim/v2/${tenant}${path}`,
         headers: {
@@ -97,6 +115,8 @@ export function buildTestApp(db: Kysely<Database>, yamls: readonly string[]): Te
         },
         ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
       });
+      failOnViolations();
+      return response;
     },
   };
 }

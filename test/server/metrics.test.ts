@@ -4,10 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { buildApp } from '../../server/app.ts';
 import type { OpenDatabase } from '../../server/db/database.ts';
 import { TenantRegistry } from '../../server/tenants.ts';
-import { openTestDatabase, planOf, tenantYaml, uniqueTenant, userBody } from './helpers.ts';
+import { openTestDatabase, planOf, tenantYaml, uniqueTenant, userBody, validatedApp } from './helpers.ts';
 
 let database: OpenDatabase;
 let app: FastifyInstance;
@@ -17,8 +16,8 @@ const plan = planOf(tenantYaml(tenant));
 
 beforeAll(async () => {
   database = await openTestDatabase();
-  app = buildApp({ db: database.db, tenants: new TenantRegistry([plan]) });
-  other = buildApp({ db: database.db, tenants: new TenantRegistry([plan]) });
+  app = validatedApp({ db: database.db, tenants: new TenantRegistry([plan]) });
+  other = validatedApp({ db: database.db, tenants: new TenantRegistry([plan]) });
 });
 afterAll(async () => {
   await app.close();

@@ -53,6 +53,9 @@ function scalar(def: AttributeDef): fc.Arbitrary<Sent> {
       return fc.date({ min: new Date('1900-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => same(d.toISOString()));
     case 'complex':
       return complexValue(def.subAttributes ?? []);
+    case 'binary':
+      // RFC 7643 §2.3.6: base64 (other text is refused).
+      return fc.uint8Array({ maxLength: 12 }).map((bytes) => same(Buffer.from(bytes).toString('base64')));
     default:
       return text.map(same);
   }

@@ -151,6 +151,8 @@ describe('canonicalUser', () => {
     ['enterprise', { userName: 'u', [ENT]: 'Sales' }, `\`${ENT}\` must be an object`],
     ['extension integer', { userName: 'u', [ACME]: { level: '3.5' } }, `\`${ACME}.level\` must be an integer`],
     ['extension dateTime', { userName: 'u', [ACME]: { endDate: 'soon' } }, `\`${ACME}.endDate\` must be an ISO 8601 date-time`],
+    ['a date alone is no dateTime', { userName: 'u', [ACME]: { endDate: '2026-06-01' } }, `\`${ACME}.endDate\` must be an ISO 8601 date-time`],
+    ['an impossible dateTime', { userName: 'u', [ACME]: { endDate: '2024-02-30T00:00:00Z' } }, `\`${ACME}.endDate\` must be an ISO 8601 date-time`],
     ['schemas', { userName: 'u', schemas: 'urn:x' }, '`schemas` must be a list of strings'],
   ];
   for (const [name, body, detail] of wrong) {

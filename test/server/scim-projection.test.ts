@@ -1,6 +1,7 @@
 // project: RFC 7644 §3.4.2.5 attributes / excludedAttributes on a rendered User resource.
 
 import { describe, expect, it } from 'vitest';
+import { groupScope } from '../../engine/attribute-model.ts';
 import { buildUserScope } from '../../engine/scim-schemas.ts';
 import { ScimError } from '../../server/errors.ts';
 import { project } from '../../server/scim/projection.ts';
@@ -26,7 +27,10 @@ const user = Object.freeze({
   meta: { resourceType: 'User', created: '2011-08-01T18:29:49.793Z', lastModified: '2011-08-01T18:29:49.793Z', version: 'W/"1"' },
 });
 
-const always = { schemas: user.schemas, id: user.id, meta: user.meta };
+const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User';
+// `id` is `returned: always`; `meta` is `default` (RFC 7643 §3.1); `schemas` lists what the answer holds.
+const always = { schemas: [CORE], id: user.id };
+const withExtensions = (...urns: string[]) => ({ schemas: [CORE, ...urns], id: user.id });
 
 describe('project', () => {
   it('returns everything without parameters, as a copy', () => {
@@ -44,10 +48,12 @@ describe('project', () => {
     ['a value filter keeps matching elements', { attributes: 'emails[type eq "work"]' }, { ...always, emails: [user.emails[0]] }],
     ['a value filter with a sub-attribute', { attributes: 'emails[type eq "home"].value' }, { ...always, emails: [{ value: 'babs@jensen.org' }] }],
     ['a value filter that matches nothing leaves the attribute out', { attributes: 'emails[type eq "other"]' }, { ...always }],
-    ['a whole extension by URN', { attributes: ENT }, { ...always, [ENT]: user[ENT] }],
-    ['one extension attribute by URN', { attributes: `${ENT}:department` }, { ...always, [ENT]: { department: 'Sales' } }],
+    ['a whole extension by URN', { attributes: ENT }, { ...withExtensions(ENT), [ENT]: user[ENT] }],
+    ['one extension attribute by URN', { attributes: `${ENT}:department` }, { ...withExtensions(ENT), [ENT]: { department: 'Sales' } }],
     ['a core URN-qualified name', { attributes: 'urn:ietf:params:scim:schemas:core:2.0:User:userName' }, { ...always, userName: user.userName }],
-    ['the scimplan status', { attributes: `${SCIMPLAN}:status` }, { ...always, [SCIMPLAN]: { status: 'active' } }],
+    ['the scimplan status', { attributes: `${SCIMPLAN}:status` }, { ...withExtensions(SCIMPLAN), [SCIMPLAN]: { status: 'active' } }],
+    ['meta when named', { attributes: 'userName,meta' }, { ...always, userName: user.userName, meta: user.meta }],
+    ['meta.version when named', { attributes: 'meta.version' }, { ...always, meta: { version: 'W/"1"' } }],
     ['unknown names are ignored', { attributes: 'nope,userName' }, { ...always, userName: user.userName }],
     ['the whole attribute wins over a sub-attribute', { attributes: 'name.givenName, name' }, { ...always, name: user.name }],
     ['commas inside filters', { attributes: 'emails[value eq "a,b" or type eq "work"].value' }, { ...always, emails: [{ value: 'bjensen@example.com' }] }],
@@ -61,7 +67,8 @@ describe('project', () => {
   it('excludedAttributes leaves out attributes, sub-attributes and filtered elements', () => {
     const out = project(user, { excludedAttributes: `groups,name.familyName,emails[type eq "home"],${ENT}:employeeNumber,${SCIMPLAN}` }, scope);
     expect(out).toEqual({
-      ...always,
+      ...withExtensions(ENT),
+      meta: user.meta,
       externalId: 'bjensen',
       userName: user.userName,
       name: { givenName: 'Barbara' },
@@ -71,18 +78,30 @@ describe('project', () => {
     });
   });
 
-  it('never leaves out id, schemas or meta', () => {
+  it('never leaves out id or schemas; meta is returned by default and can be left out', () => {
     const out = project(user, { excludedAttributes: 'id,schemas,meta' }, scope);
     expect(out.id).toBe(user.id);
     expect(out.schemas).toEqual(user.schemas);
-    expect(out.meta).toEqual(user.meta);
+    expect(out.meta).toBeUndefined();
     expect(project(user, { attributes: 'userName', excludedAttributes: 'userName' }, scope)).toEqual(always);
+  });
+
+  it('follows `returned` of the model: never is never returned, request only when named', () => {
+    const defs = scope.attributes.map((a) =>
+      a.name === 'nickName' ? { ...a, returned: 'request' as const } : a.name === 'title' ? { ...a, returned: 'never' as const } : a,
+    );
+    const strict = { ...scope, attributes: defs };
+    const resource = { ...user, nickName: 'Babs', title: 'Tour Guide' };
+    expect(project(resource, {}, strict)).not.toHaveProperty('nickName');
+    expect(project(resource, {}, strict)).not.toHaveProperty('title');
+    expect(project(resource, { attributes: 'nickName,title' }, strict)).toEqual({ ...always, nickName: 'Babs' });
+    expect(project(resource, { excludedAttributes: 'userName' }, strict)).not.toHaveProperty('nickName');
   });
 
   it('works on groups: excludedAttributes=members', () => {
     const group = { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], id: 'g1', displayName: 'Sales', members: [{ value: 'u1' }], meta: { resourceType: 'Group' } };
-    expect(project(group, { excludedAttributes: 'members' }, scope)).toEqual({ schemas: group.schemas, id: 'g1', displayName: 'Sales', meta: group.meta });
-    expect(project(group, { attributes: 'members[value eq "u1"]' }, scope)).toEqual({ schemas: group.schemas, id: 'g1', members: [{ value: 'u1' }], meta: group.meta });
+    expect(project(group, { excludedAttributes: 'members' }, groupScope)).toEqual({ schemas: group.schemas, id: 'g1', displayName: 'Sales', meta: group.meta });
+    expect(project(group, { attributes: 'members[value eq "u1"]' }, groupScope)).toEqual({ schemas: group.schemas, id: 'g1', members: [{ value: 'u1' }] });
   });
 
   it('rejects a malformed list with invalidValue', () => {

@@ -4,12 +4,11 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Kysely, KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { buildApp } from '../../server/app.ts';
 import type { OpenDatabase } from '../../server/db/database.ts';
 import type { Database } from '../../server/db/tables.ts';
 import { TenantRegistry } from '../../server/tenants.ts';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, verifyWebhookSignature, WebhookDispatcher, type WebhookBody } from '../../server/webhooks.ts';
-import { openTestDatabase, planOf, tenantYaml, uniqueTenant, userBody, until } from './helpers.ts';
+import { openTestDatabase, planOf, tenantYaml, uniqueTenant, userBody, until, validatedApp } from './helpers.ts';
 
 const SECRET = 'webhook-secret-for-tests';
 let database: OpenDatabase;
@@ -26,7 +25,7 @@ let failuresLeft = 0;
 
 beforeAll(async () => {
   database = await openTestDatabase();
-  app = buildApp({ db: database.db, tenants });
+  app = validatedApp({ db: database.db, tenants });
   receiver = Fastify();
   receiver.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   receiver.post('/hook', async (request, reply) => {
