@@ -45,7 +45,7 @@ export async function createUser(ctx: ProvisionContext, body: unknown): Promise<
   const fresh = decideStatus(plan, { state: undefined, conditionHolds: evaluation.deactivated, relink: false, now, user: resource });
   if (!needsSafetyCheck(fresh)) {
     const inserted = await uniqueAs(userTaken(plan), () =>
-      insertUserWithRules(ctx.db, key, {
+      insertUserWithRules(ctx.db, { stored: storedKey(plan, key), ignoresCase: keyIgnoresCase(plan) }, {
         id: randomUUID(),
         columns: { ...columns, ...statusColumns(fresh.next) },
         ruleGroups: evaluation.groups,
@@ -140,7 +140,7 @@ async function updateWith(
     const stored = liveOr404(await findLiveUser(ctx.db, plan.tenant, id), 'USER_NOT_FOUND', ifMatch);
     const resource = storable(next(stored));
     const evaluation = evaluatePlan(plan, resource, now);
-    if (evaluation.key !== stored.key_value) {
+    if (!sameKey(plan, evaluation.key, stored.key_value)) {
       await recordEvents(ctx.db, eventContext(ctx, now), [{ type: 'user.key_change_rejected', accountId: stored.id, fields: [plan.keyAttribute] }]);
       throw scimError('KEY_CHANGE', { attribute: plan.keyAttribute });
     }

@@ -86,14 +86,21 @@ const ruleCtes = (u: string, upsert: boolean) => `
 
 const added = `(select coalesce(json_agg(m.group_id order by g.ord), '[]') from mem m join grp g on g.id = m.group_id)`;
 
-const INSERT = `/* prepared:user-insert */ with ins as (
+// $23: the key ignores case (engine/key-value.ts): $3 is then folded, and a row written before
+// keys were folded (`lower(key_value)` matches, `key_value` does not) takes the key too.
+const INSERT = `/* prepared:user-insert */ with legacy as (
+    select deleted_at is null as live from scim_users
+    where $23::boolean and tenant = $2 and lower(key_value) = lower($3) and key_value <> $3),
+  ins as (
     insert into scim_users (id, tenant, key_value, ${COLUMNS.join(', ')}, created_at, updated_at, deleted_at)
-    values ($1::uuid, $2, $3, ${COLUMNS.map((_, i) => value(i)).join(', ')}, $14::timestamptz, $14::timestamptz, null)
+    select $1::uuid, $2, $3, ${COLUMNS.map((_, i) => value(i)).join(', ')}, $14::timestamptz, $14::timestamptz, null
+    where not exists (select from legacy)
     on conflict (tenant, key_value) do nothing
     returning *),
-  taken as (select deleted_at is null as live from scim_users where tenant = $2 and key_value = $3),
+  taken as (select deleted_at is null as live from scim_users where tenant = $2 and key_value = $3
+    union all select live from legacy),
   ${ruleCtes('ins', false)}
-  select ins.*, (select live from taken) as taken_live,
+  select ins.*, (select bool_or(live) from taken) as taken_live,
     (select coalesce(json_agg(json_build_object('value', g.id, 'display', g.display_name) order by g.display_name), '[]')
       from mem m join grp g on g.id = m.group_id) as groups_json,
     ${added} as added_json,
@@ -148,12 +155,16 @@ function written(w: UserWrite, r: Returned): WrittenUser {
 }
 
 /**
- * Inserts a new account for `key`, in one statement. When the tenant already holds the key
+ * Inserts a new account for `key` (as stored: folded when it ignores case), in one statement. When the tenant already holds the key
  * nothing is written: `live` tells whether the statement's snapshot shows it live (a 409); else
  * (deleted, or a concurrent create that committed meanwhile) the caller decides under a lock.
  */
-export async function insertUserWithRules(db: Db, key: string, w: UserWrite): Promise<WrittenUser | { readonly taken: true; readonly live: boolean }> {
-  const { rows } = await db.executeQuery<Returned>(CompiledQuery.raw(INSERT, parameters(w, key)));
+export async function insertUserWithRules(
+  db: Db,
+  key: { readonly stored: string; readonly ignoresCase: boolean },
+  w: UserWrite,
+): Promise<WrittenUser | { readonly taken: true; readonly live: boolean }> {
+  const { rows } = await db.executeQuery<Returned>(CompiledQuery.raw(INSERT, [...parameters(w, key.stored), key.ignoresCase]));
   const r = rows[0]!;
   if (r.id === null) return { taken: true, live: r.taken_live === true };
   return written(w, r);
