@@ -45,6 +45,9 @@ export class PGliteDialect implements Dialect {
   }
 }
 
+/** A `with ...` statement holding an insert, update or delete. */
+const WRITING_CTE = /^\s*(?:\/\*[^*]*\*\/\s*)?with\b[\s\S]*\b(?:insert\s+into|update\s+\w+(?:\s+\w+)?\s+set|delete\s+from)\b/i;
+
 class PGliteConnection implements DatabaseConnection {
   constructor(
     private readonly pglite: PGlite,
@@ -58,6 +61,9 @@ class PGliteConnection implements DatabaseConnection {
     const command = (result as { command?: string }).command;
     const isWrite = command !== undefined && ['INSERT', 'UPDATE', 'DELETE', 'MERGE'].includes(command);
     if (isWrite && affected) this.statistics?.rowsWritten(affected);
+    // A statement of data-modifying CTEs (server/db/user-write.ts) reports SELECT: counted as
+    // one row written, a lower bound; the check itself reads the real per-table counters.
+    else if (command === 'SELECT' && WRITING_CTE.test(query.sql)) this.statistics?.rowsWritten(1);
     return isWrite && affected !== undefined
       ? { rows: result.rows, numAffectedRows: BigInt(affected) }
       : { rows: result.rows };

@@ -36,6 +36,8 @@ export async function findLiveUser(db: Db, tenant: string, id: string, forUpdate
 const FIND_LIVE_WHERE = 'select * from scim_users where tenant = $1 and id = $2::uuid and deleted_at is null';
 const FIND_LIVE = `/* prepared:user-find */ ${FIND_LIVE_WHERE}`;
 const FIND_LIVE_FOR_UPDATE = `/* prepared:user-find-locked */ ${FIND_LIVE_WHERE} for update`;
+/** The statement texts of `findLiveUser` (parameters: tenant, id), for plan checks. */
+export const liveUserStatements = { find: FIND_LIVE, locked: FIND_LIVE_FOR_UPDATE } as const;
 
 export async function insertUser(db: Db, row: NewUserRow): Promise<UserRow> {
   return db.insertInto('scim_users').values(row).returningAll().executeTakeFirstOrThrow();
