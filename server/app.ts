@@ -106,7 +106,13 @@ export function buildApp(options: AppOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     // Errors raised before a route runs leave as SCIM bodies too, never echoing the URL.
     frameworkErrors: (error, request, reply) => sendError(reply, request.log, error),
-    clientErrorHandler: answerClientError,
+    // Counted and logged (the code only: never the bytes the client sent).
+    clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => {
+      const status = answerClientError(error, socket);
+      if (status === undefined) return;
+      metrics.clientErrors.inc({ status: String(status) });
+      app.log.info({ code: error.code, status }, 'client error');
+    },
     http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: Math.min(1_000, timeouts.headersMs) },
     requestTimeout: timeouts.requestMs,
     keepAliveTimeout: timeouts.keepAliveMs,
@@ -235,20 +241,24 @@ const CLIENT_ERRORS: Readonly<Record<string, 'HEADERS_TOO_LARGE' | 'REQUEST_TIME
 /**
  * Answers what Node's HTTP parser refused with a SCIM body, then closes the connection. The
  * answer takes the place of the response in flight on the connection, if any (as Node's own
- * handler does): a client reads it as the answer to its oldest open request.
+ * handler does): a client reads it as the answer to its oldest open request. Returns the status
+ * answered, 0 for a connection closed without an answer, undefined when nothing is to count.
  */
-function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+function answerClientError(error: Error & { code?: string }, socket: Socket): number | undefined {
   // Node calls again for every later chunk the client sends: the answer below is being flushed.
-  if (socket.writableEnded && !socket.destroyed) return;
+  if (socket.writableEnded && !socket.destroyed) return undefined;
   const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
   // Part of an answer is on the wire: a second response would corrupt the stream.
   if (!socket.writable || inFlight?.headersSent || error.code === 'ECONNRESET') {
     socket.destroy();
-    return;
+    // A client that reset its connection is no fault of anyone's; a connection cut is counted.
+    return error.code === 'ECONNRESET' ? undefined : 0;
   }
   // An answer to HEAD has no body. (A client that sends a body with HEAD but no Content-Length,
   // as node:http does, has sent its body as a second request: that is what the parser refused.)
-  writeRawAnswer(socket, scimError(CLIENT_ERRORS[error.code ?? ''] ?? 'REQUEST_MALFORMED'), inFlight?.req?.method !== 'HEAD');
+  const scim = scimError(CLIENT_ERRORS[error.code ?? ''] ?? 'REQUEST_MALFORMED');
+  writeRawAnswer(socket, scim, inFlight?.req?.method !== 'HEAD');
+  return scim.status;
 }
 
 /** Writes `scim` as the only answer on `socket` (no HTTP response object exists), then closes it once flushed. */

@@ -151,4 +151,14 @@ describe(`fuzz over a socket: ${Object.values(RUNS).reduce((a, b) => a + b)} req
     expect((await fuzz.scim(fuzzTenant, 'GET', '/Users?count=1')).statusCode).toBe(200);
     await fuzz.expectSeededUnchanged();
   });
+
+  it('/metrics counts what the parser refused and the timeouts cut off, by status', async () => {
+    const metrics = (await send({ method: 'GET', url: '/metrics', headers: {} })).body;
+    const counted = (status: number) => Number(new RegExp(`^scimplan_client_errors_total\\{status="${status}"\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0);
+    // At least the crafted cases' answers: 19 of the malformed requests (the others reach fastify
+    // or Node's own checks), 2 too large, 2 too slow.
+    expect(counted(400)).toBeGreaterThanOrEqual(19);
+    expect(counted(431)).toBeGreaterThanOrEqual(2);
+    expect(counted(408)).toBeGreaterThanOrEqual(2);
+  });
 });
