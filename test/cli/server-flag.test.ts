@@ -46,6 +46,18 @@ afterEach(() => {
 
 const withToken = () => vi.stubEnv('SCIMPLAN_ADMIN_TOKEN', ADMIN);
 
+/** How the server's next apply run ends, from its log line: stopped (completed false) or not. */
+function applyEnded(): Promise<boolean | undefined> {
+  return new Promise((resolve) => {
+    const listener = (line: { msg?: string; completed?: boolean }) => {
+      if (line.msg !== 'tenant file applied through the admin API') return;
+      logListeners.delete(listener);
+      resolve(line.completed);
+    };
+    logListeners.add(listener);
+  });
+}
+
 describe('--server', () => {
   it('needs the admin token in SCIMPLAN_ADMIN_TOKEN, never takes it as a flag, and says so', async () => {
     vi.stubEnv('SCIMPLAN_ADMIN_TOKEN', '');
@@ -150,15 +162,7 @@ describe('--server', () => {
     const hash = planOf(yaml).hash;
     const controller = new AbortController();
     const stop = app.signals.observeEvents(() => controller.abort());
-    // The server's run logs how it ended: stopped (completed false) or not.
-    const ended = new Promise<boolean | undefined>((resolve) => {
-      const listener = (line: { msg?: string; completed?: boolean }) => {
-        if (line.msg !== 'tenant file applied through the admin API') return;
-        logListeners.delete(listener);
-        resolve(line.completed);
-      };
-      logListeners.add(listener);
-    });
+    const ended = applyEnded();
     const target = { url: new URL(url), token: ADMIN };
     try {
       await expect(postAdmin(target, `api/v1/tenants/${data.tenant}/apply`, { config: yaml, now: '2026-05-02T09:00:00Z', batchSize: 1 }, controller.signal)).rejects.toThrow();
@@ -245,14 +249,7 @@ describe('apply --server: progress', () => {
   it('a streaming client that goes away stops the run at its next batch boundary', async () => {
     const yaml = edit(data.yaml, '  function: title\n', '  function: upper(lower(title))\n');
     const controller = new AbortController();
-    const ended = new Promise<boolean | undefined>((resolve) => {
-      const listener = (line: { msg?: string; completed?: boolean }) => {
-        if (line.msg !== 'tenant file applied through the admin API') return;
-        logListeners.delete(listener);
-        resolve(line.completed);
-      };
-      logListeners.add(listener);
-    });
+    const ended = applyEnded();
     const target = { url: new URL(url), token: ADMIN };
     // Gone when the first progress line arrives.
     await expect(postAdmin(target, `api/v1/tenants/${data.tenant}/apply`, { config: yaml, now: '2026-05-02T09:00:00Z', batchSize: 1 }, controller.signal, () => controller.abort())).rejects.toThrow();
