@@ -256,9 +256,19 @@ function answerClientError(error: Error & { code?: string }, socket: Socket): nu
   }
   // An answer to HEAD has no body. (A client that sends a body with HEAD but no Content-Length,
   // as node:http does, has sent its body as a second request: that is what the parser refused.)
+  // With no response in flight, the answer is the refused request's own: a HEAD if its bytes say so.
+  const answersHead = inFlight ? inFlight.req?.method === 'HEAD' : startsAsHead((error as { rawPacket?: unknown }).rawPacket);
   const scim = scimError(CLIENT_ERRORS[error.code ?? ''] ?? 'REQUEST_MALFORMED');
-  writeRawAnswer(socket, scim, inFlight?.req?.method !== 'HEAD');
+  writeRawAnswer(socket, scim, !answersHead);
   return scim.status;
+}
+
+/**
+ * Whether the bytes Node's parser was reading when it failed (`rawPacket`: the chunk, when it has
+ * one) begin a HEAD request. A HEAD whose headers overflow in a later chunk is not seen as one.
+ */
+function startsAsHead(raw: unknown): boolean {
+  return Buffer.isBuffer(raw) && /^(\r?\n)*HEAD /.test(raw.subarray(0, 16).toString('latin1'));
 }
 
 /** Writes `scim` as the only answer on `socket` (no HTTP response object exists), then closes it once flushed. */

@@ -68,6 +68,7 @@ export function rawCases(target: RawTarget): RawCase[] {
       chunks: bytes(`GET ${users}?count=1 HTTP/1.1\r\nHost: x\r\n${auth}\r\nGET /\x00 HTTP/1.1\r\n\r\n`),
       expect: (answers) => (answers.length <= 2 && answers.at(-1)?.status === 400 ? undefined : `answers ${JSON.stringify(answers.map((a) => a.status))}`),
     },
+    { name: 'a HEAD with headers over 16 KiB: 431 without a body', chunks: bytes(`HEAD ${users}?filter=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`), headAnswers: [0], expect: (answers) => statusesAre(431)(answers) ?? (answers[0]!.body.length === 0 ? undefined : 'a body') },
     { name: 'headers over 16 KiB: 431', chunks: bytes(`GET ${users} HTTP/1.1\r\nHost: x\r\n${auth}X-Big: ${'a'.repeat(20_000)}\r\n\r\n`), expect: statusesAre(431) },
     { name: 'a URL over 16 KiB: 431', chunks: bytes(`GET ${users}?filter=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`), expect: statusesAre(431) },
     { name: 'a body shorter than its Content-Length: 408', chunks: bytes(`POST ${users} HTTP/1.1\r\nHost: x\r\n${auth}Content-Type: application/scim+json\r\nContent-Length: 100\r\n\r\n{"userName":`), expect: statusesAre(408) },
