@@ -6,6 +6,7 @@ import type { ReevaluateProgress, ReevaluateResult } from '../server/reevaluate.
 import { readFile } from 'node:fs/promises';
 import { compileConfig, describeDbError, withCliDatabase, type DatabaseOptions } from './database.ts';
 import type { Io } from './output.ts';
+import { applyProgress } from './apply-progress.ts';
 import { describeAnswer, describeUnreachable, postAdmin, type ServerTarget } from './server-client.ts';
 
 export interface ApplyCommandOptions extends DatabaseOptions {
@@ -24,24 +25,12 @@ export async function runApply(configPath: string, options: ApplyCommandOptions,
   const plan = await compileConfig(configPath, io);
   if (!plan) return 1;
   if (options.server) return applyThrough(options.server, configPath, plan, options, io);
-  const bar = options.progressBar ?? process.stderr.isTTY === true;
   const started = Date.now();
-  let lastLine = 0;
-  const progress = (p: ReevaluateProgress) => {
-    if (bar) {
-      const width = 30;
-      const ratio = p.total === 0 ? 1 : Math.min(1, p.done / p.total);
-      const filled = Math.round(ratio * width);
-      io.err(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.floor(ratio * 100)}% ${p.done}/${p.total} users, ${p.changed} changed`);
-      return;
-    }
-    // One line per second at most: logs stay readable for 100,000 users.
-    if (Date.now() - lastLine < 1000 && p.done < p.total) return;
-    lastLine = Date.now();
-    io.err(`apply ${plan.tenant}: ${p.done}/${p.total} users evaluated, ${p.changed} changed\n`);
+  const progress = applyProgress(plan.tenant, options.progressBar ?? process.stderr.isTTY === true, io);
+  const failed = (error: unknown) => {
+    progress.end();
+    return `error: apply failed: ${describeDbError(error)}; committed batches stay applied, run the command again to continue`;
   };
-  const failed = (error: unknown) =>
-    `${bar ? '\n' : ''}error: apply failed: ${describeDbError(error)}; committed batches stay applied, run the command again to continue`;
   return withCliDatabase(options, io, async (db) => {
     const { reevaluateTenant } = await import('../server/reevaluate.ts');
     io.err(`applying ${configPath} (config ${plan.hash.slice(0, 12)}) to the stored users of \`${plan.tenant}\`\n`);
@@ -52,9 +41,9 @@ export async function runApply(configPath: string, options: ApplyCommandOptions,
       ...(options.now ? { now: () => options.now! } : {}),
       ...(options.batchSize ? { batchSize: options.batchSize } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
-      onProgress: progress,
+      onProgress: progress.report,
     });
-    if (bar) io.err('\n');
+    progress.end();
     io.out(summaryText(plan.tenant, result, Date.now() - started));
     if (!result.completed) {
       io.err('stopped at a batch boundary; run the same command again to continue\n');
@@ -74,10 +63,13 @@ async function applyThrough(server: ServerTarget, configPath: string, plan: Plan
     ...(options.batchSize ? { batchSize: options.batchSize } : {}),
   };
   io.err(`applying ${configPath} (config ${plan.hash.slice(0, 12)}) to the stored users of \`${plan.tenant}\` through ${server.url.origin}\n`);
+  // The server streams its progress (one line per committed batch): drawn as a local run draws it.
+  const progress = applyProgress(plan.tenant, options.progressBar ?? process.stderr.isTTY === true, io);
   let answer;
   try {
-    answer = await postAdmin(server, `api/v1/tenants/${plan.tenant}/apply`, body, options.signal);
+    answer = await postAdmin(server, `api/v1/tenants/${plan.tenant}/apply`, body, options.signal, (p) => progress.report(p as ReevaluateProgress));
   } catch (error) {
+    progress.end();
     io.err(
       options.signal?.aborted
         ? 'stopped: the server stops at its next batch boundary; run the same command again to continue\n'
@@ -85,6 +77,7 @@ async function applyThrough(server: ServerTarget, configPath: string, plan: Plan
     );
     return 1;
   }
+  progress.end();
   if (answer.status !== 200) {
     io.err(`error: apply failed: ${describeAnswer(answer)}; committed batches stay applied, run the command again to continue\n`);
     return 1;

@@ -38,11 +38,17 @@ export interface AdminAnswer {
   readonly body: unknown;
 }
 
+/** The media type of a streamed answer (apply's progress): one JSON object per line. */
+const NDJSON = 'application/x-ndjson';
+
 /**
  * POSTs `body` (JSON; none when undefined) to `path` below the server's URL with the admin token.
  * No timeout: an apply of many users answers when it is done; `signal` cancels the request.
+ * With `onProgress`, asks for the streamed answer (apply): each `progress` line goes to
+ * `onProgress` as it arrives, and the `result` line (or `error` line, with its status) is the
+ * answer; a server that does not stream answers JSON as before.
  */
-export function postAdmin(target: ServerTarget, path: string, body?: unknown, signal?: AbortSignal): Promise<AdminAnswer> {
+export function postAdmin(target: ServerTarget, path: string, body?: unknown, signal?: AbortSignal, onProgress?: (progress: unknown) => void): Promise<AdminAnswer> {
   const url = new URL(path.replace(/^\//, ''), target.url.href.endsWith('/') ? target.url : `${target.url.href}/`);
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -53,15 +59,19 @@ export function postAdmin(target: ServerTarget, path: string, body?: unknown, si
         method: 'POST',
         headers: {
           authorization: `Bearer ${target.token}`,
-          accept: 'application/json',
+          accept: onProgress ? `${NDJSON}, application/json` : 'application/json',
           ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}),
         },
         ...(signal ? { signal } : {}),
       },
       (res) => {
+        res.on('error', reject);
+        if (onProgress && res.statusCode === 200 && String(res.headers['content-type']).startsWith(NDJSON)) {
+          readLines(res, onProgress).then(resolve, reject);
+          return;
+        }
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           let parsed: unknown = text;
@@ -77,6 +87,29 @@ export function postAdmin(target: ServerTarget, path: string, body?: unknown, si
     req.on('error', reject);
     req.end(payload);
   });
+}
+
+/** A streamed answer's lines: progress to `onProgress`; the `result` or `error` line is the answer. */
+async function readLines(res: NodeJS.ReadableStream, onProgress: (progress: unknown) => void): Promise<AdminAnswer> {
+  res.setEncoding('utf8');
+  let pending = '';
+  let answer: AdminAnswer | undefined;
+  const take = (line: string) => {
+    if (line.trim() === '') return;
+    const parsed = JSON.parse(line) as { progress?: unknown; result?: unknown; error?: { status?: string } };
+    if (parsed.progress !== undefined) onProgress(parsed.progress);
+    else if (parsed.result !== undefined) answer = { status: 200, body: parsed.result };
+    else if (parsed.error !== undefined) answer = { status: Number(parsed.error.status) || 500, body: parsed.error };
+  };
+  for await (const chunk of res) {
+    pending += chunk as string;
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    lines.forEach(take);
+  }
+  take(pending);
+  if (!answer) throw new Error('its answer ended before the result (the server stopped, or the connection broke)');
+  return answer;
 }
 
 /** One line for a failed answer: the status and the SCIM `detail` (which never holds values). */

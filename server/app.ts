@@ -2,14 +2,14 @@
 // registry. Never listens (main.ts does); tests drive it with inject.
 
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
 import { adminTokenDigest, requireAdmin } from './admin-auth.ts';
 import { bearerToken, tokenMatches } from './auth.ts';
-import { isDatabaseUnavailable } from './db/availability.ts';
 import type { Database } from './db/tables.ts';
+import { MAX_PATH_SEGMENT, scimErrorOf } from './error-answer.ts';
 import { errorBody, ScimError, scimError } from './errors.ts';
 import { conditionalGet } from './etag.ts';
 import { DEFAULT_BULK_LIMITS, type BulkLimits } from './bulk-request.ts';
@@ -64,9 +64,6 @@ export interface Timeouts {
 
 export const DEFAULT_TIMEOUTS: Timeouts = Object.freeze({ headersMs: 10_000, requestMs: 30_000, keepAliveMs: 30_000 });
 
-/** Longest path segment (an id, a tenant) the router accepts; longer ones get 414. */
-const MAX_PATH_SEGMENT = 200;
-
 /** Seconds a client is asked to wait when the database is not reachable. */
 const RETRY_AFTER_SECONDS = 5;
 
@@ -109,12 +106,21 @@ export function buildApp(options: AppOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     // Errors raised before a route runs leave as SCIM bodies too, never echoing the URL.
     frameworkErrors: (error, request, reply) => sendError(reply, request.log, error),
-    clientErrorHandler: answerClientError,
+    // Counted and logged (the code only: never the bytes the client sent).
+    clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => {
+      const status = answerClientError(error, socket);
+      if (status === undefined) return;
+      metrics.clientErrors.inc({ status: String(status) });
+      app.log.info({ code: error.code, status }, 'client error');
+    },
     http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: Math.min(1_000, timeouts.headersMs) },
     requestTimeout: timeouts.requestMs,
     keepAliveTimeout: timeouts.keepAliveMs,
   }) as unknown as FastifyInstance;
 
+  // Node hands a CONNECT request to 'connect' listeners, and closes the connection without an
+  // answer when there are none: it gets the answer of any other method no route serves.
+  app.server.on('connect', (_request: unknown, socket: Socket) => writeRawAnswer(socket, scimError('ENDPOINT_NOT_FOUND'), true));
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser(['application/scim+json'], { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
   app.decorateRequest('tenant', null);
@@ -219,18 +225,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
   return app;
 }
 
-/** Fastify's own errors with an answer of their own. */
-const FRAMEWORK_ERRORS: Readonly<Record<string, 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'BODY_EMPTY' | 'CONTENT_LENGTH_MISMATCH' | 'URL_INVALID'>> = {
-  FST_ERR_BAD_URL: 'URL_INVALID',
-  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'BODY_EMPTY',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'CONTENT_LENGTH_MISMATCH',
-};
-
 /** Every error leaves as an RFC 7644 §3.12 body. Details never echo the request (they are logged). */
 function sendError(reply: FastifyReply, log: FastifyBaseLogger, error: FastifyError | ScimError): void {
-  const scim = error instanceof ScimError ? error : fromFramework(error, log);
+  const scim = scimErrorOf(error, log);
   if (scim.status === 503) void reply.header('retry-after', String(RETRY_AFTER_SECONDS));
   void reply.type(SCIM_CONTENT_TYPE).code(scim.status).send(errorBody(scim));
 }
@@ -241,40 +238,46 @@ const CLIENT_ERRORS: Readonly<Record<string, 'HEADERS_TOO_LARGE' | 'REQUEST_TIME
   ERR_HTTP_REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
 };
 
-/** Answers what Node's HTTP parser refused with a SCIM body, then closes the connection. */
-function answerClientError(error: Error & { code?: string }, socket: Socket): void {
-  // As Node's own handler: once anything was written on this connection (an answer in flight or
-  // sent), a second response would corrupt the stream; the connection just closes.
-  if (!socket.writable || socket.bytesWritten > 0 || error.code === 'ECONNRESET') {
+/**
+ * Answers what Node's HTTP parser refused with a SCIM body, then closes the connection. The
+ * answer takes the place of the response in flight on the connection, if any (as Node's own
+ * handler does): a client reads it as the answer to its oldest open request. Returns the status
+ * answered, 0 for a connection closed without an answer, undefined when nothing is to count.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket): number | undefined {
+  // Node calls again for every later chunk the client sends: the answer below is being flushed.
+  if (socket.writableEnded && !socket.destroyed) return undefined;
+  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  // Part of an answer is on the wire: a second response would corrupt the stream.
+  if (!socket.writable || inFlight?.headersSent || error.code === 'ECONNRESET') {
     socket.destroy();
-    return;
+    // A client that reset its connection is no fault of anyone's; a connection cut is counted.
+    return error.code === 'ECONNRESET' ? undefined : 0;
   }
+  // An answer to HEAD has no body. (A client that sends a body with HEAD but no Content-Length,
+  // as node:http does, has sent its body as a second request: that is what the parser refused.)
+  // With no response in flight, the answer is the refused request's own: a HEAD if its bytes say so.
+  const answersHead = inFlight ? inFlight.req?.method === 'HEAD' : startsAsHead((error as { rawPacket?: unknown }).rawPacket);
   const scim = scimError(CLIENT_ERRORS[error.code ?? ''] ?? 'REQUEST_MALFORMED');
-  const body = JSON.stringify(errorBody(scim));
-  socket.end(
-    `HTTP/1.1 ${scim.status} ${STATUS_CODES[scim.status] ?? 'Error'}\r\n` +
-      `Content-Type: ${SCIM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
+  writeRawAnswer(socket, scim, !answersHead);
+  return scim.status;
 }
 
-/** A framework (or unexpected) error -> the catalogue entry that answers it. */
-function fromFramework(error: FastifyError, log: FastifyBaseLogger): ScimError {
-  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
-  if (isDatabaseUnavailable(error)) {
-    log.warn({ err: { name: (error as { name?: string }).name, code: (error as { code?: string }).code } }, 'database not reachable');
-    return scimError('DATABASE_UNAVAILABLE');
-  }
-  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return scimError('PATH_SEGMENT_TOO_LONG', { max: MAX_PATH_SEGMENT });
-  if (status >= 500) {
-    // Database errors can quote row values in `detail`; log only what identifies the failure.
-    const { name, code } = error as { name?: string; code?: string };
-    log.error({ err: { name, code, constraint: (error as { constraint?: string }).constraint } }, 'request failed');
-    return scimError('INTERNAL');
-  }
-  const known = FRAMEWORK_ERRORS[error.code];
-  if (known) return scimError(known);
-  if (error.validation) return scimError('REQUEST_SHAPE', { part: error.validationContext ?? 'body' });
-  if (status === 400 && /prototype property/.test(error.message)) return scimError('FORBIDDEN_KEY');
-  if (status === 400) return scimError('INVALID_JSON');
-  return scimError('REQUEST_REFUSED', { status });
+/**
+ * Whether the bytes Node's parser was reading when it failed (`rawPacket`: the chunk, when it has
+ * one) begin a HEAD request. A HEAD whose headers overflow in a later chunk is not seen as one.
+ */
+function startsAsHead(raw: unknown): boolean {
+  return Buffer.isBuffer(raw) && /^(\r?\n)*HEAD /.test(raw.subarray(0, 16).toString('latin1'));
+}
+
+/** Writes `scim` as the only answer on `socket` (no HTTP response object exists), then closes it once flushed. */
+function writeRawAnswer(socket: Socket, scim: ScimError, withBody: boolean): void {
+  const body = JSON.stringify(errorBody(scim));
+  socket.write(
+    `HTTP/1.1 ${scim.status} ${STATUS_CODES[scim.status] ?? 'Error'}\r\n` +
+      `Content-Type: ${SCIM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${withBody ? body : ''}`,
+  );
+  // A response still in flight on the connection writes nothing more.
+  socket.destroySoon();
 }

@@ -31,6 +31,8 @@ export interface AppMetrics {
   readonly configReloads: Counter<'outcome'>;
   /** Requests refused by the tenant's request-rate limit (429), by tenant. */
   readonly rateLimited: Counter<'tenant'>;
+  /** Requests Node's HTTP parser refused or cut off (malformed, headers too large, too slow), answered before any route. */
+  readonly clientErrors: Counter<'status'>;
   close(): void;
 }
 
@@ -74,6 +76,12 @@ export function createMetrics(options: MetricsOptions): AppMetrics {
     name: 'scimplan_rate_limited_total',
     help: 'Requests answered 429 by the tenant\'s request-rate limit, by tenant',
     labelNames: ['tenant'] as const,
+    registers: [registry],
+  });
+  const clientErrors = new Counter({
+    name: 'scimplan_client_errors_total',
+    help: 'Requests refused by the HTTP parser or cut off by a timeout before any route ran, by the status answered (400, 408, 431; 0: closed without an answer)',
+    labelNames: ['status'] as const,
     registers: [registry],
   });
   new Gauge({
@@ -139,6 +147,6 @@ export function createMetrics(options: MetricsOptions): AppMetrics {
     if (!tenants.get(tenant) && !tenants.removed(tenant)) return;
     for (const e of written) events.inc({ tenant, type: e.type });
   });
-  return { registry, httpRequests, httpDuration, events, webhookDeliveries, configReloads, rateLimited, close: stopObserving };
+  return { registry, httpRequests, httpDuration, events, webhookDeliveries, configReloads, rateLimited, clientErrors, close: stopObserving };
 }
 

@@ -1,14 +1,17 @@
 // Server: POST /api/v1/tenants/{tenant}/plan and /apply -> a posted tenant file's plan report
-// (read only) or its apply result (written through this server's database, events and safety limit).
+// (read only) or its apply result (written through this server's database, events and safety limit);
+// apply streams its progress as NDJSON lines to a client that asks (Accept: application/x-ndjson).
 
+import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { compileTenantFile } from '../../engine/compile-plan.ts';
 import type { Plan } from '../../engine/plan.ts';
 import type { Database } from '../db/tables.ts';
-import { scimError } from '../errors.ts';
+import { scimErrorOf } from '../error-answer.ts';
+import { errorBody, scimError, type ScimErrorBody } from '../errors.ts';
 import { planReport } from '../plan-report.ts';
-import { reevaluateTenant } from '../reevaluate.ts';
+import { reevaluateTenant, type ReevaluateProgress } from '../reevaluate.ts';
 import type { Signals } from '../signals.ts';
 
 export interface AdminPlanRoutesOptions {
@@ -75,25 +78,56 @@ export async function adminPlanRoutes(app: FastifyInstance, options: AdminPlanRo
       if (!reply.raw.writableEnded) controller.abort();
     };
     reply.raw.once('close', gone);
-    try {
-      const result = await reevaluateTenant({
-        db: options.db,
-        plan,
-        requestId: 'apply',
-        ...(now ? { now: () => now } : {}),
-        ...(body.batchSize ? { batchSize: body.batchSize } : {}),
-        signal: controller.signal,
-        ...(options.signals ? { signals: options.signals } : {}),
-      });
-      request.log.info(
-        { tenant: plan.tenant, configHash: plan.hash, users: result.done, changed: result.changed, deactivated: result.deactivated, held: result.held, completed: result.completed },
-        'tenant file applied through the admin API',
-      );
-      return { tenant: plan.tenant, configHash: plan.hash, ...result };
-    } finally {
-      reply.raw.off('close', gone);
-    }
+    const run = async (onProgress?: (progress: ReevaluateProgress) => void) => {
+      try {
+        const result = await reevaluateTenant({
+          db: options.db,
+          plan,
+          requestId: 'apply',
+          ...(now ? { now: () => now } : {}),
+          ...(body.batchSize ? { batchSize: body.batchSize } : {}),
+          signal: controller.signal,
+          ...(options.signals ? { signals: options.signals } : {}),
+          ...(onProgress ? { onProgress } : {}),
+        });
+        request.log.info(
+          { tenant: plan.tenant, configHash: plan.hash, users: result.done, changed: result.changed, deactivated: result.deactivated, held: result.held, completed: result.completed },
+          'tenant file applied through the admin API',
+        );
+        return { tenant: plan.tenant, configHash: plan.hash, ...result };
+      } finally {
+        reply.raw.off('close', gone);
+      }
+    };
+    if (!acceptsLines(request.headers.accept)) return run();
+    // Progress as it happens: one line per committed batch, then the result (or the error) line.
+    const lines = new PassThrough();
+    const write = (line: ApplyLine) => {
+      if (!lines.destroyed) lines.write(`${JSON.stringify(line)}\n`);
+    };
+    void run((progress) => write({ progress }))
+      .then(
+        (result) => write({ result }),
+        (error: unknown) => write({ error: errorBody(scimErrorOf(error, request.log)) }),
+      )
+      .finally(() => lines.end());
+    return reply.type(NDJSON).send(lines);
   });
+}
+
+/** The media type of apply's streamed answer: one JSON object per line. */
+export const NDJSON = 'application/x-ndjson';
+
+/**
+ * One line of the streamed apply answer: a progress line per committed batch, then exactly one
+ * `result` (the body the JSON answer has) or `error` (an RFC 7644 §3.12 body; the status stays 200,
+ * as the headers were sent already).
+ */
+export type ApplyLine = { readonly progress: ReevaluateProgress } | { readonly result: Record<string, unknown> } | { readonly error: ScimErrorBody };
+
+/** The client asks for the streamed answer (`Accept: application/x-ndjson`). */
+function acceptsLines(accept: string | undefined): boolean {
+  return (accept ?? '').split(',').some((type) => type.split(';')[0]!.trim().toLowerCase() === NDJSON);
 }
 
 /** The posted file compiled, for the URL's tenant; errors name codes and positions, never text. */

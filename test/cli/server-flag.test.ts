@@ -3,6 +3,7 @@
 
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
@@ -10,7 +11,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { buildApp } from '../../server/app.ts';
 import { TenantRegistry } from '../../server/tenants.ts';
 import { lockFolder } from '../../server/db/folder-lock.ts';
-import { postAdmin } from '../../cli/server-client.ts';
+import { runApply } from '../../cli/apply.ts';
+import type { Io } from '../../cli/output.ts';
+import { postAdmin, serverTarget } from '../../cli/server-client.ts';
 import { edit, exampleData, planOf, run, type ExampleData } from './helpers.ts';
 
 const ADMIN = 'admin-token-for-cli-tests';
@@ -42,6 +45,18 @@ afterEach(() => {
 });
 
 const withToken = () => vi.stubEnv('SCIMPLAN_ADMIN_TOKEN', ADMIN);
+
+/** How the server's next apply run ends, from its log line: stopped (completed false) or not. */
+function applyEnded(): Promise<boolean | undefined> {
+  return new Promise((resolve) => {
+    const listener = (line: { msg?: string; completed?: boolean }) => {
+      if (line.msg !== 'tenant file applied through the admin API') return;
+      logListeners.delete(listener);
+      resolve(line.completed);
+    };
+    logListeners.add(listener);
+  });
+}
 
 describe('--server', () => {
   it('needs the admin token in SCIMPLAN_ADMIN_TOKEN, never takes it as a flag, and says so', async () => {
@@ -147,15 +162,7 @@ describe('--server', () => {
     const hash = planOf(yaml).hash;
     const controller = new AbortController();
     const stop = app.signals.observeEvents(() => controller.abort());
-    // The server's run logs how it ended: stopped (completed false) or not.
-    const ended = new Promise<boolean | undefined>((resolve) => {
-      const listener = (line: { msg?: string; completed?: boolean }) => {
-        if (line.msg !== 'tenant file applied through the admin API') return;
-        logListeners.delete(listener);
-        resolve(line.completed);
-      };
-      logListeners.add(listener);
-    });
+    const ended = applyEnded();
     const target = { url: new URL(url), token: ADMIN };
     try {
       await expect(postAdmin(target, `api/v1/tenants/${data.tenant}/apply`, { config: yaml, now: '2026-05-02T09:00:00Z', batchSize: 1 }, controller.signal)).rejects.toThrow();
@@ -169,5 +176,87 @@ describe('--server', () => {
     expect(applied.length).toBeLessThan(24);
     const rerun = await postAdmin(target, `api/v1/tenants/${data.tenant}/apply`, { config: yaml, now: '2026-05-02T09:00:00Z' });
     expect(rerun.body).toMatchObject({ done: 24 - applied.length, completed: true });
+  });
+});
+
+/** `runApply` with captured output (the progress bar on or off, as a terminal would have it). */
+async function applyCaptured(file: string, server: string, progressBar: boolean): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: Io = { out: (t) => void (out += t), err: (t) => void (err += t), readStdin: async () => '', color: false };
+  const target = serverTarget(server, { SCIMPLAN_ADMIN_TOKEN: ADMIN });
+  const code = await runApply(file, { now: new Date('2026-05-02T09:00:00Z'), batchSize: 5, progressBar, server: target! }, io);
+  return { code, out, err };
+}
+
+describe('apply --server: progress', () => {
+  it('the server streams one progress line per batch, then the result the JSON answer has', async () => {
+    const yaml = edit(data.yaml, '  function: title\n', '  function: upper(title)\n');
+    const progress: unknown[] = [];
+    const target = { url: new URL(url), token: ADMIN };
+    const answer = await postAdmin(target, `api/v1/tenants/${data.tenant}/apply`, { config: yaml, now: '2026-05-02T09:00:00Z', batchSize: 5 }, undefined, (p) => progress.push(p));
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ tenant: data.tenant, configHash: planOf(yaml).hash, done: 24, total: 24, changed: 24, completed: true });
+    // 24 users in batches of 5: five batches, the counts growing to the total.
+    expect(progress).toEqual([5, 10, 15, 20, 24].map((done) => ({ done, total: 24, changed: done })));
+    // A client that does not ask gets the JSON answer, as before: here nothing is left to do.
+    const again = await postAdmin(target, `api/v1/tenants/${data.tenant}/apply`, { config: yaml, now: '2026-05-02T09:00:00Z' });
+    expect(again).toEqual({ status: 200, body: expect.objectContaining({ done: 0, completed: true }) });
+  });
+
+  it('on a terminal the CLI draws the bar as a local apply does; otherwise it logs the same lines', async () => {
+    withToken();
+    const yaml = edit(data.yaml, '  function: title\n', '  function: lower(title)\n');
+    const file = await data.write('lower.yaml', yaml);
+    const tty = await applyCaptured(file, url, true);
+    expect(tty.code).toBe(0);
+    expect(tty.err).toContain(`through ${url}\n`);
+    expect(tty.err).toContain('\r[######------------------------] 20% 5/24 users, 5 changed');
+    expect(tty.err).toMatch(/\r\[#{30}\] 100% 24\/24 users, 24 changed\n$/);
+    expect(tty.out).toMatch(new RegExp(`^applied to 24 users of \`${data.tenant}\` in \\d+\\.\\ds: 24 changed\n`));
+    // Not a terminal: the log lines of a local run (the last one always), the same summary.
+    const file2 = await data.write('lower-again.yaml', edit(yaml, '  function: lower(title)\n', '  function: trim(title)\n'));
+    const logged = await applyCaptured(file2, url, false);
+    expect(logged.code).toBe(0);
+    expect(logged.err).not.toContain('\r');
+    expect(logged.err).toContain(`apply ${data.tenant}: 24/24 users evaluated`);
+    expect(logged.out).toMatch(/^applied to 24 users/);
+  });
+
+  it('an error line ends the stream: the CLI ends the bar and prints the error, exit 1', async () => {
+    // A server whose database fails after the first batch (a stand-in speaking the same lines).
+    let accept: string | undefined;
+    const fake = createServer((req, res) => {
+      accept = req.headers.accept;
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.write(`${JSON.stringify({ progress: { done: 5, total: 24, changed: 5 } })}\n`);
+      res.end(`${JSON.stringify({ error: { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '503', detail: 'the database is not reachable' } })}\n`);
+    });
+    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+    try {
+      const address = fake.address();
+      const file = await data.write('fails.yaml', edit(data.yaml, '  function: title\n', '  function: upper(trim(title))\n'));
+      const r = await applyCaptured(file, `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, true);
+      expect(accept).toBe('application/x-ndjson, application/json');
+      expect(r.code).toBe(1);
+      expect(r.out).toBe('');
+      expect(r.err).toContain('\r[######------------------------] 20% 5/24 users, 5 changed\nerror: apply failed: the server answered 503: the database is not reachable; committed batches stay applied');
+    } finally {
+      fake.close();
+    }
+  });
+
+  it('a streaming client that goes away stops the run at its next batch boundary', async () => {
+    const yaml = edit(data.yaml, '  function: title\n', '  function: upper(lower(title))\n');
+    const controller = new AbortController();
+    const ended = applyEnded();
+    const target = { url: new URL(url), token: ADMIN };
+    // Gone when the first progress line arrives.
+    await expect(postAdmin(target, `api/v1/tenants/${data.tenant}/apply`, { config: yaml, now: '2026-05-02T09:00:00Z', batchSize: 1 }, controller.signal, () => controller.abort())).rejects.toThrow();
+    expect(await ended).toBe(false);
+    const { db } = await data.open();
+    const applied = await db.selectFrom('scim_users').select('id').where('tenant', '=', data.tenant).where('config_hash', '=', planOf(yaml).hash).execute();
+    expect(applied.length).toBeGreaterThan(0);
+    expect(applied.length).toBeLessThan(24);
   });
 });

@@ -12,6 +12,8 @@ export interface ServeProcessOptions {
   readonly databaseUrl: string;
   /** Extra environment (the tenant's token variable). */
   readonly env: Readonly<Record<string, string>>;
+  /** Extra `serve` arguments (`--data-dir D` with an empty databaseUrl). */
+  readonly args?: readonly string[];
 }
 
 export class ServeProcess {
@@ -25,7 +27,7 @@ export class ServeProcess {
 
   constructor(readonly options: ServeProcessOptions) {
     const { name } = options;
-    this.child = spawn(process.execPath, ['bin/scimplan.js', 'serve', '--config', options.configDir, '--port', '0', '--host', '127.0.0.1'], {
+    this.child = spawn(process.execPath, ['bin/scimplan.js', 'serve', '--config', options.configDir, '--port', '0', '--host', '127.0.0.1', ...(options.args ?? [])], {
       cwd: ROOT,
       env: { ...process.env, ...options.env, DATABASE_URL: options.databaseUrl, LOG_LEVEL: 'info', SCIMPLAN_WEBHOOK_URL: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
