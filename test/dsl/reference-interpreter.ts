@@ -101,7 +101,9 @@ export class Interpreter {
     if (e.kind !== 'Path') return this.val(e, root);
     const r = this.a.paths.get(e);
     if (!r) return null;
-    let cur: unknown = root;
+    // The root is the resource or, inside a value filter, one element. An element that is itself
+    // a list (SCIM has none) has no attributes, as `emails.type` reads it: nothing is flattened here.
+    let cur: unknown = Array.isArray(root) ? null : root;
     const names: { name: string; filter?: Expr }[] = [];
     if (r.urn) names.push({ name: r.urn });
     for (const s of r.steps) names.push(s.filter ? { name: s.name, filter: s.filter } : { name: s.name });
