@@ -38,9 +38,11 @@ export const isUniqueViolation = (error: unknown): boolean =>
   typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
 
 /**
- * Runs one request's transaction with the request's clock. A unique violation (a concurrent
- * create of the same key, userName or display name) becomes `onUniqueViolation`'s ScimError,
- * whose `cause` is the database error; every other error passes unchanged.
+ * Runs one request's transaction with the request's clock. A deadlock or serialization failure
+ * (PostgreSQL chose this transaction to roll back: nothing of it is written) runs it again, up
+ * to `CONFLICT_ATTEMPTS` times. A unique violation (a concurrent create of the same key,
+ * userName or display name) becomes `onUniqueViolation`'s ScimError, whose `cause` is the
+ * database error; every other error passes unchanged.
  */
 export async function transact<T>(
   ctx: ProvisionContext,
@@ -48,8 +50,21 @@ export async function transact<T>(
   onUniqueViolation: (error: unknown) => ScimError,
 ): Promise<T> {
   const now = ctx.now ?? new Date();
-  return uniqueAs(onUniqueViolation, () => ctx.db.transaction().execute((trx) => work(trx, now)));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await uniqueAs(onUniqueViolation, () => ctx.db.transaction().execute((trx) => work(trx, now)));
+    } catch (error) {
+      if (attempt >= CONFLICT_ATTEMPTS || !isRolledBackConflict(error)) throw error;
+    }
+  }
 }
+
+/** Runs of one transaction that PostgreSQL rolls back as a deadlock victim before the error reaches the client. */
+const CONFLICT_ATTEMPTS = 3;
+
+/** 40P01 deadlock_detected, 40001 serialization_failure: the transaction was rolled back whole. */
+export const isRolledBackConflict = (error: unknown): boolean =>
+  typeof error === 'object' && error !== null && ['40P01', '40001'].includes(String((error as { code?: unknown }).code));
 
 /** Runs `run` (a transaction or one statement); a unique violation becomes `onUniqueViolation`'s ScimError. */
 export async function uniqueAs<T>(onUniqueViolation: (error: unknown) => ScimError, run: () => Promise<T>): Promise<T> {
