@@ -20,7 +20,7 @@ import {
 import type { GroupRow } from './db/tables.ts';
 import { isUuid, type Db } from './db/users.ts';
 import { ScimError, scimError } from './errors.ts';
-import { eventContext, isUniqueViolation, liveOr404, transact, uniqueAs, type ProvisionContext } from './request.ts';
+import { eventContext, isUniqueViolation, liveOr404, transact, uniqueAs, unlessConflict, type ProvisionContext } from './request.ts';
 import { readGroupForMembers, writeMembers } from './db/member-write.ts';
 import { memberCondition } from './db/filter/group-filter.ts';
 import { groupChanges, groupInput } from './scim/group-patch.ts';
@@ -207,7 +207,7 @@ async function patchMembers(ctx: ProvisionContext, id: string, changes: ReturnTy
     const stored = liveOr404(read?.row, 'GROUP_NOT_FOUND', ifMatch);
     checkKnown(adding, read!.live, false);
     checkKnown(removing, read!.known, true);
-    const written = await uniqueAs(nameTaken, () => writeMembers(ctx.db, stored, adding, removing.filter(isUuid), eventContext(ctx, now)));
+    const written = await unlessConflict(() => uniqueAs(nameTaken, () => writeMembers(ctx.db, stored, adding, removing.filter(isUuid), eventContext(ctx, now))));
     if (written) return written.row;
   }
   return undefined;

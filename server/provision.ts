@@ -15,7 +15,7 @@ import type { UserRow } from './db/tables.ts';
 import { insertUserWithRules, updateUserWithRules } from './db/user-write.ts';
 import { findLiveUser, findUserByKey, insertUser, updateUser, type Db } from './db/users.ts';
 import { scimError, type ScimError } from './errors.ts';
-import { eventContext, liveOr404, transact, uniqueAs, type ProvisionContext } from './request.ts';
+import { eventContext, liveOr404, transact, uniqueAs, unlessConflict, type ProvisionContext } from './request.ts';
 import { holdDeactivation } from './safety.ts';
 import { canonicalUser } from './scim/canonical.ts';
 import { put } from './scim/json.ts';
@@ -148,7 +148,7 @@ async function updateWith(
     if (needsSafetyCheck(decision)) break;
     const nextCheck = nextCheckAt(plan, resource, now);
     const fields = changedFields(stored.profile, evaluation.profile);
-    const updated = await uniqueAs(userTaken(plan), () =>
+    const updated = await unlessConflict(() => uniqueAs(userTaken(plan), () =>
       updateUserWithRules(ctx.db, stored.version, {
         id: stored.id,
         columns: { ...evaluatedColumns(plan, resource, evaluation, nextCheck), ...statusColumns(decision.next) },
@@ -157,7 +157,7 @@ async function updateWith(
         statusEvent: decision.event ? { type: decision.event, reason: decision.reason } : null,
         events: eventContext(ctx, now),
       }),
-    );
+    ));
     if (updated) {
       ctx.signals?.nextCheckStored(nextCheck);
       return { row: updated.row, groups: updated.groups };

@@ -66,6 +66,20 @@ const CONFLICT_ATTEMPTS = 3;
 export const isRolledBackConflict = (error: unknown): boolean =>
   typeof error === 'object' && error !== null && ['40P01', '40001'].includes(String((error as { code?: unknown }).code));
 
+/**
+ * Runs one optimistic write (one statement, conditional on a version): a deadlock or
+ * serialization failure wrote nothing and gives undefined, as a version that changed meanwhile
+ * does, so the caller reads again or takes its locked transaction.
+ */
+export async function unlessConflict<T>(run: () => Promise<T | undefined>): Promise<T | undefined> {
+  try {
+    return await run();
+  } catch (error) {
+    if (isRolledBackConflict(error)) return undefined;
+    throw error;
+  }
+}
+
 /** Runs `run` (a transaction or one statement); a unique violation becomes `onUniqueViolation`'s ScimError. */
 export async function uniqueAs<T>(onUniqueViolation: (error: unknown) => ScimError, run: () => Promise<T>): Promise<T> {
   try {

@@ -1,10 +1,11 @@
 // Server: a request's transaction that PostgreSQL rolls back as a deadlock victim (or a
-// serialization failure) runs again, leaving nothing of the failed run; other errors pass.
+// serialization failure) runs again, leaving nothing of the failed run; other errors pass. An
+// optimistic one-statement write rolled back that way reads as a version that changed meanwhile.
 
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { scimError } from '../../server/errors.ts';
-import { transact, type ProvisionContext } from '../../server/request.ts';
+import { transact, unlessConflict, type ProvisionContext } from '../../server/request.ts';
 import { openTestDatabase, planOf, tenantYaml, uniqueTenant } from './helpers.ts';
 
 const conflict = (code: string) => Object.assign(new Error(`simulated ${code}`), { code });
@@ -47,5 +48,14 @@ describe('transact', () => {
       throw conflict('22P02');
     }, () => scimError('USER_EXISTS', { attribute: 'userName' }))).rejects.toMatchObject({ code: '22P02' });
     expect(runs).toBe(1);
+  });
+});
+
+describe('unlessConflict', () => {
+  it('reads a rolled-back optimistic write as "changed meanwhile" (undefined) and passes values and other errors', async () => {
+    await expect(unlessConflict(async () => { throw conflict('40P01'); })).resolves.toBeUndefined();
+    await expect(unlessConflict(async () => { throw conflict('40001'); })).resolves.toBeUndefined();
+    await expect(unlessConflict(async () => 7)).resolves.toBe(7);
+    await expect(unlessConflict(async () => { throw conflict('23505'); })).rejects.toMatchObject({ code: '23505' });
   });
 });
