@@ -4,7 +4,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
-import { keysetPage, type KeysetPage, type KeysetQuery } from './keyset.ts';
+import { liveRowsAfter, type KeysetPage, type KeysetQuery } from './keyset.ts';
 import type { GroupRow, NewGroupRow } from './tables.ts';
 import { isUuid, type Db } from './users.ts';
 
@@ -159,17 +159,8 @@ export async function listGroups(db: Db, tenant: string, q: ListGroupsQuery): Pr
 }
 
 /** One page of a cursor walk over live groups matching `where` (keyset, see keyset.ts), plus the count of all matches. */
-export async function listGroupsAfter(
-  db: Db,
-  tenant: string,
-  q: KeysetQuery & { readonly where?: RawBuilder<SqlBool> },
-): Promise<KeysetPage<GroupRow> & { total: number }> {
-  let base = db.selectFrom('scim_groups').where('tenant', '=', tenant).where('deleted_at', 'is', null);
-  if (q.where) base = base.where(q.where);
-  const total = Number((await base.select(sql<string | number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
-  if (q.limit <= 0) return { rows: [], next: undefined, total };
-  return { ...(await keysetPage<'scim_groups', GroupRow>(base, 'scim_groups', q)), total };
-}
+export const listGroupsAfter = (db: Db, tenant: string, q: KeysetQuery & { readonly where?: RawBuilder<SqlBool> }): Promise<KeysetPage<GroupRow> & { total: number }> =>
+  liveRowsAfter<GroupRow>(db, 'scim_groups', tenant, q);
 
 /**
  * Live members of each group (deleted users are hidden, their rows kept), in one query. With

@@ -2,7 +2,7 @@
 // after a position in the list's order (sort value, created_at, id), never at an offset, so rows
 // inserted or deleted during a walk do not shift the rows still to come.
 
-import { sql, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import { scimError } from '../errors.ts';
 import type { Database } from './tables.ts';
 
@@ -89,4 +89,21 @@ function after(q: KeysetQuery, created: RawBuilder<unknown>, id: RawBuilder<unkn
   if (position.sortKey === null || position.sortKey === undefined) return sql<SqlBool>`(${value} is null and ${tie})`;
   const beyond = q.descending ? sql<SqlBool>`${value} < ${position.sortKey}` : sql<SqlBool>`${value} > ${position.sortKey}`;
   return sql<SqlBool>`(${beyond} or (${value} = ${position.sortKey} and ${tie}) or ${value} is null)`;
+}
+
+/**
+ * One page of a cursor walk over the tenant's live rows of `table` (users or groups) matching
+ * `where`, plus the count of all matches.
+ */
+export async function liveRowsAfter<R>(
+  db: Kysely<Database>,
+  table: ListTable,
+  tenant: string,
+  q: KeysetQuery & { readonly where?: RawBuilder<SqlBool> },
+): Promise<KeysetPage<R> & { total: number }> {
+  let base = db.selectFrom(table).where('tenant', '=', tenant).where('deleted_at', 'is', null);
+  if (q.where) base = base.where(q.where);
+  const total = Number((await base.select(sql<string | number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
+  if (q.limit <= 0) return { rows: [], next: undefined, total };
+  return { ...(await keysetPage<ListTable, R>(base, table, q)), total };
 }

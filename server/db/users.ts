@@ -2,7 +2,7 @@
 // query filters on tenant.
 
 import { CompiledQuery, sql, type Kysely, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
-import { keysetPage, type KeysetPage, type KeysetQuery } from './keyset.ts';
+import { liveRowsAfter, type KeysetPage, type KeysetQuery } from './keyset.ts';
 import type { Database, NewUserRow, UserRow, UserStatus } from './tables.ts';
 
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -122,17 +122,8 @@ async function listUserRows(db: Db, tenant: string, q: ListUsersQuery): Promise<
 }
 
 /** One page of a cursor walk over live users matching `where` (keyset, see keyset.ts), plus the count of all matches. */
-export async function listUsersAfter(
-  db: Db,
-  tenant: string,
-  q: KeysetQuery & { readonly where?: RawBuilder<SqlBool> },
-): Promise<KeysetPage<UserRow> & { total: number }> {
-  let base = db.selectFrom('scim_users').where('tenant', '=', tenant).where('deleted_at', 'is', null);
-  if (q.where) base = base.where(q.where);
-  const total = Number((await base.select(sql<string | number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
-  if (q.limit <= 0) return { rows: [], next: undefined, total };
-  return { ...(await keysetPage<'scim_users', UserRow>(base, 'scim_users', q)), total };
-}
+export const listUsersAfter = (db: Db, tenant: string, q: KeysetQuery & { readonly where?: RawBuilder<SqlBool> }): Promise<KeysetPage<UserRow> & { total: number }> =>
+  liveRowsAfter<UserRow>(db, 'scim_users', tenant, q);
 
 export const isUuid = (id: string): boolean => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 
