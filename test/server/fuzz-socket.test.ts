@@ -10,13 +10,12 @@ import type { FastifyInstance } from 'fastify';
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../server/app.ts';
 import { TenantRegistry } from '../../server/tenants.ts';
 import { FUZZ_SEED, FuzzRun, errorAnswerProblem, fuzzTenantYaml, type Answer, type Send } from './fuzz-harness.ts';
 import { bulkRequests, filterRequests, groupBodyRequests, pathRequests, patchRequests, userBodyRequests } from './fuzz-requests.ts';
 import { rawCases, rawRequests, type RawCase } from './fuzz-socket-cases.ts';
 import { parseAnswers, type RawAnswer } from './fuzz-socket-parse.ts';
-import { openTestDatabase, planOf, tenantYaml, uniqueTenant } from './helpers.ts';
+import { openTestDatabase, planOf, tenantYaml, uniqueTenant, validatedApp } from './helpers.ts';
 
 /** Requests per kind through node:http: 2,200 in all, a fifth of the inject run. */
 const RUNS = { paths: 500, userBodies: 400, groupBodies: 300, patches: 400, bulk: 200, filters: 400 };
@@ -51,7 +50,7 @@ const fuzz = new FuzzRun(send, fuzzTenant, uniqueTenant('sfuzz-seeded'));
 beforeAll(async () => {
   const { db } = await openTestDatabase();
   const tenants = new TenantRegistry([planOf(fuzzTenantYaml(fuzzTenant)), planOf(tenantYaml(fuzz.seededTenant))]);
-  app = buildApp({ db, tenants, adminToken: 'fuzz-admin-token', timeouts: TIMEOUTS });
+  app = validatedApp({ db, tenants, adminToken: 'fuzz-admin-token', timeouts: TIMEOUTS });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   port = typeof address === 'object' && address ? address.port : 0;
