@@ -165,7 +165,9 @@ function write(container: Record<string, unknown>, target: Target, op: 'add' | '
         if (op === 'replace') deleteOwn(container, name);
         return;
       }
-      const list = Array.isArray(incoming) ? incoming : [incoming];
+      const given = Array.isArray(incoming) ? incoming : [incoming];
+      // An add onto no value still adds each value once (RFC 7644 §3.5.2.1), as onto a list below.
+      const list = op === 'add' ? given.filter((e, i) => !given.slice(0, i).some((x) => sameJson(x, e))) : given;
       keepOnePrimary(list, new Set());
       setOwn(container, name, list);
       return;
