@@ -7,6 +7,7 @@ import { scimCatalogue, ScimError, type ScimErrorCode } from '../../server/error
 import { groupFilterToSql } from '../../server/db/filter/group-filter.ts';
 import { sortColumn } from '../../server/db/filter/sort.ts';
 import { userFilterToSql } from '../../server/db/filter/user-filter.ts';
+import { scimErrorOf } from './scim-error-of.ts';
 
 const ACME = 'urn:ietf:params:scim:schemas:extension:acme:2.0:User';
 const SCIMPLAN = 'urn:ietf:params:scim:schemas:extension:scimplan:2.0:User';
@@ -14,15 +15,6 @@ const scope = buildUserScope([
   { urn: ACME, alias: 'acme', attributes: { employmentEndDate: 'dateTime', costCenter: 'string', level: 'integer' } },
 ]);
 
-function scimErrorOf(fn: () => unknown): ScimError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ScimError) return error;
-    throw error;
-  }
-  throw new Error('expected a ScimError');
-}
 
 type Case = readonly [input: string, code: ScimErrorCode, detail: string];
 

@@ -10,6 +10,7 @@ import { ScimError } from '../../server/errors.ts';
 import { sortColumn } from '../../server/db/filter/sort.ts';
 import { userFilterToSql } from '../../server/db/filter/user-filter.ts';
 import { openTestDatabase } from './helpers.ts';
+import { scimErrorOf } from './scim-error-of.ts';
 
 const ACME = 'urn:ietf:params:scim:schemas:extension:acme:2.0:User';
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -172,15 +173,6 @@ async function matching(filter: string, tenant = A): Promise<string[]> {
   return rows.map((r) => names.get(r.id)!).sort();
 }
 
-function scimErrorOf(fn: () => unknown): ScimError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ScimError) return error;
-    throw error;
-  }
-  throw new Error('expected a ScimError');
-}
 
 describe('userFilterToSql on a real database', () => {
   const cases: [string, string[]][] = [

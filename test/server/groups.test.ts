@@ -2,9 +2,8 @@
 // dialect, membership sources, delete semantics, atomic PATCH, concurrency and the SQL it runs.
 
 import { randomUUID } from 'node:crypto';
-import type { KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, ENTERPRISE, tenantYaml, uniqueTenant, userBody, useTestApp, type TestApp } from './helpers.ts';
+import { buildTestApp, ENTERPRISE, tenantYaml, uniqueTenant, userBody, useTestApp, type TestApp, recordingQueries } from './helpers.ts';
 
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -17,14 +16,7 @@ let recorded: TestApp;
 const queries: string[] = [];
 
 beforeAll(async () => {
-  const recorder: KyselyPlugin = {
-    transformQuery: (args) => {
-      queries.push(JSON.stringify(args.node));
-      return args.node;
-    },
-    transformResult: async (args) => args.result,
-  };
-  recorded = buildTestApp(t.db.withPlugin(recorder), [tenantYaml(tenant)]);
+  recorded = buildTestApp(recordingQueries(t.db, queries), [tenantYaml(tenant)]);
 });
 afterAll(async () => {
   await recorded.app.close();

@@ -98,6 +98,20 @@ export function failOnViolations(): void {
   if (violations.length > 0) throw new Error(`SCIM responses do not match what the server advertises:\n${violations.join('\n')}`);
 }
 
+/**
+ * `db` through a plugin that pushes every query kysely builds onto `queries` (the JSON of its
+ * node); statements run from fixed text (`CompiledQuery.raw`) are not seen.
+ */
+export function recordingQueries(db: Kysely<Database>, queries: string[]): Kysely<Database> {
+  return db.withPlugin({
+    transformQuery: (args) => {
+      queries.push(JSON.stringify(args.node));
+      return args.node;
+    },
+    transformResult: async (args) => args.result,
+  });
+}
+
 export function buildTestApp(db: Kysely<Database>, yamls: readonly string[]): TestApp {
   const tenants = new TenantRegistry(yamls.map(planOf));
   const app = validatedApp({ db, tenants, bodyLimit: 64 * 1024 });

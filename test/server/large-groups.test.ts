@@ -2,11 +2,10 @@
 // them, and then after one count bounded to MAX_MEMBERS_IN_ANSWER + 1 rows: past that the answer
 // is 400 tooMany, never the whole group in memory. Writes to it stay one row each (groups.test.ts).
 
-import type { KyselyPlugin } from 'kysely';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MAX_MEMBERS_IN_ANSWER } from '../../server/groups.ts';
-import { buildTestApp, tenantYaml, uniqueTenant, useTestApp, type TestApp } from './helpers.ts';
+import { buildTestApp, tenantYaml, uniqueTenant, useTestApp, type TestApp, recordingQueries } from './helpers.ts';
 
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 /**
@@ -24,14 +23,7 @@ let large = '';
 let small = '';
 
 beforeAll(async () => {
-  const recorder: KyselyPlugin = {
-    transformQuery: (args) => {
-      queries.push(JSON.stringify(args.node));
-      return args.node;
-    },
-    transformResult: async (args) => args.result,
-  };
-  recorded = buildTestApp(t.db.withPlugin(recorder), [tenantYaml(tenant)]);
+  recorded = buildTestApp(recordingQueries(t.db, queries), [tenantYaml(tenant)]);
   const create = async (displayName: string) => (await t.scim(tenant, 'POST', '/Groups', { schemas: [GROUP], displayName })).json().id as string;
   large = await create('Everyone');
   small = await create('Few');

@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Scope } from '../../dsl/types.ts';
 import { buildUserScope } from '../../engine/scim-schemas.ts';
-import { ScimError } from '../../server/errors.ts';
 import { applyUserPatch, parseUserPatch } from '../../server/scim/patch.ts';
+import { scimErrorOf as errorOf } from './scim-error-of.ts';
 
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -15,15 +15,6 @@ const body = (...ops: unknown[]) => ({ schemas: [PATCH], Operations: ops });
 const stored = Object.freeze({ userName: 'bjensen', title: 'Guide', [ENT]: { manager: { value: 'm1' } } });
 const ID = '2819c223-7f76-453a-919d-413861904646';
 
-function errorOf(fn: () => unknown): ScimError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ScimError) return error;
-    throw error;
-  }
-  throw new Error('expected a ScimError');
-}
 
 const apply = (patch: unknown, on: Record<string, unknown> = stored, s: Scope = scope) => applyUserPatch(on, parseUserPatch(patch, s), ID);
 

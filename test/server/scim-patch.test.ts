@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildUserScope, groupAttributes } from '../../engine/scim-schemas.ts';
 import type { Scope } from '../../dsl/types.ts';
-import { ScimError } from '../../server/errors.ts';
 import { applyPatch } from '../../server/scim/patch.ts';
+import { scimErrorOf as errorOf } from './scim-error-of.ts';
 
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -30,15 +30,6 @@ const stored: Readonly<Record<string, unknown>> = Object.freeze({
 
 const body = (...ops: unknown[]) => ({ schemas: [PATCH], Operations: ops });
 
-function errorOf(fn: () => unknown): ScimError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ScimError) return error;
-    throw error;
-  }
-  throw new Error('expected a ScimError');
-}
 
 interface Case {
   readonly name: string;
