@@ -1,9 +1,12 @@
 // SCIM schemas as the engine sees them: the RFC 7643 schema resources in schemas/scim/ turned
 // into AttributeDefs, and the Scopes that expressions of a tenant file resolve names against.
 
-import { readFileSync } from 'node:fs';
 import type { AttributeDef, AttributeType, Namespace, Scope } from '../dsl/types.ts';
 import type { RawExtensionSchema } from './config.ts';
+import enterpriseJson from '../schemas/scim/enterprise-user.json' with { type: 'json' };
+import groupJson from '../schemas/scim/group.json' with { type: 'json' };
+import scimplanJson from '../schemas/scim/scimplan-user.json' with { type: 'json' };
+import userJson from '../schemas/scim/user.json' with { type: 'json' };
 import { deepFreeze } from './freeze.ts';
 
 /** One attribute of an RFC 7643 §7 schema resource, as JSON. */
@@ -32,9 +35,9 @@ export interface SchemaResource {
   readonly meta: { readonly resourceType: string; readonly location: string };
 }
 
-function load(name: string): SchemaResource {
-  const url = new URL(`../schemas/scim/${name}`, import.meta.url);
-  return deepFreeze(JSON.parse(readFileSync(url, 'utf8')) as SchemaResource);
+/** A schema resource of schemas/scim/ (imported as JSON, so that the engine also runs in a browser). */
+function load(json: unknown): SchemaResource {
+  return deepFreeze(structuredClone(json) as SchemaResource);
 }
 
 /** The core User schema (RFC 7643 §4.1); a full URN path through it names a core attribute. */
@@ -47,10 +50,10 @@ export const GROUP_URN = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 export const SCIMPLAN_URN = 'urn:ietf:params:scim:schemas:extension:scimplan:2.0:User';
 
 /** The RFC 7643 §8.7.1 / §8.7.2 schema resources plus scimplan's read-only extension. */
-export const userSchemaResource: SchemaResource = load('user.json');
-export const enterpriseSchemaResource: SchemaResource = load('enterprise-user.json');
-export const groupSchemaResource: SchemaResource = load('group.json');
-export const scimplanSchemaResource: SchemaResource = load('scimplan-user.json');
+export const userSchemaResource: SchemaResource = load(userJson);
+export const enterpriseSchemaResource: SchemaResource = load(enterpriseJson);
+export const groupSchemaResource: SchemaResource = load(groupJson);
+export const scimplanSchemaResource: SchemaResource = load(scimplanJson);
 export const schemaResources: readonly SchemaResource[] = Object.freeze([
   userSchemaResource,
   enterpriseSchemaResource,
