@@ -1,21 +1,18 @@
-// The tenant-file pipeline end to end: parseYaml -> validateShape -> parseExpressions ->
-// checkConfig -> compilePlan. Returns a frozen Plan when the file has no errors, and always
+// The tenant-file pipeline end to end: checkTenantFile (parseYaml -> validateShape ->
+// parseExpressions -> checkConfig) -> compilePlan. Returns a frozen Plan when the file has no errors, and always
 // the diagnostics sorted by position.
 
 import { createHash } from 'node:crypto';
 import { compileChecked } from '../dsl/compile.ts';
 import { compileNextChange } from '../dsl/next-change.ts';
 import { buildAttributeModel } from './attribute-model.ts';
-import { checkConfig, type CheckedConfig } from './check-config.ts';
+import type { CheckedConfig } from './check-config.ts';
+import { checkTenantFile } from './check-tenant-file.ts';
 import type { Diagnostic } from './diagnostic.ts';
-import { parseYaml } from './load-yaml.ts';
-import { parseExpressions, type ParsedConfig } from './parse-expressions.ts';
+import type { ParsedConfig } from './parse-expressions.ts';
 import type { Plan, PlanRule, TestCase } from './plan.ts';
-import { checkTests } from './check-tests.ts';
 import { parseDuration } from './duration.ts';
-import { sortDiagnostics } from './sort-diagnostics.ts';
 import type { RawConfig } from './config.ts';
-import { validateShape } from './validate-shape.ts';
 
 export interface CompileResult {
   /** Present exactly when no diagnostic is an error. */
@@ -25,31 +22,12 @@ export interface CompileResult {
 }
 
 export function compileTenantFile(file: string, text: string): CompileResult {
-  const diagnostics: Diagnostic[] = [];
-  const done = (plan?: Plan, config?: RawConfig): CompileResult => ({
-    ...(plan ? { plan } : {}),
-    ...(config ? { config } : {}),
-    diagnostics: sortDiagnostics(diagnostics),
-  });
-
-  const yaml = parseYaml(file, text);
-  diagnostics.push(...yaml.diagnostics);
-  if (yaml.diagnostics.some((d) => d.code === 'E001')) return done();
-
-  const shape = validateShape(yaml.loaded);
-  diagnostics.push(...shape.diagnostics);
-  const config = shape.config;
-  if (!config) return done();
-
-  const parsed = parseExpressions(yaml.loaded, config);
-  diagnostics.push(...parsed.diagnostics);
-  const checked = checkConfig(yaml.loaded, config, parsed.parsed);
-  diagnostics.push(...checked.diagnostics);
-  diagnostics.push(...checkTests(yaml.loaded, config, parsed.parsed));
-
-  if (diagnostics.some((d) => d.severity === 'error')) return done(undefined, config);
+  const { config, parsed, checked, diagnostics } = checkTenantFile(file, text);
+  if (!config || !parsed || !checked || diagnostics.some((d) => d.severity === 'error')) {
+    return { ...(config ? { config } : {}), diagnostics };
+  }
   const hash = createHash('sha256').update(text).digest('hex');
-  return done(compilePlan(file, hash, config, parsed.parsed, checked.checked), config);
+  return { plan: compilePlan(file, hash, config, parsed, checked), config, diagnostics };
 }
 
 /** Compiles a checked config into closures. Callers guarantee there are no errors. */

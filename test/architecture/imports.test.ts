@@ -9,6 +9,8 @@ const forbidden: Record<string, RegExp> = {
   dsl: /^(fastify|kysely|pg|@electric-sql|yaml|ajv)|\.\.\/(engine|server|cli)\//,
   engine: /^(fastify|kysely|pg|@electric-sql)|\.\.\/(server|cli)\//,
   server: /\.\.\/cli\//,
+  // Bundled for the browser playground: no Node built-ins, no editor protocol.
+  'engine/assist': /^(node:|vscode-)|^(fs|path|crypto|url)$/,
 };
 
 describe('dependency direction', () => {

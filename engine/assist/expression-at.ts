@@ -1,0 +1,70 @@
+// Which expression of a tenant file an offset falls in, and what its names mean there: the
+// checker's own parse, scope and analysis (engine/check-tenant-file.ts), never a second one.
+
+import type { Analysis } from '../../dsl/check.ts';
+import type { Scope } from '../../dsl/types.ts';
+import { checkTenantFile, type TenantFileCheck } from '../check-tenant-file.ts';
+import type { ParsedExpression } from '../parse-expressions.ts';
+
+/** Where the assistance functions read a tenant file from: its text, or a check already made of it. */
+export type AssistSource = string | TenantFileCheck;
+
+/** The file name diagnostics carry when the caller gives none. */
+export const DEFAULT_FILE = 'tenant.yaml';
+
+export function checkOf(source: AssistSource, file = DEFAULT_FILE): TenantFileCheck {
+  return typeof source === 'string' ? checkTenantFile(file, source) : source;
+}
+
+/**
+ * One expression of the file with what names mean in it. `role` says which part of the file it
+ * is: group rules resolve profile fields (`scope` is the profile scope), the others SCIM attributes.
+ */
+export interface ExpressionContext {
+  readonly expr: ParsedExpression;
+  readonly role: 'key' | 'profile' | 'deactivate' | 'group';
+  readonly scope: Scope;
+  /** The checker's analysis, when the expression parsed. */
+  readonly analysis?: Analysis;
+}
+
+/** Every expression of the file in file order, with its scope. Empty when the file has no usable shape. */
+export function expressionsOf(check: TenantFileCheck): ExpressionContext[] {
+  const { parsed, checked } = check;
+  if (!parsed || !checked) return [];
+  const out: ExpressionContext[] = [];
+  const add = (expr: ParsedExpression | undefined, role: ExpressionContext['role'], scope: Scope) => {
+    if (!expr) return;
+    const analysis = checked.analyses.get(expr);
+    out.push({ expr, role, scope, ...(analysis ? { analysis } : {}) });
+  };
+  add(parsed.key, 'key', checked.userScope);
+  for (const p of parsed.profile) add(p.expr, 'profile', checked.userScope);
+  add(parsed.deactivate, 'deactivate', checked.userScope);
+  for (const g of parsed.groups) add(g.expr, 'group', checked.profileScope);
+  return out;
+}
+
+/**
+ * The expression whose scalar holds file offset `offset` (its ends included, so a cursor just
+ * after the last character counts), and the offset inside the expression's text.
+ */
+export function expressionAt(check: TenantFileCheck, offset: number): { context: ExpressionContext; at: number } | undefined {
+  for (const context of expressionsOf(check)) {
+    const { source } = context.expr;
+    if (offset < source.span.start || offset > source.span.end) continue;
+    const at = exprOffsetOf(context.expr, offset);
+    if (at !== undefined) return { context, at };
+  }
+  return undefined;
+}
+
+/** The offset in the expression's text whose character is at file offset `offset` (or just after the text). */
+function exprOffsetOf(expr: ParsedExpression, offset: number): number | undefined {
+  const { source } = expr;
+  const first = source.toFileOffset(0);
+  const last = source.toFileOffset(source.text.length);
+  if (offset < first || offset > last) return undefined;
+  for (let i = 0; i <= source.text.length; i++) if (source.toFileOffset(i) >= offset) return i;
+  return source.text.length;
+}
