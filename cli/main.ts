@@ -1,4 +1,4 @@
-// The `scimplan` command line: lint, test, explain, token, serve, plan, apply, approve. Returns the exit code.
+// The `scimplan` command line: lint, test, explain, token, playground, serve, plan, apply, approve. Returns the exit code.
 // Each command's module is imported inside its action, so `--help` and `lint` never load the server.
 
 import { Command, CommanderError, Option } from 'commander';
@@ -72,6 +72,17 @@ export async function main(argv: readonly string[], io: Io = defaultIo(), databa
     .action(async () => {
       const { runToken } = await import('./token.ts');
       code = runToken(io.out);
+    });
+
+  program
+    .command('playground')
+    .description('open the playground page offline on 127.0.0.1 (no database): edit, lint, explain and test in the browser')
+    .argument('[config]', 'tenant file to open')
+    .option('--port <port>', 'port to listen on (0: any free port)', '0')
+    .action(async (config: string | undefined, opts: { port: string }) => {
+      if (!/^\d{1,5}$/.test(opts.port)) throw new UsageError(`--port \`${opts.port}\` is not a port number`);
+      const { runPlayground } = await import('./playground.ts');
+      code = await runPlayground(config, Number(opts.port), io);
     });
 
   program

@@ -32,6 +32,7 @@ export async function buildPlayground(outDir, validatorSource) {
     legalComments: 'linked',
     outfile: join(outDir, 'playground.js'),
     metafile: true,
+    loader: { '.yaml': 'text' },
     logLevel: 'warning',
     // chevrotain's package entry is some 300 lodash-es modules; its own single-file build is the same API.
     alias: { chevrotain: join(require.resolve('chevrotain'), '..', '..', 'chevrotain.mjs') },

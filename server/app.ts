@@ -15,6 +15,8 @@ import { conditionalGet } from './etag.ts';
 import { DEFAULT_BULK_LIMITS, type BulkLimits } from './bulk-request.ts';
 import { BulkOperationIds, bulkRoutes } from './routes/bulk.ts';
 import { adminPlanRoutes } from './routes/admin-plan.ts';
+import { adminUserRoutes } from './routes/admin-users.ts';
+import { playgroundRoutes } from './routes/playground.ts';
 import { approveRoutes } from './routes/approve.ts';
 import { discoveryRoutes } from './routes/discovery.ts';
 import { groupRoutes } from './routes/groups.ts';
@@ -40,6 +42,8 @@ export interface AppOptions {
   readonly bodyLimit?: number;
   /** The admin API's bearer token; default `SCIMPLAN_ADMIN_TOKEN`. None: the admin API answers 503. */
   readonly adminToken?: string;
+  /** The built playground page's folder (default dist/playground, see routes/playground.ts). */
+  readonly playgroundAssets?: string;
   /** Export Node process metrics on /metrics too (serve() turns this on). */
   readonly processMetrics?: boolean;
   /** Counts held deactivations per tenant for /metrics; default: safety.ts `heldDeactivations`. */
@@ -150,6 +154,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   app.register(healthRoutes, { db: options.db, tenants: options.tenants });
   app.register(metricsRoutes, { metrics });
+  app.register(playgroundRoutes, { server: true, ...(options.playgroundAssets ? { assets: options.playgroundAssets } : {}) });
   // The admin API below /api/v1: every route needs SCIMPLAN_ADMIN_TOKEN (admin-auth.ts).
   const adminDigest = adminTokenDigest(options.adminToken ?? process.env['SCIMPLAN_ADMIN_TOKEN']);
   app.register(approveRoutes, { prefix: '/api/v1', db: options.db, adminDigest, signals });
@@ -158,6 +163,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       admin.addHook('onRequest', requireAdmin(adminDigest));
       admin.register(eventRoutes, { db: options.db });
       admin.register(adminPlanRoutes, { db: options.db, signals });
+      admin.register(adminUserRoutes, { db: options.db });
     },
     { prefix: '/api/v1' },
   );

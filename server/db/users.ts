@@ -128,3 +128,11 @@ export const listUsersAfter = (db: Db, tenant: string, q: KeysetQuery & { readon
 export const isUuid = (id: string): boolean => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 
 export type { UserRow, UserStatus };
+
+/** The first `limit` live users of a tenant by user name (id and name only), and how many there are. */
+export async function liveUserNames(db: Db, tenant: string, limit: number): Promise<{ users: { id: string; userName: string }[]; total: number }> {
+  const live = db.selectFrom('scim_users').where('tenant', '=', tenant).where('deleted_at', 'is', null);
+  const rows = await live.select(['id', 'user_name']).orderBy('user_name').orderBy('id').limit(limit).execute();
+  const { total } = await live.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow();
+  return { users: rows.map((r) => ({ id: r.id, userName: r.user_name })), total: Number(total) };
+}

@@ -54,7 +54,8 @@ export function eventView(e: StoredEvent): EventView {
   };
 }
 
-function integerParam(value: unknown, name: string, min: number, max: number): number | undefined {
+/** A whole-number query parameter in [min, max]; undefined when absent; ADMIN_PARAM_INVALID otherwise. */
+export function integerParam(value: unknown, name: string, min: number, max: number): number | undefined {
   if (value === undefined || value === '') return undefined;
   const n = typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {

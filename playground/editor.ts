@@ -1,0 +1,129 @@
+// The playground's editor: CodeMirror 6 with YAML, the linter's diagnostics (pushed after each
+// analysis, not computed here), hover and completion from engine/assist over the same check, and
+// the clauses of the trace marked in the text.
+
+import { autocompletion, type CompletionContext, type CompletionResult } from '@codemirror/autocomplete';
+import { yaml } from '@codemirror/lang-yaml';
+import { lintGutter, setDiagnostics, type Diagnostic as CmDiagnostic } from '@codemirror/lint';
+import { EditorState, StateEffect, StateField, type Extension } from '@codemirror/state';
+import { Decoration, EditorView, hoverTooltip, type DecorationSet } from '@codemirror/view';
+import { basicSetup } from 'codemirror';
+import { completionsAt, hoverAt, type CompletionKind } from '../engine/assist/index.ts';
+import type { Diagnostic } from '../engine/diagnostic.ts';
+import type { TenantFileCheck } from '../engine/check-tenant-file.ts';
+import type { CaseResult, TracedClause } from './session.ts';
+
+/** A marked clause: its range and whether it held (true), did not (false), or gave a value. */
+export interface ClauseMark {
+  readonly from: number;
+  readonly to: number;
+  readonly value: 'true' | 'false' | 'value';
+  readonly active: boolean;
+}
+
+const setClauses = StateEffect.define<readonly ClauseMark[]>();
+
+const clauseField = StateField.define<DecorationSet>({
+  create: () => Decoration.none,
+  update(marks, tr) {
+    for (const effect of tr.effects) {
+      if (effect.is(setClauses)) {
+        const ranges = effect.value
+          .filter((m) => m.to > m.from && m.to <= tr.state.doc.length)
+          .map((m) => Decoration.mark({ class: `cm-clause cm-clause-${m.value}${m.active ? ' cm-clause-active' : ''}` }).range(m.from, m.to));
+        return Decoration.set(ranges, true);
+      }
+    }
+    return marks.map(tr.changes);
+  },
+  provide: (field) => EditorView.decorations.from(field),
+});
+
+export interface EditorHooks {
+  /** Called after every change of the text. */
+  readonly onChange: (text: string) => void;
+  /** The latest check of the text, if it is the current one (hover and completion reuse it). */
+  readonly checkFor: (text: string) => TenantFileCheck | string;
+}
+
+const completionType: Record<CompletionKind, string> = { attribute: 'property', alias: 'namespace', function: 'function', field: 'variable', keyword: 'keyword' };
+
+export function createEditor(parent: HTMLElement, text: string, hooks: EditorHooks): EditorView {
+  const complete = (context: CompletionContext): CompletionResult | null => {
+    const source = context.state.doc.toString();
+    const items = completionsAt(hooks.checkFor(source), context.pos);
+    if (items.length === 0) return null;
+    return {
+      from: items[0]!.range.startOffset,
+      options: items.map((item) => ({
+        label: item.label,
+        type: completionType[item.kind],
+        ...(item.detail ? { detail: item.detail } : {}),
+        ...(item.documentation ? { info: item.documentation } : {}),
+      })),
+    };
+  };
+  const hover = hoverTooltip((view, pos) => {
+    const found = hoverAt(hooks.checkFor(view.state.doc.toString()), pos);
+    if (!found) return null;
+    return {
+      pos: found.range.startOffset,
+      end: Math.max(found.range.endOffset, found.range.startOffset),
+      above: true,
+      create: () => {
+        const dom = document.createElement('div');
+        dom.className = 'cm-assist-hover';
+        for (const paragraph of found.markdown.split('\n\n')) {
+          const p = document.createElement('p');
+          p.textContent = paragraph.replace(/\*\*/g, '').replace(/`/g, '');
+          dom.append(p);
+        }
+        return { dom };
+      },
+    };
+  });
+  const extensions: Extension[] = [
+    basicSetup,
+    yaml(),
+    lintGutter(),
+    clauseField,
+    hover,
+    autocompletion({ override: [complete] }),
+    EditorView.updateListener.of((update) => {
+      if (update.docChanged) hooks.onChange(update.state.doc.toString());
+    }),
+  ];
+  return new EditorView({ parent, state: EditorState.create({ doc: text, extensions }) });
+}
+
+/** The linter's diagnostics and the failed test cases, as CodeMirror diagnostics. */
+export function showDiagnostics(view: EditorView, diagnostics: readonly Diagnostic[], tests: readonly CaseResult[]): void {
+  const length = view.state.doc.length;
+  const clamp = (n: number) => Math.max(0, Math.min(n, length));
+  const out: CmDiagnostic[] = diagnostics.map((d) => ({
+    from: clamp(d.span?.start ?? 0),
+    to: clamp(d.span?.end ?? 0),
+    severity: d.severity,
+    source: d.code,
+    message: [d.message, ...(d.notes ?? []).map((n) => `note: ${n}`), ...(d.help ? [`help: ${d.help}`] : [])].join('\n'),
+  }));
+  for (const test of tests) {
+    if (test.passed || !test.span) continue;
+    out.push({ from: clamp(test.span.start), to: clamp(test.span.end), severity: 'warning', source: 'test', message: `test fails: ${test.failures.join('; ')}` });
+  }
+  view.dispatch(setDiagnostics(view.state, out));
+}
+
+/** Marks the clauses of the trace; `active` is the one to bring into view. */
+export function showClauses(view: EditorView, clauses: readonly TracedClause[], active?: number): void {
+  const marks: ClauseMark[] = [];
+  clauses.forEach((c, i) => {
+    if (!c.span) return;
+    const value = c.entry.value === true ? 'true' : c.entry.value === false ? 'false' : 'value';
+    marks.push({ from: c.span.start, to: c.span.end, value, active: i === active });
+  });
+  const focus = active !== undefined ? clauses[active]?.span : undefined;
+  view.dispatch({
+    effects: [setClauses.of(marks), ...(focus ? [EditorView.scrollIntoView(focus.start, { y: 'center' })] : [])],
+  });
+}

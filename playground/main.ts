@@ -1,0 +1,202 @@
+// The playground page: the tenant file in the editor, analysed again after every change (lint,
+// plan, tests, the sample user's trace), and on a server the stored users and the plan of the
+// edited file through the admin API. Nothing is written to the server.
+
+import starter from '../examples/valid/acme-entra.yaml';
+import type { EditorView } from '@codemirror/view';
+import { createEditor, showClauses, showDiagnostics } from './editor.ts';
+import { el, renderPlan, renderResult, renderSummary, renderTests, renderTrace } from './render.ts';
+import { listStoredUsers, planOfFile, storedUser, type StoredUserRef } from './server-api.ts';
+import { analyse, explainUser, parseSampleUsers, summariseUsers, testCaseSample, type Analysis, type Explained } from './session.ts';
+
+/** What the page was served with (GET context.json): a server's page, or `scimplan playground FILE`. */
+interface PageContext {
+  readonly server: boolean;
+  readonly file?: string;
+  readonly text?: string;
+}
+
+const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+async function start(): Promise<void> {
+  const context = (await fetch('context.json', { cache: 'no-store' }).then((r) => r.json())) as PageContext;
+  const file = context.file ?? 'tenant.yaml';
+  const main = byId('main');
+  const sample = byId<HTMLSelectElement>('sample');
+  const clock = byId<HTMLInputElement>('now');
+  const paste = byId<HTMLTextAreaElement>('paste');
+  let revision = 0;
+  let analysis: Analysis | undefined;
+  let explained: Explained | undefined;
+  let pasted: Record<string, unknown>[] = [];
+  let stored: StoredUserRef[] = [];
+  const storedResources = new Map<string, Record<string, unknown>>();
+  // The admin token: in this closure only; never written back to the page, a URL or storage.
+  let token: string | undefined;
+  let pending: string | undefined;
+  let view: EditorView;
+
+  const now = (): Date => {
+    const text = clock.value.trim();
+    const date = text ? new Date(text) : new Date();
+    return Number.isNaN(date.getTime()) ? new Date() : date;
+  };
+
+  const refreshSamples = () => {
+    const keep = sample.value;
+    const options: HTMLOptionElement[] = [];
+    const option = (value: string, label: string) => Object.assign(document.createElement('option'), { value, textContent: label });
+    (analysis?.plan?.tests ?? []).forEach((t, i) => options.push(option(`test:${i}`, `test: ${t.name}`)));
+    pasted.forEach((u, i) => options.push(option(`paste:${i}`, `pasted: ${String(u['userName'] ?? `#${i + 1}`)}`)));
+    stored.forEach((u) => options.push(option(`stored:${u.id}`, `stored: ${u.userName}`)));
+    sample.replaceChildren(...options);
+    if (options.some((o) => o.value === keep)) sample.value = keep;
+  };
+
+  const chosenUser = (): { user: Record<string, unknown>; now: Date } | undefined => {
+    const [kind, rest] = [sample.value.slice(0, sample.value.indexOf(':')), sample.value.slice(sample.value.indexOf(':') + 1)];
+    if (kind === 'test' && analysis?.plan) return testCaseSample(analysis.plan, Number(rest), now());
+    if (kind === 'paste' && pasted[Number(rest)]) return { user: pasted[Number(rest)]!, now: now() };
+    const resource = kind === 'stored' ? storedResources.get(rest) : undefined;
+    return resource ? { user: resource, now: now() } : undefined;
+  };
+
+  const pick = (index: number) => {
+    if (!explained) return;
+    showClauses(view, explained.clauses, index);
+    byId('trace').querySelectorAll('li').forEach((li, i) => li.classList.toggle('active', i === index));
+  };
+
+  const renderSample = () => {
+    const chosen = chosenUser();
+    explained = analysis && chosen ? explainUser(analysis, chosen.user, chosen.now) : undefined;
+    const problem = !analysis?.plan ? 'the file has errors: fix them to see a result' : 'pick a sample user: a test case, pasted JSON or a stored user';
+    renderResult(byId('result'), explained, problem);
+    renderTrace(byId('trace'), explained, pick);
+    showClauses(view, explained?.clauses ?? []);
+    renderSummary(byId('summary'), analysis?.plan && pasted.length > 1 ? summariseUsers(analysis.plan, pasted, now()) : undefined);
+  };
+
+  const update = (text: string) => {
+    analysis = analyse(file, text, now());
+    const errors = analysis.check.diagnostics.filter((d) => d.severity === 'error').length;
+    const warnings = analysis.check.diagnostics.length - errors;
+    const failed = analysis.tests.filter((t) => !t.passed).length;
+    showDiagnostics(view, analysis.check.diagnostics, analysis.tests);
+    renderTests(byId('tests'), analysis.tests, (test) => {
+      sample.value = `test:${test.index}`;
+      renderSample();
+      if (test.span) view.dispatch({ selection: { anchor: test.span.start }, scrollIntoView: true });
+    });
+    refreshSamples();
+    renderSample();
+    byId('status').textContent = `${errors} error(s), ${warnings} warning(s)${analysis.plan ? `; tests: ${analysis.tests.length - failed}/${analysis.tests.length} pass` : ''}`;
+    byId<HTMLButtonElement>('plan').disabled = token === undefined || !analysis.plan;
+    main.dataset.revision = String(++revision);
+    main.dataset.renderedAt = String(performance.now());
+  };
+
+  // Keystrokes that come faster than an analysis coalesce into one.
+  const schedule = (text: string) => {
+    const idle = pending === undefined;
+    pending = text;
+    if (idle)
+      setTimeout(() => {
+        const latest = pending!;
+        pending = undefined;
+        update(latest);
+      }, 0);
+  };
+
+  view = createEditor(byId('editor'), context.text ?? starter, {
+    onChange: schedule,
+    checkFor: (text) => (analysis && analysis.text === text ? analysis.check : text),
+  });
+
+  paste.addEventListener('input', () => {
+    const state = byId('paste-state');
+    if (!paste.value.trim()) {
+      pasted = [];
+      state.textContent = '';
+    } else {
+      try {
+        pasted = parseSampleUsers(paste.value);
+        state.textContent = `${pasted.length} user(s) pasted`;
+      } catch (e) {
+        state.textContent = (e as Error).message;
+        return;
+      }
+    }
+    refreshSamples();
+    if (pasted.length) sample.value = 'paste:0';
+    renderSample();
+  });
+  sample.addEventListener('change', async () => {
+    const id = sample.value.startsWith('stored:') ? sample.value.slice('stored:'.length) : undefined;
+    const tenant = analysis?.plan?.tenant;
+    if (id && token && tenant && !storedResources.has(id)) storedResources.set(id, await storedUser(token, tenant, id));
+    renderSample();
+  });
+  clock.addEventListener('change', () => update(view.state.doc.toString()));
+  byId('download').addEventListener('click', () => {
+    const url = URL.createObjectURL(new Blob([view.state.doc.toString()], { type: 'application/yaml' }));
+    const link = Object.assign(document.createElement('a'), { href: url, download: file.split('/').pop() ?? 'tenant.yaml' });
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  });
+
+  if (context.server) setUpServer();
+  update(view.state.doc.toString());
+
+  function setUpServer(): void {
+    const panel = byId<HTMLDetailsElement>('server');
+    const input = byId<HTMLInputElement>('token');
+    const state = byId('server-state');
+    const forget = byId<HTMLButtonElement>('forget');
+    const planButton = byId<HTMLButtonElement>('plan');
+    panel.hidden = false;
+    state.textContent = 'without the admin token the page works on pasted users and test cases only';
+    byId('token-form').addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const presented = input.value;
+      input.value = '';
+      const tenant = analysis?.check.config?.tenant;
+      if (!presented || !tenant) return;
+      try {
+        const list = await listStoredUsers(presented, tenant);
+        token = presented;
+        stored = list.users;
+        storedResources.clear();
+        state.textContent = `token accepted; ${list.total} user(s) stored for tenant ${tenant}${list.total > list.users.length ? ` (first ${list.users.length} listed)` : ''}`;
+        forget.hidden = false;
+      } catch (e) {
+        state.textContent = `not connected: ${(e as Error).message}`;
+      }
+      refreshSamples();
+      planButton.disabled = token === undefined || !analysis?.plan;
+    });
+    forget.addEventListener('click', () => {
+      token = undefined;
+      stored = [];
+      storedResources.clear();
+      forget.hidden = true;
+      planButton.disabled = true;
+      state.textContent = 'token forgotten';
+      refreshSamples();
+      renderSample();
+    });
+    planButton.addEventListener('click', async () => {
+      const target = byId('plan-result');
+      const tenant = analysis?.plan?.tenant;
+      if (!token || !tenant) return;
+      target.replaceChildren(el('p', {}, 'planning…'));
+      try {
+        renderPlan(target, await planOfFile(token, tenant, file, view.state.doc.toString(), clock.value.trim() || undefined));
+      } catch (e) {
+        target.replaceChildren(el('p', { class: 'error' }, (e as Error).message));
+      }
+    });
+  }
+}
+
+void start();

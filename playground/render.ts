@@ -1,0 +1,114 @@
+// The playground's panels as DOM: text only (textContent, never HTML from data), so a value in a
+// sample user or a report can never become markup or script.
+
+import type { CaseResult, Explained, SampleSummary } from './session.ts';
+
+type Child = Node | string;
+
+export function el(tag: string, props: { class?: string; title?: string; data?: Record<string, string> } = {}, ...children: Child[]): HTMLElement {
+  const node = document.createElement(tag);
+  if (props.class) node.className = props.class;
+  if (props.title) node.title = props.title;
+  for (const [k, v] of Object.entries(props.data ?? {})) node.dataset[k] = v;
+  node.append(...children);
+  return node;
+}
+
+export const show = (value: unknown): string => (value instanceof Date ? value.toISOString() : (JSON.stringify(value) ?? 'null'));
+
+const row = (name: string, value: Child, data?: Record<string, string>) => el('tr', data ? { data } : {}, el('th', {}, name), el('td', { class: 'value' }, value));
+
+export function renderResult(target: HTMLElement, explained: Explained | undefined, problem?: string): void {
+  if (!explained) {
+    target.replaceChildren(el('p', { class: 'error' }, problem ?? 'no result'));
+    return;
+  }
+  const { evaluation, reason } = explained;
+  const yesNo = (b: boolean) => el('span', { class: b ? 'yes' : 'no' }, String(b));
+  const table = el(
+    'table',
+    { class: 'result' },
+    row('key', show(evaluation.key), { field: 'key' }),
+    row('deactivated', yesNo(evaluation.deactivated), { field: 'deactivated' }),
+    ...(reason !== null ? [row('reason', reason, { field: 'reason' })] : []),
+    row('groups', evaluation.groups.length ? evaluation.groups.join(', ') : '(none)', { field: 'groups' }),
+  );
+  const profile = el('table', { class: 'profile' }, ...Object.entries(evaluation.profile).map(([field, value]) => row(field, show(value), { field: `profile.${field}` })));
+  target.replaceChildren(table, el('h4', {}, 'profile'), profile);
+}
+
+export function renderSummary(target: HTMLElement, summary: SampleSummary | undefined): void {
+  if (!summary || summary.users < 2) {
+    target.replaceChildren();
+    return;
+  }
+  const groups = Object.entries(summary.groups).map(([g, n]) => row(g, String(n)));
+  target.replaceChildren(
+    el('h4', {}, `all ${summary.users} pasted users`),
+    el('table', { class: 'counts' }, row('deactivated', String(summary.deactivated), { field: 'summary-deactivated' }), ...groups),
+  );
+}
+
+export function renderTrace(target: HTMLElement, explained: Explained | undefined, onPick: (index: number) => void): void {
+  if (!explained) {
+    target.replaceChildren();
+    return;
+  }
+  target.replaceChildren(
+    ...explained.clauses.map(({ entry }, index) => {
+      const parts = entry.parts.filter((p) => p.source !== entry.source).map((p) => el('div', { class: 'parts' }, `${p.source}  =>  ${show(p.value)}`));
+      const item = el('li', { data: { clause: entry.clause } }, el('span', { class: 'clause' }, entry.clause), `: ${entry.source}`, ...parts, el('div', {}, `=> ${show(entry.value)}`));
+      item.addEventListener('click', () => onPick(index));
+      return item;
+    }),
+  );
+}
+
+export function renderTests(target: HTMLElement, tests: readonly CaseResult[], onPick: (test: CaseResult) => void): void {
+  if (tests.length === 0) {
+    target.replaceChildren(el('li', {}, '(no tests: in the file, or it does not compile)'));
+    return;
+  }
+  target.replaceChildren(
+    ...tests.map((test) => {
+      const item = el('li', { class: test.passed ? 'pass' : 'fail', data: { test: String(test.index) } }, test.name, ...test.failures.map((f) => el('div', { class: 'failure' }, f)));
+      item.addEventListener('click', () => onPick(test));
+      return item;
+    }),
+  );
+}
+
+/** The admin API's plan report (server/plan-report.ts), as far as the page shows it. */
+export interface PlanReportView {
+  readonly users: number;
+  readonly changedUsers: number;
+  readonly profile: { readonly users: number; readonly fields: Readonly<Record<string, number>> };
+  readonly deactivations: number;
+  readonly reactivations: number;
+  readonly groups: { readonly users: number; readonly additions: Readonly<Record<string, number>> };
+  readonly changes: readonly { readonly userName: string; readonly fields: readonly unknown[]; readonly status?: string; readonly groupsAdded: readonly string[] }[];
+}
+
+export function renderPlan(target: HTMLElement, report: PlanReportView): void {
+  const additions = Object.values(report.groups.additions).reduce((a, b) => a + b, 0);
+  const counts = el(
+    'table',
+    { class: 'counts' },
+    row('users stored', String(report.users), { count: 'users' }),
+    row('would change', String(report.changedUsers), { count: 'changedUsers' }),
+    row('profile changes (users)', String(report.profile.users), { count: 'profile' }),
+    row('deactivations', String(report.deactivations), { count: 'deactivations' }),
+    row('reactivations', String(report.reactivations), { count: 'reactivations' }),
+    row('group additions', String(additions), { count: 'groupAdditions' }),
+    ...Object.entries(report.groups.additions).map(([g, n]) => row(`  + ${g}`, String(n))),
+  );
+  const first = report.changes.map((c) => {
+    const what = [
+      ...(c.status ? [c.status] : []),
+      ...(c.fields.length ? [`~ ${c.fields.map((f) => (typeof f === 'string' ? f : (f as { field: string }).field)).join(', ')}`] : []),
+      ...(c.groupsAdded.length ? [`+ ${c.groupsAdded.join(', ')}`] : []),
+    ];
+    return el('li', {}, `${c.userName}  ${what.join('  ')}`);
+  });
+  target.replaceChildren(counts, ...(first.length ? [el('h4', {}, 'first affected users'), el('ul', {}, ...first)] : []));
+}

@@ -1,0 +1,119 @@
+// The playground's analysis of one version of the tenant file, in the browser: the linter's own
+// checking stages (checkTenantFile), the plan compiled by the same compilePlan, the file's `tests:`
+// run by runTests, and a sample user evaluated with explain's trace. Pure: no DOM, so node tests
+// and the bench run it as the page does.
+
+import { checkTenantFile, type TenantFileCheck } from '../engine/check-tenant-file.ts';
+import { planOfCheck } from '../engine/compile-checked.ts';
+import type { FileSpan } from '../engine/diagnostic.ts';
+import { evaluatePlan } from '../engine/evaluate.ts';
+import type { YamlPath } from '../engine/load-yaml.ts';
+import type { Evaluation, Plan, TraceEntry } from '../engine/plan.ts';
+import { caseNow, runTests, type TestResult } from '../engine/run-tests.ts';
+import { deactivationReason } from '../engine/status.ts';
+
+/** The playground's plans are never stored or sent, so they carry no content hash. */
+export const PLAYGROUND_HASH = 'playground';
+
+export interface CaseResult extends TestResult {
+  readonly index: number;
+  /** Where the case is in the file (its `name`, else the whole case). */
+  readonly span?: FileSpan;
+}
+
+export interface Analysis {
+  readonly file: string;
+  readonly text: string;
+  readonly check: TenantFileCheck;
+  readonly plan?: Plan;
+  readonly tests: readonly CaseResult[];
+}
+
+export function analyse(file: string, text: string, now: Date): Analysis {
+  const check = checkTenantFile(file, text);
+  const plan = planOfCheck(file, check, () => PLAYGROUND_HASH);
+  const tests = plan
+    ? runTests(plan, now).map((result, index): CaseResult => {
+        const span = check.loaded.spanAt(['tests', index, 'name']) ?? check.loaded.spanAt(['tests', index]);
+        return { ...result, index, ...(span ? { span } : {}) };
+      })
+    : [];
+  return { file, text, check, ...(plan ? { plan } : {}), tests };
+}
+
+/** One clause of the trace, with the place of its expression in the file. */
+export interface TracedClause {
+  readonly entry: TraceEntry;
+  readonly span?: FileSpan;
+}
+
+/** What `explain` shows for one user: the evaluation, the deactivation reason, the traced clauses. */
+export interface Explained {
+  readonly evaluation: Evaluation;
+  readonly reason: string | null;
+  readonly clauses: readonly TracedClause[];
+}
+
+export function explainUser(analysis: Analysis, user: Readonly<Record<string, unknown>>, now: Date): Explained | undefined {
+  const { plan } = analysis;
+  if (!plan) return undefined;
+  const evaluation = evaluatePlan(plan, user, now, { trace: true });
+  const reason = evaluation.deactivated ? deactivationReason(plan, user, now) : null;
+  const clauses = evaluation.trace.map((entry): TracedClause => {
+    const path = clausePath(entry.clause);
+    const span = path ? analysis.check.loaded.spanAt(path) : undefined;
+    return { entry, ...(span ? { span } : {}) };
+  });
+  return { evaluation, reason, clauses };
+}
+
+/** The YAML path of a trace clause (`key`, `profile.<field>`, `deactivate.when`, `groups[<i>] <group>`). */
+export function clausePath(clause: string): YamlPath | undefined {
+  if (clause === 'key') return ['key'];
+  if (clause === 'deactivate.when') return ['deactivate', 'when'];
+  if (clause.startsWith('profile.')) return ['profile', clause.slice('profile.'.length)];
+  const group = /^groups\[(\d+)\]/.exec(clause);
+  return group ? ['groups', Number(group[1]), 'when'] : undefined;
+}
+
+/** A test case's user and clock, for picking it as the sample. */
+export function testCaseSample(plan: Plan, index: number, fallback: Date): { user: Record<string, unknown>; now: Date } | undefined {
+  const test = plan.tests[index];
+  return test ? { user: test.user as Record<string, unknown>, now: caseNow(test, fallback) } : undefined;
+}
+
+/** Across many sample users: how many are deactivated and how many each group gets. */
+export interface SampleSummary {
+  readonly users: number;
+  readonly deactivated: number;
+  readonly groups: Readonly<Record<string, number>>;
+}
+
+export function summariseUsers(plan: Plan, users: readonly Readonly<Record<string, unknown>>[], now: Date): SampleSummary {
+  let deactivated = 0;
+  const groups: Record<string, number> = {};
+  for (const rule of plan.groups) groups[rule.group] = 0;
+  for (const user of users) {
+    const result = evaluatePlan(plan, user, now);
+    if (result.deactivated) deactivated++;
+    for (const group of result.groups) groups[group] = (groups[group] ?? 0) + 1;
+  }
+  return { users: users.length, deactivated, groups };
+}
+
+/**
+ * Pasted SCIM JSON -> the users in it: one User object, an array of them, or a ListResponse
+ * (`Resources`). Throws a short message (no values) when it is none of these.
+ */
+export function parseSampleUsers(text: string): Record<string, unknown>[] {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`not valid JSON: ${(e as Error).message}`);
+  }
+  const list = Array.isArray(value) ? value : isObject(value) && Array.isArray(value['Resources']) ? value['Resources'] : [value];
+  if (!list.every(isObject)) throw new Error('expected a SCIM User object, an array of them, or a ListResponse');
+  return list;
+}
