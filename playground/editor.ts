@@ -48,7 +48,23 @@ export interface EditorHooks {
 
 const completionType: Record<CompletionKind, string> = { attribute: 'property', alias: 'namespace', function: 'function', field: 'variable', keyword: 'keyword' };
 
+/** The editor's own styles: through CodeMirror's themes, i.e. constructed style sheets (no <style>). */
+const playgroundTheme = EditorView.baseTheme({
+  '&': { height: '100%', fontSize: '13px' },
+  '.cm-scroller': { fontFamily: 'ui-monospace, SFMono-Regular, Menlo, monospace' },
+  '.cm-clause-true': { backgroundColor: 'rgba(18, 183, 106, .16)' },
+  '.cm-clause-false': { backgroundColor: 'rgba(240, 68, 56, .12)' },
+  '.cm-clause-value': { backgroundColor: 'rgba(46, 144, 250, .12)' },
+  '.cm-clause-active': { outline: '2px solid #f79009' },
+  '.cm-assist-hover': { maxWidth: '34rem', padding: '0 .5rem', fontSize: '12px' },
+});
+
+/**
+ * The editor, mounted in a shadow root of `parent`: CodeMirror then styles itself with adopted
+ * style sheets instead of a <style> element, which the page's Content-Security-Policy forbids.
+ */
 export function createEditor(parent: HTMLElement, text: string, hooks: EditorHooks): EditorView {
+  const root = parent.attachShadow({ mode: 'open' });
   const complete = (context: CompletionContext): CompletionResult | null => {
     const source = context.state.doc.toString();
     const items = completionsAt(hooks.checkFor(source), context.pos);
@@ -85,6 +101,7 @@ export function createEditor(parent: HTMLElement, text: string, hooks: EditorHoo
   const extensions: Extension[] = [
     basicSetup,
     yaml(),
+    playgroundTheme,
     lintGutter(),
     clauseField,
     hover,
@@ -93,7 +110,7 @@ export function createEditor(parent: HTMLElement, text: string, hooks: EditorHoo
       if (update.docChanged) hooks.onChange(update.state.doc.toString());
     }),
   ];
-  return new EditorView({ parent, state: EditorState.create({ doc: text, extensions }) });
+  return new EditorView({ parent: root, root, state: EditorState.create({ doc: text, extensions }) });
 }
 
 /** The linter's diagnostics and the failed test cases, as CodeMirror diagnostics. */

@@ -79,8 +79,7 @@ async function start(): Promise<void> {
 
   const update = (text: string) => {
     analysis = analyse(file, text, now());
-    const errors = analysis.check.diagnostics.filter((d) => d.severity === 'error').length;
-    const warnings = analysis.check.diagnostics.length - errors;
+    const count = (severity: string) => analysis!.check.diagnostics.filter((d) => d.severity === severity).length;
     const failed = analysis.tests.filter((t) => !t.passed).length;
     showDiagnostics(view, analysis.check.diagnostics, analysis.tests);
     renderTests(byId('tests'), analysis.tests, (test) => {
@@ -90,7 +89,7 @@ async function start(): Promise<void> {
     });
     refreshSamples();
     renderSample();
-    byId('status').textContent = `${errors} error(s), ${warnings} warning(s)${analysis.plan ? `; tests: ${analysis.tests.length - failed}/${analysis.tests.length} pass` : ''}`;
+    byId('status').textContent = `${count('error')} error(s), ${count('warning')} warning(s), ${count('info')} info${analysis.plan ? `; tests: ${analysis.tests.length - failed}/${analysis.tests.length} pass` : ''}`;
     byId<HTMLButtonElement>('plan').disabled = token === undefined || !analysis.plan;
     main.dataset.revision = String(++revision);
     main.dataset.renderedAt = String(performance.now());

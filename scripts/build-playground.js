@@ -40,8 +40,15 @@ export async function buildPlayground(outDir, validatorSource) {
       {
         name: 'tenant-validator',
         setup(build) {
-          build.onResolve({ filter: /\/tenant-validator\.ts$/ }, () => ({ path: 'tenant-validator.cjs', namespace: 'standalone' }));
-          build.onLoad({ filter: /.*/, namespace: 'standalone' }, () => ({ contents: validatorSource, loader: 'js', resolveDir: root }));
+          // engine/tenant-validator.ts -> the same export over ajv's standalone code (CommonJS).
+          build.onResolve({ filter: /\/tenant-validator\.ts$/ }, () => ({ path: 'tenant-validator.js', namespace: 'standalone' }));
+          build.onResolve({ filter: /^standalone-validator$/ }, () => ({ path: 'tenant-validator.cjs', namespace: 'standalone' }));
+          build.onLoad({ filter: /\.js$/, namespace: 'standalone' }, () => ({
+            contents: "import validate from 'standalone-validator';\nexport const validateTenant = validate;\n",
+            loader: 'js',
+            resolveDir: root,
+          }));
+          build.onLoad({ filter: /\.cjs$/, namespace: 'standalone' }, () => ({ contents: validatorSource, loader: 'js', resolveDir: root }));
         },
       },
     ],
