@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export const PLAYGROUND_CSP = [
   "default-src 'none'",
@@ -60,8 +60,10 @@ export async function playgroundRoutes(app: FastifyInstance, options: Playground
       .header('cache-control', 'no-cache')
       .type(type);
 
-  app.get('/playground', async (_request, reply) => reply.redirect('/playground/', 302));
-  app.get('/playground/', async (_request, reply) => send(reply, 'index.html'));
+  // The page's relative URLs need the trailing slash; a router that ignores it serves both paths from one route.
+  const page = async (request: FastifyRequest, reply: FastifyReply) => (request.url.split('?')[0]!.endsWith('/') ? send(reply, 'index.html') : reply.redirect('/playground/', 302));
+  app.get('/playground', page);
+  if (!app.hasRoute({ method: 'GET', url: '/playground/' })) app.get('/playground/', page);
   app.get('/playground/context.json', async (_request, reply) => secure(reply, 'application/json; charset=utf-8').send(context));
   app.get('/playground/:name', async (request, reply) => send(reply, (request.params as { name: string }).name));
 

@@ -32,6 +32,9 @@ export async function replaceText(page: Page, text: string): Promise<void> {
   const before = await revision(page);
   await page.locator('.cm-content').click();
   await page.keyboard.press('Control+A');
+  await page.keyboard.press('Backspace');
+  // Inserted into the emptied editor: Chrome's own editing of a selection across elements would
+  // write style attributes (refused by the page's CSP) before CodeMirror redraws.
   await page.keyboard.insertText(text);
   await nextAnalysis(page, before);
 }
