@@ -9,6 +9,7 @@ import { benchLint } from './lint-throughput.ts';
 import { benchOnboarding } from './onboarding.ts';
 import { benchPlanEvaluation } from './plan-eval.ts';
 import { benchPlanCli } from './plan.ts';
+import { benchPlayground } from './playground.ts';
 import { benchScheduler } from './scheduler.ts';
 import { benchServer } from './server.ts';
 import { benchStatements } from './statements.ts';
@@ -33,6 +34,8 @@ const benches: Record<string, () => Promise<void>> = {
   statements: () => benchStatements(),
   // 20 tenants syncing at 25 req/s each on PostgreSQL (BENCH_DATABASE_URL) for 2 min; `--short`: 30 s, 10x fewer stored users.
   onboarding: () => benchOnboarding(),
+  // keystroke -> updated result in the playground page (headless Chromium; 200 rules, 1,000 sample users; ~30 s).
+  playground: () => benchPlayground(),
 };
 
 // Options (`--short`) are the benchmarks' own; the other arguments select benchmarks by name.

@@ -42,7 +42,12 @@ async function start(): Promise<void> {
     return Number.isNaN(date.getTime()) ? new Date() : date;
   };
 
+  // The options are rebuilt only when what they list changes (not at every keystroke).
+  let listed = '';
   const refreshSamples = () => {
+    const signature = JSON.stringify([(analysis?.plan?.tests ?? []).map((t) => t.name), pasted.length, stored.length]);
+    if (signature === listed) return;
+    listed = signature;
     const keep = sample.value;
     const options: HTMLOptionElement[] = [];
     const option = (value: string, label: string) => Object.assign(document.createElement('option'), { value, textContent: label });
@@ -120,6 +125,7 @@ async function start(): Promise<void> {
     } else {
       try {
         pasted = parseSampleUsers(paste.value);
+        listed = '';
         state.textContent = `${pasted.length} user(s) pasted`;
       } catch (e) {
         state.textContent = (e as Error).message;
@@ -165,6 +171,7 @@ async function start(): Promise<void> {
         const list = await listStoredUsers(presented, tenant);
         token = presented;
         stored = list.users;
+        listed = '';
         storedResources.clear();
         state.textContent = `token accepted; ${list.total} user(s) stored for tenant ${tenant}${list.total > list.users.length ? ` (first ${list.users.length} listed)` : ''}`;
         forget.hidden = false;
@@ -177,6 +184,7 @@ async function start(): Promise<void> {
     forget.addEventListener('click', () => {
       token = undefined;
       stored = [];
+      listed = '';
       storedResources.clear();
       forget.hidden = true;
       planButton.disabled = true;
