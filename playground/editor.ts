@@ -4,7 +4,7 @@
 
 import { autocompletion, type CompletionContext, type CompletionResult } from '@codemirror/autocomplete';
 import { yaml } from '@codemirror/lang-yaml';
-import { lintGutter, setDiagnostics, type Diagnostic as CmDiagnostic } from '@codemirror/lint';
+import { linter, lintGutter, setDiagnostics, type Diagnostic as CmDiagnostic } from '@codemirror/lint';
 import { EditorState, StateEffect, StateField, type Extension } from '@codemirror/state';
 import { Decoration, EditorView, hoverTooltip, type DecorationSet } from '@codemirror/view';
 import { basicSetup } from 'codemirror';
@@ -103,6 +103,9 @@ export function createEditor(parent: HTMLElement, text: string, hooks: EditorHoo
     yaml(),
     playgroundTheme,
     lintGutter(),
+    // Hovering a diagnostic shows engine/assist's hover (the catalogue entry, message, notes and
+    // help); CodeMirror's own lint tooltip is kept for the failed test cases only.
+    linter(null, { tooltipFilter: (found) => found.filter((d) => d.source === 'test') }),
     clauseField,
     hover,
     autocompletion({ override: [complete] }),

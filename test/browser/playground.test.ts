@@ -8,6 +8,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlayground, type PlaygroundServer } from '../../cli/playground.ts';
+import { catalog, type Code } from '../../engine/catalog.ts';
 import { PLAYGROUND_CSP } from '../../server/routes/playground.ts';
 import { run } from '../cli/helpers.ts';
 import { buildPageForTests } from './build.ts';
@@ -53,19 +54,21 @@ describe.skipIf(chromiumMissing !== undefined)('playground page (offline)', () =
     const file = join(assets, 'mistake.yaml');
     await writeFile(file, text);
     const lint = JSON.parse((await run(['lint', '--format', 'json', file])).out) as { diagnostics: { code: string; severity: string; message: string; span: { start: number; end: number } }[] };
-    const errors = lint.diagnostics.filter((d) => d.severity === 'error');
+    const errors = (lint.diagnostics as { code: string; severity: string; message: string; help?: string; span: { start: number; end: number } }[]).filter((d) => d.severity === 'error');
     expect(errors).toHaveLength(1);
     const [expected] = errors;
     expect(await page.textContent('#status')).toContain('1 error(s)');
     const marked = page.locator('.cm-lintRange-error');
     await expect(marked.count()).resolves.toBe(1);
     expect(await marked.textContent()).toBe(text.slice(expected!.span.start, expected!.span.end));
+    // Hover: the catalogue's entry for the code, the message and the help, as the CLI has them.
     await marked.hover();
-    const tooltip = page.locator('.cm-tooltip-lint');
+    const tooltip = page.locator('.cm-assist-hover');
     await tooltip.waitFor();
     const shown = await tooltip.textContent();
-    expect(shown).toContain(expected!.code);
-    expect(shown).toContain(expected!.message);
+    expect(shown).toContain(`error[${expected!.code}] ${catalog[expected!.code as Code].slug}`);
+    expect(shown).toContain(expected!.message.replace(/`/g, ''));
+    if (expected!.help) expect(shown).toContain(expected!.help.replace(/`/g, ''));
     expect(await page.textContent('#result')).toContain('the file has errors');
 
     await backspace(page, 1);
@@ -123,6 +126,8 @@ describe.skipIf(chromiumMissing !== undefined)('playground page (offline)', () =
     expect(await page.textContent('#status')).toContain('0 error(s)');
     const atCase = page.locator('.cm-lintRange-warning');
     await expect(atCase.textContent()).resolves.toBe('a director in Amsterdam joins Management and the office group');
+    await atCase.hover();
+    await expect(page.locator('.cm-tooltip-lint').textContent()).resolves.toContain('test fails: profile.language: expected "nl-nlx"');
     await backspace(page, 1);
     await expect(page.textContent('#status')).resolves.toContain('tests: 5/5 pass');
   });
