@@ -72,6 +72,15 @@ describe('completionsAt', () => {
     expect(city.documentation).toBe('mapped from `addresses[type eq "work"].locality`');
   });
 
+  it('offers names at an empty value, where no expression is written yet', () => {
+    const rule = acme.replace('when: city eq "Amsterdam"', 'when: ');
+    const fields = completionsAt(rule, at(rule, 'when: \n', 'when: '.length));
+    expect(fields.filter((i) => i.kind === 'field').map((i) => i.label)).toEqual(['firstName', 'lastName', 'displayName', 'email', 'phone', 'function', 'department', 'employeeNumber', 'manager', 'costCenter', 'city', 'language']);
+    expect(fields[0]!.range.startOffset).toBe(at(rule, 'when: \n', 'when: '.length));
+    const mapping = acme.replace('  language: lower(preferredLanguage)', '  language: ');
+    expect(labels(completionsAt(mapping, at(mapping, 'language: \n', 'language: '.length)))).toContain('userName');
+  });
+
   it('offers nothing inside a string literal or outside expressions', () => {
     expect(completionsAt(acme, at(acme, '"Sales"', 3))).toEqual([]);
     expect(completionsAt(acme, at(acme, 'tenant: acme', 3))).toEqual([]);
