@@ -128,6 +128,13 @@ describe('definitionAt', () => {
     expect(definitionAt(acme, at(acme, 'acme.costCenter', 'acme.c'.length))?.startOffset).toBe(at(acme, 'costCenter: string'));
   });
 
+  it("goes from a test case's expected profile field and group to the mapping and the rule", () => {
+    const tests = acme.indexOf('tests:');
+    expect(definitionAt(acme, at(acme, 'displayName: Ada', 2, 'tests:'))?.startOffset).toBe(at(acme, '  displayName: displayName', 2));
+    expect(at(acme, 'displayName: Ada', 2, 'tests:')).toBeGreaterThan(tests);
+    expect(definitionAt(acme, at(acme, 'Amsterdam office, Everyone', 3, 'tests:'))?.startOffset).toBe(at(acme, 'group: Amsterdam office', 'group: '.length));
+  });
+
   it('has none for SCIM attributes of the core schema', () => {
     expect(definitionAt(acme, at(acme, 'name.givenName', 2))).toBeUndefined();
   });
