@@ -1,4 +1,4 @@
-// The `scimplan` command line: lint, test, explain, token, playground, serve, plan, apply, approve. Returns the exit code.
+// The `scimplan` command line: lint, test, explain, lsp, token, playground, serve, plan, apply, approve. Returns the exit code.
 // Each command's module is imported inside its action, so `--help` and `lint` never load the server.
 
 import { Command, CommanderError, Option } from 'commander';
@@ -64,6 +64,15 @@ export async function main(argv: readonly string[], io: Io = defaultIo(), databa
     .action(async (config: string, user: string, opts: { format: string; now?: string }) => {
       const { runExplain } = await import('./explain.ts');
       code = await runExplain(config, user, parseFormat(opts.format, explainFormats), parseNow(opts.now), io);
+    });
+
+  program
+    .command('lsp')
+    .description('run the language server for tenant files on stdin/stdout (diagnostics, completion, hover, definition)')
+    .option('--stdio', 'talk over stdin/stdout (the default and only transport; accepted for editor clients that pass it)')
+    .action(async () => {
+      const { runLsp } = await import('./lsp.ts');
+      code = await runLsp();
     });
 
   program

@@ -23,6 +23,9 @@ export interface CompletionItem {
   readonly range: Range;
 }
 
+const isBlank = (c: string | undefined) => c === ' ' || c === '\t';
+const isNameChar = (c: string | undefined) => c !== undefined && /[A-Za-z0-9_$.-]/.test(c);
+
 const conditionKeywords = ['and', 'or', 'not', 'in', 'pr', 'eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le'];
 const valueKeywords = ['true', 'false', 'null'];
 
@@ -32,8 +35,15 @@ const valueKeywords = ['true', 'false', 'null'];
  * Items start with the partial name before the cursor (case-insensitively).
  */
 export function completionsAt(source: AssistSource, offset: number, file?: string): CompletionItem[] {
-  const check = checkOf(source, file);
-  const found = expressionAt(check, offset);
+  let check = checkOf(source, file);
+  let found = expressionAt(check, offset);
+  if (!found && isBlank(check.loaded.text[offset - 1]) && !isNameChar(check.loaded.text[offset])) {
+    // An empty value (`when: |`) is no expression yet: ask what a one-letter one there would be.
+    const text = check.loaded.text;
+    check = checkOf(`${text.slice(0, offset)}x${text.slice(offset)}`, check.loaded.file);
+    found = expressionAt(check, offset);
+    if (found && found.at !== 0) found = undefined;
+  }
   if (!found) return [];
   const { context, at } = found;
   const { text } = context.expr.source;

@@ -1,7 +1,10 @@
 // Go to definition in a tenant file: from a profile field in a group rule to its mapping under
-// `profile:`, and from an extension alias or attribute to its declaration under `schemas:`.
+// `profile:`, from an extension alias or attribute to its declaration under `schemas:`, and
+// from a test case's expected profile field or group to its mapping or first group rule.
 
 import { resolvePath } from '../../dsl/resolve.ts';
+import type { TenantFileCheck } from '../check-tenant-file.ts';
+import type { FileSpan } from '../diagnostic.ts';
 import { checkOf, expressionAt, type AssistSource } from './expression-at.ts';
 import { nodeAt } from './node-at.ts';
 import { rangeOfSpan, type Range } from './positions.ts';
@@ -9,7 +12,7 @@ import { rangeOfSpan, type Range } from './positions.ts';
 export function definitionAt(source: AssistSource, offset: number, file?: string): Range | undefined {
   const check = checkOf(source, file);
   const found = expressionAt(check, offset);
-  if (!found) return undefined;
+  if (!found) return inTests(check, offset);
   const node = nodeAt(found.context.expr, found.at);
   if (node?.kind !== 'step') return undefined;
   const { scope } = found.context;
@@ -34,4 +37,26 @@ export function definitionAt(source: AssistSource, offset: number, file?: string
       ? loaded.spanAt(['schemas', index, 'attributes', step.name], 'key')
       : undefined;
   return span ? rangeOfSpan(span) : undefined;
+}
+
+/** In `tests:`: an expected profile field goes to its mapping, an expected group to its first rule. */
+function inTests(check: TenantFileCheck, offset: number): Range | undefined {
+  const { loaded, config } = check;
+  const holds = (span: FileSpan | undefined) => span !== undefined && span.start <= offset && offset <= span.end;
+  for (const [i, test] of (config?.tests ?? []).entries()) {
+    const expect = typeof test === 'object' && test !== null ? test.expect : undefined;
+    if (typeof expect !== 'object' || expect === null) continue;
+    for (const field of Object.keys(expect.profile ?? {})) {
+      if (!holds(loaded.spanAt(['tests', i, 'expect', 'profile', field], 'key'))) continue;
+      const span = loaded.spanAt(['profile', field], 'key');
+      return span ? rangeOfSpan(span) : undefined;
+    }
+    for (const [j, group] of (Array.isArray(expect.groups) ? expect.groups : []).entries()) {
+      if (!holds(loaded.spanAt(['tests', i, 'expect', 'groups', j], 'value'))) continue;
+      const rule = (config?.groups ?? []).findIndex((g) => g.group === group);
+      const span = rule >= 0 ? loaded.spanAt(['groups', rule, 'group'], 'value') : undefined;
+      return span ? rangeOfSpan(span) : undefined;
+    }
+  }
+  return undefined;
 }

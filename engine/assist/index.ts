@@ -3,6 +3,7 @@
 // linter's own checking stages (engine/check-tenant-file.ts) and imports no file system.
 
 import type { Diagnostic } from '../diagnostic.ts';
+import { capPerFile } from '../sort-diagnostics.ts';
 import { checkOf, type AssistSource } from './expression-at.ts';
 import { rangeOfSpan, rangeOf, type Range } from './positions.ts';
 
@@ -18,10 +19,10 @@ export interface RangedDiagnostic {
   readonly range: Range;
 }
 
-/** The diagnostics `scimplan lint` reports for this one file, with ranges. */
+/** The diagnostics `scimplan lint` reports for this one file (capped as it caps them), with ranges. */
 export function diagnosticsOf(source: AssistSource, file?: string): RangedDiagnostic[] {
   const check = checkOf(source, file);
-  return check.diagnostics.map((diagnostic) => ({
+  return capPerFile(check.diagnostics).map((diagnostic) => ({
     diagnostic,
     range: diagnostic.span ? rangeOfSpan(diagnostic.span) : rangeOf(check.loaded.text, 0, 0),
   }));

@@ -72,6 +72,15 @@ describe('completionsAt', () => {
     expect(city.documentation).toBe('mapped from `addresses[type eq "work"].locality`');
   });
 
+  it('offers names at an empty value, where no expression is written yet', () => {
+    const rule = acme.replace('when: city eq "Amsterdam"', 'when: ');
+    const fields = completionsAt(rule, at(rule, 'when: \n', 'when: '.length));
+    expect(fields.filter((i) => i.kind === 'field').map((i) => i.label)).toEqual(['firstName', 'lastName', 'displayName', 'email', 'phone', 'function', 'department', 'employeeNumber', 'manager', 'costCenter', 'city', 'language']);
+    expect(fields[0]!.range.startOffset).toBe(at(rule, 'when: \n', 'when: '.length));
+    const mapping = acme.replace('  language: lower(preferredLanguage)', '  language: ');
+    expect(labels(completionsAt(mapping, at(mapping, 'language: \n', 'language: '.length)))).toContain('userName');
+  });
+
   it('offers nothing inside a string literal or outside expressions', () => {
     expect(completionsAt(acme, at(acme, '"Sales"', 3))).toEqual([]);
     expect(completionsAt(acme, at(acme, 'tenant: acme', 3))).toEqual([]);
@@ -117,6 +126,13 @@ describe('definitionAt', () => {
   it("goes from a declared extension's alias and attribute to their declarations", () => {
     expect(definitionAt(acme, at(acme, 'acme.costCenter', 1))?.startOffset).toBe(at(acme, 'alias: acme', 'alias: '.length));
     expect(definitionAt(acme, at(acme, 'acme.costCenter', 'acme.c'.length))?.startOffset).toBe(at(acme, 'costCenter: string'));
+  });
+
+  it("goes from a test case's expected profile field and group to the mapping and the rule", () => {
+    const tests = acme.indexOf('tests:');
+    expect(definitionAt(acme, at(acme, 'displayName: Ada', 2, 'tests:'))?.startOffset).toBe(at(acme, '  displayName: displayName', 2));
+    expect(at(acme, 'displayName: Ada', 2, 'tests:')).toBeGreaterThan(tests);
+    expect(definitionAt(acme, at(acme, 'Amsterdam office, Everyone', 3, 'tests:'))?.startOffset).toBe(at(acme, 'group: Amsterdam office', 'group: '.length));
   });
 
   it('has none for SCIM attributes of the core schema', () => {
