@@ -161,6 +161,12 @@ describe.skipIf(chromiumMissing !== undefined)('playground page (offline)', () =
     await expect(page.locator('.cm-assist-hover').textContent()).resolves.toContain('employeeNumber');
   });
 
+  it('bundles no eval: the script has no `eval(` and no `new Function(` (the CSP would refuse them)', async () => {
+    const bundle = await readFile(join(assets, 'playground.js'), 'utf8');
+    expect(bundle).not.toMatch(/\beval\s*\(|\bnew\s+Function\s*\(/);
+    expect(bundle).not.toMatch(/(\bfrom|\bimport\s*\()\s*["']node:/);
+  });
+
   it('ran without page errors or Content-Security-Policy violations', async () => {
     expect(tab.errors).toEqual([]);
     expect(await tab.violations()).toEqual([]);
