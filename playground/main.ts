@@ -139,7 +139,11 @@ async function start(): Promise<void> {
   sample.addEventListener('change', async () => {
     const id = sample.value.startsWith('stored:') ? sample.value.slice('stored:'.length) : undefined;
     const tenant = analysis?.plan?.tenant;
-    if (id && token && tenant && !storedResources.has(id)) storedResources.set(id, await storedUser(token, tenant, id));
+    try {
+      if (id && token && tenant && !storedResources.has(id)) storedResources.set(id, await storedUser(token, tenant, id));
+    } catch (e) {
+      byId('server-state').textContent = `cannot read the stored user: ${(e as Error).message}`;
+    }
     renderSample();
   });
   clock.addEventListener('change', () => update(view.state.doc.toString()));
