@@ -54,8 +54,14 @@ export const killAll = () => {
   for (const child of live) child.kill('SIGKILL');
 };
 
+/**
+ * Starts `node args` as a server. With BENCH_CPU_PROF=<dir> each child writes a V8 CPU profile
+ * there when it exits (`node --cpu-prof`; open it in Chrome DevTools or speedscope).
+ */
 export function startChild(name: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 180_000): Promise<Child> {
-  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const profile = process.env['BENCH_CPU_PROF'];
+  const argv = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`, `--cpu-prof-name=${name.replace(/[^a-zA-Z0-9]+/g, '-')}.cpuprofile`, ...args] : args;
+  const child = spawn(process.execPath, argv, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   child.once('exit', () => live.delete(child));
   let output = '';

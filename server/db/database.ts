@@ -6,6 +6,7 @@ import type { Database } from './tables.ts';
 import { lockFolder } from './folder-lock.ts';
 import { migrateToLatest } from './migrate.ts';
 import { PGliteStatistics } from './pglite-statistics.ts';
+import { preparedName } from './prepared-name.ts';
 
 export interface OpenDatabaseOptions {
   /** PostgreSQL connection string; wins over `dataDir`. */
@@ -85,18 +86,17 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
 /**
  * The hot-path statements (db/user-write.ts, db/member-write.ts, db/users.ts) open with
  * `/* prepared:NAME *\/`: on PostgreSQL each connection prepares them once, by that name, and
- * then only binds and executes them (no parse and plan per request). PGlite parses each time.
+ * then only binds and executes them (no parse and plan per request); on PGlite the one session
+ * does the same (pglite-prepared.ts).
  */
 function prepareNamed(client: import('pg').PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   client.query = ((text: unknown, values?: unknown, callback?: unknown) => {
-    const name = typeof text === 'string' ? PREPARED.exec(text)?.[1] : undefined;
+    const name = typeof text === 'string' ? preparedName(text) : undefined;
     if (name === undefined) return query(text, values, callback);
     return query({ name, text, values }, callback);
   }) as typeof client.query;
 }
-
-const PREPARED = /^\/\* prepared:([a-z0-9-]+) \*\//;
 
 /** Reported by the request whose query fails on that connection; the idle case by `onConnectionError`. */
 function ignoreInUseError(): void {}

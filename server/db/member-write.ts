@@ -12,7 +12,7 @@ import { isUuid, type Db } from './users.ts';
 const READ = `/* prepared:group-members-read */ select g.*,
     (select coalesce(json_agg(json_build_object('id', u.id, 'tenant', u.tenant, 'deleted_at', u.deleted_at)), '[]')
       from scim_users u where u.id = any($3::uuid[])) as named_users
-  from scim_groups g where g.tenant = $1 and g.id = $2::uuid and g.deleted_at is null`;
+  from scim_groups g where g.id = $2::uuid and (g.tenant = $1 and g.deleted_at is null) is true`;
 
 export interface GroupForMembers {
   readonly row: GroupRow;
@@ -33,10 +33,11 @@ export async function readGroupForMembers(db: Db, tenant: string, id: string, id
   return { row: row as GroupRow, live: usersOfTenant(users, tenant, false), known: usersOfTenant(users, tenant, true) };
 }
 
+// By the primary key only, whatever the statistics say (db/users.ts PRIMARY_KEY_ONLY).
 // $1 tenant, $2 group id, $3 version read, $4 ids to add, $5 ids to remove, $6 now, $7 config hash, $8 request id.
 const WRITE = `/* prepared:group-members-write */ with grp as (
     update scim_groups set version = version + 1, claimed_at = coalesce(claimed_at, $6::timestamptz), updated_at = $6::timestamptz
-    where tenant = $1 and id = $2::uuid and version = $3::int and deleted_at is null
+    where id = $2::uuid and (tenant = $1 and version = $3::int and deleted_at is null) is true
     returning *),
   ins as (insert into memberships (tenant, group_id, user_id, via_client, created_at)
     select $1, grp.id, u.id, true, $6::timestamptz from grp cross join unnest($4::uuid[]) with ordinality as u(id, ord) order by u.ord

@@ -107,9 +107,10 @@ const INSERT = `/* prepared:user-insert */ with legacy as (
     (select count(*) from ev) as event_count
   from (select 1) as one left join ins on true`;
 
+// By the primary key only, whatever the statistics say (db/users.ts PRIMARY_KEY_ONLY).
 const UPDATE = `/* prepared:user-update */ with upd as (
     update scim_users set ${COLUMNS.map((c, i) => `${c} = ${value(i)}`).join(', ')}, updated_at = $14::timestamptz, version = version + 1
-    where tenant = $2 and id = $1::uuid and version = $3::int and deleted_at is null
+    where id = $1::uuid and (tenant = $2 and version = $3::int and deleted_at is null) is true
     returning *),
   ${ruleCtes('upd', true)}
   select upd.*,

@@ -89,7 +89,7 @@ describe('PGlite statistics', () => {
     expect(lockByKey).toMatch(/Index Scan using scim_users_tenant_key_value_key/);
   }, 240_000);
 
-  it('(control) without the keeper, the same server plans those lookups without the primary key', async () => {
+  it('(control) without the keeper, the key lookup misses its index; lookups by id keep the primary key regardless', async () => {
     const pglite = new PGlite();
     const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
     closers.push(async () => {
@@ -99,9 +99,10 @@ describe('PGlite statistics', () => {
     await migrateToLatest(db);
     const { tenant, id, key } = await seedThroughScim(db);
     const [byId, lockById, lockByKey] = await lookupPlans(db, tenant, id, key);
-    // As issue 12 found: a walk of the tenant's userName index, filtering every row on the id.
-    expect(byId).not.toMatch(/scim_users_pkey/);
-    expect(lockById).not.toMatch(/scim_users_pkey/);
+    // Issue 12 found lookups by id planned as a walk of the tenant's userName index, filtering
+    // every row on the id; they now leave the planner only the primary key (PRIMARY_KEY_ONLY).
+    expect(byId).toMatch(/Index Scan using scim_users_pkey/);
+    expect(lockById).toMatch(/Index Scan using scim_users_pkey/);
     expect(lockByKey).not.toMatch(/scim_users_tenant_key_value_key/);
   }, 240_000);
 
