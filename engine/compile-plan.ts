@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { compileChecked } from '../dsl/compile.ts';
 import { compileNextChange } from '../dsl/next-change.ts';
+import { compileSso } from './login.ts';
 import { buildAttributeModel } from './attribute-model.ts';
 import { checkConfig, type CheckedConfig } from './check-config.ts';
 import type { Diagnostic } from './diagnostic.ts';
@@ -89,6 +90,7 @@ export function compilePlan(file: string, hash: string, config: RawConfig, parse
     profileScope,
     model,
     tests: Object.freeze((config.tests ?? []) as readonly TestCase[]),
+    ...(config.sso && parsed.sso ? { sso: compileSso(config.sso, parsed.sso, checked.analyses) } : {}),
   };
   return Object.freeze(plan);
 }
