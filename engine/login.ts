@@ -8,8 +8,9 @@ import { printExpression } from '../dsl/print.ts';
 import { isPlainObject } from '../dsl/values.ts';
 import type { RawSso } from './config.ts';
 import type { ParsedExpression } from './parse-expressions.ts';
-import type { AccountStatus } from './status.ts';
-import type { ClaimTarget, ClaimTargetStep, SsoPlan } from './plan.ts';
+import { evaluatePlan } from './evaluate.ts';
+import { decideLoginStatus, type AccountStatus } from './status.ts';
+import type { ClaimTarget, ClaimTargetStep, Evaluation, Plan, SsoPlan } from './plan.ts';
 
 /** The filter a claim target may carry: `attr eq "literal"` (`emails[type eq "work"].value`); undefined for any other. */
 export function simpleMatch(filter: Expr): ClaimTargetStep['match'] | undefined {
@@ -113,4 +114,28 @@ export interface LoginAnswer {
   readonly reason: string | null;
   readonly profile: Readonly<Record<string, unknown>>;
   readonly groups: readonly string[];
+}
+
+/**
+ * What a login of `claims` decides for an account the tenant does not hold yet (a just-in-time
+ * create), without a database: `scimplan explain --claims` prints it, and the endpoint answers
+ * the same status, reason, profile and groups for such a login (groups in display-name order, as
+ * the endpoint lists the account's groups).
+ */
+export interface LoginPreview {
+  readonly user: Readonly<Record<string, unknown>>;
+  readonly evaluation: Evaluation;
+  readonly status: AccountStatus;
+  readonly reason: string | null;
+  readonly profile: Readonly<Record<string, unknown>>;
+  readonly groups: readonly string[];
+}
+
+export function previewLogin(plan: Plan, claims: Readonly<Record<string, unknown>>, now: Date, options: { readonly trace?: boolean } = {}): LoginPreview {
+  if (!plan.sso) throw new Error('previewLogin called for a plan without sso:');
+  const user = applyClaims(plan.sso, claims);
+  const evaluation = evaluatePlan(plan, user, now, options);
+  const decision = decideLoginStatus(plan, { state: undefined, conditionHolds: evaluation.deactivated, now, user });
+  const groups = [...new Map(evaluation.groups.map((g) => [g.toLowerCase(), g])).values()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return { user, evaluation, status: decision.next.status, reason: decision.next.reason, profile: evaluation.profile, groups };
 }

@@ -3,10 +3,14 @@
 // add-only groups, events with `source: login`); bad tokens are refused with their reason and
 // nothing is written; a SCIM user who logs in is one account; a deactivated one stays so.
 
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../cli/helpers.ts';
 import { ENTERPRISE, sha256Hex, uniqueTenant, useTestApp, userBody } from './helpers.ts';
 
 const tenant = uniqueTenant('sso');
@@ -68,7 +72,28 @@ sso:
     department: enterprise.department
 `;
 
-const t = useTestApp(() => [yaml(tenant), yaml(other)]);
+const saml = uniqueTenant('saml');
+const samlYaml = `tenant: ${saml}
+tokens: [{ sha256: ${sha256Hex(`secret-${saml}`)} }]
+key: externalId
+profile:
+  function: title
+  email: emails[type eq "work"].value ?? userName
+groups:
+  - group: Management
+    when: function eq "Director"
+sso:
+  protocol: saml
+  tokens: [{ env: SSO_TEST_SAML_LOGIN_TOKEN }]
+  claims:
+    http://schemas.microsoft.com/identity/claims/objectidentifier: externalId
+    http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name: userName
+    http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress: emails[type eq "work"].value
+    jobtitle: title
+`;
+process.env['SSO_TEST_SAML_LOGIN_TOKEN'] = `login-${saml}`;
+
+const t = useTestApp(() => [yaml(tenant), yaml(other), samlYaml]);
 
 let serial = 0;
 /** An Entra-shaped ID token for `t`, valid for an hour unless `change` says otherwise. */
@@ -201,5 +226,60 @@ describe('one account per person across sources', () => {
     const answer = await login(await idToken(entra('oid-left', { preferred_username: 'left@contoso.example' })));
     expect(answer.statusCode, answer.body).toBe(200);
     expect(answer.json()).toMatchObject({ accountId: scim.json().id, status: 'deactivated', reason: 'deactivate.when: hr.endDate le now()' });
+  });
+});
+
+describe('scimplan explain --claims', () => {
+  it('prints the answer the endpoint gives for the same claims', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'scimplan-sso-'));
+    try {
+      const config = join(dir, 'tenant.yaml');
+      const claimsFile = join(dir, 'claims.json');
+      const claims = entra('oid-explain', { jobTitle: 'Director', department: 'Sales' });
+      await writeFile(config, yaml(tenant));
+      await writeFile(claimsFile, JSON.stringify(claims));
+      const explained = await run(['explain', config, claimsFile, '--claims', '--format', 'json']);
+      expect(explained.code, explained.err).toBe(0);
+      const answer = await login(await idToken(claims));
+      expect(answer.statusCode, answer.body).toBe(200);
+      const { accountId: _id, created, ...rest } = answer.json();
+      expect(created).toBe(true);
+      expect(JSON.parse(explained.out).login).toEqual(rest);
+      expect(rest.groups).toEqual(['Management', 'Sales']);
+
+      const text = await run(['explain', config, claimsFile, '--claims']);
+      expect(text.out).toContain('login (as POST /logins answers for a new account):\n  status:    active\n  groups:    Management, Sales\n');
+      const noSso = await run(['explain', 'examples/valid/acme-entra.yaml', claimsFile, '--claims']);
+      expect(noSso.code).toBe(1);
+      expect(noSso.err).toContain('has no `sso:` section');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a SAML login', () => {
+  it('runs the plan on the attributes of an assertion the platform verified (lists of one are values)', async () => {
+    const post = (attributes: unknown) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/tenants/${saml}/logins`,
+        headers: { authorization: `Bearer login-${saml}`, 'content-type': 'application/json' },
+        payload: JSON.stringify({ attributes }),
+      });
+    const answer = await post({
+      'http://schemas.microsoft.com/identity/claims/objectidentifier': ['5e1c0000-aaaa-4bbb-8ccc-000000000001'],
+      'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name': ['lee@fabrikam.example'],
+      'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress': ['Lee@Fabrikam.example'],
+      jobtitle: ['Director'],
+    });
+    expect(answer.statusCode, answer.body).toBe(200);
+    expect(answer.json()).toMatchObject({ created: true, status: 'active', profile: { function: 'Director', email: 'Lee@Fabrikam.example' }, groups: ['Management'] });
+    const bad = await post('not an object');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().detail).toContain('attributes');
+    const noKey = await post({ jobtitle: 'Director' });
+    expect(noKey.statusCode).toBe(400);
+    expect(noKey.json().detail).toContain('externalId');
   });
 });
