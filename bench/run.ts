@@ -6,6 +6,7 @@ import { benchBulk } from './bulk.ts';
 import { benchCliStart } from './cli-start.ts';
 import { benchGroups } from './groups.ts';
 import { benchLint } from './lint-throughput.ts';
+import { benchLogins } from './logins.ts';
 import { benchOnboarding } from './onboarding.ts';
 import { benchPlanEvaluation } from './plan-eval.ts';
 import { benchPlanCli } from './plan.ts';
@@ -33,6 +34,8 @@ const benches: Record<string, () => Promise<void>> = {
   statements: () => benchStatements(),
   // 20 tenants syncing at 25 req/s each on PostgreSQL (BENCH_DATABASE_URL) for 2 min; `--short`: 30 s, 10x fewer stored users.
   onboarding: () => benchOnboarding(),
+  // POST /logins (verify, replay record, plan, write) against bare jwtVerify of the same tokens (~1 min).
+  logins: () => benchLogins(),
 };
 
 // Options (`--short`) are the benchmarks' own; the other arguments select benchmarks by name.
