@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { applyClaims, type LoginAnswer } from '../engine/login.ts';
 import type { Plan, SsoPlan } from '../engine/plan.ts';
+import { sql } from 'kysely';
 import type { Db } from './db/users.ts';
 import { scimError } from './errors.ts';
 import { loginUser, type ProvisionContext } from './provision.ts';
@@ -76,14 +77,14 @@ export function replayId(payload: JWTPayload, token: string): string {
  * its lifetime. The primary key decides between two concurrent posts of one token.
  */
 export async function recordToken(db: Db, tenant: string, id: string, expiresAt: Date, now: Date): Promise<void> {
-  await db.deleteFrom('login_tokens').where('tenant', '=', tenant).where('expires_at', '<', now).execute();
-  const inserted = await db
-    .insertInto('login_tokens')
-    .values({ tenant, jti: id, expires_at: expiresAt })
-    .onConflict((oc) => oc.columns(['tenant', 'jti']).doNothing())
-    .returning('jti')
-    .executeTakeFirst();
-  if (!inserted) throw scimError('LOGIN_REPLAYED');
+  // One statement: expired ids of the tenant go (not this one, which the insert decides), and
+  // this id is inserted, or takes over its own expired row.
+  const { rows } = await sql<{ jti: string }>`
+    with gone as (delete from login_tokens where tenant = ${tenant} and expires_at < ${now} and jti <> ${id})
+    insert into login_tokens (tenant, jti, expires_at) values (${tenant}, ${id}, ${expiresAt})
+    on conflict (tenant, jti) do update set expires_at = excluded.expires_at where login_tokens.expires_at < ${now}
+    returning jti`.execute(db);
+  if (rows.length === 0) throw scimError('LOGIN_REPLAYED');
 }
 
 /** Forgets a recorded token whose login failed, so that the platform may post it again. */
