@@ -100,6 +100,8 @@ export interface StoredEvent {
   readonly requestId: string | null;
   readonly fields: readonly string[] | null;
   readonly reason: string | null;
+  /** `login` for a login's events (docs/sso.md); null for SCIM requests, the scheduler and `apply`. */
+  readonly source: string | null;
   readonly createdAt: Date;
 }
 
@@ -133,6 +135,7 @@ export async function listEvents(db: Db, tenant: string, after = 0, limit = 100)
     requestId: r.request_id,
     fields: r.fields,
     reason: r.reason,
+    source: r.source ?? null,
     createdAt: r.created_at,
   }));
 }

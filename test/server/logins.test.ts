@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../cli/helpers.ts';
-import { ENTERPRISE, sha256Hex, uniqueTenant, useTestApp, userBody } from './helpers.ts';
+import { ENTERPRISE, settledEvents, sha256Hex, uniqueTenant, useTestApp, userBody } from './helpers.ts';
 
 const tenant = uniqueTenant('sso');
 const other = uniqueTenant('sso-other');
@@ -164,6 +164,8 @@ describe('a login runs the tenant plan', () => {
     expect(new Set(events.map((e) => e.source))).toEqual(new Set(['login']));
     expect(events.every((e) => typeof e.config_hash === 'string' && e.config_hash.length === 64)).toBe(true);
     expect(events[2]!.fields).toEqual(expect.arrayContaining(['function', 'department']));
+    const feed = await settledEvents(t.db, tenant);
+    expect(feed.filter((e) => e.accountId === created.accountId).map((e) => e.source)).toEqual(['login', 'login', 'login', 'login']);
   });
 
   it('refuses expired, wrong-audience, wrong-issuer, alg none, replayed and tampered tokens, writing nothing', async () => {
@@ -218,6 +220,8 @@ describe('one account per person across sources', () => {
     expect(answer.json()).toMatchObject({ accountId: id, created: false, status: 'active', profile: { function: 'Director' }, groups: ['Management'] });
     const list = await t.scim(tenant, 'GET', `/Users?filter=${encodeURIComponent('externalId eq "oid-ada"')}`);
     expect(list.json().totalResults).toBe(1);
+    const events = await t.db.selectFrom('events').select(['type', 'source']).where('tenant', '=', tenant).where('account_id', '=', id).orderBy('id').execute();
+    expect(events.filter((e) => e.type.startsWith('user.'))).toEqual([{ type: 'user.created', source: null }, { type: 'user.updated', source: 'login' }]);
   });
 
   it('a user deactivated by an end date stays deactivated when logging in, and the answer says why', async () => {
