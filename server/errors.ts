@@ -49,7 +49,6 @@ export const scimCatalogue = {
   ADMIN_PARAM_INVALID: { status: 400, scimType: 'invalidValue', message: '`<name>` must be <what>' },
 
   // Logins (docs/sso.md): the platform's token, then the ID token or the SAML attributes.
-  LOGIN_NOT_CONFIGURED: { status: 404, message: 'tenant `<tenant>` has no `sso:` section' },
   LOGIN_UNAUTHORIZED: { status: 401, message: 'missing or invalid platform bearer token' },
   LOGIN_TOKEN_REFUSED: { status: 401, scimType: 'invalidValue', message: 'the ID token is refused: <reason>' },
   LOGIN_REPLAYED: { status: 401, scimType: 'invalidValue', message: 'the ID token is refused: its `jti` was already used' },

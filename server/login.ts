@@ -62,7 +62,7 @@ function refusal(error: unknown): string | undefined {
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'its signature does not verify';
   if (error instanceof errors.JWKSNoMatchingKey) return 'no signing key of the identity provider matches it';
   if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return undefined;
-  if (error instanceof errors.JOSEError || error instanceof TypeError) return 'it is not a valid signed JWT';
+  if (error instanceof errors.JOSEError) return 'it is not a valid signed JWT';
   return undefined;
 }
 

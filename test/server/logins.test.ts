@@ -93,7 +93,9 @@ sso:
 `;
 process.env['SSO_TEST_SAML_LOGIN_TOKEN'] = `login-${saml}`;
 
-const t = useTestApp(() => [yaml(tenant), yaml(other), samlYaml]);
+const unreachable = uniqueTenant('sso-nokeys');
+
+const t = useTestApp(() => [yaml(tenant), yaml(other), samlYaml, yaml(unreachable).replace(jwksUrl, 'http://127.0.0.1:9/keys')]);
 
 let serial = 0;
 /** An Entra-shaped ID token for `t`, valid for an hour unless `change` says otherwise. */
@@ -204,6 +206,9 @@ describe('a login runs the tenant plan', () => {
     expect((await login(token, tenant, 'wrong')).statusCode).toBe(401);
     expect((await login(token, tenant, `secret-${tenant}`)).statusCode).toBe(401);
     expect((await login(token, 'no-such-tenant')).statusCode).toBe(401);
+    const noKeys = await login(await idToken(entra('oid-nokeys'), { tenant: unreachable }), unreachable);
+    expect(noKeys.statusCode, noKeys.body).toBe(503);
+    expect(noKeys.json().detail).toContain('signing keys');
     const empty = await login(undefined);
     expect(empty.statusCode).toBe(400);
     expect(empty.json().detail).toContain('idToken');
