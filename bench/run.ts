@@ -6,6 +6,7 @@ import { benchBulk } from './bulk.ts';
 import { benchCliStart } from './cli-start.ts';
 import { benchGroups } from './groups.ts';
 import { benchLint } from './lint-throughput.ts';
+import { benchLogins } from './logins.ts';
 import { benchOnboarding } from './onboarding.ts';
 import { benchPlanEvaluation } from './plan-eval.ts';
 import { benchPlanCli } from './plan.ts';
@@ -36,6 +37,8 @@ const benches: Record<string, () => Promise<void>> = {
   onboarding: () => benchOnboarding(),
   // keystroke -> updated result in the playground page (headless Chromium; 200 rules, 1,000 sample users; ~30 s).
   playground: () => benchPlayground(),
+  // POST /logins (verify, replay record, plan, write) against bare jwtVerify of the same tokens (~1 min).
+  logins: () => benchLogins(),
 };
 
 // Options (`--short`) are the benchmarks' own; the other arguments select benchmarks by name.

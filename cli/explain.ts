@@ -1,15 +1,18 @@
 // `scimplan explain CONFIG USER.json`: evaluates one SCIM user clause by clause.
-// Exit 0 after explaining, 1 when the config does not compile or the user is not a JSON object.
+// With --claims the JSON is a login's claims (docs/sso.md): they become the SCIM user as the
+// logins endpoint makes it, and the login's answer is printed too. Exit 0 after explaining, 1
+// when the config does not compile, has no `sso:` for --claims, or the input is not a JSON object.
 
 import { readFile } from 'node:fs/promises';
 import { compileTenantFile } from '../engine/compile-plan.ts';
 import { evaluatePlan } from '../engine/evaluate.ts';
 import type { Evaluation } from '../engine/plan.ts';
+import { previewLogin, type LoginPreview } from '../engine/login.ts';
 import { deactivationReason } from '../engine/status.ts';
 import { printDiagnostics } from './lint.ts';
 import type { Format, Io } from './output.ts';
 
-export async function runExplain(configPath: string, userPath: string, format: Format, now: Date, io: Io): Promise<number> {
+export async function runExplain(configPath: string, userPath: string, format: Format, now: Date, io: Io, options: { readonly claims?: boolean } = {}): Promise<number> {
   const text = await readFile(configPath, 'utf8').catch(() => undefined);
   if (text === undefined) {
     io.err(`error: cannot read \`${configPath}\`\n`);
@@ -33,11 +36,16 @@ export async function runExplain(configPath: string, userPath: string, format: F
     return 1;
   }
   if (typeof user !== 'object' || user === null || Array.isArray(user)) {
-    io.err(`error: \`${userPath}\` must hold one SCIM user (a JSON object)\n`);
+    io.err(`error: \`${userPath}\` must hold ${options.claims ? 'the claims of one login' : 'one SCIM user'} (a JSON object)\n`);
     return 1;
   }
-  const record = user as Record<string, unknown>;
-  const result = evaluatePlan(compiled.plan, record, now, { trace: true });
+  if (options.claims && !compiled.plan.sso) {
+    io.err(`error: \`${configPath}\` has no \`sso:\` section; --claims explains a login\n`);
+    return 1;
+  }
+  const login = options.claims ? previewLogin(compiled.plan, user as Record<string, unknown>, now, { trace: true }) : undefined;
+  const record = login ? (login.user as Record<string, unknown>) : (user as Record<string, unknown>);
+  const result = login?.evaluation ?? evaluatePlan(compiled.plan, record, now, { trace: true });
   const explanation: Explanation = {
     key: result.key,
     profile: result.profile,
@@ -45,6 +53,7 @@ export async function runExplain(configPath: string, userPath: string, format: F
     reason: result.deactivated ? deactivationReason(compiled.plan, record, now) : null,
     groups: result.groups,
     trace: result.trace,
+    ...(login ? { login: loginOf(login), user: record } : {}),
   };
   io.out(format === 'json' ? `${JSON.stringify(explanation, null, 2)}\n` : renderExplanation(explanation));
   return 0;
@@ -56,7 +65,13 @@ export async function runExplain(configPath: string, userPath: string, format: F
  */
 export interface Explanation extends Evaluation {
   readonly reason: string | null;
+  /** --claims: what the logins endpoint answers for this login of a new account (without its id). */
+  readonly login?: Pick<LoginPreview, 'status' | 'reason' | 'profile' | 'groups'>;
+  /** --claims: the SCIM user the claims became. */
+  readonly user?: Readonly<Record<string, unknown>>;
 }
+
+const loginOf = (p: LoginPreview): NonNullable<Explanation['login']> => ({ status: p.status, reason: p.reason, profile: p.profile, groups: p.groups });
 
 function show(value: unknown): string {
   return value instanceof Date ? value.toISOString() : JSON.stringify(value) ?? 'null';
@@ -78,5 +93,12 @@ function renderExplanation(result: Explanation): string {
   lines.push(`groups:      ${result.groups.length ? result.groups.join(', ') : '(none)'}`);
   lines.push('profile:');
   for (const [field, value] of Object.entries(result.profile)) lines.push(`  ${field}: ${show(value)}`);
+  if (result.login) {
+    lines.push('');
+    lines.push(`login (as POST /logins answers for a new account):`);
+    lines.push(`  status:    ${result.login.status}${result.login.reason !== null ? ` (${result.login.reason})` : ''}`);
+    lines.push(`  groups:    ${result.login.groups.length ? result.login.groups.join(', ') : '(none)'}`);
+    lines.push(`  user:      ${JSON.stringify(result.user)}`);
+  }
   return `${lines.join('\n')}\n`;
 }

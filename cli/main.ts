@@ -61,9 +61,10 @@ export async function main(argv: readonly string[], io: Io = defaultIo(), databa
     .argument('<user>')
     .addOption(formatOption(explainFormats))
     .option('--now <iso>', 'fix the clock')
-    .action(async (config: string, user: string, opts: { format: string; now?: string }) => {
+    .option('--claims', 'the JSON holds the claims of a login (ID token claims or SAML attributes), for a tenant with `sso:`')
+    .action(async (config: string, user: string, opts: { format: string; now?: string; claims?: boolean }) => {
       const { runExplain } = await import('./explain.ts');
-      code = await runExplain(config, user, parseFormat(opts.format, explainFormats), parseNow(opts.now), io);
+      code = await runExplain(config, user, parseFormat(opts.format, explainFormats), parseNow(opts.now), io, { claims: opts.claims === true });
     });
 
   program

@@ -26,6 +26,17 @@ export interface RawTestCase {
   };
 }
 
+/** The `sso:` section (login-time sync, docs/sso.md): claim name -> SCIM attribute path. */
+export interface RawSso {
+  readonly protocol: 'oidc' | 'saml';
+  readonly tokens: readonly RawToken[];
+  readonly issuer?: string;
+  readonly audience?: string;
+  readonly algorithms?: readonly string[];
+  readonly keys?: { readonly jwksUrl?: string; readonly jwks?: readonly Readonly<Record<string, unknown>>[] };
+  readonly claims: Readonly<Record<string, string>>;
+}
+
 /**
  * A tenant file as plain data, shaped as schemas/tenant.schema.json says. Expressions are still
  * strings here; `parseExpressions` finds their positions through `LoadedFile.expressionAt`
@@ -44,6 +55,7 @@ export interface RawConfig {
   readonly safety?: { readonly maxDeactivations?: number; readonly per?: string };
   readonly limits?: { readonly requestsPerSecond?: number; readonly burst?: number };
   readonly groups?: readonly RawGroupRule[];
+  readonly sso?: RawSso;
   readonly tests?: readonly RawTestCase[];
 }
 

@@ -24,6 +24,8 @@ export interface ParsedConfig {
   readonly profile: readonly { readonly field: string; readonly expr?: ParsedExpression }[];
   readonly deactivate?: ParsedExpression;
   readonly groups: readonly { readonly group: string; readonly index: number; readonly expr?: ParsedExpression }[];
+  /** `sso.claims`: claim name -> the SCIM attribute path it fills, parsed in `path` mode. */
+  readonly sso?: readonly { readonly claim: string; readonly expr?: ParsedExpression }[];
 }
 
 /** Turns an expression-language diagnostic into a file diagnostic at the exact token. */
@@ -70,6 +72,9 @@ export function parseExpressions(
     profile: Object.keys(config.profile ?? {}).map((field) => ({ field, expr: parseAt(['profile', field], 'expression', 'value') })),
     deactivate: typeof config.deactivate?.when === 'string' ? parseAt(['deactivate', 'when'], 'expression', 'condition') : undefined,
     groups,
+    ...(config.sso && typeof config.sso.claims === 'object' && config.sso.claims !== null
+      ? { sso: Object.keys(config.sso.claims).map((claim) => ({ claim, expr: parseAt(['sso', 'claims', claim], 'path', 'value') })) }
+      : {}),
   };
   return { parsed, diagnostics };
 }

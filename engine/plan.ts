@@ -76,6 +76,37 @@ export interface Plan {
   /** Every attribute the server accepts and returns, as /Schemas and /ResourceTypes advertise it. */
   readonly model: AttributeModel;
   readonly tests: readonly TestCase[];
+  /** The `sso:` section, when the tenant file has one (engine/login.ts reads it). */
+  readonly sso?: SsoPlan;
+}
+
+/** One step of an `sso.claims` target: `emails[type eq "work"]` is `{ name: 'emails', match: { attribute: 'type', value: 'work' } }`. */
+export interface ClaimTargetStep {
+  readonly name: string;
+  readonly match?: { readonly attribute: string; readonly value: string };
+}
+
+/** Where one claim goes in the SCIM user. Invariant: the path was checked against the tenant's User scope. */
+export interface ClaimTarget {
+  readonly claim: string;
+  /** As written in the tenant file, e.g. `enterprise.department`. */
+  readonly written: string;
+  /** The canonical URN of an extension, whose values live under `user[urn]`. */
+  readonly urn?: string;
+  readonly steps: readonly ClaimTargetStep[];
+  /** The target holds a list (a multi-valued attribute without a filter). */
+  readonly multi: boolean;
+}
+
+/** The compiled `sso:` section. `algorithms` never holds `none`. */
+export interface SsoPlan {
+  readonly protocol: 'oidc' | 'saml';
+  readonly tokens: readonly TokenRef[];
+  readonly issuer?: string;
+  readonly audience?: string;
+  readonly algorithms: readonly string[];
+  readonly keys?: { readonly jwksUrl?: string; readonly jwks?: readonly Readonly<Record<string, unknown>>[] };
+  readonly targets: readonly ClaimTarget[];
 }
 
 /**

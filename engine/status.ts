@@ -192,3 +192,15 @@ export function recheckAccount(plan: Plan, resource: Readonly<Record<string, unk
   const decision = decideStatus(plan, { state, conditionHolds: deactivationHolds(plan, resource, now), now, user: resource });
   return decision.transition ? { change: decision, nextCheckAt: next } : { nextCheckAt: next };
 }
+
+/**
+ * A login's decision (docs/sso.md): `decideStatus`, except that a login never deactivates anyone.
+ * When the condition holds for an account a login reaches, the account keeps its status (a new
+ * one starts active) and the next SCIM request or the scheduler decides; an account already
+ * deactivated or held stays so, with its reason.
+ */
+export function decideLoginStatus(rules: StatusRules, input: StatusInput): StatusDecision {
+  const decision = decideStatus(rules, input);
+  if (decision.transition !== 'deactivate') return decision;
+  return input.state ? keep(input.state) : { next: ACTIVE };
+}

@@ -22,6 +22,7 @@ import { discoveryRoutes } from './routes/discovery.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
+import { loginRoutes } from './routes/logins.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { createMetrics, type AppMetrics, type HeldDeactivationsCounter } from './metrics.ts';
 import { heldDeactivations } from './safety.ts';
@@ -158,6 +159,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   // The admin API below /api/v1: every route needs SCIMPLAN_ADMIN_TOKEN (admin-auth.ts).
   const adminDigest = adminTokenDigest(options.adminToken ?? process.env['SCIMPLAN_ADMIN_TOKEN']);
   app.register(approveRoutes, { prefix: '/api/v1', db: options.db, adminDigest, signals });
+  app.register(loginRoutes, { prefix: '/api/v1', db: options.db, tenants: options.tenants, signals });
   app.register(
     async (admin) => {
       admin.addHook('onRequest', requireAdmin(adminDigest));

@@ -2,7 +2,7 @@
 // compared in constant time.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Plan } from '../engine/plan.ts';
+import type { Plan, TokenRef } from '../engine/plan.ts';
 
 export const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
 
@@ -11,8 +11,13 @@ export const sha256 = (text: string): Buffer => createHash('sha256').update(text
  * `env:` token whose variable is set (read once, at load). An unset variable unlocks nothing.
  */
 export function tokenDigests(plan: Plan, env: NodeJS.ProcessEnv = process.env): Buffer[] {
+  return refDigests(plan.tokens, env);
+}
+
+/** The digests of token references (`sha256:` entries, set `env:` variables): a tenant's, or its `sso.tokens`. */
+export function refDigests(refs: readonly TokenRef[], env: NodeJS.ProcessEnv = process.env): Buffer[] {
   const digests: Buffer[] = [];
-  for (const ref of plan.tokens) {
+  for (const ref of refs) {
     if (ref.sha256 && /^[0-9a-f]{64}$/i.test(ref.sha256)) digests.push(Buffer.from(ref.sha256, 'hex'));
     const value = ref.env ? env[ref.env] : undefined;
     if (value) digests.push(sha256(value));

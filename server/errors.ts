@@ -48,6 +48,13 @@ export const scimCatalogue = {
   CONFIG_TENANT_MISMATCH: { status: 400, scimType: 'invalidValue', message: 'the tenant file is for tenant `<file>`, not `<tenant>`' },
   ADMIN_PARAM_INVALID: { status: 400, scimType: 'invalidValue', message: '`<name>` must be <what>' },
 
+  // Logins (docs/sso.md): the platform's token, then the ID token or the SAML attributes.
+  LOGIN_UNAUTHORIZED: { status: 401, message: 'missing or invalid platform bearer token' },
+  LOGIN_TOKEN_REFUSED: { status: 401, scimType: 'invalidValue', message: 'the ID token is refused: <reason>' },
+  LOGIN_REPLAYED: { status: 401, scimType: 'invalidValue', message: 'the ID token is refused: its `jti` was already used' },
+  LOGIN_KEYS_UNAVAILABLE: { status: 503, message: 'the signing keys of the identity provider cannot be read' },
+  LOGIN_BODY_INVALID: { status: 400, scimType: 'invalidValue', message: 'the login body must hold <what>' },
+
   // The request as the framework read it.
   BODY_TOO_LARGE: { status: 413, message: 'the request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'the request body must be application/scim+json or application/json' },

@@ -7,14 +7,14 @@ import { keyIgnoresCase, sameKey, storedKey } from '../engine/key-value.ts';
 import { changedFields } from '../engine/diff.ts';
 import { nextCheckAt } from '../engine/next-check.ts';
 import type { Evaluation, Plan } from '../engine/plan.ts';
-import { decideDelete, decideStatus, needsSafetyCheck } from '../engine/status.ts';
+import { decideDelete, decideLoginStatus, decideStatus, needsSafetyCheck } from '../engine/status.ts';
 import { accountStateOf, statusColumns } from './db/account-state.ts';
 import { recordEvents, type NewEvent } from './db/events.ts';
 import { addRuleMemberships, ensureRuleGroups, groupsOfUsers, ruleGroupNames, type GroupRef } from './db/groups.ts';
 import type { UserRow } from './db/tables.ts';
 import { insertUserWithRules, updateUserWithRules } from './db/user-write.ts';
 import { findLiveUser, findUserByKey, insertUser, updateUser, type Db } from './db/users.ts';
-import { scimError, type ScimError } from './errors.ts';
+import { ScimError, scimError } from './errors.ts';
 import { eventContext, liveOr404, transact, uniqueAs, unlessConflict, type ProvisionContext } from './request.ts';
 import { holdDeactivation } from './safety.ts';
 import { canonicalUser } from './scim/canonical.ts';
@@ -42,7 +42,7 @@ export async function createUser(ctx: ProvisionContext, body: unknown): Promise<
   const columns = evaluatedColumns(plan, resource, evaluation, nextCheck);
   // A new key, decided as a new account: one statement, unless the decision must pass the
   // safety limit (a deactivation) or the key is taken by a deleted account (a re-link).
-  const fresh = decideStatus(plan, { state: undefined, conditionHolds: evaluation.deactivated, relink: false, now, user: resource });
+  const fresh = decideFor(ctx)(plan, { state: undefined, conditionHolds: evaluation.deactivated, relink: false, now, user: resource });
   if (!needsSafetyCheck(fresh)) {
     const inserted = await uniqueAs(userTaken(plan), () =>
       insertUserWithRules(ctx.db, { stored: storedKey(plan, key), ignoresCase: keyIgnoresCase(plan) }, {
@@ -63,7 +63,7 @@ export async function createUser(ctx: ProvisionContext, body: unknown): Promise<
   const stored = await transact(ctx, async (trx) => {
     const existing = await findUserByKey(trx, plan.tenant, storedKey(plan, key), keyIgnoresCase(plan), true);
     if (existing && existing.deleted_at === null) throw scimError('USER_EXISTS', { attribute: plan.keyAttribute });
-    const decision = decideStatus(plan, { state: existing && accountStateOf(existing), conditionHolds: evaluation.deactivated, relink: existing !== undefined, now, user: resource });
+    const decision = decideFor(ctx)(plan, { state: existing && accountStateOf(existing), conditionHolds: evaluation.deactivated, relink: existing !== undefined, now, user: resource });
     const status = await holdDeactivation(trx, plan, decision, now);
     // A re-linked account is written as a new one is, keeping its id and creation time.
     const written = { ...columns, ...statusColumns(status.next), updated_at: now, deleted_at: null };
@@ -144,7 +144,7 @@ async function updateWith(
       await recordEvents(ctx.db, eventContext(ctx, now), [{ type: 'user.key_change_rejected', accountId: stored.id, fields: [plan.keyAttribute] }]);
       throw scimError('KEY_CHANGE', { attribute: plan.keyAttribute });
     }
-    const decision = decideStatus(plan, { state: accountStateOf(stored), conditionHolds: evaluation.deactivated, now, user: resource });
+    const decision = decideFor(ctx)(plan, { state: accountStateOf(stored), conditionHolds: evaluation.deactivated, now, user: resource });
     if (needsSafetyCheck(decision)) break;
     const nextCheck = nextCheckAt(plan, resource, now);
     const fields = changedFields(stored.profile, evaluation.profile);
@@ -173,7 +173,7 @@ async function updateWith(
       rejected = stored.id;
       throw scimError('KEY_CHANGE', { attribute: plan.keyAttribute });
     }
-    const decision = decideStatus(plan, { state: accountStateOf(stored), conditionHolds: evaluation.deactivated, now, user: resource });
+    const decision = decideFor(ctx)(plan, { state: accountStateOf(stored), conditionHolds: evaluation.deactivated, now, user: resource });
     const status = await holdDeactivation(trx, plan, decision, now);
     const row = await updateUser(trx, plan.tenant, stored.id, {
       ...evaluatedColumns(plan, resource, evaluation, nextCheckAt(plan, resource, now)),
@@ -195,6 +195,32 @@ async function updateWith(
   ctx.signals?.nextCheckStored(result.row.next_check_at);
   return result;
 }
+
+/**
+ * A login (server/login.ts): `claims(base)` is the SCIM user the login describes over a stored
+ * resource (`{}` for none). The account of its key is updated as a PUT updates it, or created as
+ * a POST creates it (just in time; a deleted account holding the key is re-linked); a create
+ * that loses a race to another one updates the winner. Never deactivates (`decideLoginStatus`).
+ */
+export async function loginUser(ctx: ProvisionContext, claims: (base: Readonly<Record<string, unknown>>) => Record<string, unknown>): Promise<StoredUser & { created: boolean }> {
+  const { plan } = ctx;
+  const login = { ...ctx, source: 'login' as const };
+  const fresh = canonicalUser(claims({}), plan.userScope);
+  const key = evaluatePlan(plan, fresh, ctx.now ?? new Date()).key;
+  if (key === null) throw scimError('KEY_MISSING', { attribute: plan.keyAttribute });
+  const update = (id: string) => updateWith(login, id, undefined, (stored) => canonicalUser(claims(stored.resource), plan.userScope));
+  const existing = await findUserByKey(ctx.db, plan.tenant, storedKey(plan, key), keyIgnoresCase(plan));
+  if (existing && existing.deleted_at === null) return { ...(await update(existing.id)), created: false };
+  try {
+    return { ...(await createUser(login, fresh)), created: true };
+  } catch (error) {
+    const winner = error instanceof ScimError && error.code === 'USER_EXISTS' ? await findUserByKey(ctx.db, plan.tenant, storedKey(plan, key), keyIgnoresCase(plan)) : undefined;
+    if (!winner || winner.deleted_at !== null) throw error;
+    return { ...(await update(winner.id)), created: false };
+  }
+}
+
+const decideFor = (ctx: ProvisionContext) => (ctx.source === 'login' ? decideLoginStatus : decideStatus);
 
 /** Optimistic writes of one update before it takes the locked transaction. */
 const OPTIMISTIC_ATTEMPTS = 3;

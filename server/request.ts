@@ -20,6 +20,8 @@ export interface ProvisionContext {
   readonly now?: Date;
   /** The app's signals, told of written events and stored moments; none (the CLI, tests): nobody is told. */
   readonly signals?: Signals;
+  /** `login` when a login (server/login.ts) runs the plan: its events say so, and it never deactivates. */
+  readonly source?: 'login';
 }
 
 /** The plan of the request's authenticated tenant; 401 when the request has none. */
@@ -109,4 +111,5 @@ export const eventContext = (ctx: ProvisionContext, now: Date): EventContext => 
   requestId: ctx.requestId,
   now,
   onWritten: ctx.signals?.eventsWritten,
+  ...(ctx.source ? { source: ctx.source } : {}),
 });

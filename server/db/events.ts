@@ -47,6 +47,8 @@ export interface EventContext {
    * throw. None (the CLI, tests): nobody is told.
    */
   readonly onWritten?: EventObserver | undefined;
+  /** `login` for the events of a login (server/login.ts); absent otherwise. */
+  readonly source?: 'login' | undefined;
 }
 
 /** Called after events are written, inside their transaction (which may still roll back). */
@@ -70,6 +72,7 @@ export function eventRows(ctx: EventContext, events: readonly NewEvent[]): Event
     request_id: ctx.requestId,
     fields: e.fields ? JSON.stringify(e.fields) : null,
     reason: e.reason ?? null,
+    source: ctx.source ?? null,
     created_at: ctx.now,
   }));
 }
@@ -97,6 +100,8 @@ export interface StoredEvent {
   readonly requestId: string | null;
   readonly fields: readonly string[] | null;
   readonly reason: string | null;
+  /** `login` for a login's events (docs/sso.md); null for SCIM requests, the scheduler and `apply`. */
+  readonly source: string | null;
   readonly createdAt: Date;
 }
 
@@ -130,6 +135,7 @@ export async function listEvents(db: Db, tenant: string, after = 0, limit = 100)
     requestId: r.request_id,
     fields: r.fields,
     reason: r.reason,
+    source: r.source ?? null,
     createdAt: r.created_at,
   }));
 }
@@ -140,6 +146,8 @@ export interface EventParams {
   readonly configHash: string;
   readonly requestId: string;
   readonly now: string;
+  /** The placeholder of the events' source (`$n`, text or null); absent: null. */
+  readonly source?: string;
 }
 
 /**
@@ -150,8 +158,8 @@ export interface EventParams {
  * from their SQL defaults and readers order the feed by them (`listEvents`).
  */
 export function eventInsertSql(source: string, p: EventParams): string {
-  return `insert into events (tenant, type, account_id, group_id, config_hash, request_id, fields, reason, created_at)
-    select ${p.tenant}, e.type, e.account_id, e.group_id, ${p.configHash}, ${p.requestId}, e.fields, e.reason, ${p.now}::timestamptz
+  return `insert into events (tenant, type, account_id, group_id, config_hash, request_id, fields, reason, source, created_at)
+    select ${p.tenant}, e.type, e.account_id, e.group_id, ${p.configHash}, ${p.requestId}, e.fields, e.reason, ${p.source ? `${p.source}::text` : 'null'}, ${p.now}::timestamptz
     from (select * from (${source}) as s order by s.ord) as e
     order by e.ord
     returning id`;

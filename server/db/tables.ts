@@ -64,6 +64,8 @@ export interface EventsTable {
   fields: Json<readonly string[]> | null;
   /** Why a status changed (migration 0009): tenant-file text, never a user's value. */
   reason: string | null;
+  /** `login` for a login's events (migration 0013); null otherwise. */
+  source: string | null;
   created_at: Timestamp;
   /**
    * xid8 of the writing transaction, defaulted in SQL (`pg_current_xact_id()`); never written
@@ -95,6 +97,7 @@ export interface Database {
   scim_groups: ScimGroupsTable;
   memberships: MembershipsTable;
   events: EventsTable;
+  login_tokens: LoginTokensTable;
   webhook_cursor: WebhookCursorTable;
   tenant_files: TenantFilesTable;
 }
@@ -104,3 +107,10 @@ export type NewUserRow = Insertable<ScimUsersTable>;
 export type GroupRow = Selectable<ScimGroupsTable>;
 export type NewGroupRow = Insertable<ScimGroupsTable>;
 export type EventRow = Selectable<EventsTable>;
+
+/** The `jti` of an accepted ID token, kept until `expires_at` (migration 0013): a replay is refused. */
+export interface LoginTokensTable {
+  tenant: string;
+  jti: string;
+  expires_at: Timestamp;
+}

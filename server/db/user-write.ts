@@ -44,7 +44,8 @@ export interface WrittenUser {
 
 // $1 id, $2 tenant, $3 key value (create) or expected version (update), $4..$13 the columns,
 // $14 now, $15 rule group names, $16 ids for groups created here, $17/$18 user event and its
-// fields, $19 status event, $20 config hash of the events, $21 request id, $22 the status event's reason.
+// fields, $19 status event, $20 config hash of the events, $21 request id, $22 the status event's reason,
+// then the events' source (`login` or null): $23 of an update, $24 of an insert.
 const COLUMNS = ['user_name', 'external_id', 'work_email', 'resource', 'profile', 'status', 'deactivated_at', 'reason', 'next_check_at', 'config_hash'] as const;
 const CASTS = ['', '', '', '::jsonb', '::jsonb', '', '::timestamptz', '', '::timestamptz', ''];
 const value = (i: number) => `$${i + 4}${CASTS[i]}`;
@@ -81,7 +82,7 @@ const ruleCtes = (u: string, upsert: boolean) => `
      union all select 1, $19::text, x.id, null, null, $22::text from ${u} x where $19::text is not null
      union all select 1 + g.ord, 'group.member_added', x.id, m.group_id, null, null from mem m join grp g on g.id = m.group_id cross join ${u} x
      ${upsert ? 'where (select count(*) from flag) >= 0' : ''}`,
-    { tenant: '$2', configHash: '$20', requestId: '$21', now: '$14' },
+    { tenant: '$2', configHash: '$20', requestId: '$21', now: '$14', source: upsert ? '$23' : '$24' },
   )})`;
 
 const added = `(select coalesce(json_agg(m.group_id order by g.ord), '[]') from mem m join grp g on g.id = m.group_id)`;
@@ -165,7 +166,7 @@ export async function insertUserWithRules(
   key: { readonly stored: string; readonly ignoresCase: boolean },
   w: UserWrite,
 ): Promise<WrittenUser | { readonly taken: true; readonly live: boolean }> {
-  const { rows } = await db.executeQuery<Returned>(CompiledQuery.raw(INSERT, [...parameters(w, key.stored), key.ignoresCase]));
+  const { rows } = await db.executeQuery<Returned>(CompiledQuery.raw(INSERT, [...parameters(w, key.stored), key.ignoresCase, w.events.source ?? null]));
   const r = rows[0]!;
   if (r.id === null) return { taken: true, live: r.taken_live === true };
   return written(w, r);
@@ -176,6 +177,6 @@ export async function insertUserWithRules(
  * in one statement; undefined when it changed or went meanwhile (nothing is written).
  */
 export async function updateUserWithRules(db: Db, version: number, w: UserWrite): Promise<WrittenUser | undefined> {
-  const { rows } = await db.executeQuery<Returned>(CompiledQuery.raw(UPDATE, parameters(w, version)));
+  const { rows } = await db.executeQuery<Returned>(CompiledQuery.raw(UPDATE, [...parameters(w, version), w.events.source ?? null]));
   return rows[0] ? written(w, rows[0]) : undefined;
 }

@@ -50,6 +50,7 @@ export function eventView(e: StoredEvent): EventView {
     requestId: e.requestId,
     fields: e.fields,
     reason: e.reason,
+    source: e.source,
     createdAt: new Date(e.createdAt).toISOString(),
   };
 }

@@ -70,7 +70,7 @@ describe('events API', () => {
     expect([...ids].sort((x, y) => x - y)).toEqual(ids);
     expect(page.next).toBe(ids.at(-1));
     for (const e of page.events) {
-      expect(Object.keys(e).sort()).toEqual(['accountId', 'configHash', 'createdAt', 'fields', 'groupId', 'id', 'reason', 'requestId', 'tenant', 'type']);
+      expect(Object.keys(e).sort()).toEqual(['accountId', 'configHash', 'createdAt', 'fields', 'groupId', 'id', 'reason', 'requestId', 'source', 'tenant', 'type']);
       expect(e.tenant).toBe(a);
       expect(e.accountId).toBe(id);
       expect(e.configHash).toMatch(/^[0-9a-f]{64}$/);

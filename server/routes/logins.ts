@@ -1,0 +1,71 @@
+// Server: POST /api/v1/tenants/{tenant}/logins (docs/sso.md). The platform's login layer posts
+// the raw ID token (OIDC) or the attributes of an assertion it verified (SAML) with one of the
+// tenant's `sso.tokens`; answers the LoginAnswer. Logs codes only, never the token or claims.
+
+import type { FastifyInstance } from 'fastify';
+import type { JWTVerifyGetKey } from 'jose';
+import type { Kysely } from 'kysely';
+import type { Plan, SsoPlan } from '../../engine/plan.ts';
+import { bearerToken, refDigests, tokenMatches } from '../auth.ts';
+import type { Database } from '../db/tables.ts';
+import { scimError } from '../errors.ts';
+import { forgetToken, keySetOf, recordToken, replayId, runLogin, verifyIdToken } from '../login.ts';
+import type { Signals } from '../signals.ts';
+import type { TenantRegistry } from '../tenants.ts';
+import { isPlainObject } from '../../dsl/values.ts';
+
+export interface LoginRoutesOptions {
+  readonly db: Kysely<Database>;
+  readonly tenants: TenantRegistry;
+  readonly signals?: Signals;
+  /** Fixed clock for tests. */
+  readonly now?: () => Date;
+}
+
+/** Register with `{ prefix: '/api/v1' }`. Guards itself with the tenant's `sso.tokens` (constant-time compare). */
+export async function loginRoutes(app: FastifyInstance, options: LoginRoutesOptions): Promise<void> {
+  // Per plan (a reload makes a new one): the token digests, read once, and the key set, whose
+  // remote keys jose caches. Held by this plugin instance, not by the module.
+  const perPlan = new WeakMap<Plan, { digests: Buffer[]; keys?: JWTVerifyGetKey }>();
+  const of = (plan: Plan, sso: SsoPlan) => {
+    let entry = perPlan.get(plan);
+    if (!entry) perPlan.set(plan, (entry = { digests: refDigests(sso.tokens) }));
+    return entry;
+  };
+
+  app.post('/tenants/:tenant/logins', { bodyLimit: 64 * 1024 }, async (request, reply) => {
+    const { tenant: name } = request.params as { tenant: string };
+    const plan = options.tenants.get(name)?.plan;
+    const sso = plan?.sso;
+    const entry = plan && sso ? of(plan, sso) : undefined;
+    // An unknown tenant, or one without `sso:`, answers like a wrong token to those without one.
+    if (!plan || !sso || !entry || !tokenMatches(bearerToken(request.headers.authorization), entry.digests)) {
+      void reply.header('WWW-Authenticate', 'Bearer realm="scimplan-login"');
+      throw scimError('LOGIN_UNAUTHORIZED');
+    }
+    const now = options.now?.() ?? new Date();
+    const body = request.body;
+    const ctx = { db: options.db, plan, requestId: String(request.id), now, ...(options.signals ? { signals: options.signals } : {}) };
+    if (sso.protocol === 'saml') {
+      const attributes = isPlainObject(body) ? body['attributes'] : undefined;
+      if (!isPlainObject(attributes)) throw scimError('LOGIN_BODY_INVALID', { what: 'an `attributes` object (SAML)' });
+      const answer = await runLogin(ctx, sso, attributes);
+      request.log.info({ tenant: plan.tenant, created: answer.created, status: answer.status }, 'login');
+      return answer;
+    }
+    const token = isPlainObject(body) ? body['idToken'] : undefined;
+    if (typeof token !== 'string' || token.length === 0 || token.length > 16_384) throw scimError('LOGIN_BODY_INVALID', { what: 'the ID token as `idToken` (OIDC)' });
+    entry.keys ??= keySetOf(sso);
+    const payload = await verifyIdToken(sso, entry.keys, token, now);
+    const id = replayId(payload, token);
+    await recordToken(options.db, plan.tenant, id, new Date((payload.exp ?? 0) * 1000), now);
+    try {
+      const answer = await runLogin(ctx, sso, payload as Record<string, unknown>);
+      request.log.info({ tenant: plan.tenant, created: answer.created, status: answer.status }, 'login');
+      return answer;
+    } catch (error) {
+      await forgetToken(options.db, plan.tenant, id);
+      throw error;
+    }
+  });
+}
