@@ -19,6 +19,7 @@ import { findNeverHolds } from './never-holds.ts';
 import { absenceOf } from './absence-rule.ts';
 import { buildProfileScope, buildUserScope } from './scim-schemas.ts';
 import type { RawConfig } from './config.ts';
+import { checkFeeds, type CheckedFeeds } from './check-feeds.ts';
 
 /**
  * What the checker learned, handed to compilePlan. Invariants: `analyses` holds the one
@@ -30,6 +31,8 @@ export interface CheckedConfig {
   readonly profileScope: Scope;
   readonly keyAttribute: string;
   readonly analyses: ReadonlyMap<ParsedExpression, Analysis>;
+  /** Per feed index, where each of its mappings writes (check-feeds.ts). */
+  readonly feeds: CheckedFeeds;
 }
 
 /** Core and enterprise attributes that a directory keeps stable for the life of an account. */
@@ -153,7 +156,9 @@ export function checkConfig(
     }
   }
 
-  return { checked: { userScope, profileScope, keyAttribute, analyses }, diagnostics };
+  const feeds = checkFeeds(loaded, config, parsed.feeds, userScope, keyAttribute, analyses);
+  diagnostics.push(...feeds.diagnostics);
+  return { checked: { userScope, profileScope, keyAttribute, analyses, feeds: feeds.feeds }, diagnostics };
 }
 
 function hasError(analysis: Analysis | undefined): boolean {

@@ -16,6 +16,7 @@ import { parseDuration } from './duration.ts';
 import { sortDiagnostics } from './sort-diagnostics.ts';
 import type { RawConfig } from './config.ts';
 import { validateShape } from './validate-shape.ts';
+import { compileFeeds } from './compile-feeds.ts';
 
 export interface CompileResult {
   /** Present exactly when no diagnostic is an error. */
@@ -89,6 +90,7 @@ export function compilePlan(file: string, hash: string, config: RawConfig, parse
     profileScope,
     model,
     tests: Object.freeze((config.tests ?? []) as readonly TestCase[]),
+    feeds: compileFeeds(config, parsed, checked, rule),
   };
   return Object.freeze(plan);
 }

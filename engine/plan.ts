@@ -7,6 +7,7 @@ import type { Compiled, Scope } from '../dsl/types.ts';
 import type { NextChange } from '../dsl/next-change.ts';
 import type { AttributeModel } from './attribute-model.ts';
 import type { RawExtensionSchema, RawTestCase } from './config.ts';
+import type { FeedPlan } from './feed-plan.ts';
 
 export type { Compiled, EvalContext } from '../dsl/types.ts';
 
@@ -76,6 +77,8 @@ export interface Plan {
   /** Every attribute the server accepts and returns, as /Schemas and /ResourceTypes advertise it. */
   readonly model: AttributeModel;
   readonly tests: readonly TestCase[];
+  /** The `feeds:` of the file, compiled (engine/feed-plan.ts); empty when there are none. */
+  readonly feeds: readonly FeedPlan[];
 }
 
 /**
