@@ -16,6 +16,7 @@ import { DEFAULT_BULK_LIMITS, type BulkLimits } from './bulk-request.ts';
 import { BulkOperationIds, bulkRoutes } from './routes/bulk.ts';
 import { adminPlanRoutes } from './routes/admin-plan.ts';
 import { approveRoutes } from './routes/approve.ts';
+import { feedRoutes } from './routes/feeds.ts';
 import { discoveryRoutes } from './routes/discovery.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -158,6 +159,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       admin.addHook('onRequest', requireAdmin(adminDigest));
       admin.register(eventRoutes, { db: options.db });
       admin.register(adminPlanRoutes, { db: options.db, signals });
+      admin.register(feedRoutes, { db: options.db, tenants: options.tenants, signals });
     },
     { prefix: '/api/v1' },
   );
