@@ -20,6 +20,7 @@ export function compileFeeds(
       const format = raw.format;
       const plan: FeedPlan = {
         name: feed.name,
+        tokens: Object.freeze((raw.tokens ?? []).map((t) => Object.freeze({ ...t }))),
         format: Object.freeze({ type: format.type, delimiter: format.delimiter ?? ',', header: format.header ?? true, encoding: format.encoding ?? 'utf-8' }),
         columns: Object.freeze([...(raw.columns ?? [])]),
         mapping: Object.freeze(

@@ -32,6 +32,8 @@ export type RawThreshold = number | string;
 /** One `feeds:` entry: a source that is not SCIM, mapped onto a SCIM user (docs/feeds.md). */
 export interface RawFeed {
   readonly name: string;
+  /** Tokens that may post to this feed over HTTP, besides the admin token. */
+  readonly tokens?: readonly RawToken[];
   readonly format: {
     readonly type: 'csv' | 'jsonl' | 'scim-bulk';
     readonly delimiter?: string;

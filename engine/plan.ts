@@ -137,6 +137,8 @@ export type FeedThreshold = { readonly count: number } | { readonly percent: num
  */
 export interface FeedPlan {
   readonly name: string;
+  /** Tokens that may post to this feed (hashes or environment variables, as the tenant's). */
+  readonly tokens: readonly TokenRef[];
   readonly format: Required<RawFeed['format']>;
   readonly columns: readonly string[];
   readonly mapping: readonly (PlanRule & { readonly target: FeedTarget })[];

@@ -154,12 +154,12 @@ export function buildApp(options: AppOptions): FastifyInstance {
   // The admin API below /api/v1: every route needs SCIMPLAN_ADMIN_TOKEN (admin-auth.ts).
   const adminDigest = adminTokenDigest(options.adminToken ?? process.env['SCIMPLAN_ADMIN_TOKEN']);
   app.register(approveRoutes, { prefix: '/api/v1', db: options.db, adminDigest, signals });
+  app.register(feedRoutes, { prefix: '/api/v1', db: options.db, tenants: options.tenants, adminDigest, signals });
   app.register(
     async (admin) => {
       admin.addHook('onRequest', requireAdmin(adminDigest));
       admin.register(eventRoutes, { db: options.db });
       admin.register(adminPlanRoutes, { db: options.db, signals });
-      admin.register(feedRoutes, { db: options.db, tenants: options.tenants, signals });
     },
     { prefix: '/api/v1' },
   );

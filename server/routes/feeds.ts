@@ -6,6 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
+import type { FeedPlan } from '../../engine/plan.ts';
+import { bearerToken, tokenDigests, tokenMatches } from '../auth.ts';
 import type { Database } from '../db/tables.ts';
 import { scimError } from '../errors.ts';
 import { importFeedUsers, type FeedRecordResult } from '../feed-import.ts';
@@ -15,6 +17,8 @@ import type { TenantRegistry } from '../tenants.ts';
 
 export interface FeedRoutesOptions {
   readonly db: Kysely<Database>;
+  /** Digest of the admin token (admin-auth.ts); null: only feed tokens are accepted. */
+  readonly adminDigest: Buffer | null;
   readonly tenants: TenantRegistry;
   readonly signals?: Signals;
   /** Fixed clock for tests. */
@@ -23,7 +27,10 @@ export interface FeedRoutesOptions {
   readonly bodyLimit?: number;
 }
 
-/** Register inside the admin scope (`requireAdmin`) with `{ prefix: '/api/v1' }`. */
+/**
+ * Register with `{ prefix: '/api/v1' }`. A request needs the admin token or one of the feed's
+ * `tokens` (sha256 digests, compared in constant time; tokens are never logged).
+ */
 export async function feedRoutes(app: FastifyInstance, options: FeedRoutesOptions): Promise<void> {
   const bodyLimit = options.bodyLimit ?? 64 * 1024 * 1024;
   app.addContentTypeParser(['text/csv', 'text/plain', 'application/x-ndjson', 'application/jsonl'], { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
@@ -34,6 +41,7 @@ export async function feedRoutes(app: FastifyInstance, options: FeedRoutesOption
     if (!plan) throw scimError('TENANT_NOT_CONFIGURED', { tenant });
     const feed = plan.feeds.find((f) => f.name === name);
     if (!feed) throw scimError('ENDPOINT_NOT_FOUND');
+    allowed(request.headers.authorization, feed, options.adminDigest);
     const body = request.body;
     const bytes = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body ?? null));
     const id = randomUUID();
@@ -65,9 +73,20 @@ export async function feedRoutes(app: FastifyInstance, options: FeedRoutesOption
 
   app.get('/tenants/:tenant/feeds/:feed/jobs/:id', async (request) => {
     const { tenant, feed, id } = request.params as { tenant: string; feed: string; id: string };
+    const plan = options.tenants.get(tenant)?.plan;
+    const feedPlan = plan?.feeds.find((f) => f.name === feed);
+    if (!feedPlan) throw scimError('ENDPOINT_NOT_FOUND');
+    allowed(request.headers.authorization, feedPlan, options.adminDigest);
     const job = await options.db.selectFrom('feed_jobs').selectAll().where('id', '=', id).where('tenant', '=', tenant).where('feed', '=', feed).executeTakeFirst();
     if (!job) throw scimError('ENDPOINT_NOT_FOUND');
     const result = typeof job.result === 'string' ? JSON.parse(job.result) : job.result;
     return { id: job.id, tenant: job.tenant, feed: job.feed, status: job.status, createdAt: job.created_at, finishedAt: job.finished_at, ...(result ?? {}) };
   });
+}
+
+/** The admin token or one of the feed's tokens; 401 otherwise (one answer for either). */
+function allowed(authorization: string | undefined, feed: FeedPlan, adminDigest: Buffer | null): void {
+  const presented = bearerToken(authorization);
+  const digests = [...(adminDigest ? [adminDigest] : []), ...tokenDigests(feed)];
+  if (!tokenMatches(presented, digests)) throw scimError('UNAUTHORIZED');
 }

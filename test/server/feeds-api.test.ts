@@ -2,6 +2,7 @@
 // job id; GET .../jobs/{id} gives the result per record once the job has finished. Real app,
 // inject, the worker's database.
 
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -14,7 +15,10 @@ import { openTestDatabase, planOf, uniqueTenant } from './helpers.ts';
 const ADMIN = 'admin-token-for-feeds';
 const examples = join(import.meta.dirname, '../../examples/valid');
 const tenant = uniqueTenant('feedapi');
-const yaml = readFileSync(join(examples, 'hoogland-afas.yaml'), 'utf8').replace('tenant: hoogland', `tenant: ${tenant}`);
+const FEED_TOKEN = 'feed-token-of-afas';
+const yaml = readFileSync(join(examples, 'hoogland-afas.yaml'), 'utf8')
+  .replace('tenant: hoogland', `tenant: ${tenant}`)
+  .replace('  - name: afas\n', `  - name: afas\n    tokens:\n      - sha256: ${createHash('sha256').update(FEED_TOKEN).digest('hex')}\n`);
 const csv = readFileSync(join(examples, 'hoogland-afas.csv'));
 let database: OpenDatabase;
 let app: FastifyInstance;
@@ -63,8 +67,13 @@ describe('feeds over HTTP', () => {
     expect(users).toHaveLength(4);
   });
 
-  it('needs the admin token; an unknown feed or job is 404', async () => {
+  it('takes the admin token or the feed token (stored as a hash); an unknown feed or job is 404', async () => {
+    expect(planOf(yaml).feeds[0]!.tokens).toHaveLength(1);
     expect((await post(csv, 'wrong')).statusCode).toBe(401);
+    expect((await post(csv, `secret-${tenant}`)).statusCode).toBe(401);
+    const byFeedToken = await post(csv, FEED_TOKEN);
+    expect(byFeedToken.statusCode).toBe(202);
+    await finished(byFeedToken.json().location);
     expect((await post(csv, ADMIN, 'visma')).statusCode).toBe(404);
     const r = await app.inject({ method: 'GET', url: `/api/v1/tenants/${tenant}/feeds/afas/jobs/nope`, headers: { authorization: `Bearer ${ADMIN}` } });
     expect(r.statusCode).toBe(404);
