@@ -167,4 +167,36 @@ describe('scimplan import', () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain('has no feed `visma`; its feeds: `afas`');
   });
+
+  it('reads jsonl and a SCIM BulkRequest feed through the same plan', async () => {
+    const t = await tenantFiles((y) =>
+      y.replace('feeds:\n', `feeds:
+  - name: lines
+    format: { type: jsonl }
+    columns: [nr, mail]
+    mapping:
+      externalId: nr
+      userName: lower(mail)
+  - name: bulk
+    format: { type: scim-bulk }
+`),
+    );
+    const jsonl = join(dir, `${t.tenant}.jsonl`);
+    await writeFile(jsonl, '{"nr":"30001","mail":"A@x.example"}\nnot json\n{"nr":"30002","mail":"b@x.example"}\n');
+    const a = await run(['import', t.config, 'lines', jsonl, '--format', 'json', ...NOW], database.db);
+    const body = JSON.parse(a.out) as { records: { row: number; outcome: string; reason?: string }[] };
+    expect(body.records.map((r) => [r.row, r.outcome])).toEqual([[1, 'created'], [2, 'rejected'], [3, 'created']]);
+    const bulk = join(dir, `${t.tenant}.json`);
+    await writeFile(bulk, JSON.stringify({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+      Operations: [
+        { method: 'POST', path: '/Users', bulkId: 'a', data: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], externalId: '30001', userName: 'a@x.example', title: 'Arts' } },
+        { method: 'DELETE', path: '/Users/x' },
+      ],
+    }));
+    const b = await run(['import', t.config, 'bulk', bulk, '--format', 'json', ...NOW], database.db);
+    const bBody = JSON.parse(b.out) as { records: { row: number; key?: string; outcome: string }[] };
+    expect(bBody.records.map((r) => [r.row, r.key ?? null, r.outcome])).toEqual([[1, '30001', 'updated'], [2, null, 'rejected']]);
+    expect((await t.users()).map((u) => u.key_value)).toEqual(['30001', '30002']);
+  });
 });
