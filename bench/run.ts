@@ -5,6 +5,7 @@
 import { benchBulk } from './bulk.ts';
 import { benchCliStart } from './cli-start.ts';
 import { benchGroups } from './groups.ts';
+import { benchImport } from './import.ts';
 import { benchLint } from './lint-throughput.ts';
 import { benchLogins } from './logins.ts';
 import { benchOnboarding } from './onboarding.ts';
@@ -29,6 +30,8 @@ const benches: Record<string, () => Promise<void>> = {
   bulk: () => benchBulk(),
   // one-member add and remove on a 100,000-member group against an empty group and a bare INSERT/DELETE (~2 min).
   groups: () => benchGroups(),
+  // `scimplan import` of 100,000 csv rows against bare single-row INSERTs of the same users, and the heap at 10k/100k rows (`--short`: 10k).
+  import: () => benchImport(),
   // the scheduler deactivating 100,000 due accounts against as many bare UPDATEs (~5 min on PGlite).
   scheduler: () => benchScheduler(),
   // SQL statements per request of each kind, from pg_stat_statements (BENCH_DATABASE_URL; ~10 s).

@@ -1,4 +1,4 @@
-// The `scimplan` command line: lint, test, explain, lsp, token, playground, serve, plan, apply, approve. Returns the exit code.
+// The `scimplan` command line: lint, test, explain, lsp, token, playground, serve, plan, apply, approve, import. Returns the exit code.
 // Each command's module is imported inside its action, so `--help` and `lint` never load the server.
 
 import { Command, CommanderError, Option } from 'commander';
@@ -208,6 +208,36 @@ export async function main(argv: readonly string[], io: Io = defaultIo(), databa
         ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
         ...handed,
         ...server,
+      },
+      io,
+    );
+  });
+
+  databaseOptions(
+    program
+      .command('import')
+      .description('import a feed file (csv, jsonl, SCIM BulkRequest) through the tenant plan (exit 0 done, 2 held by a threshold, 1 error)')
+      .argument('<config>')
+      .argument('<feed>')
+      .argument('<file>')
+      .option('--dry-run', 'decide every record, write nothing')
+      .addOption(new Option('--format <format>', 'output format: text, json').default('text'))
+      .option('--now <iso>', 'fix the clock'),
+  ).action(async (config: string, feed: string, file: string, opts: { dryRun?: boolean; format: string; now?: string; database?: string; dataDir?: string; server?: string }) => {
+    if (opts.server) throw new UsageError('import works on the database; through a server, POST the file to /api/v1/tenants/{tenant}/feeds/{feed}');
+    if (opts.format !== 'text' && opts.format !== 'json') throw new UsageError(`unknown format \`${opts.format}\`; use text or json`);
+    const { runImport } = await import('./import.ts');
+    code = await runImport(
+      config,
+      feed,
+      file,
+      {
+        format: opts.format,
+        ...(opts.dryRun ? { dryRun: true } : {}),
+        ...(opts.now ? { now: parseNow(opts.now) } : {}),
+        ...(opts.database ? { database: opts.database } : {}),
+        ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+        ...handed,
       },
       io,
     );

@@ -11,6 +11,7 @@ import {
   startOfDay,
   truthy,
 } from './values.ts';
+import { parseDateFormat } from './date-format.ts';
 
 /**
  * What an argument position accepts statically.
@@ -275,6 +276,13 @@ const definitions: readonly FunctionDef[] = [
   fixed('now', [], 0, DATETIME, all, (_a, ctx) => ctx.now),
   fixed('today', [], 0, DATETIME, all, (_a, ctx) => startOfDay(ctx.now, ctx.timezone)),
   fixed('date', ['dateText'], 0, DATETIME, all, (a, ctx) => toDate(a[0], ctx)),
+  fixed('parseDate', ['string', 'string'], 0, DATETIME, all, (a, ctx) => {
+    const text = str(a[0]);
+    const format = str(a[1]);
+    if (text === null || format === null) return null;
+    const t = parseDateFormat(text, format, ctx.timezone);
+    return Number.isNaN(t) ? null : new Date(t);
+  }),
   fixed('addDays', ['dateTime', 'number'], 0, DATETIME, first, (a, ctx) => {
     const d = toDate(a[0], ctx);
     const n = num(a[1]);

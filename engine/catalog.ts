@@ -20,6 +20,7 @@ export const catalog = {
   E008: { severity: 'error', slug: 'duplicate-tenant', title: 'two files declare the same tenant' },
   E009: { severity: 'error', slug: 'unknown-timezone', title: 'a time zone that is not an IANA zone' },
   E010: { severity: 'error', slug: 'bad-extension', title: 'an extension schema that cannot be used' },
+  E011: { severity: 'error', slug: 'bad-feed', title: 'a feed that cannot be imported' },
   E101: { severity: 'error', slug: 'syntax', title: 'an expression that does not parse' },
   E102: { severity: 'error', slug: 'foreign-syntax', title: 'syntax from another language' },
   E103: { severity: 'error', slug: 'limit', title: 'an expression beyond a size limit' },

@@ -20,6 +20,7 @@ import { findNeverHolds } from './never-holds.ts';
 import { absenceOf } from './absence-rule.ts';
 import { buildProfileScope, buildUserScope } from './scim-schemas.ts';
 import type { RawConfig } from './config.ts';
+import { checkFeeds, type CheckedFeeds } from './check-feeds.ts';
 
 /**
  * What the checker learned, handed to compilePlan. Invariants: `analyses` holds the one
@@ -31,6 +32,8 @@ export interface CheckedConfig {
   readonly profileScope: Scope;
   readonly keyAttribute: string;
   readonly analyses: ReadonlyMap<ParsedExpression, Analysis>;
+  /** Per feed index, where each of its mappings writes (check-feeds.ts). */
+  readonly feeds: CheckedFeeds;
 }
 
 /** Core and enterprise attributes that a directory keeps stable for the life of an account. */
@@ -157,7 +160,9 @@ export function checkConfig(
   // Login-time sync: claim name -> SCIM attribute path.
   checkSso(parsed, keyAttribute, (expr) => check(expr, userScope, 'value'), (expr) => analyses.get(expr), report);
 
-  return { checked: { userScope, profileScope, keyAttribute, analyses }, diagnostics };
+  const feeds = checkFeeds(loaded, config, parsed.feeds, userScope, keyAttribute, analyses);
+  diagnostics.push(...feeds.diagnostics);
+  return { checked: { userScope, profileScope, keyAttribute, analyses, feeds: feeds.feeds }, diagnostics };
 }
 
 function hasError(analysis: Analysis | undefined): boolean {

@@ -6,6 +6,7 @@ import { compileChecked } from '../dsl/compile.ts';
 import { compileNextChange } from '../dsl/next-change.ts';
 import { buildAttributeModel } from './attribute-model.ts';
 import { compileSso } from './login.ts';
+import { compileFeeds } from './compile-feeds.ts';
 import type { CheckedConfig } from './check-config.ts';
 import type { TenantFileCheck } from './check-tenant-file.ts';
 import type { ParsedConfig } from './parse-expressions.ts';
@@ -57,6 +58,7 @@ export function compilePlan(file: string, hash: string, config: RawConfig, parse
     profileScope,
     model,
     tests: Object.freeze((config.tests ?? []) as readonly TestCase[]),
+    feeds: compileFeeds(config, parsed, checked, rule),
     ...(config.sso && parsed.sso ? { sso: compileSso(config.sso, parsed.sso, checked.analyses) } : {}),
   };
   return Object.freeze(plan);

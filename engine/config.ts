@@ -37,6 +37,29 @@ export interface RawSso {
   readonly claims: Readonly<Record<string, string>>;
 }
 
+/** A source threshold: a count of records, or a percentage of the tenant's accounts (`"10%"`). */
+export type RawThreshold = number | string;
+
+/** One `feeds:` entry: a source that is not SCIM, mapped onto a SCIM user (docs/feeds.md). */
+export interface RawFeed {
+  readonly name: string;
+  /** Tokens that may post to this feed over HTTP, besides the admin token. */
+  readonly tokens?: readonly RawToken[];
+  readonly format: {
+    readonly type: 'csv' | 'jsonl' | 'scim-bulk';
+    readonly delimiter?: string;
+    readonly header?: boolean;
+    readonly encoding?: 'utf-8' | 'latin1';
+  };
+  readonly columns?: readonly string[];
+  /** SCIM attribute path -> expression over the columns; paths `['feeds', i, 'mapping', target]`. */
+  readonly mapping?: Readonly<Record<string, string>>;
+  /** Path `['feeds', i, 'collapse', 'by']`. */
+  readonly collapse?: { readonly by: string; readonly keep?: 'highest' | 'lowest'; readonly missing?: 'highest' | 'lowest' };
+  readonly thresholds?: { readonly creates?: RawThreshold; readonly deactivations?: RawThreshold; readonly changedKeys?: RawThreshold };
+  readonly rejectFile?: boolean;
+}
+
 /**
  * A tenant file as plain data, shaped as schemas/tenant.schema.json says. Expressions are still
  * strings here; `parseExpressions` finds their positions through `LoadedFile.expressionAt`
@@ -56,6 +79,7 @@ export interface RawConfig {
   readonly limits?: { readonly requestsPerSecond?: number; readonly burst?: number };
   readonly groups?: readonly RawGroupRule[];
   readonly sso?: RawSso;
+  readonly feeds?: readonly RawFeed[];
   readonly tests?: readonly RawTestCase[];
 }
 

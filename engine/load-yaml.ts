@@ -27,6 +27,8 @@ export interface LoadedFile {
   nodeAt(path: YamlPath): Node | undefined;
   /** The expression source of the string scalar at `path`, or undefined when it is not one. */
   expressionAt(path: YamlPath): ExpressionSource | undefined;
+  /** The same for the mapping key at `path` (a feed's target attribute path), or undefined. */
+  keyExpressionAt(path: YamlPath): ExpressionSource | undefined;
 }
 
 /** Aliases a document may expand before it counts as an alias bomb (billion laughs). */
@@ -237,6 +239,10 @@ function makeLoaded(file: string, text: string, doc: Document.Parsed, lineCounte
     return { node, keyNode };
   };
 
+  const scalarSource = (node: unknown, path: YamlPath): ExpressionSource | undefined => {
+    if (!isScalar(node) || typeof node.value !== 'string' || !node.range) return undefined;
+    return makeExpressionSource(node.value, path, fileSpan(node.range[0], node.range[1]), mapScalar(node, text), fileSpan);
+  };
   const loaded: LoadedFile = {
     file,
     text,
@@ -263,10 +269,11 @@ function makeLoaded(file: string, text: string, doc: Document.Parsed, lineCounte
       const hit = walk(path);
       if (!hit) return undefined;
       // an alias's expression lives at its anchor, so that is where its spans point
-      const node = resolve(hit.node);
-      if (!isScalar(node) || typeof node.value !== 'string' || !node.range) return undefined;
-      const map = mapScalar(node, text);
-      return makeExpressionSource(node.value, path, fileSpan(node.range[0], node.range[1]), map, fileSpan);
+      return scalarSource(resolve(hit.node), path);
+    },
+    keyExpressionAt(path) {
+      const hit = walk(path);
+      return hit ? scalarSource(hit.keyNode, path) : undefined;
     },
   };
   return loaded;

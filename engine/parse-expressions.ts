@@ -26,6 +26,15 @@ export interface ParsedConfig {
   readonly groups: readonly { readonly group: string; readonly index: number; readonly expr?: ParsedExpression }[];
   /** `sso.claims`: claim name -> the SCIM attribute path it fills, parsed in `path` mode. */
   readonly sso?: readonly { readonly claim: string; readonly expr?: ParsedExpression }[];
+  readonly feeds: readonly ParsedFeed[];
+}
+
+/** One `feeds:` entry's expressions: each mapping's target path and value, and the collapse rank. */
+export interface ParsedFeed {
+  readonly name: string;
+  readonly index: number;
+  readonly mapping: readonly { readonly target: string; readonly path?: ParsedExpression; readonly expr?: ParsedExpression }[];
+  readonly collapse?: ParsedExpression;
 }
 
 /** Turns an expression-language diagnostic into a file diagnostic at the exact token. */
@@ -67,6 +76,25 @@ export function parseExpressions(
     const usable = typeof rule === 'object' && rule !== null && typeof rule.group === 'string' && typeof rule.when === 'string';
     if (usable) groups.push({ group: rule.group, index, expr: parseAt(['groups', index, 'when'], 'expression', 'condition') });
   });
+  const feeds: ParsedFeed[] = [];
+  (config.feeds ?? []).forEach((feed, index) => {
+    if (typeof feed !== 'object' || feed === null || typeof feed.name !== 'string') return;
+    const at = ['feeds', index] as const;
+    const mapping = typeof feed.mapping === 'object' && feed.mapping !== null ? Object.keys(feed.mapping) : [];
+    const targetAt = (target: string): ParsedExpression | undefined => {
+      const source = loaded.keyExpressionAt([...at, 'mapping', target]);
+      if (!source) return undefined;
+      const result = parseExpression(source.text, 'path', 'value');
+      for (const d of result.diagnostics) diagnostics.push(fromDsl(d, source, loaded.file));
+      return { path: [...at, 'mapping', target], source, ast: result.ast, broken: result.diagnostics.some((d) => catalog[d.code as Code]?.severity === 'error') };
+    };
+    feeds.push({
+      name: feed.name,
+      index,
+      mapping: mapping.map((target) => ({ target, path: targetAt(target), expr: parseAt([...at, 'mapping', target], 'expression', 'value') })),
+      ...(typeof feed.collapse?.by === 'string' ? { collapse: parseAt([...at, 'collapse', 'by'], 'expression', 'value') } : {}),
+    });
+  });
   const parsed: ParsedConfig = {
     key: typeof config.key === 'string' ? parseAt(['key'], 'path', 'value') : undefined,
     profile: Object.keys(config.profile ?? {}).map((field) => ({ field, expr: parseAt(['profile', field], 'expression', 'value') })),
@@ -75,6 +103,7 @@ export function parseExpressions(
     ...(config.sso && typeof config.sso.claims === 'object' && config.sso.claims !== null
       ? { sso: Object.keys(config.sso.claims).map((claim) => ({ claim, expr: parseAt(['sso', 'claims', claim], 'path', 'value') })) }
       : {}),
+    feeds,
   };
   return { parsed, diagnostics };
 }

@@ -6,7 +6,7 @@ import type { Analysis } from '../dsl/check.ts';
 import type { Compiled, Scope } from '../dsl/types.ts';
 import type { NextChange } from '../dsl/next-change.ts';
 import type { AttributeModel } from './attribute-model.ts';
-import type { RawExtensionSchema, RawTestCase } from './config.ts';
+import type { RawExtensionSchema, RawFeed, RawTestCase } from './config.ts';
 
 export type { Compiled, EvalContext } from '../dsl/types.ts';
 
@@ -76,6 +76,8 @@ export interface Plan {
   /** Every attribute the server accepts and returns, as /Schemas and /ResourceTypes advertise it. */
   readonly model: AttributeModel;
   readonly tests: readonly TestCase[];
+  /** The `feeds:` of the file, compiled (engine/feed-plan.ts); empty when there are none. */
+  readonly feeds: readonly FeedPlan[];
   /** The `sso:` section, when the tenant file has one (engine/login.ts reads it). */
   readonly sso?: SsoPlan;
 }
@@ -143,4 +145,39 @@ export interface Evaluation {
   readonly deactivated: boolean;
   readonly groups: readonly string[];
   readonly trace: readonly TraceEntry[];
+}
+
+/**
+ * Where a mapping writes in the SCIM user. Invariants: `urn` is set for an extension attribute
+ * (written under `user[urn]`); each step names a single-valued attribute or, with `match`, one
+ * element of a multi-valued one (`emails[type eq "work"].value` writes `{type: "work", value}`).
+ */
+export interface FeedTarget {
+  readonly written: string;
+  readonly urn?: string;
+  readonly steps: readonly { readonly name: string; readonly match?: { readonly attribute: string; readonly value: string } }[];
+}
+
+/** A source threshold: at most `count` records, or at most `percent` of the tenant's accounts. */
+export type FeedThreshold = { readonly count: number } | { readonly percent: number };
+
+/**
+ * One feed of the plan. `mapping` is empty for `scim-bulk` (its records are SCIM users already);
+ * for csv and jsonl it sets the tenant's key attribute (E011 otherwise). `collapse` absent
+ * means the last row of a key wins.
+ */
+export interface FeedPlan {
+  readonly name: string;
+  /** Tokens that may post to this feed (hashes or environment variables, as the tenant's). */
+  readonly tokens: readonly TokenRef[];
+  readonly format: Required<RawFeed['format']>;
+  readonly columns: readonly string[];
+  readonly mapping: readonly (PlanRule & { readonly target: FeedTarget })[];
+  readonly collapse?: PlanRule & { readonly keep: 'highest' | 'lowest'; readonly missing: 'highest' | 'lowest' };
+  readonly thresholds: {
+    readonly creates?: FeedThreshold;
+    readonly deactivations?: FeedThreshold;
+    readonly changedKeys?: FeedThreshold;
+  };
+  readonly rejectFile: boolean;
 }

@@ -121,10 +121,13 @@ function isSuppressed(pointer: string, suppressed: readonly string[]): boolean {
 
 export function reportAjv(ctx: Ctx, data: Record<string, unknown>, errors: readonly ErrorObject[], suppressed: string[]): void {
   const { loaded } = ctx;
-  // a wrong type says it all: drop the other complaints about the same value
-  const typed = new Set(errors.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
   // oneOf/anyOf: one message for the value, none from the branches
   const alternatives = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf');
+  const inAlternative = (e: ErrorObject): boolean =>
+    alternatives.some((a) => a !== e && e.schemaPath.startsWith(`${a.schemaPath}/`) && e.instancePath.startsWith(a.instancePath));
+  // a wrong type says it all: drop the other complaints about the same value (a branch's
+  // type is not the value's: `25` or `"10%"` fails one branch by type and is still one mistake)
+  const typed = new Set(errors.filter((e) => e.keyword === 'type' && !inAlternative(e)).map((e) => e.instancePath));
   // a misspelt required key is one mistake: the unknown key's did-you-mean covers the missing one
   const unknownKeys = errors
     .filter((e) => e.keyword === 'additionalProperties')
@@ -134,8 +137,7 @@ export function reportAjv(ctx: Ctx, data: Record<string, unknown>, errors: reado
   for (const e of errors) {
     if (isSuppressed(e.instancePath, suppressed) || e.keyword === 'propertyNames') continue;
     if (e.keyword === 'additionalProperties' && suppressed.includes(`${e.instancePath}\u0000${String((e.params as { additionalProperty: string }).additionalProperty)}`)) continue;
-    const inBranch = alternatives.some((a) => a !== e && e.schemaPath.startsWith(`${a.schemaPath}/`) && e.instancePath.startsWith(a.instancePath));
-    if (inBranch) continue;
+    if (inAlternative(e)) continue;
     if (e.keyword !== 'type' && typed.has(e.instancePath) && e.propertyName === undefined) continue;
     const path = pointerToPath(e.instancePath, data);
     const value = valueAt(data, path);

@@ -108,6 +108,7 @@ function keepUsableParts(config: Record<string, unknown>): void {
   }
   if (!Array.isArray(config.groups)) delete config.groups;
   if (!Array.isArray(config.tests)) delete config.tests;
+  if (!Array.isArray(config.feeds)) delete config.feeds;
   config.schemas = Array.isArray(config.schemas)
     ? config.schemas.filter((x) => isObject(x) && isText(x.urn) && isObject(x.attributes) && Object.values(x.attributes).every(isText))
     : [];

@@ -18,6 +18,7 @@ import { adminPlanRoutes } from './routes/admin-plan.ts';
 import { adminUserRoutes } from './routes/admin-users.ts';
 import { playgroundRoutes } from './routes/playground.ts';
 import { approveRoutes } from './routes/approve.ts';
+import { feedRoutes } from './routes/feeds.ts';
 import { discoveryRoutes } from './routes/discovery.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -160,6 +161,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const adminDigest = adminTokenDigest(options.adminToken ?? process.env['SCIMPLAN_ADMIN_TOKEN']);
   app.register(approveRoutes, { prefix: '/api/v1', db: options.db, adminDigest, signals });
   app.register(loginRoutes, { prefix: '/api/v1', db: options.db, tenants: options.tenants, signals });
+  app.register(feedRoutes, { prefix: '/api/v1', db: options.db, tenants: options.tenants, adminDigest, signals });
   app.register(
     async (admin) => {
       admin.addHook('onRequest', requireAdmin(adminDigest));

@@ -10,7 +10,7 @@ export const sha256 = (text: string): Buffer => createHash('sha256').update(text
  * The digests that unlock a tenant: the plan's `sha256:` entries plus the sha256 of every
  * `env:` token whose variable is set (read once, at load). An unset variable unlocks nothing.
  */
-export function tokenDigests(plan: Plan, env: NodeJS.ProcessEnv = process.env): Buffer[] {
+export function tokenDigests(plan: Pick<Plan, 'tokens'>, env: NodeJS.ProcessEnv = process.env): Buffer[] {
   return refDigests(plan.tokens, env);
 }
 

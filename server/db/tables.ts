@@ -92,7 +92,19 @@ export interface TenantFilesTable {
   updated_at: Timestamp;
 }
 
+/** A feed import posted over HTTP (migration 0012). */
+export interface FeedJobsTable {
+  id: string;
+  tenant: string;
+  feed: string;
+  status: 'running' | 'done' | 'held' | 'failed';
+  result: Json<Record<string, unknown>> | null;
+  created_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+
 export interface Database {
+  feed_jobs: FeedJobsTable;
   scim_users: ScimUsersTable;
   scim_groups: ScimGroupsTable;
   memberships: MembershipsTable;

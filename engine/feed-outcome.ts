@@ -1,0 +1,33 @@
+// Feeds, per record: what importing one collapsed user will do to its account, decided from the
+// stored state and the plan's status decision. Pure; the importer counts and then writes by it.
+
+import type { StatusDecision } from './status.ts';
+
+export type FeedOutcome = 'created' | 'updated' | 'unchanged' | 'deactivated' | 'held' | 'rejected';
+
+/**
+ * `created` for a key without a live account; `unchanged` when the stored resource is the one the
+ * row gives and the status stays (nothing is written: a second import of a file writes nothing);
+ * `deactivated` when the decision deactivates; `updated` otherwise. `held` is only known after the
+ * write (the safety limit), or for a whole import held by a source threshold.
+ */
+export function decideFeedOutcome(live: boolean, sameResource: boolean, decision: StatusDecision | undefined): FeedOutcome {
+  if (!live) return 'created';
+  if (decision?.transition === 'deactivate') return 'deactivated';
+  if (sameResource && decision?.transition === undefined) return 'unchanged';
+  return 'updated';
+}
+
+/** The outcome once written: a deactivation the safety limit turned into a hold is `held`. */
+export function writtenFeedOutcome(planned: FeedOutcome, status: 'active' | 'deactivated' | 'pending'): FeedOutcome {
+  return status === 'pending' ? 'held' : planned;
+}
+
+/** Key-order-independent JSON, to compare a stored resource with a new one. */
+export function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value as object).sort().map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

@@ -1,0 +1,83 @@
+// Feeds, per row: one source row -> one SCIM user through the feed's mapping (the plan's own
+// closures), or a rejection naming the column. Pure; the CLI and the server read the rows.
+
+import type { PathExpr } from '../dsl/ast.ts';
+import type { FeedPlan, FeedTarget } from './feed-plan.ts';
+import { toKey, toScalar } from './evaluate.ts';
+import type { Plan } from './plan.ts';
+
+/** One source record: column -> cell. Empty cells count as no value. */
+export type SourceRow = Readonly<Record<string, unknown>>;
+
+export type RowResult =
+  | { readonly ok: true; readonly key: string; readonly user: Readonly<Record<string, unknown>> }
+  | { readonly ok: false; readonly column?: string; readonly reason: string };
+
+/**
+ * The SCIM user a row stands for, as a SCIM client would send it (dates as ISO 8601 text), and
+ * its key by the tenant's own key rule. A filled cell that its mapping cannot read (a date that
+ * is not in the declared format) rejects the row rather than sending no value: a missing end
+ * date would silently keep an account that should end.
+ */
+export function rowToUser(plan: Plan, feed: FeedPlan, row: SourceRow, now: Date): RowResult {
+  const root = withoutEmptyCells(row);
+  const user: Record<string, unknown> = { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'] };
+  for (const rule of feed.mapping) {
+    const value = toScalar(rule.run({ root, now, timezone: plan.timezone }));
+    if (value === null || value === '') {
+      const filled = columnsRead(rule.analysis.paths.keys()).find((c) => root[c] !== undefined);
+      if (filled !== undefined) return { ok: false, column: filled, reason: `\`${rule.target.written}\` cannot be read from \`${rule.source}\`` };
+      continue;
+    }
+    write(user, rule.target, value);
+  }
+  for (const urn of feed.mapping.flatMap((m) => (m.target.urn ? [m.target.urn] : []))) {
+    const schemas = user.schemas as string[];
+    if (!schemas.includes(urn)) schemas.push(urn);
+  }
+  const key = toKey(plan.key.run({ root: user, now, timezone: plan.timezone }));
+  if (key === null) return { ok: false, reason: `the row has no \`${plan.keyAttribute}\`` };
+  return { ok: true, key, user };
+}
+
+function withoutEmptyCells(row: SourceRow): Record<string, unknown> {
+  const out: Record<string, unknown> = Object.create(null);
+  for (const [column, cell] of Object.entries(row)) {
+    if (cell === null || cell === undefined || (typeof cell === 'string' && cell.trim() === '')) continue;
+    out[column] = cell;
+  }
+  return out;
+}
+
+function columnsRead(paths: Iterable<PathExpr>): string[] {
+  return [...paths].map((p) => p.steps[0]?.name ?? '').filter((n) => n !== '');
+}
+
+/** Sets `value` at `target` in `user`, creating the objects and the picked element on the way. */
+function write(user: Record<string, unknown>, target: FeedTarget, value: unknown): void {
+  let node: Record<string, unknown> = user;
+  if (target.urn) node = child(node, target.urn);
+  target.steps.forEach((step, i) => {
+    const last = i === target.steps.length - 1;
+    if (step.match) {
+      const list = Array.isArray(node[step.name]) ? (node[step.name] as Record<string, unknown>[]) : [];
+      node[step.name] = list;
+      let element = list.find((e) => e[step.match!.attribute] === step.match!.value);
+      if (!element) list.push((element = { [step.match.attribute]: step.match.value }));
+      if (last) element.value = value;
+      node = element;
+    } else if (last) {
+      node[step.name] = value;
+    } else {
+      node = child(node, step.name);
+    }
+  });
+}
+
+function child(node: Record<string, unknown>, name: string): Record<string, unknown> {
+  const existing = node[name];
+  if (typeof existing === 'object' && existing !== null && !Array.isArray(existing)) return existing as Record<string, unknown>;
+  const made: Record<string, unknown> = {};
+  node[name] = made;
+  return made;
+}

@@ -1,0 +1,92 @@
+// Server: POST /api/v1/tenants/{tenant}/feeds/{feed} -> 202 with a job id; the posted file (csv,
+// jsonl) or SCIM BulkRequest is imported in the background through the tenant's plan, as
+// `scimplan import` does. GET .../feeds/{feed}/jobs/{id} -> the job and its result per record.
+
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { FeedPlan } from '../../engine/plan.ts';
+import { bearerToken, tokenDigests, tokenMatches } from '../auth.ts';
+import type { Database } from '../db/tables.ts';
+import { scimError } from '../errors.ts';
+import { importFeedUsers, type FeedRecordResult } from '../feed-import.ts';
+import { readFeedSource } from '../feed-source.ts';
+import type { Signals } from '../signals.ts';
+import type { TenantRegistry } from '../tenants.ts';
+
+export interface FeedRoutesOptions {
+  readonly db: Kysely<Database>;
+  /** Digest of the admin token (admin-auth.ts); null: only feed tokens are accepted. */
+  readonly adminDigest: Buffer | null;
+  readonly tenants: TenantRegistry;
+  readonly signals?: Signals;
+  /** Fixed clock for tests. */
+  readonly now?: () => Date;
+  /** Largest body accepted, in bytes. Default 64 MiB. */
+  readonly bodyLimit?: number;
+}
+
+/**
+ * Register with `{ prefix: '/api/v1' }`. A request needs the admin token or one of the feed's
+ * `tokens` (sha256 digests, compared in constant time; tokens are never logged).
+ */
+export async function feedRoutes(app: FastifyInstance, options: FeedRoutesOptions): Promise<void> {
+  const bodyLimit = options.bodyLimit ?? 64 * 1024 * 1024;
+  app.addContentTypeParser(['text/csv', 'text/plain', 'application/x-ndjson', 'application/jsonl'], { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
+
+  app.post('/tenants/:tenant/feeds/:feed', { bodyLimit }, async (request, reply) => {
+    const { tenant, feed: name } = request.params as { tenant: string; feed: string };
+    const plan = options.tenants.get(tenant)?.plan;
+    if (!plan) throw scimError('TENANT_NOT_CONFIGURED', { tenant });
+    const feed = plan.feeds.find((f) => f.name === name);
+    if (!feed) throw scimError('ENDPOINT_NOT_FOUND');
+    allowed(request.headers.authorization, feed, options.adminDigest);
+    const body = request.body;
+    const bytes = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body ?? null));
+    const id = randomUUID();
+    const now = options.now?.() ?? new Date();
+    await options.db.insertInto('feed_jobs').values({ id, tenant, feed: name, status: 'running', result: null, created_at: now, finished_at: null }).execute();
+    // The import runs after the answer; its outcome is stored on the job, never logged with values.
+    void (async () => {
+      try {
+        const source = await readFeedSource(plan, feed, Readable.from([bytes]), now);
+        const result = source.fatal
+          ? undefined
+          : await importFeedUsers({ db: options.db, plan, requestId: `feed:${id}`, now, ...(options.signals ? { signals: options.signals } : {}) }, feed, source.users);
+        const rejected: FeedRecordResult[] = source.rejected.map((r) => ({ row: r.row, outcome: 'rejected', reason: r.reason, ...(r.column ? { column: r.column } : {}) }));
+        const records = [...(result?.records ?? []), ...rejected].sort((a, b) => a.row - b.row);
+        const status = source.fatal ? 'failed' : result?.held ? 'held' : 'done';
+        await options.db
+          .updateTable('feed_jobs')
+          .set({ status, finished_at: new Date(), result: JSON.stringify({ rows: source.rows, ...(source.fatal ? { error: source.fatal } : {}), ...(result?.held ? { held: result.held } : {}), records }) })
+          .where('id', '=', id)
+          .execute();
+      } catch {
+        await options.db.updateTable('feed_jobs').set({ status: 'failed', finished_at: new Date(), result: JSON.stringify({ error: 'the import failed' }) }).where('id', '=', id).execute().catch(() => undefined);
+        request.log.error({ tenant, feed: name, job: id }, 'feed import failed');
+      }
+    })();
+    reply.code(202);
+    return { id, tenant, feed: name, status: 'running', location: `/api/v1/tenants/${tenant}/feeds/${name}/jobs/${id}` };
+  });
+
+  app.get('/tenants/:tenant/feeds/:feed/jobs/:id', async (request) => {
+    const { tenant, feed, id } = request.params as { tenant: string; feed: string; id: string };
+    const plan = options.tenants.get(tenant)?.plan;
+    const feedPlan = plan?.feeds.find((f) => f.name === feed);
+    if (!feedPlan) throw scimError('ENDPOINT_NOT_FOUND');
+    allowed(request.headers.authorization, feedPlan, options.adminDigest);
+    const job = await options.db.selectFrom('feed_jobs').selectAll().where('id', '=', id).where('tenant', '=', tenant).where('feed', '=', feed).executeTakeFirst();
+    if (!job) throw scimError('ENDPOINT_NOT_FOUND');
+    const result = typeof job.result === 'string' ? JSON.parse(job.result) : job.result;
+    return { id: job.id, tenant: job.tenant, feed: job.feed, status: job.status, createdAt: job.created_at, finishedAt: job.finished_at, ...(result ?? {}) };
+  });
+}
+
+/** The admin token or one of the feed's tokens; 401 otherwise (one answer for either). */
+function allowed(authorization: string | undefined, feed: FeedPlan, adminDigest: Buffer | null): void {
+  const presented = bearerToken(authorization);
+  const digests = [...(adminDigest ? [adminDigest] : []), ...tokenDigests(feed)];
+  if (!tokenMatches(presented, digests)) throw scimError('UNAUTHORIZED');
+}

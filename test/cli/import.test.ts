@@ -1,0 +1,202 @@
+// `scimplan import`: the AFAS example export through the tenant plan into the worker's database
+// (the must-show cases of issue 14): accounts, profiles and groups; an end date in the past
+// deactivates exactly that person; rows left out change nothing; a source threshold holds an
+// import; a person sent by SCIM and by the feed is one account.
+
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OpenDatabase } from '../../server/db/database.ts';
+import { createUser } from '../../server/provision.ts';
+import { openTestDatabase, planOf, uniqueTenant } from '../server/helpers.ts';
+import { run } from './helpers.ts';
+
+const examples = join(import.meta.dirname, '../../examples/valid');
+const NOW = ['--now', '2026-05-01T09:00:00Z'];
+let database: OpenDatabase;
+let dir: string;
+let yamlText: string;
+let csvText: string;
+
+beforeAll(async () => {
+  database = await openTestDatabase();
+  dir = await mkdtemp(join(tmpdir(), 'scimplan-import-'));
+  yamlText = await readFile(join(examples, 'hoogland-afas.yaml'), 'utf8');
+  csvText = await readFile(join(examples, 'hoogland-afas.csv'), 'utf8');
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function tenantFiles(edit: (yaml: string) => string = (y) => y) {
+  const tenant = uniqueTenant('feed');
+  const yaml = edit(yamlText.replace('tenant: hoogland', `tenant: ${tenant}`));
+  const config = join(dir, `${tenant}.yaml`);
+  await writeFile(config, yaml);
+  const csv = async (name: string, text: string) => {
+    const path = join(dir, `${tenant}-${name}.csv`);
+    await writeFile(path, text);
+    return path;
+  };
+  const importJson = async (file: string, extra: string[] = []) => {
+    const r = await run(['import', config, 'afas', file, '--format', 'json', ...NOW, ...extra], database.db);
+    return { code: r.code, err: r.err, body: JSON.parse(r.out || '{}') as { counts: Record<string, number>; records: { row: number; key?: string; outcome: string; reason?: string; column?: string }[]; held: unknown } };
+  };
+  const users = () =>
+    database.db.selectFrom('scim_users').select(['id', 'key_value', 'status', 'profile', 'version']).where('tenant', '=', tenant).orderBy('key_value').execute();
+  const events = () => database.db.selectFrom('events').select(['type', 'account_id']).where('tenant', '=', tenant).orderBy('id').execute();
+  const groups = async () => {
+    const rows = await database.db
+      .selectFrom('memberships as m')
+      .innerJoin('scim_groups as g', 'g.id', 'm.group_id')
+      .innerJoin('scim_users as u', 'u.id', 'm.user_id')
+      .select(['u.key_value as key', 'g.display_name as group'])
+      .where('u.tenant', '=', tenant)
+      .execute();
+    const out: Record<string, string[]> = {};
+    for (const r of rows) (out[r.key] ??= []).push(r.group);
+    for (const k of Object.keys(out)) out[k]!.sort();
+    return out;
+  };
+  return { tenant, yaml, config, csv, importJson, users, events, groups };
+}
+
+const profileOf = (p: unknown) => (typeof p === 'string' ? JSON.parse(p) : p) as Record<string, unknown>;
+
+describe('scimplan import', () => {
+  it('imports the AFAS export (BOM, semicolons, several contracts per person), then changes nothing on a second run', async () => {
+    const t = await tenantFiles();
+    const file = await t.csv('export', csvText);
+    const first = await t.importJson(file);
+    expect(first.code).toBe(0);
+    expect(first.body.counts).toEqual({ created: 4, updated: 0, unchanged: 0, deactivated: 0, held: 0, rejected: 0 });
+    const users = await t.users();
+    expect(users.map((u) => [u.key_value, u.status])).toEqual([
+      ['10042', 'active'],
+      ['10077', 'active'],
+      ['10103', 'active'],
+      ['10155', 'active'],
+    ]);
+    expect(profileOf(users[0]!.profile)).toMatchObject({ firstName: 'An', lastName: 'de Jong', function: 'Teamleider zorg', department: 'Zorg', email: 'an.dejong@hoogland.example' });
+    expect(profileOf(users[3]!.profile)).toMatchObject({ lastName: 'van den Berg', displayName: 'Joris van den Berg' });
+    expect(await t.groups()).toEqual({
+      '10042': ['Iedereen', 'Zorg'],
+      '10077': ['Iedereen', 'Kantoor'],
+      '10103': ['Iedereen', 'Kantoor'],
+      '10155': ['Iedereen', 'Zorg'],
+    });
+    const eventsBefore = await t.events();
+    const second = await t.importJson(file);
+    expect(second.body.counts).toMatchObject({ created: 0, updated: 0, deactivated: 0, unchanged: 4 });
+    expect(await t.events()).toEqual(eventsBefore);
+    expect((await t.users()).map((u) => u.version)).toEqual(users.map((u) => u.version));
+  });
+
+  it('an end date in the past deactivates exactly that person; rows left out change nothing', async () => {
+    const t = await tenantFiles((y) => y.replace('deactivations: "10%"', 'deactivations: "25%"'));
+    await t.importJson(await t.csv('export', csvText));
+    const before = await t.users();
+    const ended = csvText.replace('01-09-2020;31-12-2027', '01-09-2020;31-03-2026');
+    const second = await t.importJson(await t.csv('ended', ended));
+    expect(second.code).toBe(0);
+    expect(second.body.records.filter((r) => r.outcome !== 'unchanged').map((r) => [r.key, r.outcome])).toEqual([['10077', 'deactivated']]);
+    const after = await t.users();
+    expect(after.map((u) => [u.key_value, u.status])).toEqual([
+      ['10042', 'active'],
+      ['10077', 'deactivated'],
+      ['10103', 'active'],
+      ['10155', 'active'],
+    ]);
+    // The third export leaves out 10103 and 10155 (and An's old contract): nobody is touched.
+    const fewer = ended.split('\r\n').filter((l) => !/^(10103|10155);/.test(l) && !l.includes('31-01-2024')).join('\r\n');
+    const third = await t.importJson(await t.csv('fewer', fewer));
+    expect(third.body.counts).toMatchObject({ created: 0, updated: 0, deactivated: 0, unchanged: 2 });
+    const last = await t.users();
+    expect(last.map((u) => [u.key_value, u.status, u.version])).toEqual(after.map((u) => [u.key_value, u.status, u.version]));
+    expect(before.find((u) => u.key_value === '10103')!.version).toBe(last.find((u) => u.key_value === '10103')!.version);
+  });
+
+  it('a source threshold holds an import that would deactivate 30% of the users; nothing is written', async () => {
+    const t = await tenantFiles((y) => y.replace('deactivations: "10%"', 'deactivations: "25%"'));
+    const header = csvText.split('\r\n')[0]!;
+    const people = (ended: number) =>
+      [header, ...Array.from({ length: 10 }, (_, i) => `${20000 + i};P${i};;Achternaam${i};p${i}@hoogland.example;Zorg;Verzorgende;01-01-2020;${i < ended ? '31-03-2026' : ''}`)].join('\r\n');
+    expect((await t.importJson(await t.csv('ten', people(0)))).body.counts.created).toBe(10);
+    const held = await t.importJson(await t.csv('three-ended', people(3)));
+    expect(held.code).toBe(2);
+    expect(held.body.held).toEqual({ held: true, exceeded: [{ threshold: 'deactivations', count: 3, limit: 2, written: '25%' }] });
+    expect(held.body.counts).toMatchObject({ held: 3, unchanged: 7, deactivated: 0 });
+    expect((await t.users()).every((u) => u.status === 'active')).toBe(true);
+  });
+
+  it('a person sent by SCIM and then by the feed is one account', async () => {
+    const t = await tenantFiles();
+    const plan = planOf(t.yaml);
+    const scim = await createUser({ db: database.db, plan, requestId: 'scim', now: new Date('2026-04-01T00:00:00Z') }, {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      externalId: '10042',
+      userName: 'an.dejong@hoogland.example',
+      name: { givenName: 'An', familyName: 'Jong' },
+    });
+    const r = await t.importJson(await t.csv('export', csvText));
+    expect(r.body.records.find((x) => x.key === '10042')?.outcome).toBe('updated');
+    const users = await t.users();
+    expect(users.filter((u) => u.key_value === '10042').map((u) => u.id)).toEqual([scim.row.id]);
+    expect(profileOf(users[0]!.profile)).toMatchObject({ lastName: 'de Jong', function: 'Teamleider zorg' });
+  });
+
+  it('bad rows are rejected with row and column; the others are imported', async () => {
+    const t = await tenantFiles();
+    const bad = csvText.replace('01-09-2020;31-12-2027', '01-09-2020;31-13-2027').replace('10103;Fatima;;El Amrani', '10103;Fatima;El Amrani');
+    const r = await run(['import', t.config, 'afas', await t.csv('bad', bad), ...NOW], database.db);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('2 created');
+    expect(r.out).toContain('2 rejected');
+    expect(r.out).toMatch(/bad\.csv:4: row 3, column `Einddatum`: `hr\.contractEnd` cannot be read/);
+    expect(r.out).toMatch(/bad\.csv:5: row 4: the row has another number of fields than the header/);
+    expect(r.out).not.toContain('Fatima');
+  });
+
+  it('--dry-run decides and writes nothing; an unknown feed is an error', async () => {
+    const t = await tenantFiles();
+    const dry = await t.importJson(await t.csv('export', csvText), ['--dry-run']);
+    expect(dry.body.counts.created).toBe(4);
+    expect(await t.users()).toEqual([]);
+    const r = await run(['import', t.config, 'visma', join(dir, 'x.csv')], database.db);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('has no feed `visma`; its feeds: `afas`');
+  });
+
+  it('reads jsonl and a SCIM BulkRequest feed through the same plan', async () => {
+    const t = await tenantFiles((y) =>
+      y.replace('feeds:\n', `feeds:
+  - name: lines
+    format: { type: jsonl }
+    columns: [nr, mail]
+    mapping:
+      externalId: nr
+      userName: lower(mail)
+  - name: bulk
+    format: { type: scim-bulk }
+`),
+    );
+    const jsonl = join(dir, `${t.tenant}.jsonl`);
+    await writeFile(jsonl, '{"nr":"30001","mail":"A@x.example"}\nnot json\n{"nr":"30002","mail":"b@x.example"}\n');
+    const a = await run(['import', t.config, 'lines', jsonl, '--format', 'json', ...NOW], database.db);
+    const body = JSON.parse(a.out) as { records: { row: number; outcome: string; reason?: string }[] };
+    expect(body.records.map((r) => [r.row, r.outcome])).toEqual([[1, 'created'], [2, 'rejected'], [3, 'created']]);
+    const bulk = join(dir, `${t.tenant}.json`);
+    await writeFile(bulk, JSON.stringify({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+      Operations: [
+        { method: 'POST', path: '/Users', bulkId: 'a', data: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], externalId: '30001', userName: 'a@x.example', title: 'Arts' } },
+        { method: 'DELETE', path: '/Users/x' },
+      ],
+    }));
+    const b = await run(['import', t.config, 'bulk', bulk, '--format', 'json', ...NOW], database.db);
+    const bBody = JSON.parse(b.out) as { records: { row: number; key?: string; outcome: string }[] };
+    expect(bBody.records.map((r) => [r.row, r.key ?? null, r.outcome])).toEqual([[1, '30001', 'updated'], [2, null, 'rejected']]);
+    expect((await t.users()).map((u) => u.key_value)).toEqual(['30001', '30002']);
+  });
+});

@@ -1,0 +1,81 @@
+// POST /api/v1/tenants/{tenant}/feeds/{feed}: the AFAS export posted over HTTP answers 202 with a
+// job id; GET .../jobs/{id} gives the result per record once the job has finished. Real app,
+// inject, the worker's database.
+
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../server/app.ts';
+import type { OpenDatabase } from '../../server/db/database.ts';
+import { TenantRegistry } from '../../server/tenants.ts';
+import { openTestDatabase, planOf, uniqueTenant } from './helpers.ts';
+
+const ADMIN = 'admin-token-for-feeds';
+const examples = join(import.meta.dirname, '../../examples/valid');
+const tenant = uniqueTenant('feedapi');
+const FEED_TOKEN = 'feed-token-of-afas';
+const yaml = readFileSync(join(examples, 'hoogland-afas.yaml'), 'utf8')
+  .replace('tenant: hoogland', `tenant: ${tenant}`)
+  .replace('  - name: afas\n', `  - name: afas\n    tokens:\n      - sha256: ${createHash('sha256').update(FEED_TOKEN).digest('hex')}\n`);
+const csv = readFileSync(join(examples, 'hoogland-afas.csv'));
+let database: OpenDatabase;
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  database = await openTestDatabase();
+  app = buildApp({ db: database.db, tenants: new TenantRegistry([planOf(yaml)]), adminToken: ADMIN });
+});
+afterAll(async () => {
+  await app.close();
+  await database.close();
+});
+
+const post = (body: Buffer | string, token = ADMIN, feed = 'afas') =>
+  app.inject({ method: 'POST', url: `/api/v1/tenants/${tenant}/feeds/${feed}`, headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, payload: body });
+
+/** Reads the job until it has finished (each read is one request; no fixed sleep). */
+async function finished(location: string): Promise<Record<string, unknown>> {
+  for (;;) {
+    const r = await app.inject({ method: 'GET', url: location, headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(r.statusCode).toBe(200);
+    const job = r.json() as Record<string, unknown>;
+    if (job.status !== 'running') return job;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+describe('feeds over HTTP', () => {
+  it('answers 202 with a job whose result lists each record', async () => {
+    const r = await post(csv);
+    expect(r.statusCode).toBe(202);
+    const body = r.json() as { id: string; location: string; status: string };
+    expect(body.status).toBe('running');
+    const job = await finished(body.location);
+    expect(job.status).toBe('done');
+    expect(job.rows).toBe(6);
+    expect((job.records as { key: string; outcome: string }[]).map((x) => [x.key, x.outcome])).toEqual([
+      ['10042', 'created'],
+      ['10077', 'created'],
+      ['10103', 'created'],
+      ['10155', 'created'],
+    ]);
+    const again = await finished((await post(csv)).json().location);
+    expect((again.records as { outcome: string }[]).every((x) => x.outcome === 'unchanged')).toBe(true);
+    const users = await database.db.selectFrom('scim_users').select('key_value').where('tenant', '=', tenant).execute();
+    expect(users).toHaveLength(4);
+  });
+
+  it('takes the admin token or the feed token (stored as a hash); an unknown feed or job is 404', async () => {
+    expect(planOf(yaml).feeds[0]!.tokens).toHaveLength(1);
+    expect((await post(csv, 'wrong')).statusCode).toBe(401);
+    expect((await post(csv, `secret-${tenant}`)).statusCode).toBe(401);
+    const byFeedToken = await post(csv, FEED_TOKEN);
+    expect(byFeedToken.statusCode).toBe(202);
+    await finished(byFeedToken.json().location);
+    expect((await post(csv, ADMIN, 'visma')).statusCode).toBe(404);
+    const r = await app.inject({ method: 'GET', url: `/api/v1/tenants/${tenant}/feeds/afas/jobs/nope`, headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(r.statusCode).toBe(404);
+  });
+});
