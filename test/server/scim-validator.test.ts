@@ -8,6 +8,7 @@ import { TenantRegistry } from '../../server/tenants.ts';
 import { ENTERPRISE, SCIMPLAN, USER_SCHEMA, openTestDatabase, planOf, tenantYaml, uniqueTenant, useTestApp, userBody } from './helpers.ts';
 import { validateScimResponse, type Advertised, type Asked } from './scim-validator.ts';
 import { installResponseValidator, takeViolations } from './validate-responses.ts';
+import { scimFetch } from './validated-fetch.ts';
 
 const tenant = uniqueTenant('validator');
 const ACME = 'urn:ietf:params:scim:schemas:extension:acme:2.0:User';
@@ -115,6 +116,28 @@ describe('the hook', () => {
       const res = await app.inject({ method: 'GET', url: `/scim/v2/${tenant}/Users/${String(user['id'])}`, headers: { authorization: `Bearer secret-${tenant}` } });
       expect(res.statusCode).toBe(200);
       expect(takeViolations().join('\n')).toContain('unknown attribute `shoeSize`');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('scimFetch reports what a server on a port answers, and hands the body on unread', async () => {
+    const { db } = await openTestDatabase();
+    const app = buildApp({ db, tenants: new TenantRegistry([planOf(yaml)]) });
+    app.addHook('onSend', async (request, _reply, payload) =>
+      typeof payload === 'string' && request.url.includes('/Users') ? payload.replace('"userName"', '"shoeSize":1,"userName"') : payload,
+    );
+    try {
+      const base = await app.listen({ port: 0, host: '127.0.0.1' });
+      const headers = { authorization: `Bearer secret-${tenant}` };
+      const res = await scimFetch(`${base}/scim/v2/${tenant}/Users?filter=${encodeURIComponent('userName eq "v1@example.com"')}`, { headers });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { Resources: { shoeSize: number }[] }).Resources[0]!.shoeSize).toBe(1);
+      expect(takeViolations().join('\n')).toMatch(/GET \/scim\/v2\/\S+\/Users\?filter=\S+ -> 200:\n  Resources\[0\]: unknown attribute `shoeSize`/);
+      // An error body is checked without the schemas; a conforming answer reports nothing.
+      expect((await scimFetch(`${base}/scim/v2/${tenant}/Groups/none`, { headers })).status).toBe(404);
+      expect((await scimFetch(`${base}/scim/v2/${tenant}/Groups`, { headers })).status).toBe(200);
+      expect(takeViolations()).toEqual([]);
     } finally {
       await app.close();
     }
