@@ -33,6 +33,8 @@ const without = (obj: Record<string, unknown>, key: string) => Object.fromEntrie
 describe('accepts what the server answers', () => {
   it('a user, a group, their lists', async () => {
     expect(check(user)).toEqual([]);
+    // Canonical values compare as `caseExact` says: `type` is caseExact false.
+    expect(check({ ...user, emails: [{ value: 'a@b', type: 'Work' }] })).toEqual([]);
     expect(check(group, get(`/Groups/${String(group['id'])}`))).toEqual([]);
     expect(check((await t.scim(tenant, 'GET', '/Users')).json(), get('/Users'))).toEqual([]);
     expect(group['members']).toEqual([expect.objectContaining({ value: user['id'], display: 'v1@example.com' })]);
@@ -63,6 +65,11 @@ describe('rejects', () => {
     ['an excluded attribute', () => user, 'left out with `excludedAttributes`', { excludedAttributes: 'emails' }],
     ['a password (returned: never)', () => ({ ...user, password: 'x' }), 'is `returned: never`'],
     ['a group without displayName', () => without(group, 'displayName'), 'required attribute `displayName` is missing', { path: '/Groups/x' }],
+    ['a type that is not a canonical value', () => ({ ...user, emails: [{ value: 'a@b', type: 'pager' }] }), '"pager" is not one of the canonical values ["work","home","other"]'],
+    ['a status that is not a canonical value', () => ({ ...user, [SCIMPLAN]: { ...(user[SCIMPLAN] as object), status: 'gone' } }), '"gone" is not one of the canonical values'],
+    ['a string where a boolean sub-attribute of a list belongs', () => ({ ...user, emails: [{ value: 'a@b', type: 'work', primary: 'true' }] }), 'the resource.emails[0].primary: must be a boolean'],
+    ['a number where a string sub-attribute of a list belongs', () => ({ ...user, phoneNumbers: [{ value: 5551234, type: 'work' }] }), 'the resource.phoneNumbers[0].value: must be a string'],
+    ['a member value that is not a string', () => ({ ...group, members: [{ value: 7 }] }), 'members[0].value: must be a string', { path: '/Groups/x' }],
     ['a member with an unknown sub-attribute', () => ({ ...group, members: [{ value: 'u', role: 'x' }] }), 'unknown attribute `role`', { path: '/Groups/x' }],
   ];
   for (const [name, body, message, asked] of cases) {
