@@ -10,6 +10,7 @@ import { tenantFiles } from './migrations/0005-tenant-files.ts';
 import { keyCase } from './migrations/0008-key-case.ts';
 import { eventReasons } from './migrations/0009-event-reasons.ts';
 import { eventHorizon } from './migrations/0010-event-horizon.ts';
+import { listOrder } from './migrations/0011-list-order.ts';
 
 /** Migrations by name; names sort in the order they must run. Never edit a shipped one. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -21,6 +22,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0008-key-case': keyCase,
   '0009-event-reasons': eventReasons,
   '0010-event-horizon': eventHorizon,
+  '0011-list-order': listOrder,
 };
 
 const provider: MigrationProvider = {

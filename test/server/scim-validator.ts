@@ -310,12 +310,14 @@ class Validator {
   }
 
   /**
-   * A value of an attribute that declares canonical values is one of them (compared as its
-   * `caseExact` says): the server advertises them, so what it answers keeps to them.
+   * A value the server decides (a `readOnly` or `immutable` attribute) that declares canonical
+   * values is one of them, compared as its `caseExact` says. A client-written (`readWrite`)
+   * value may be another: RFC 7643 §7 makes canonical values suggestions ("MAY be used"), and
+   * what a client wrote comes back as written (`emails[].type` "pager").
    */
   private canonical(v: string, def: ServedAttribute, where: string): void {
     const values = def.canonicalValues ?? [];
-    if (values.length === 0) return;
+    if (values.length === 0 || def.mutability === 'readWrite' || def.mutability === 'writeOnly') return;
     const fold = (s: string) => (def.caseExact ? s : s.toLowerCase());
     if (!values.some((c) => fold(c) === fold(v))) this.fail(where, `${JSON.stringify(v)} is not one of the canonical values ${JSON.stringify(values)}`);
   }
