@@ -37,6 +37,8 @@ export interface ServeOptions {
   readonly watchPollMs?: number;
   /** An open database to serve instead of opening `databaseUrl`/`dataDir` (tests); close() closes it. */
   readonly database?: OpenDatabase;
+  /** Called with the app before it is ready (tests: the strict response validator's hook). */
+  readonly onApp?: (app: FastifyInstance) => void;
 }
 
 export interface Server {
@@ -74,6 +76,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
     if (draining) void reply.header('connection', 'close');
     return payload;
   });
+  options.onApp?.(app);
   const host = options.host ?? '127.0.0.1';
   await app.listen({ port: options.port ?? 8080, host });
   const webhooks = webhook ? new WebhookDispatcher({ ...webhook, db: database.db, tenants, logger, metrics: app.metrics, signals: app.signals }) : undefined;

@@ -10,6 +10,7 @@ import { tenantFiles } from './migrations/0005-tenant-files.ts';
 import { keyCase } from './migrations/0008-key-case.ts';
 import { eventReasons } from './migrations/0009-event-reasons.ts';
 import { eventHorizon } from './migrations/0010-event-horizon.ts';
+import { listOrder } from './migrations/0011-list-order.ts';
 import { feedJobs } from './migrations/0012-feeds.ts';
 import { logins } from './migrations/0013-logins.ts';
 
@@ -23,6 +24,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0008-key-case': keyCase,
   '0009-event-reasons': eventReasons,
   '0010-event-horizon': eventHorizon,
+  '0011-list-order': listOrder,
   '0012-feeds': feedJobs,
   '0013-logins': logins,
 };

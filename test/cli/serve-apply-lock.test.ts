@@ -10,6 +10,7 @@ import { openDatabase } from '../../server/db/database.ts';
 import { ServeProcess } from '../server/serve-process.ts';
 import { tenantYaml, uniqueTenant, userBody } from '../server/helpers.ts';
 import { run } from './helpers.ts';
+import { scimFetch } from '../server/validated-fetch.ts';
 
 const ADMIN = 'admin-token-for-the-lock-test';
 let dir: string | undefined;
@@ -32,7 +33,7 @@ it('apply on the folder a server holds fails naming it; through --server it writ
   server = new ServeProcess({ name: 'serve', configDir, databaseUrl: '', env: { SCIMPLAN_ADMIN_TOKEN: ADMIN }, args: ['--data-dir', dataDir] });
   const url = await server.url;
   for (const i of [1, 2, 3]) {
-    const res = await fetch(`${url}/scim/v2/${tenant}/Users`, {
+    const res = await scimFetch(`${url}/scim/v2/${tenant}/Users`, {
       method: 'POST',
       headers: { authorization: `Bearer secret-${tenant}`, 'content-type': 'application/scim+json' },
       body: JSON.stringify(userBody(`u${i}`, `u${i}@example.com`, { title: 'Engineer' })),

@@ -8,13 +8,13 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildApp } from '../../server/app.ts';
 import { TenantRegistry } from '../../server/tenants.ts';
 import { lockFolder } from '../../server/db/folder-lock.ts';
 import { runApply } from '../../cli/apply.ts';
 import type { Io } from '../../cli/output.ts';
 import { postAdmin, serverTarget } from '../../cli/server-client.ts';
 import { edit, exampleData, planOf, run, type ExampleData } from './helpers.ts';
+import { validatedApp } from '../server/helpers.ts';
 
 const ADMIN = 'admin-token-for-cli-tests';
 const NOW = ['--now', '2026-05-02T09:00:00Z'];
@@ -30,7 +30,7 @@ beforeAll(async () => {
   data = await exampleData();
   const { db } = await data.open();
   const logger = pino({ level: 'info' }, { write: (line: string) => logListeners.forEach((listener) => listener(JSON.parse(line))) });
-  app = buildApp({ db, tenants: new TenantRegistry([planOf(data.yaml)]), adminToken: ADMIN, logger });
+  app = validatedApp({ db, tenants: new TenantRegistry([planOf(data.yaml)]), adminToken: ADMIN, logger });
   app.addHook('onResponse', async (request, reply) => {
     seen.push(`${request.method} ${request.url} ${reply.statusCode}`);
   });

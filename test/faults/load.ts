@@ -3,6 +3,7 @@
 // and patches that were acknowledged (2xx), the ones whose outcome is unknown, and every status.
 
 import { setTimeout as sleep } from 'node:timers/promises';
+import { scimFetch } from '../server/validated-fetch.ts';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -157,7 +158,7 @@ export class Load {
     const phase = this.phase;
     this.#inFlight++;
     try {
-      const res = await fetch(url, {
+      const res = await scimFetch(url, {
         method,
         headers: { authorization: `Bearer ${this.options.token}`, 'content-type': 'application/scim+json' },
         body: JSON.stringify(body),

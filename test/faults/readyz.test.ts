@@ -3,10 +3,9 @@
 // postgres-stop.test.ts). Runs everywhere.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../server/app.ts';
 import { openDatabase, type OpenDatabase } from '../../server/db/database.ts';
 import { TenantRegistry } from '../../server/tenants.ts';
-import { planOf, sha256Hex } from '../server/helpers.ts';
+import { planOf, sha256Hex, validatedApp } from '../server/helpers.ts';
 
 const plan = planOf(`tenant: readyz-faults
 tokens: [{ sha256: ${sha256Hex('secret-readyz-faults')} }]
@@ -29,7 +28,7 @@ describe('/readyz reasons', () => {
 
   it('is ready with a database and a tenant, and lists no reasons', async () => {
     const database = shared;
-    const app = buildApp({ db: database.db, tenants: new TenantRegistry([plan]) });
+    const app = validatedApp({ db: database.db, tenants: new TenantRegistry([plan]) });
     opened.push(app);
     const res = await app.inject({ method: 'GET', url: '/readyz' });
     expect(res.statusCode).toBe(200);
@@ -37,7 +36,7 @@ describe('/readyz reasons', () => {
   });
 
   it('says that no tenants are served', async () => {
-    const app = buildApp({ db: shared.db, tenants: new TenantRegistry() });
+    const app = validatedApp({ db: shared.db, tenants: new TenantRegistry() });
     opened.push(app);
     const res = await app.inject({ method: 'GET', url: '/readyz' });
     expect(res.statusCode).toBe(503);
@@ -46,7 +45,7 @@ describe('/readyz reasons', () => {
 
   it('says that the database is not reachable, by error name, and both reasons at once', async () => {
     const database = await openDatabase({ dataDir: 'memory://' });
-    const app = buildApp({ db: database.db, tenants: new TenantRegistry() });
+    const app = validatedApp({ db: database.db, tenants: new TenantRegistry() });
     opened.push(app);
     await database.close();
     const res = await app.inject({ method: 'GET', url: '/readyz' });

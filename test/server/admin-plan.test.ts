@@ -5,10 +5,10 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UserDiff } from '../../engine/diff.ts';
-import { buildApp } from '../../server/app.ts';
 import { previewTenant } from '../../server/reevaluate.ts';
 import { TenantRegistry } from '../../server/tenants.ts';
 import { edit, exampleData, planOf, type ExampleData } from '../cli/helpers.ts';
+import { validatedApp } from './helpers.ts';
 
 const ADMIN = 'admin-token-for-plan-tests';
 const NOW = '2026-05-02T09:00:00.000Z';
@@ -18,7 +18,7 @@ let app: FastifyInstance;
 beforeAll(async () => {
   data = await exampleData();
   const { db } = await data.open();
-  app = buildApp({ db, tenants: new TenantRegistry([planOf(data.yaml)]), adminToken: ADMIN });
+  app = validatedApp({ db, tenants: new TenantRegistry([planOf(data.yaml)]), adminToken: ADMIN });
 }, 60_000);
 afterAll(async () => {
   await app?.close();

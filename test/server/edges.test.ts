@@ -6,7 +6,6 @@ import { connect } from 'node:net';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../server/app.ts';
 import type { Database } from '../../server/db/tables.ts';
 import { TenantRegistry } from '../../server/tenants.ts';
 import { planOf, tenantYaml, uniqueTenant, useTestApp, userBody, validatedApp } from './helpers.ts';
@@ -65,7 +64,7 @@ describe('malformed requests answer SCIM errors', () => {
 
 describe('on a real socket', () => {
   const yaml = tenantYaml(uniqueTenant('sock'));
-  const app = buildApp({ db: undefined as unknown as Kysely<Database>, tenants: new TenantRegistry([planOf(yaml)]), timeouts: { headersMs: 300, requestMs: 600 } });
+  const app = validatedApp({ db: undefined as unknown as Kysely<Database>, tenants: new TenantRegistry([planOf(yaml)]), timeouts: { headersMs: 300, requestMs: 600 } });
   let port = 0;
   beforeAll(async () => {
     await app.listen({ port: 0, host: '127.0.0.1' });

@@ -3,13 +3,12 @@
 
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../server/app.ts';
 import type { OpenDatabase } from '../../server/db/database.ts';
 import type { EventsPage } from '../../server/routes/events.ts';
 import { approveHeld } from '../../server/safety.ts';
 import { Scheduler } from '../../server/scheduler.ts';
 import { TenantRegistry } from '../../server/tenants.ts';
-import { openTestDatabase, planOf, settledEvents, sha256Hex, uniqueTenant, untilEventsSettled, userBody } from './helpers.ts';
+import { openTestDatabase, planOf, settledEvents, sha256Hex, uniqueTenant, untilEventsSettled, userBody, validatedApp } from './helpers.ts';
 
 const ADMIN = 'admin-token-for-reasons';
 const HR = 'urn:ietf:params:scim:schemas:extension:hr:2.0:User';
@@ -35,7 +34,7 @@ let app: FastifyInstance;
 beforeAll(async () => {
   database = await openTestDatabase();
   const tenants = new TenantRegistry([planOf(yaml(main, 'onDelete: deactivate')), planOf(yaml(held, 'safety: { maxDeactivations: 0, per: 1h }'))]);
-  app = buildApp({ db: database.db, tenants, adminToken: ADMIN });
+  app = validatedApp({ db: database.db, tenants, adminToken: ADMIN });
 });
 afterAll(async () => {
   await app?.close();

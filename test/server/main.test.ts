@@ -3,6 +3,7 @@
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { serve, type Server } from '../../server/main.ts';
+import { installResponseValidator } from './validate-responses.ts';
 
 let server: Server;
 const lines: string[] = [];
@@ -17,7 +18,7 @@ beforeAll(async () => {
     dataDir: 'memory://',
     ...(url ? { databaseUrl: url } : {}),
     print: (line) => lines.push(line),
-    logLevel: 'silent',
+    logLevel: 'silent', onApp: installResponseValidator,
   });
 });
 afterAll(async () => {

@@ -3,14 +3,13 @@
 
 import { afterAll, expect, it } from 'vitest';
 import type { Kysely } from 'kysely';
-import { buildApp } from '../../server/app.ts';
 import type { Database } from '../../server/db/tables.ts';
 import { TenantRegistry } from '../../server/tenants.ts';
-import { planOf, tenantYaml, uniqueTenant } from './helpers.ts';
+import { planOf, tenantYaml, uniqueTenant, validatedApp } from './helpers.ts';
 
 const tenant = uniqueTenant('metrics-down');
 let calls = 0;
-const app = buildApp({
+const app = validatedApp({
   db: undefined as unknown as Kysely<Database>,
   tenants: new TenantRegistry([planOf(tenantYaml(tenant))]),
   heldDeactivations: async () => {

@@ -11,6 +11,7 @@ import { CONFIG_HASH_HEADER } from '../../server/app.ts';
 import { serve, type Server } from '../../server/main.ts';
 import { loadTenantDirectory, TenantRegistry } from '../../server/tenants.ts';
 import { openTestDatabase, sha256Hex, uniqueTenant, userBody, until } from './helpers.ts';
+import { installResponseValidator } from './validate-responses.ts';
 
 const ADMIN = 'reload-status-admin';
 const alpha = uniqueTenant('rs-alpha');
@@ -37,7 +38,7 @@ beforeAll(async () => {
     port: 0,
     database: await openTestDatabase(),
     print: () => {},
-    logLevel: 'silent',
+    logLevel: 'silent', onApp: installResponseValidator,
     adminToken: ADMIN,
     webhook: false,
   });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { serve, type Server } from '../../server/main.ts';
 import { openTestDatabase, sha256Hex, userBody, until } from './helpers.ts';
+import { installResponseValidator } from './validate-responses.ts';
 
 let server: Server;
 let dir: string;
@@ -20,7 +21,7 @@ profile:
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'scimplan-reload-'));
   await writeFile(file(), yaml('function'));
-  server = await serve({ configDir: dir, port: 0, database: await openTestDatabase(), print: () => {}, logLevel: 'silent' });
+  server = await serve({ configDir: dir, port: 0, database: await openTestDatabase(), print: () => {}, logLevel: 'silent', onApp: installResponseValidator });
 });
 afterAll(async () => {
   await server?.close();

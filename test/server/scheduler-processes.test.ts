@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ServeProcess } from './serve-process.ts';
+import { scimFetch } from './validated-fetch.ts';
 
 const BASE_URL = process.env['TEST_DATABASE_URL'];
 const ACME = 'urn:ietf:params:scim:schemas:extension:acme:2.0:User';
@@ -108,7 +109,7 @@ describe.skipIf(!BASE_URL)('two scimplan serve processes on one PostgreSQL', () 
       const chunk = Array.from({ length: Math.min(10, USERS - start) }, (_, k) => start + k);
       const made = await Promise.all(
         chunk.map(async (i) => {
-          const res = await fetch(`${urls[i % 2]}/scim/v2/${TENANT}/Users`, {
+          const res = await scimFetch(`${urls[i % 2]}/scim/v2/${TENANT}/Users`, {
             method: 'POST',
             headers,
             body: JSON.stringify({

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { serve, type Server } from '../../server/main.ts';
 import { openTestDatabase } from './helpers.ts';
+import { installResponseValidator } from './validate-responses.ts';
 
 const ACME = 'urn:ietf:params:scim:schemas:extension:acme:2.0:User';
 const token = 'scheduler-serve-token-0123456789';
@@ -17,7 +18,7 @@ beforeAll(async () => {
     host: '127.0.0.1',
     database: await openTestDatabase(),
     print: () => {},
-    logLevel: 'silent',
+    logLevel: 'silent', onApp: installResponseValidator,
     webhook: false,
   });
 });

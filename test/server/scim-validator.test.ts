@@ -8,6 +8,7 @@ import { TenantRegistry } from '../../server/tenants.ts';
 import { ENTERPRISE, SCIMPLAN, USER_SCHEMA, openTestDatabase, planOf, tenantYaml, uniqueTenant, useTestApp, userBody } from './helpers.ts';
 import { validateScimResponse, type Advertised, type Asked } from './scim-validator.ts';
 import { installResponseValidator, takeViolations } from './validate-responses.ts';
+import { scimFetch } from './validated-fetch.ts';
 
 const tenant = uniqueTenant('validator');
 const ACME = 'urn:ietf:params:scim:schemas:extension:acme:2.0:User';
@@ -32,6 +33,10 @@ const without = (obj: Record<string, unknown>, key: string) => Object.fromEntrie
 describe('accepts what the server answers', () => {
   it('a user, a group, their lists', async () => {
     expect(check(user)).toEqual([]);
+    // Canonical values compare as `caseExact` says (`type` is caseExact false), and bind only
+    // the values the server decides: a client may write another email type (RFC 7643 §7).
+    expect(check({ ...user, groups: [{ value: 'g', type: 'Direct' }] })).toEqual([]);
+    expect(check({ ...user, emails: [{ value: 'a@b', type: 'pager' }] })).toEqual([]);
     expect(check(group, get(`/Groups/${String(group['id'])}`))).toEqual([]);
     expect(check((await t.scim(tenant, 'GET', '/Users')).json(), get('/Users'))).toEqual([]);
     expect(group['members']).toEqual([expect.objectContaining({ value: user['id'], display: 'v1@example.com' })]);
@@ -62,6 +67,11 @@ describe('rejects', () => {
     ['an excluded attribute', () => user, 'left out with `excludedAttributes`', { excludedAttributes: 'emails' }],
     ['a password (returned: never)', () => ({ ...user, password: 'x' }), 'is `returned: never`'],
     ['a group without displayName', () => without(group, 'displayName'), 'required attribute `displayName` is missing', { path: '/Groups/x' }],
+    ['a groups type that is not a canonical value', () => ({ ...user, groups: [{ value: 'g', type: 'nested' }] }), '"nested" is not one of the canonical values ["direct","indirect"]'],
+    ['a status that is not a canonical value', () => ({ ...user, [SCIMPLAN]: { ...(user[SCIMPLAN] as object), status: 'gone' } }), '"gone" is not one of the canonical values'],
+    ['a string where a boolean sub-attribute of a list belongs', () => ({ ...user, emails: [{ value: 'a@b', type: 'work', primary: 'true' }] }), 'the resource.emails[0].primary: must be a boolean'],
+    ['a number where a string sub-attribute of a list belongs', () => ({ ...user, phoneNumbers: [{ value: 5551234, type: 'work' }] }), 'the resource.phoneNumbers[0].value: must be a string'],
+    ['a member value that is not a string', () => ({ ...group, members: [{ value: 7 }] }), 'members[0].value: must be a string', { path: '/Groups/x' }],
     ['a member with an unknown sub-attribute', () => ({ ...group, members: [{ value: 'u', role: 'x' }] }), 'unknown attribute `role`', { path: '/Groups/x' }],
   ];
   for (const [name, body, message, asked] of cases) {
@@ -115,6 +125,28 @@ describe('the hook', () => {
       const res = await app.inject({ method: 'GET', url: `/scim/v2/${tenant}/Users/${String(user['id'])}`, headers: { authorization: `Bearer secret-${tenant}` } });
       expect(res.statusCode).toBe(200);
       expect(takeViolations().join('\n')).toContain('unknown attribute `shoeSize`');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('scimFetch reports what a server on a port answers, and hands the body on unread', async () => {
+    const { db } = await openTestDatabase();
+    const app = buildApp({ db, tenants: new TenantRegistry([planOf(yaml)]) });
+    app.addHook('onSend', async (request, _reply, payload) =>
+      typeof payload === 'string' && request.url.includes('/Users') ? payload.replace('"userName"', '"shoeSize":1,"userName"') : payload,
+    );
+    try {
+      const base = await app.listen({ port: 0, host: '127.0.0.1' });
+      const headers = { authorization: `Bearer secret-${tenant}` };
+      const res = await scimFetch(`${base}/scim/v2/${tenant}/Users?filter=${encodeURIComponent('userName eq "v1@example.com"')}`, { headers });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { Resources: { shoeSize: number }[] }).Resources[0]!.shoeSize).toBe(1);
+      expect(takeViolations().join('\n')).toMatch(/GET \/scim\/v2\/\S+\/Users\?filter=\S+ -> 200:\n  Resources\[0\]: unknown attribute `shoeSize`/);
+      // An error body is checked without the schemas; a conforming answer reports nothing.
+      expect((await scimFetch(`${base}/scim/v2/${tenant}/Groups/none`, { headers })).status).toBe(404);
+      expect((await scimFetch(`${base}/scim/v2/${tenant}/Groups`, { headers })).status).toBe(200);
+      expect(takeViolations()).toEqual([]);
     } finally {
       await app.close();
     }

@@ -13,6 +13,8 @@ export interface ServedAttribute {
   readonly returned: string;
   readonly uniqueness: string;
   readonly subAttributes?: readonly ServedAttribute[];
+  /** RFC 7643 §7; an empty or absent list declares none. */
+  readonly canonicalValues?: readonly string[];
 }
 
 export interface ServedSchema {
@@ -307,12 +309,26 @@ class Validator {
     this.single(v, def, where, full, include, exclude);
   }
 
+  /**
+   * A value the server decides (a `readOnly` or `immutable` attribute) that declares canonical
+   * values is one of them, compared as its `caseExact` says. A client-written (`readWrite`)
+   * value may be another: RFC 7643 §7 makes canonical values suggestions ("MAY be used"), and
+   * what a client wrote comes back as written (`emails[].type` "pager").
+   */
+  private canonical(v: string, def: ServedAttribute, where: string): void {
+    const values = def.canonicalValues ?? [];
+    if (values.length === 0 || def.mutability === 'readWrite' || def.mutability === 'writeOnly') return;
+    const fold = (s: string) => (def.caseExact ? s : s.toLowerCase());
+    if (!values.some((c) => fold(c) === fold(v))) this.fail(where, `${JSON.stringify(v)} is not one of the canonical values ${JSON.stringify(values)}`);
+  }
+
   private single(v: unknown, def: ServedAttribute, where: string, full: string, include: Set<string> | undefined, exclude: Set<string>): void {
     const wrong = (what: string) => this.fail(where, `must be ${what} (type ${def.type})`);
     switch (def.type) {
       case 'string':
       case 'reference':
         if (typeof v !== 'string') wrong('a string');
+        else this.canonical(v, def, where);
         return;
       case 'binary':
         if (typeof v !== 'string' || !/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(v)) wrong('base64 text');

@@ -3,6 +3,7 @@
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { serve, type Server } from '../../server/main.ts';
+import { installResponseValidator } from './validate-responses.ts';
 
 const secret = `from-the-environment-${Math.random().toString(36).slice(2)}`;
 let server: Server;
@@ -19,7 +20,7 @@ beforeAll(async () => {
     dataDir: 'memory://',
     ...(url ? { databaseUrl: url } : {}),
     print: (line) => lines.push(line),
-    logLevel: 'silent',
+    logLevel: 'silent', onApp: installResponseValidator,
   });
 });
 afterAll(async () => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serve, type Server } from '../../server/main.ts';
 import { openTestDatabase, sha256Hex, uniqueTenant, until } from './helpers.ts';
+import { installResponseValidator } from './validate-responses.ts';
 
 const fileFor = (tenant: string, token: string) => `tenant: ${tenant}
 tokens: [{ sha256: ${sha256Hex(token)} }]
@@ -26,7 +27,7 @@ afterEach(async () => {
 });
 
 async function start(dir: string): Promise<Server> {
-  const server = await serve({ configDir: dir, port: 0, database: await openTestDatabase(), print: () => {}, logLevel: 'silent', watchPollMs: 100 });
+  const server = await serve({ configDir: dir, port: 0, database: await openTestDatabase(), print: () => {}, logLevel: 'silent', onApp: installResponseValidator, watchPollMs: 100 });
   servers.push(server);
   return server;
 }
