@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../server/app.ts';
+import { validatedApp } from '../server/helpers.ts';
 import { TenantRegistry } from '../../server/tenants.ts';
 import { edit, exampleData, planOf, type ExampleData } from '../cli/helpers.ts';
 import { buildPageForTests } from './build.ts';
@@ -27,7 +27,7 @@ describe.skipIf(chromiumMissing !== undefined)('playground page on a server', ()
   beforeAll(async () => {
     [data, assets] = await Promise.all([exampleData(), buildPageForTests()]);
     const { db } = await data.open();
-    app = buildApp({ db, tenants: new TenantRegistry([planOf(data.yaml)]), adminToken: ADMIN, playgroundAssets: assets, logger: false });
+    app = validatedApp({ db, tenants: new TenantRegistry([planOf(data.yaml)]), adminToken: ADMIN, playgroundAssets: assets, logger: false });
     url = `${await app.listen({ host: '127.0.0.1', port: 0 })}/playground`;
     browser = await launchChromium();
     tab = await browser.page();

@@ -7,10 +7,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../server/app.ts';
 import type { OpenDatabase } from '../../server/db/database.ts';
 import { TenantRegistry } from '../../server/tenants.ts';
-import { openTestDatabase, planOf, uniqueTenant } from './helpers.ts';
+import { openTestDatabase, planOf, uniqueTenant, validatedApp } from './helpers.ts';
 
 const ADMIN = 'admin-token-for-feeds';
 const examples = join(import.meta.dirname, '../../examples/valid');
@@ -25,7 +24,7 @@ let app: FastifyInstance;
 
 beforeAll(async () => {
   database = await openTestDatabase();
-  app = buildApp({ db: database.db, tenants: new TenantRegistry([planOf(yaml)]), adminToken: ADMIN });
+  app = validatedApp({ db: database.db, tenants: new TenantRegistry([planOf(yaml)]), adminToken: ADMIN });
 });
 afterAll(async () => {
   await app.close();

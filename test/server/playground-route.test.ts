@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../server/app.ts';
+import { validatedApp } from './helpers.ts';
 import { PLAYGROUND_CSP } from '../../server/routes/playground.ts';
 import { TenantRegistry } from '../../server/tenants.ts';
 import { exampleData, planOf, type ExampleData } from '../cli/helpers.ts';
@@ -24,8 +24,8 @@ beforeAll(async () => {
   await writeFile(join(assets, 'playground.js'), 'export {};');
   const { db } = await data.open();
   const tenants = new TenantRegistry([planOf(data.yaml)]);
-  app = buildApp({ db, tenants, adminToken: ADMIN, playgroundAssets: assets });
-  unbuilt = buildApp({ db, tenants, adminToken: ADMIN, playgroundAssets: join(assets, 'missing') });
+  app = validatedApp({ db, tenants, adminToken: ADMIN, playgroundAssets: assets });
+  unbuilt = validatedApp({ db, tenants, adminToken: ADMIN, playgroundAssets: join(assets, 'missing') });
 }, 60_000);
 afterAll(async () => {
   await app?.close();
