@@ -26,5 +26,9 @@ export const functionDocs: Readonly<Record<string, FunctionDoc>> = Object.freeze
   now: { signature: 'now()', doc: 'the current instant (fixed by `--now` and test cases)' },
   today: { signature: 'today()', doc: "midnight at the start of today in the tenant's `timezone`" },
   date: { signature: 'date(s)', doc: "an ISO 8601 date or date-time; a date alone means midnight in the tenant's time zone; invalid text gives `null`" },
+  parseDate: {
+    signature: 'parseDate(s, format)',
+    doc: "a date written in a declared format (`yyyy`, `MM`/`M`, `dd`/`d`, `HH`, `mm`, `ss`), as a wall-clock time in the tenant's time zone; text that does not match gives `null`",
+  },
   addDays: { signature: 'addDays(d, n)', doc: "`n` calendar days later (or earlier), in the tenant's time zone" },
 });
