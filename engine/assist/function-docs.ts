@@ -27,4 +27,5 @@ export const functionDocs: Readonly<Record<string, FunctionDoc>> = Object.freeze
   today: { signature: 'today()', doc: "midnight at the start of today in the tenant's `timezone`" },
   date: { signature: 'date(s)', doc: "an ISO 8601 date or date-time; a date alone means midnight in the tenant's time zone; invalid text gives `null`" },
   addDays: { signature: 'addDays(d, n)', doc: "`n` calendar days later (or earlier), in the tenant's time zone" },
+  parseDate: { signature: 'parseDate(s, format)', doc: "the text read with a declared format (`yyyy`, `MM`/`M`, `dd`/`d`, `HH`, `mm`, `ss`) in the tenant's time zone; text that does not fit gives `null`" },
 });
