@@ -10,6 +10,8 @@ import type { Io } from './output.ts';
 
 export interface ImportCommandOptions extends DatabaseOptions {
   readonly dryRun?: boolean;
+  /** Run the import past the feed's thresholds (an event `feed.import_approved` says so). */
+  readonly approve?: boolean;
   readonly format?: 'text' | 'json';
   readonly now?: Date;
   /** Progress on stderr; default: stderr is a terminal. */
@@ -49,13 +51,14 @@ export async function runImport(configPath: string, feedName: string, file: stri
     }
     const result = await importFeedUsers({ db, plan, requestId: `import:${feed.name}`, now }, feed, source.users, {
       ...(options.dryRun ? { dryRun: true } : {}),
+      ...(options.approve ? { approve: true } : {}),
       onProgress: (done, total) => progress(`importing ${done}/${total} users`),
     });
     if (bar) io.err('\n');
     const rejected: FeedRecordResult[] = source.rejected.map((r) => ({ row: r.row, outcome: 'rejected', reason: r.reason, ...(r.column ? { column: r.column } : {}) }));
     const records = [...result.records, ...rejected].sort((a, b) => a.row - b.row);
     if (options.format === 'json') {
-      io.out(`${JSON.stringify({ tenant: plan.tenant, feed: feed.name, file, rows: source.rows, dryRun: result.dryRun, held: result.held ?? null, counts: countsOf(records), records }, null, 2)}\n`);
+      io.out(`${JSON.stringify({ tenant: plan.tenant, feed: feed.name, file, rows: source.rows, dryRun: result.dryRun, held: result.held ?? null, approved: result.approved ?? null, counts: countsOf(records), records }, null, 2)}\n`);
     } else {
       io.out(summaryText(plan.tenant, feed.name, file, source.rows, result, records));
       io.out(rejectionsText(file, source.rejected));
@@ -76,7 +79,10 @@ function summaryText(tenant: string, feed: string, file: string, rows: number, r
     `${result.dryRun ? 'would import' : 'imported'} ${file} (${rows} rows) into \`${tenant}\` through feed \`${feed}\`: ${c.created} created, ${c.updated} updated, ${c.deactivated} deactivated, ${c.unchanged} unchanged, ${c.held} held, ${c.rejected} rejected`,
   ];
   for (const e of result.held?.exceeded ?? []) {
-    lines.push(`  held: ${e.count} ${e.threshold} is more than the feed's threshold ${e.written} (${e.limit}); nothing was written`);
+    lines.push(`  held: ${e.count} ${e.threshold} is more than the feed's threshold ${e.written} (${e.limit}); nothing was written; run again with --approve to import it`);
+  }
+  for (const e of result.approved ?? []) {
+    lines.push(`  approved: ${e.count} ${e.threshold} is more than the feed's threshold ${e.written} (${e.limit})`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -221,9 +221,10 @@ export async function main(argv: readonly string[], io: Io = defaultIo(), databa
       .argument('<feed>')
       .argument('<file>')
       .option('--dry-run', 'decide every record, write nothing')
+      .option('--approve', "import past the feed's thresholds (records a feed.import_approved event)")
       .addOption(new Option('--format <format>', 'output format: text, json').default('text'))
       .option('--now <iso>', 'fix the clock'),
-  ).action(async (config: string, feed: string, file: string, opts: { dryRun?: boolean; format: string; now?: string; database?: string; dataDir?: string; server?: string }) => {
+  ).action(async (config: string, feed: string, file: string, opts: { dryRun?: boolean; approve?: boolean; format: string; now?: string; database?: string; dataDir?: string; server?: string }) => {
     if (opts.server) throw new UsageError('import works on the database; through a server, POST the file to /api/v1/tenants/{tenant}/feeds/{feed}');
     if (opts.format !== 'text' && opts.format !== 'json') throw new UsageError(`unknown format \`${opts.format}\`; use text or json`);
     const { runImport } = await import('./import.ts');
@@ -234,6 +235,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo(), databa
       {
         format: opts.format,
         ...(opts.dryRun ? { dryRun: true } : {}),
+        ...(opts.approve ? { approve: true } : {}),
         ...(opts.now ? { now: parseNow(opts.now) } : {}),
         ...(opts.database ? { database: opts.database } : {}),
         ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),

@@ -161,7 +161,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const adminDigest = adminTokenDigest(options.adminToken ?? process.env['SCIMPLAN_ADMIN_TOKEN']);
   app.register(approveRoutes, { prefix: '/api/v1', db: options.db, adminDigest, signals });
   app.register(loginRoutes, { prefix: '/api/v1', db: options.db, tenants: options.tenants, signals });
-  app.register(feedRoutes, { prefix: '/api/v1', db: options.db, tenants: options.tenants, adminDigest, signals });
+  app.register(feedRoutes, { prefix: '/api/v1', db: options.db, tenants: options.tenants, adminDigest, signals, importsHeld: metrics.feedImportsHeld });
   app.register(
     async (admin) => {
       admin.addHook('onRequest', requireAdmin(adminDigest));

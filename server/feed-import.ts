@@ -5,10 +5,11 @@ import { evaluatePlan } from '../engine/evaluate.ts';
 import type { CollapsedUser } from '../engine/feed-collapse.ts';
 import { decideFeedOutcome, stableJson, writtenFeedOutcome, type FeedOutcome } from '../engine/feed-outcome.ts';
 import type { FeedPlan } from '../engine/feed-plan.ts';
-import { decideThresholds, type ThresholdDecision } from '../engine/feed-thresholds.ts';
+import { decideThresholds, thresholdEvent, type ExceededThreshold, type ThresholdDecision } from '../engine/feed-thresholds.ts';
 import { keyIgnoresCase, storedKey } from '../engine/key-value.ts';
 import { decideStatus } from '../engine/status.ts';
 import { accountStateOf } from './db/account-state.ts';
+import { recordEvents } from './db/events.ts';
 import type { UserRow } from './db/tables.ts';
 import { findUserByKey } from './db/users.ts';
 import { createUser, replaceUser, type ProvisionContext } from './provision.ts';
@@ -27,6 +28,8 @@ export interface FeedImportResult {
   readonly records: readonly FeedRecordResult[];
   /** Set when a source threshold held the whole import: nothing was written. */
   readonly held?: Extract<ThresholdDecision, { held: true }>;
+  /** Set when the import was approved past these thresholds and written. */
+  readonly approved?: readonly ExceededThreshold[];
   readonly dryRun: boolean;
 }
 
@@ -40,12 +43,14 @@ interface Planned {
  * Decides every user first (a dry run of the plan against the stored accounts), checks the
  * feed's thresholds on the counts, then writes the users whose outcome is not `unchanged`, each
  * in its own request transaction. A user absent from the import is never read or touched.
+ * A held import writes only its `feed.import_held` event; an approved one (`approve`) that
+ * crosses a threshold writes `feed.import_approved` first. A dry run writes no event.
  */
 export async function importFeedUsers(
   ctx: ProvisionContext,
   feed: FeedPlan,
   users: Iterable<CollapsedUser>,
-  options: { readonly dryRun?: boolean; readonly onProgress?: (done: number, total: number) => void } = {},
+  options: { readonly dryRun?: boolean; readonly approve?: boolean; readonly onProgress?: (done: number, total: number) => void } = {},
 ): Promise<FeedImportResult> {
   const { plan, db } = ctx;
   const now = ctx.now ?? new Date();
@@ -66,12 +71,17 @@ export async function importFeedUsers(
   }
   const count = (o: FeedOutcome) => planned.filter((p) => p.outcome === o).length;
   const accounts = await liveAccounts(ctx);
-  const decision = decideThresholds(feed, { creates: count('created'), deactivations: count('deactivated'), changedKeys: count('updated') + count('deactivated') }, accounts);
+  const decision = decideThresholds(feed, { creates: count('created'), deactivations: count('deactivated'), changedKeys: count('updated') + count('deactivated') }, accounts, options.approve ?? false);
   const asPlanned = (p: Planned): FeedRecordResult => ({ row: p.user.row, key: p.user.key, outcome: p.outcome });
+  const event = thresholdEvent(feed, decision);
+  if (event && !options.dryRun) {
+    await recordEvents(db, { tenant: plan.tenant, configHash: plan.hash, requestId: ctx.requestId, now, onWritten: ctx.signals?.eventsWritten }, [event]);
+  }
   if (decision.held) {
     return { records: [...planned.map((p) => ({ ...asPlanned(p), ...(p.outcome === 'unchanged' ? {} : { outcome: 'held' as const }) })), ...rejected], held: decision, dryRun: options.dryRun ?? false };
   }
-  if (options.dryRun) return { records: [...planned.map(asPlanned), ...rejected], dryRun: true };
+  const approved = decision.approved ? { approved: decision.approved } : {};
+  if (options.dryRun) return { records: [...planned.map(asPlanned), ...rejected], ...approved, dryRun: true };
   const records: FeedRecordResult[] = [];
   let done = 0;
   for (const p of planned) {
@@ -89,7 +99,7 @@ export async function importFeedUsers(
     }
     options.onProgress?.(done, planned.length);
   }
-  return { records: [...records, ...rejected], dryRun: false };
+  return { records: [...records, ...rejected], ...approved, dryRun: false };
 }
 
 function parsed(resource: unknown): unknown {

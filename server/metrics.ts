@@ -33,6 +33,8 @@ export interface AppMetrics {
   readonly rateLimited: Counter<'tenant'>;
   /** Requests Node's HTTP parser refused or cut off (malformed, headers too large, too slow), answered before any route. */
   readonly clientErrors: Counter<'status'>;
+  /** Feed imports over HTTP held by a source threshold, by tenant and feed (server/routes/feeds.ts). */
+  readonly feedImportsHeld: Counter<'tenant' | 'feed'>;
   close(): void;
 }
 
@@ -82,6 +84,12 @@ export function createMetrics(options: MetricsOptions): AppMetrics {
     name: 'scimplan_client_errors_total',
     help: 'Requests refused by the HTTP parser or cut off by a timeout before any route ran, by the status answered (400, 408, 431; 0: closed without an answer)',
     labelNames: ['status'] as const,
+    registers: [registry],
+  });
+  const feedImportsHeld = new Counter({
+    name: 'scimplan_feed_imports_held_total',
+    help: 'Feed imports posted over HTTP and held as a whole by a source threshold, by tenant and feed',
+    labelNames: ['tenant', 'feed'] as const,
     registers: [registry],
   });
   new Gauge({
@@ -147,6 +155,6 @@ export function createMetrics(options: MetricsOptions): AppMetrics {
     if (!tenants.get(tenant) && !tenants.removed(tenant)) return;
     for (const e of written) events.inc({ tenant, type: e.type });
   });
-  return { registry, httpRequests, httpDuration, events, webhookDeliveries, configReloads, rateLimited, clientErrors, close: stopObserving };
+  return { registry, httpRequests, httpDuration, events, webhookDeliveries, configReloads, rateLimited, clientErrors, feedImportsHeld, close: stopObserving };
 }
 

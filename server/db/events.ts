@@ -20,7 +20,10 @@ export type EventType =
   | 'group.created'
   | 'group.updated'
   | 'group.deleted'
-  | 'config.applied';
+  | 'config.applied'
+  // A feed import held by a source threshold, or approved past one (engine/feed-thresholds.ts).
+  | 'feed.import_held'
+  | 'feed.import_approved';
 
 /** One change. Invariant: `fields` holds names of changed fields, never their values. */
 export interface NewEvent {
@@ -30,7 +33,9 @@ export interface NewEvent {
   readonly fields?: readonly string[];
   /**
    * Why a status changed (`user.deactivated`, `user.deactivation_held`, `user.reactivated`):
-   * engine/status.ts `StatusDecision.reason`, tenant-file text only, never a user's value.
+   * engine/status.ts `StatusDecision.reason`, tenant-file text only, never a user's value; for
+   * `feed.import_held` / `feed.import_approved` the feed name and the counts that crossed its
+   * thresholds (engine/feed-thresholds.ts `thresholdEvent`).
    */
   readonly reason?: string | undefined;
 }

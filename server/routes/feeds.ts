@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import type { Counter } from 'prom-client';
 import type { Kysely } from 'kysely';
 import type { FeedPlan } from '../../engine/plan.ts';
 import { bearerToken, tokenDigests, tokenMatches } from '../auth.ts';
@@ -21,6 +22,8 @@ export interface FeedRoutesOptions {
   readonly adminDigest: Buffer | null;
   readonly tenants: TenantRegistry;
   readonly signals?: Signals;
+  /** Counts the imports a source threshold held (metrics.ts `feedImportsHeld`). */
+  readonly importsHeld?: Counter<'tenant' | 'feed'>;
   /** Fixed clock for tests. */
   readonly now?: () => Date;
   /** Largest body accepted, in bytes. Default 64 MiB. */
@@ -29,7 +32,9 @@ export interface FeedRoutesOptions {
 
 /**
  * Register with `{ prefix: '/api/v1' }`. A request needs the admin token or one of the feed's
- * `tokens` (sha256 digests, compared in constant time; tokens are never logged).
+ * `tokens` (sha256 digests, compared in constant time; tokens are never logged). `?approve=true`
+ * runs the import past the feed's thresholds and needs the admin token: a feed token cannot
+ * approve what it posts.
  */
 export async function feedRoutes(app: FastifyInstance, options: FeedRoutesOptions): Promise<void> {
   const bodyLimit = options.bodyLimit ?? 64 * 1024 * 1024;
@@ -42,6 +47,8 @@ export async function feedRoutes(app: FastifyInstance, options: FeedRoutesOption
     const feed = plan.feeds.find((f) => f.name === name);
     if (!feed) throw scimError('ENDPOINT_NOT_FOUND');
     allowed(request.headers.authorization, feed, options.adminDigest);
+    const approve = approveParam((request.query as Record<string, unknown>)['approve']);
+    if (approve && !isAdmin(request.headers.authorization, options.adminDigest)) throw scimError('ADMIN_UNAUTHORIZED');
     const body = request.body;
     const bytes = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body ?? null));
     const id = randomUUID();
@@ -53,13 +60,14 @@ export async function feedRoutes(app: FastifyInstance, options: FeedRoutesOption
         const source = await readFeedSource(plan, feed, Readable.from([bytes]), now);
         const result = source.fatal
           ? undefined
-          : await importFeedUsers({ db: options.db, plan, requestId: `feed:${id}`, now, ...(options.signals ? { signals: options.signals } : {}) }, feed, source.users);
+          : await importFeedUsers({ db: options.db, plan, requestId: `feed:${id}`, now, ...(options.signals ? { signals: options.signals } : {}) }, feed, source.users, { approve });
         const rejected: FeedRecordResult[] = source.rejected.map((r) => ({ row: r.row, outcome: 'rejected', reason: r.reason, ...(r.column ? { column: r.column } : {}) }));
         const records = [...(result?.records ?? []), ...rejected].sort((a, b) => a.row - b.row);
         const status = source.fatal ? 'failed' : result?.held ? 'held' : 'done';
+        if (result?.held) options.importsHeld?.inc({ tenant, feed: name });
         await options.db
           .updateTable('feed_jobs')
-          .set({ status, finished_at: new Date(), result: JSON.stringify({ rows: source.rows, ...(source.fatal ? { error: source.fatal } : {}), ...(result?.held ? { held: result.held } : {}), records }) })
+          .set({ status, finished_at: new Date(), result: JSON.stringify({ rows: source.rows, ...(source.fatal ? { error: source.fatal } : {}), ...(result?.held ? { held: result.held } : {}), ...(result?.approved ? { approved: result.approved } : {}), records }) })
           .where('id', '=', id)
           .execute();
       } catch {
@@ -82,6 +90,17 @@ export async function feedRoutes(app: FastifyInstance, options: FeedRoutesOption
     const result = typeof job.result === 'string' ? JSON.parse(job.result) : job.result;
     return { id: job.id, tenant: job.tenant, feed: job.feed, status: job.status, createdAt: job.created_at, finishedAt: job.finished_at, ...(result ?? {}) };
   });
+}
+
+/** `?approve=true` or `false` (or absent: false); ADMIN_PARAM_INVALID otherwise. */
+function approveParam(value: unknown): boolean {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw scimError('ADMIN_PARAM_INVALID', { name: 'approve', what: '`true` or `false`' });
+}
+
+function isAdmin(authorization: string | undefined, adminDigest: Buffer | null): boolean {
+  return adminDigest !== null && tokenMatches(bearerToken(authorization), [adminDigest]);
 }
 
 /** The admin token or one of the feed's tokens; 401 otherwise (one answer for either). */

@@ -123,11 +123,41 @@ describe('scimplan import', () => {
     const people = (ended: number) =>
       [header, ...Array.from({ length: 10 }, (_, i) => `${20000 + i};P${i};;Achternaam${i};p${i}@hoogland.example;Zorg;Verzorgende;01-01-2020;${i < ended ? '31-03-2026' : ''}`)].join('\r\n');
     expect((await t.importJson(await t.csv('ten', people(0)))).body.counts.created).toBe(10);
+    const before = (await t.events()).length;
+    const since = async () => (await t.events()).slice(before).map((e) => e.type);
     const held = await t.importJson(await t.csv('three-ended', people(3)));
     expect(held.code).toBe(2);
     expect(held.body.held).toEqual({ held: true, exceeded: [{ threshold: 'deactivations', count: 3, limit: 2, written: '25%' }] });
     expect(held.body.counts).toMatchObject({ held: 3, unchanged: 7, deactivated: 0 });
     expect((await t.users()).every((u) => u.status === 'active')).toBe(true);
+    // The hold writes its event and nothing else: the feed name and the counts, never a value.
+    const heldEvents = await database.db.selectFrom('events').select(['type', 'account_id', 'fields', 'reason']).where('tenant', '=', t.tenant).where('type', 'like', 'feed.%').execute();
+    expect(heldEvents).toEqual([{ type: 'feed.import_held', account_id: null, fields: ['deactivations'], reason: 'feed `afas`: 3 deactivations, threshold 25% (2)' }]);
+    expect(await since()).toEqual(['feed.import_held']);
+    // A dry run with --approve decides and writes nothing, not even an event.
+    const dry = await t.importJson(await t.csv('three-ended', people(3)), ['--approve', '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.body.counts).toMatchObject({ deactivated: 3, held: 0 });
+    expect(await since()).toEqual(['feed.import_held']);
+    // --approve runs it past the threshold and says so with an event.
+    const approved = await t.importJson(await t.csv('three-ended', people(3)), ['--approve']);
+    expect(approved.code).toBe(0);
+    expect(approved.body.held).toBeNull();
+    expect((approved.body as unknown as { approved: unknown }).approved).toEqual([{ threshold: 'deactivations', count: 3, limit: 2, written: '25%' }]);
+    expect(approved.body.counts).toMatchObject({ deactivated: 3, unchanged: 7, held: 0 });
+    expect((await t.users()).filter((u) => u.status === 'deactivated')).toHaveLength(3);
+    expect(await since()).toEqual(['feed.import_held', 'feed.import_approved', 'user.deactivated', 'user.deactivated', 'user.deactivated']);
+  });
+
+  it('the text summary of a held import points at --approve', async () => {
+    const t = await tenantFiles((y) => y.replace('creates: 500', 'creates: 2'));
+    const r = await run(['import', t.config, 'afas', await t.csv('all', csvText), ...NOW], database.db);
+    expect(r.code).toBe(2);
+    expect(r.out).toContain("held: 4 creates is more than the feed's threshold 2 (2); nothing was written; run again with --approve to import it");
+    const again = await run(['import', t.config, 'afas', await t.csv('all', csvText), '--approve', ...NOW], database.db);
+    expect(again.code).toBe(0);
+    expect(again.out).toContain("approved: 4 creates is more than the feed's threshold 2 (2)");
+    expect(await t.users()).toHaveLength(4);
   });
 
   it('a person sent by SCIM and then by the feed is one account', async () => {

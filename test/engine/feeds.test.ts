@@ -10,7 +10,7 @@ import type { Diagnostic } from '../../engine/diagnostic.ts';
 import { evaluatePlan } from '../../engine/evaluate.ts';
 import { makeCollapser } from '../../engine/feed-collapse.ts';
 import { rowToUser } from '../../engine/feed-row.ts';
-import { decideThresholds } from '../../engine/feed-thresholds.ts';
+import { decideThresholds, thresholdEvent } from '../../engine/feed-thresholds.ts';
 import { lookupFunction } from '../../dsl/functions.ts';
 
 const examples = join(import.meta.dirname, '../../examples/valid');
@@ -172,5 +172,16 @@ describe('feeds: rows, collapse, thresholds', () => {
       exceeded: [{ threshold: 'deactivations', count: 3, limit: 1, written: '10%' }],
     });
     expect(decideThresholds(feed, { ...counts, creates: 501 }, 100).held).toBe(true);
+  });
+
+  it('thresholds: an approved import goes ahead; its event and a held one name the feed and the counts', () => {
+    const counts = { creates: 3, deactivations: 3, changedKeys: 3 };
+    const exceeded = [{ threshold: 'deactivations', count: 3, limit: 1, written: '10%' }];
+    expect(decideThresholds(feed, counts, 10, true)).toEqual({ held: false, approved: exceeded });
+    expect(decideThresholds(feed, counts, 30, true)).toEqual({ held: false });
+    const reason = `feed \`${feed.name}\`: 3 deactivations, threshold 10% (1)`;
+    expect(thresholdEvent(feed, decideThresholds(feed, counts, 10))).toEqual({ type: 'feed.import_held', fields: ['deactivations'], reason });
+    expect(thresholdEvent(feed, decideThresholds(feed, counts, 10, true))).toEqual({ type: 'feed.import_approved', fields: ['deactivations'], reason });
+    expect(thresholdEvent(feed, decideThresholds(feed, counts, 30, true))).toBeUndefined();
   });
 });

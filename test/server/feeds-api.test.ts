@@ -19,20 +19,23 @@ const yaml = readFileSync(join(examples, 'hoogland-afas.yaml'), 'utf8')
   .replace('tenant: hoogland', `tenant: ${tenant}`)
   .replace('  - name: afas\n', `  - name: afas\n    tokens:\n      - sha256: ${createHash('sha256').update(FEED_TOKEN).digest('hex')}\n`);
 const csv = readFileSync(join(examples, 'hoogland-afas.csv'));
+// A second tenant whose feed allows two creates: the four people of the export are held.
+const strict = uniqueTenant('feedheld');
+const strictYaml = yaml.replace(`tenant: ${tenant}`, `tenant: ${strict}`).replace('creates: 500', 'creates: 2');
 let database: OpenDatabase;
 let app: FastifyInstance;
 
 beforeAll(async () => {
   database = await openTestDatabase();
-  app = validatedApp({ db: database.db, tenants: new TenantRegistry([planOf(yaml)]), adminToken: ADMIN });
+  app = validatedApp({ db: database.db, tenants: new TenantRegistry([planOf(yaml), planOf(strictYaml)]), adminToken: ADMIN });
 });
 afterAll(async () => {
   await app.close();
   await database.close();
 });
 
-const post = (body: Buffer | string, token = ADMIN, feed = 'afas') =>
-  app.inject({ method: 'POST', url: `/api/v1/tenants/${tenant}/feeds/${feed}`, headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, payload: body });
+const post = (body: Buffer | string, token = ADMIN, feed = 'afas', to = tenant, query = '') =>
+  app.inject({ method: 'POST', url: `/api/v1/tenants/${to}/feeds/${feed}${query}`, headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, payload: body });
 
 /** Reads the job until it has finished (each read is one request; no fixed sleep). */
 async function finished(location: string): Promise<Record<string, unknown>> {
@@ -76,5 +79,36 @@ describe('feeds over HTTP', () => {
     expect((await post(csv, ADMIN, 'visma')).statusCode).toBe(404);
     const r = await app.inject({ method: 'GET', url: `/api/v1/tenants/${tenant}/feeds/afas/jobs/nope`, headers: { authorization: `Bearer ${ADMIN}` } });
     expect(r.statusCode).toBe(404);
+  });
+
+  it('a held import writes its event and nothing else, counts the metric; only the admin token approves it', async () => {
+    const users = () => database.db.selectFrom('scim_users').select('key_value').where('tenant', '=', strict).execute();
+    const events = () => database.db.selectFrom('events').select(['type', 'request_id', 'fields', 'reason']).where('tenant', '=', strict).orderBy('id').execute();
+    const heldCount = async () => {
+      const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      const line = text.split('\n').find((l) => l.startsWith(`scimplan_feed_imports_held_total{tenant="${strict}",feed="afas"}`));
+      return line === undefined ? 0 : Number(line.split(' ').at(-1));
+    };
+    expect(await heldCount()).toBe(0);
+    const posted = (await post(csv, FEED_TOKEN, 'afas', strict)).json() as { id: string; location: string };
+    const held = await finished(posted.location);
+    expect(held.status).toBe('held');
+    expect(held.held).toEqual({ held: true, exceeded: [{ threshold: 'creates', count: 4, limit: 2, written: '2' }] });
+    expect(await users()).toHaveLength(0);
+    expect(await events()).toEqual([{ type: 'feed.import_held', request_id: `feed:${posted.id}`, fields: ['creates'], reason: 'feed `afas`: 4 creates, threshold 2 (2)' }]);
+    expect(await heldCount()).toBe(1);
+
+    // A feed token cannot approve what it posts; a bad value is refused; neither starts a job.
+    const byFeed = await post(csv, FEED_TOKEN, 'afas', strict, '?approve=true');
+    expect(byFeed.statusCode).toBe(401);
+    expect((await post(csv, ADMIN, 'afas', strict, '?approve=yes')).statusCode).toBe(400);
+    expect(await database.db.selectFrom('feed_jobs').select('id').where('tenant', '=', strict).execute()).toHaveLength(1);
+
+    const approved = await finished((await post(csv, ADMIN, 'afas', strict, '?approve=true')).json().location);
+    expect(approved.status).toBe('done');
+    expect(approved.approved).toEqual([{ threshold: 'creates', count: 4, limit: 2, written: '2' }]);
+    expect(await users()).toHaveLength(4);
+    expect((await events()).map((e) => e.type).slice(0, 3)).toEqual(['feed.import_held', 'feed.import_approved', 'user.created']);
+    expect(await heldCount()).toBe(1);
   });
 });
