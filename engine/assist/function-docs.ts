@@ -31,5 +31,4 @@ export const functionDocs: Readonly<Record<string, FunctionDoc>> = Object.freeze
     doc: "a date written in a declared format (`yyyy`, `MM`/`M`, `dd`/`d`, `HH`, `mm`, `ss`), as a wall-clock time in the tenant's time zone; text that does not match gives `null`",
   },
   addDays: { signature: 'addDays(d, n)', doc: "`n` calendar days later (or earlier), in the tenant's time zone" },
-  parseDate: { signature: 'parseDate(s, format)', doc: "the text read with a declared format (`yyyy`, `MM`/`M`, `dd`/`d`, `HH`, `mm`, `ss`) in the tenant's time zone; text that does not fit gives `null`" },
 });
