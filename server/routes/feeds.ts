@@ -43,10 +43,10 @@ export async function feedRoutes(app: FastifyInstance, options: FeedRoutesOption
   app.post('/tenants/:tenant/feeds/:feed', { bodyLimit }, async (request, reply) => {
     const { tenant, feed: name } = request.params as { tenant: string; feed: string };
     const plan = options.tenants.get(tenant)?.plan;
-    if (!plan) throw scimError('TENANT_NOT_CONFIGURED', { tenant });
-    const feed = plan.feeds.find((f) => f.name === name);
-    if (!feed) throw scimError('ENDPOINT_NOT_FOUND');
+    const feed = plan?.feeds.find((f) => f.name === name);
     allowed(request.headers.authorization, feed, options.adminDigest);
+    if (!plan) throw scimError('TENANT_NOT_CONFIGURED', { tenant });
+    if (!feed) throw scimError('ENDPOINT_NOT_FOUND');
     const approve = approveParam((request.query as Record<string, unknown>)['approve']);
     if (approve && !isAdmin(request.headers.authorization, options.adminDigest)) throw scimError('ADMIN_UNAUTHORIZED');
     const body = request.body;
@@ -83,8 +83,8 @@ export async function feedRoutes(app: FastifyInstance, options: FeedRoutesOption
     const { tenant, feed, id } = request.params as { tenant: string; feed: string; id: string };
     const plan = options.tenants.get(tenant)?.plan;
     const feedPlan = plan?.feeds.find((f) => f.name === feed);
-    if (!feedPlan) throw scimError('ENDPOINT_NOT_FOUND');
     allowed(request.headers.authorization, feedPlan, options.adminDigest);
+    if (!feedPlan) throw scimError('ENDPOINT_NOT_FOUND');
     const job = await options.db.selectFrom('feed_jobs').selectAll().where('id', '=', id).where('tenant', '=', tenant).where('feed', '=', feed).executeTakeFirst();
     if (!job) throw scimError('ENDPOINT_NOT_FOUND');
     const result = typeof job.result === 'string' ? JSON.parse(job.result) : job.result;
@@ -103,9 +103,13 @@ function isAdmin(authorization: string | undefined, adminDigest: Buffer | null):
   return adminDigest !== null && tokenMatches(bearerToken(authorization), [adminDigest]);
 }
 
-/** The admin token or one of the feed's tokens; 401 otherwise (one answer for either). */
-function allowed(authorization: string | undefined, feed: FeedPlan, adminDigest: Buffer | null): void {
+/**
+ * The admin token or one of the feed's tokens; 401 otherwise (one answer for either). Checked
+ * before the tenant and the feed are looked up, so that without a token an unknown name and a
+ * known one answer alike: only the admin token sees 404 for a name that does not exist.
+ */
+function allowed(authorization: string | undefined, feed: FeedPlan | undefined, adminDigest: Buffer | null): void {
   const presented = bearerToken(authorization);
-  const digests = [...(adminDigest ? [adminDigest] : []), ...tokenDigests(feed)];
+  const digests = [...(adminDigest ? [adminDigest] : []), ...(feed ? tokenDigests(feed) : [])];
   if (!tokenMatches(presented, digests)) throw scimError('UNAUTHORIZED');
 }

@@ -81,6 +81,18 @@ describe('feeds over HTTP', () => {
     expect(r.statusCode).toBe(404);
   });
 
+  it('without a valid token, an unknown tenant or feed answers as a known one does (401), so names do not leak', async () => {
+    const known = await post(csv, 'wrong');
+    const unknownFeed = await post(csv, 'wrong', 'visma');
+    const unknownTenant = await post(csv, 'wrong', 'afas', 'no-such-tenant');
+    const unknownJob = await app.inject({ method: 'GET', url: '/api/v1/tenants/no-such-tenant/feeds/afas/jobs/nope', headers: { authorization: 'Bearer wrong' } });
+    for (const answer of [known, unknownFeed, unknownTenant, unknownJob]) expect(answer.statusCode).toBe(401);
+    expect(unknownFeed.json()).toEqual(known.json());
+    expect(unknownTenant.json()).toEqual(known.json());
+    // The feed token of one feed does not reveal another tenant's names either.
+    expect((await post(csv, FEED_TOKEN, 'afas', 'no-such-tenant')).statusCode).toBe(401);
+  });
+
   it('a held import writes its event and nothing else, counts the metric; only the admin token approves it', async () => {
     const users = () => database.db.selectFrom('scim_users').select('key_value').where('tenant', '=', strict).execute();
     const events = () => database.db.selectFrom('events').select(['type', 'request_id', 'fields', 'reason']).where('tenant', '=', strict).orderBy('id').execute();
