@@ -113,8 +113,9 @@ describe('the reason an event carries', () => {
     const reasons = stored.map((e) => e.reason).filter((r) => r !== null);
     expect(reasons.length).toBeGreaterThan(0);
     expect(stored.filter((e) => e.type === 'user.created' || e.type === 'user.updated').every((e) => e.reason === null)).toBe(true);
-    // `Leiden-Noord` is in the clause (tenant text); a user's own values never are.
-    const text = JSON.stringify(stored);
+    // `Leiden-Noord` is in the clause (tenant text); a user's own values never are. Only what an
+    // event says (reason, fields) is searched: ids, hashes and times may hold any digits.
+    const text = JSON.stringify(stored.map((e) => ({ type: e.type, reason: e.reason, fields: e.fields })));
     for (const value of ['@example.com', 'Delft', 'ev-1', String(new Date().getUTCFullYear() + 1)]) expect(text).not.toContain(value);
   });
 });
