@@ -7,10 +7,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/tables.ts';
 import { findLiveUser, liveUserNames } from '../db/users.ts';
+import { TENANT_ID_PATTERN } from '../../engine/config.ts';
 import { scimError } from '../errors.ts';
 import { integerParam } from './events.ts';
 
-const TENANT = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const DEFAULT_USERS_COUNT = 100;
 export const MAX_USERS_COUNT = 1000;
 
@@ -21,14 +21,14 @@ export async function adminUserRoutes(app: FastifyInstance, options: { db: Kysel
   });
   app.get('/tenants/:tenant/users', async (request) => {
     const { tenant } = request.params as { tenant: string };
-    if (!TENANT.test(tenant)) throw scimError('TENANT_ID_INVALID');
+    if (!TENANT_ID_PATTERN.test(tenant)) throw scimError('TENANT_ID_INVALID');
     const count = integerParam((request.query as Record<string, unknown>)['count'], 'count', 1, MAX_USERS_COUNT) ?? DEFAULT_USERS_COUNT;
     return liveUserNames(options.db, tenant, count);
   });
 
   app.get('/tenants/:tenant/users/:id', async (request) => {
     const { tenant, id } = request.params as { tenant: string; id: string };
-    if (!TENANT.test(tenant)) throw scimError('TENANT_ID_INVALID');
+    if (!TENANT_ID_PATTERN.test(tenant)) throw scimError('TENANT_ID_INVALID');
     const row = await findLiveUser(options.db, tenant, id);
     if (!row) throw scimError('USER_NOT_FOUND');
     return { id: row.id, userName: row.user_name, resource: row.resource };
