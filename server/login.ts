@@ -3,19 +3,14 @@
 // tenant, then the claims run the tenant's plan through provision.ts `loginUser`. Returns the
 // LoginAnswer. Never logs the token or a claim value.
 
-import { createHash } from 'node:crypto';
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { applyClaims, type LoginAnswer } from '../engine/login.ts';
 import type { Plan, SsoPlan } from '../engine/plan.ts';
 import { sql } from 'kysely';
 import type { Db } from './db/users.ts';
+import { sha256 } from './auth.ts';
 import { scimError } from './errors.ts';
 import { loginUser, type ProvisionContext } from './provision.ts';
-
-/** What the route hands over: the verified claims (OIDC) or the attributes (SAML). */
-export interface VerifiedLogin {
-  readonly claims: Readonly<Record<string, unknown>>;
-}
 
 /** The signing keys of one plan's `sso.keys`; the caller keeps one per plan (jose caches a remote set). */
 export function keySetOf(sso: SsoPlan): JWTVerifyGetKey {
@@ -69,7 +64,7 @@ function refusal(error: unknown): string | undefined {
 /** What identifies one token for replay: its `jti` (Entra: `uti`), else the digest of the token itself. */
 export function replayId(payload: JWTPayload, token: string): string {
   const id = payload.jti ?? (typeof payload['uti'] === 'string' ? payload['uti'] : undefined);
-  return id !== undefined ? `jti:${id}` : `sha256:${createHash('sha256').update(token).digest('hex')}`;
+  return id !== undefined ? `jti:${id}` : `sha256:${sha256(token).toString('hex')}`;
 }
 
 /**

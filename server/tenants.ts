@@ -8,12 +8,16 @@ import { decideClaims, type Claim, type RefusedClaim } from '../engine/claims.ts
 import { compileTenantFile } from '../engine/compile-plan.ts';
 import type { Diagnostic } from '../engine/diagnostic.ts';
 import type { Plan } from '../engine/plan.ts';
-import { tokenDigests } from './auth.ts';
+import { refDigests, tokenDigests } from './auth.ts';
 
 /** A tenant as served: its plan and the digests of the tokens that unlock it. */
 export interface Tenant {
   readonly plan: Plan;
   readonly tokenDigests: readonly Buffer[];
+  /** The digests of the platform tokens of its `sso:` section (routes/logins.ts); empty without one. */
+  readonly ssoDigests: readonly Buffer[];
+  /** feed name -> the digests of that feed's own `tokens:` (routes/feeds.ts). */
+  readonly feedDigests: ReadonlyMap<string, readonly Buffer[]>;
 }
 
 /**
@@ -71,7 +75,13 @@ export class TenantRegistry {
 
   set(plan: Plan, env: NodeJS.ProcessEnv = process.env): void {
     const previous = this.#states.get(plan.tenant);
-    this.#tenants.set(plan.tenant, { plan, tokenDigests: tokenDigests(plan, env) });
+    // Every token digest is read once, here, with the registry's env (auth.ts).
+    this.#tenants.set(plan.tenant, {
+      plan,
+      tokenDigests: tokenDigests(plan, env),
+      ssoDigests: plan.sso ? refDigests(plan.sso.tokens, env) : [],
+      feedDigests: new Map(plan.feeds.map((feed) => [feed.name, tokenDigests(feed, env)])),
+    });
     this.#removed.delete(plan.tenant);
     const loadedAt = previous && previous.hash === plan.hash && previous.file === plan.file ? previous.loadedAt : new Date();
     this.#states.set(plan.tenant, { tenant: plan.tenant, file: plan.file, hash: plan.hash, loadedAt, stale: null });

@@ -7,8 +7,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Counter } from 'prom-client';
 import type { Kysely } from 'kysely';
-import type { FeedPlan } from '../../engine/plan.ts';
-import { bearerToken, tokenDigests, tokenMatches } from '../auth.ts';
+import { bearerToken, tokenMatches } from '../auth.ts';
 import type { Database } from '../db/tables.ts';
 import { scimError } from '../errors.ts';
 import { importFeedUsers, type FeedRecordResult } from '../feed-import.ts';
@@ -42,9 +41,10 @@ export async function feedRoutes(app: FastifyInstance, options: FeedRoutesOption
 
   app.post('/tenants/:tenant/feeds/:feed', { bodyLimit }, async (request, reply) => {
     const { tenant, feed: name } = request.params as { tenant: string; feed: string };
-    const plan = options.tenants.get(tenant)?.plan;
+    const served = options.tenants.get(tenant);
+    const plan = served?.plan;
     const feed = plan?.feeds.find((f) => f.name === name);
-    allowed(request.headers.authorization, feed, options.adminDigest);
+    allowed(request.headers.authorization, served?.feedDigests.get(name), options.adminDigest);
     if (!plan) throw scimError('TENANT_NOT_CONFIGURED', { tenant });
     if (!feed) throw scimError('ENDPOINT_NOT_FOUND');
     const approve = approveParam((request.query as Record<string, unknown>)['approve']);
@@ -81,9 +81,9 @@ export async function feedRoutes(app: FastifyInstance, options: FeedRoutesOption
 
   app.get('/tenants/:tenant/feeds/:feed/jobs/:id', async (request) => {
     const { tenant, feed, id } = request.params as { tenant: string; feed: string; id: string };
-    const plan = options.tenants.get(tenant)?.plan;
-    const feedPlan = plan?.feeds.find((f) => f.name === feed);
-    allowed(request.headers.authorization, feedPlan, options.adminDigest);
+    const served = options.tenants.get(tenant);
+    const feedPlan = served?.plan.feeds.find((f) => f.name === feed);
+    allowed(request.headers.authorization, served?.feedDigests.get(feed), options.adminDigest);
     if (!feedPlan) throw scimError('ENDPOINT_NOT_FOUND');
     const job = await options.db.selectFrom('feed_jobs').selectAll().where('id', '=', id).where('tenant', '=', tenant).where('feed', '=', feed).executeTakeFirst();
     if (!job) throw scimError('ENDPOINT_NOT_FOUND');
@@ -108,8 +108,8 @@ function isAdmin(authorization: string | undefined, adminDigest: Buffer | null):
  * before the tenant and the feed are looked up, so that without a token an unknown name and a
  * known one answer alike: only the admin token sees 404 for a name that does not exist.
  */
-function allowed(authorization: string | undefined, feed: FeedPlan | undefined, adminDigest: Buffer | null): void {
+function allowed(authorization: string | undefined, feedDigests: readonly Buffer[] | undefined, adminDigest: Buffer | null): void {
   const presented = bearerToken(authorization);
-  const digests = [...(adminDigest ? [adminDigest] : []), ...(feed ? tokenDigests(feed) : [])];
+  const digests = [...(adminDigest ? [adminDigest] : []), ...(feedDigests ?? [])];
   if (!tokenMatches(presented, digests)) throw scimError('UNAUTHORIZED');
 }

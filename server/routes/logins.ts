@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { JWTVerifyGetKey } from 'jose';
 import type { Kysely } from 'kysely';
 import type { Plan, SsoPlan } from '../../engine/plan.ts';
-import { bearerToken, refDigests, tokenMatches } from '../auth.ts';
+import { bearerToken, tokenMatches } from '../auth.ts';
 import type { Database } from '../db/tables.ts';
 import { scimError } from '../errors.ts';
 import { forgetToken, keySetOf, recordToken, replayId, runLogin, verifyIdToken } from '../login.ts';
@@ -24,22 +24,22 @@ export interface LoginRoutesOptions {
 
 /** Register with `{ prefix: '/api/v1' }`. Guards itself with the tenant's `sso.tokens` (constant-time compare). */
 export async function loginRoutes(app: FastifyInstance, options: LoginRoutesOptions): Promise<void> {
-  // Per plan (a reload makes a new one): the token digests, read once, and the key set, whose
-  // remote keys jose caches. Held by this plugin instance, not by the module.
-  const perPlan = new WeakMap<Plan, { digests: Buffer[]; keys?: JWTVerifyGetKey }>();
-  const of = (plan: Plan, sso: SsoPlan) => {
-    let entry = perPlan.get(plan);
-    if (!entry) perPlan.set(plan, (entry = { digests: refDigests(sso.tokens) }));
-    return entry;
+  // Per plan (a reload makes a new one): the key set, whose remote keys jose caches. Held by this
+  // plugin instance, not by the module. The token digests are the registry's (read at load).
+  const keySets = new WeakMap<Plan, JWTVerifyGetKey>();
+  const keysOf = (plan: Plan, sso: SsoPlan) => {
+    let keys = keySets.get(plan);
+    if (!keys) keySets.set(plan, (keys = keySetOf(sso)));
+    return keys;
   };
 
   app.post('/tenants/:tenant/logins', { bodyLimit: 64 * 1024 }, async (request, reply) => {
     const { tenant: name } = request.params as { tenant: string };
-    const plan = options.tenants.get(name)?.plan;
+    const tenant = options.tenants.get(name);
+    const plan = tenant?.plan;
     const sso = plan?.sso;
-    const entry = plan && sso ? of(plan, sso) : undefined;
     // An unknown tenant, or one without `sso:`, answers like a wrong token to those without one.
-    if (!plan || !sso || !entry || !tokenMatches(bearerToken(request.headers.authorization), entry.digests)) {
+    if (!tenant || !plan || !sso || !tokenMatches(bearerToken(request.headers.authorization), tenant.ssoDigests)) {
       void reply.header('WWW-Authenticate', 'Bearer realm="scimplan-login"');
       throw scimError('LOGIN_UNAUTHORIZED');
     }
@@ -55,8 +55,7 @@ export async function loginRoutes(app: FastifyInstance, options: LoginRoutesOpti
     }
     const token = isPlainObject(body) ? body['idToken'] : undefined;
     if (typeof token !== 'string' || token.length === 0 || token.length > 16_384) throw scimError('LOGIN_BODY_INVALID', { what: 'the ID token as `idToken` (OIDC)' });
-    entry.keys ??= keySetOf(sso);
-    const payload = await verifyIdToken(sso, entry.keys, token, now);
+    const payload = await verifyIdToken(sso, keysOf(plan, sso), token, now);
     const id = replayId(payload, token);
     await recordToken(options.db, plan.tenant, id, new Date((payload.exp ?? 0) * 1000), now);
     try {
