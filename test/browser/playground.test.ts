@@ -156,6 +156,9 @@ describe.skipIf(chromiumMissing !== undefined)('playground page (offline)', () =
     expect(labels.some((l) => l.startsWith('costCenter'))).toBe(true);
     await page.keyboard.press('Escape');
     await page.keyboard.type('department');
+    // The analysis of the whole word (no error left) redraws the marks; hover after it, so that no
+    // redraw of a half-typed state closes the hover tooltip.
+    await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('0 error(s)') === true);
     // Hover help: the attribute's description from the SCIM schema.
     await page.locator('.cm-line', { hasText: '  employeeNumber: enterprise.employeeNumber' }).getByText('employeeNumber').last().hover();
     await expect(page.locator('.cm-assist-hover').textContent()).resolves.toContain('employeeNumber');
