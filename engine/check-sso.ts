@@ -1,11 +1,17 @@
 // Part of stage 4 (check-config): the `sso.claims` mapping. Each target is a SCIM attribute path,
 // checked as every path is (E201, did-you-mean) and stored as a profile mapping is (E301-E304,
 // check-storable.ts); W403 when the mapping key is filled from a login name that can change.
+// `sso.prefer` names profile fields (E201 otherwise; its values are the schema's enum).
 
 import type { Analysis } from '../dsl/check.ts';
+import { didYouMean } from '../dsl/suggest.ts';
 import { printExpression } from '../dsl/print.ts';
 import type { Type } from '../dsl/types.ts';
+import { catalog } from './catalog.ts';
 import { checkStorable, type Reporter } from './check-storable.ts';
+import type { RawConfig } from './config.ts';
+import type { Diagnostic } from './diagnostic.ts';
+import type { LoadedFile } from './load-yaml.ts';
 import { simpleMatch } from './login.ts';
 import type { ParsedConfig, ParsedExpression } from './parse-expressions.ts';
 
@@ -44,4 +50,16 @@ export function checkSso(
       });
     }
   }
+}
+
+/** E201 for a `sso.prefer` entry that names no profile field, at the entry's key. */
+export function checkPreferences(loaded: LoadedFile, config: RawConfig): Diagnostic[] {
+  const fields = Object.keys(config.profile ?? {});
+  return Object.keys(config.sso?.prefer ?? {})
+    .filter((field) => !Object.hasOwn(config.profile ?? {}, field))
+    .map((field): Diagnostic => {
+      const span = loaded.spanAt(['sso', 'prefer', field], 'key');
+      const help = didYouMean(field, fields) ?? `\`prefer:\` names profile fields: ${fields.map((f) => `\`${f}\``).join(', ')}`;
+      return { code: 'E201', severity: catalog.E201.severity, message: `\`sso.prefer\` names \`${field}\`, which is no profile field`, file: loaded.file, ...(span ? { span } : {}), help };
+    });
 }

@@ -6,6 +6,7 @@ import type { Analysis } from '../dsl/check.ts';
 import type { Compiled, Scope } from '../dsl/types.ts';
 import type { NextChange } from '../dsl/next-change.ts';
 import type { AttributeModel } from './attribute-model.ts';
+import type { Preferences } from './attribute-sources.ts';
 import type { RawExtensionSchema, RawFeed, RawTestCase } from './config.ts';
 
 export type { Compiled, EvalContext } from '../dsl/types.ts';
@@ -109,6 +110,8 @@ export interface SsoPlan {
   readonly algorithms: readonly string[];
   readonly keys?: { readonly jwksUrl?: string; readonly jwks?: readonly Readonly<Record<string, unknown>>[] };
   readonly targets: readonly ClaimTarget[];
+  /** `sso.prefer` compiled (engine/attribute-sources.ts): the attribute paths a source keeps. */
+  readonly preferences: Preferences;
 }
 
 /**

@@ -11,6 +11,7 @@ import type { Db } from './db/users.ts';
 import { sha256 } from './auth.ts';
 import { scimError } from './errors.ts';
 import { loginUser, type ProvisionContext } from './provision.ts';
+import { orderedProfile } from './user-view.ts';
 
 /** The signing keys of one plan's `sso.keys`; the caller keeps one per plan (jose caches a remote set). */
 export function keySetOf(sso: SsoPlan): JWTVerifyGetKey {
@@ -100,14 +101,12 @@ function loginAnswerOf(
   created: boolean,
 ): LoginAnswer {
   const profile = (typeof row.profile === 'string' ? JSON.parse(row.profile) : row.profile) as Record<string, unknown>;
-  const ordered: Record<string, unknown> = {};
-  for (const { field } of plan.profile) if (Object.hasOwn(profile, field)) ordered[field] = profile[field];
   return {
     accountId: row.id,
     created,
     status: row.status as LoginAnswer['status'],
     reason: row.reason,
-    profile: ordered,
+    profile: orderedProfile(profile, plan.profile.map((p) => p.field)),
     groups: groups.map((g) => g.display),
   };
 }
