@@ -8,6 +8,7 @@ import type { ResolvedPath } from '../dsl/resolve.ts';
 import { children } from '../dsl/walk.ts';
 import { isPlainObject } from '../dsl/values.ts';
 import { stableJson } from './feed-outcome.ts';
+import type { PreferredSide, Preferences } from './plan.ts';
 
 /** Who wrote an attribute: a SCIM request, a login, or the import of the feed `<name>`. */
 export type AttributeSource = 'scim' | 'login' | `feed:${string}`;
@@ -24,12 +25,6 @@ export interface SourceRecord {
  * without an entry has an unknown source (stored before migration 0014).
  */
 export type AttributeSources = Readonly<Record<string, SourceRecord>>;
-
-/** The side a `prefer:` entry names: the provisioning side (SCIM requests and feeds) or logins. */
-export type PreferredSide = 'scim' | 'login';
-
-/** `sso.prefer` compiled: lower-cased attribute path -> the side whose value it keeps. */
-export type Preferences = Readonly<Record<string, PreferredSide>>;
 
 export const sideOf = (source: AttributeSource): PreferredSide => (source === 'login' ? 'login' : 'scim');
 

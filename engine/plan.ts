@@ -6,7 +6,6 @@ import type { Analysis } from '../dsl/check.ts';
 import type { Compiled, Scope } from '../dsl/types.ts';
 import type { NextChange } from '../dsl/next-change.ts';
 import type { AttributeModel } from './attribute-model.ts';
-import type { Preferences } from './attribute-sources.ts';
 import type { RawExtensionSchema, RawFeed, RawTestCase } from './config.ts';
 
 export type { Compiled, EvalContext } from '../dsl/types.ts';
@@ -101,6 +100,12 @@ export interface ClaimTarget {
   readonly multi: boolean;
 }
 
+/** The side a `sso.prefer` entry names: the provisioning side (SCIM requests and feeds) or logins. */
+export type PreferredSide = 'scim' | 'login';
+
+/** `sso.prefer` compiled (engine/attribute-sources.ts): lower-cased attribute path -> the side whose value it keeps. */
+export type Preferences = Readonly<Record<string, PreferredSide>>;
+
 /** The compiled `sso:` section. `algorithms` never holds `none`. */
 export interface SsoPlan {
   readonly protocol: 'oidc' | 'saml';
@@ -110,7 +115,6 @@ export interface SsoPlan {
   readonly algorithms: readonly string[];
   readonly keys?: { readonly jwksUrl?: string; readonly jwks?: readonly Readonly<Record<string, unknown>>[] };
   readonly targets: readonly ClaimTarget[];
-  /** `sso.prefer` compiled (engine/attribute-sources.ts): the attribute paths a source keeps. */
   readonly preferences: Preferences;
 }
 
