@@ -159,7 +159,7 @@ export function checkConfig(
 
   // Login-time sync: claim name -> SCIM attribute path.
   checkSso(parsed, keyAttribute, (expr) => check(expr, userScope, 'value'), (expr) => analyses.get(expr), report);
-  diagnostics.push(...checkPreferences(loaded, config));
+  diagnostics.push(...checkPreferences(loaded, config, parsed, (expr) => analyses.get(expr)));
 
   const feeds = checkFeeds(loaded, config, parsed.feeds, userScope, keyAttribute, analyses);
   diagnostics.push(...feeds.diagnostics);

@@ -40,10 +40,15 @@ describe('sso.prefer', () => {
     expect(compileTenantFile('t.yaml', tenant('')).plan!.sso!.preferences).toEqual({});
   });
 
-  it('an attribute read by fields that prefer different sources is protected by neither', () => {
-    const text = tenant('  prefer:\n    function: scim\n    department: login\n').replace('  department: enterprise.department\n', '  department: enterprise.department\n  jobCode: title\n');
-    const found = compileTenantFile('t.yaml', text.replace('    department: login\n', '    department: login\n    jobCode: login\n'));
+  it('an attribute read by fields that prefer different sources is protected by neither (W404 at the later entry)', () => {
+    const text = tenant('  prefer:\n    function: scim\n    department: login\n    jobCode: login\n').replace('  department: enterprise.department\n', '  department: enterprise.department\n  jobCode: lower(title)\n');
+    const found = compileTenantFile('t.yaml', text);
     expect(found.plan!.sso!.preferences['title']).toBeUndefined();
+    expect(found.plan!.sso!.preferences[`${ENTERPRISE}:department`.toLowerCase()]).toBe('login');
+    expect(lint(text)).toEqual([['W404', 'login', 17, 14]]);
+    expect(found.diagnostics[0]!.labels![0]!.message).toBe('`function` reads `title` too');
+    // The same side twice is fine.
+    expect(lint(text.replace('    jobCode: login\n', '    jobCode: scim\n'))).toEqual([]);
   });
 
   it('refuses an unknown profile field (E201, at the key, with did-you-mean) and an unknown source', () => {
