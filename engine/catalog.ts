@@ -39,6 +39,7 @@ export const catalog = {
   E401: { severity: 'error', slug: 'bad-key', title: 'a mapping key that is not one single-valued attribute' },
   W402: { severity: 'warning', slug: 'mutable-key', title: 'a mapping key that can change' },
   W403: { severity: 'warning', slug: 'login-name-key', title: 'a mapping key filled from a login name claim' },
+  W404: { severity: 'warning', slug: 'conflicting-preference', title: 'two profile fields that read one attribute prefer different sources' },
   E501: { severity: 'error', slug: 'scim-attribute-in-group-rule', title: 'a group rule that names a SCIM attribute' },
   W502: { severity: 'warning', slug: 'group-rule-never-holds', title: 'a group rule that can never hold' },
   W503: { severity: 'warning', slug: 'duplicate-group-rule', title: 'the same group rule twice' },

@@ -14,7 +14,7 @@ import { catalog, type Code } from './catalog.ts';
 import type { Diagnostic } from './diagnostic.ts';
 import type { LoadedFile } from './load-yaml.ts';
 import { checkStorable } from './check-storable.ts';
-import { checkSso } from './check-sso.ts';
+import { checkPreferences, checkSso } from './check-sso.ts';
 import { fromDsl, type ParsedConfig, type ParsedExpression } from './parse-expressions.ts';
 import { findNeverHolds } from './never-holds.ts';
 import { absenceOf } from './absence-rule.ts';
@@ -159,6 +159,7 @@ export function checkConfig(
 
   // Login-time sync: claim name -> SCIM attribute path.
   checkSso(parsed, keyAttribute, (expr) => check(expr, userScope, 'value'), (expr) => analyses.get(expr), report);
+  diagnostics.push(...checkPreferences(loaded, config, parsed, (expr) => analyses.get(expr)));
 
   const feeds = checkFeeds(loaded, config, parsed.feeds, userScope, keyAttribute, analyses);
   diagnostics.push(...feeds.diagnostics);

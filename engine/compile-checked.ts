@@ -59,7 +59,7 @@ export function compilePlan(file: string, hash: string, config: RawConfig, parse
     model,
     tests: Object.freeze((config.tests ?? []) as readonly TestCase[]),
     feeds: compileFeeds(config, parsed, checked, rule),
-    ...(config.sso && parsed.sso ? { sso: compileSso(config.sso, parsed.sso, checked.analyses) } : {}),
+    ...(config.sso && parsed.sso ? { sso: compileSso(config.sso, parsed.sso, checked.analyses, parsed.profile) } : {}),
   };
   return Object.freeze(plan);
 }

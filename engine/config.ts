@@ -35,6 +35,8 @@ export interface RawSso {
   readonly algorithms?: readonly string[];
   readonly keys?: { readonly jwksUrl?: string; readonly jwks?: readonly Readonly<Record<string, unknown>>[] };
   readonly claims: Readonly<Record<string, string>>;
+  /** Profile field -> which source wins its attributes when both send one (default `latest`). */
+  readonly prefer?: Readonly<Record<string, 'scim' | 'login' | 'latest'>>;
 }
 
 /** A source threshold: a count of records, or a percentage of the tenant's accounts (`"10%"`). */

@@ -75,6 +75,11 @@ export function evaluatePlan(
   return { key, profile, deactivated, groups, trace: noTrace };
 }
 
+/** The mapping key of one user, as evaluatePlan gives it, without the rest of the plan (to find the account). */
+export function evaluateKey(plan: Plan, user: Readonly<Record<string, unknown>>, now: Date): string | null {
+  return toKey(plan.key.run({ root: user, now, timezone: plan.timezone }));
+}
+
 /** The same evaluation with traced closures: every clause and sub-expression is recorded. */
 function evaluateTraced(plan: Plan, user: Readonly<Record<string, unknown>>, now: Date): Evaluation {
   const trace: TraceEntry[] = [];

@@ -8,6 +8,7 @@ import { printExpression } from '../dsl/print.ts';
 import { isPlainObject } from '../dsl/values.ts';
 import type { RawSso } from './config.ts';
 import type { ParsedExpression } from './parse-expressions.ts';
+import { compilePreferences } from './attribute-sources.ts';
 import { evaluatePlan } from './evaluate.ts';
 import { decideLoginStatus, type AccountStatus } from './status.ts';
 import type { ClaimTarget, ClaimTargetStep, Evaluation, Plan, SsoPlan } from './plan.ts';
@@ -21,7 +22,12 @@ export function simpleMatch(filter: Expr): ClaimTargetStep['match'] | undefined 
 }
 
 /** The compiled `sso:` section; callers guarantee every target analysed without errors. */
-export function compileSso(raw: RawSso, parsed: readonly { claim: string; expr?: ParsedExpression }[], analyses: ReadonlyMap<ParsedExpression, Analysis>): SsoPlan {
+export function compileSso(
+  raw: RawSso,
+  parsed: readonly { claim: string; expr?: ParsedExpression }[],
+  analyses: ReadonlyMap<ParsedExpression, Analysis>,
+  profile: readonly { field: string; expr?: ParsedExpression }[],
+): SsoPlan {
   const targets: ClaimTarget[] = [];
   for (const { claim, expr } of parsed) {
     const analysis = expr && analyses.get(expr);
@@ -48,6 +54,7 @@ export function compileSso(raw: RawSso, parsed: readonly { claim: string; expr?:
     algorithms: Object.freeze([...(raw.algorithms ?? ['RS256'])].filter((a) => a.toLowerCase() !== 'none')),
     ...(raw.keys !== undefined ? { keys: raw.keys } : {}),
     targets: Object.freeze(targets),
+    preferences: compilePreferences(raw.prefer ?? {}, profile.map(({ field, expr }) => ({ field, ...(expr ? { expr: expr.ast, analysis: analyses.get(expr) } : {}) }))),
   });
 }
 

@@ -100,6 +100,12 @@ export interface ClaimTarget {
   readonly multi: boolean;
 }
 
+/** The side a `sso.prefer` entry names: the provisioning side (SCIM requests and feeds) or logins. */
+export type PreferredSide = 'scim' | 'login';
+
+/** `sso.prefer` compiled (engine/attribute-sources.ts): lower-cased attribute path -> the side whose value it keeps. */
+export type Preferences = Readonly<Record<string, PreferredSide>>;
+
 /** The compiled `sso:` section. `algorithms` never holds `none`. */
 export interface SsoPlan {
   readonly protocol: 'oidc' | 'saml';
@@ -109,6 +115,7 @@ export interface SsoPlan {
   readonly algorithms: readonly string[];
   readonly keys?: { readonly jwksUrl?: string; readonly jwks?: readonly Readonly<Record<string, unknown>>[] };
   readonly targets: readonly ClaimTarget[];
+  readonly preferences: Preferences;
 }
 
 /**

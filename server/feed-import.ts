@@ -83,6 +83,8 @@ export async function importFeedUsers(
   const approved = decision.approved ? { approved: decision.approved } : {};
   if (options.dryRun) return { records: [...planned.map(asPlanned), ...rejected], ...approved, dryRun: true };
   const records: FeedRecordResult[] = [];
+  // The attributes this import writes record `feed:<name>` as their source.
+  const writer: ProvisionContext = { ...ctx, feed: feed.name };
   let done = 0;
   for (const p of planned) {
     done++;
@@ -91,7 +93,7 @@ export async function importFeedUsers(
       continue;
     }
     try {
-      const written = p.stored ? await replaceUser(ctx, p.stored.id, p.user.user) : await createUser(ctx, p.user.user);
+      const written = p.stored ? await replaceUser(writer, p.stored.id, p.user.user) : await createUser(writer, p.user.user);
       const outcome = writtenFeedOutcome(p.outcome, written.row.status);
       records.push({ row: p.user.row, key: p.user.key, outcome });
     } catch (error) {

@@ -6,11 +6,12 @@
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { applyClaims, type LoginAnswer } from '../engine/login.ts';
 import type { Plan, SsoPlan } from '../engine/plan.ts';
-import { sql } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import type { Db } from './db/users.ts';
 import { sha256 } from './auth.ts';
 import { scimError } from './errors.ts';
 import { loginUser, type ProvisionContext } from './provision.ts';
+import { orderedProfile } from './user-view.ts';
 
 /** The signing keys of one plan's `sso.keys`; the caller keeps one per plan (jose caches a remote set). */
 export function keySetOf(sso: SsoPlan): JWTVerifyGetKey {
@@ -72,15 +73,18 @@ export function replayId(payload: JWTPayload, token: string): string {
  * its lifetime. The primary key decides between two concurrent posts of one token.
  */
 export async function recordToken(db: Db, tenant: string, id: string, expiresAt: Date, now: Date): Promise<void> {
-  // One statement: expired ids of the tenant go (not this one, which the insert decides), and
-  // this id is inserted, or takes over its own expired row.
-  const { rows } = await sql<{ jti: string }>`
-    with gone as (delete from login_tokens where tenant = ${tenant} and expires_at < ${now} and jti <> ${id})
-    insert into login_tokens (tenant, jti, expires_at) values (${tenant}, ${id}, ${expiresAt})
-    on conflict (tenant, jti) do update set expires_at = excluded.expires_at where login_tokens.expires_at < ${now}
-    returning jti`.execute(db);
+  const { rows } = await db.executeQuery<{ jti: string }>(CompiledQuery.raw(RECORD_TOKEN, [tenant, now, id, expiresAt]));
   if (rows.length === 0) throw scimError('LOGIN_REPLAYED');
 }
+
+// One statement: expired ids of the tenant go (not this one, which the insert decides), and this
+// id is inserted, or takes over its own expired row. Prepared (planning it was 1.1 ms of a
+// login's 3 ms on PGlite): $1 tenant, $2 now, $3 the token's id, $4 its expiry.
+const RECORD_TOKEN = `/* prepared:login-token */ with gone as (
+    delete from login_tokens where tenant = $1 and expires_at < $2::timestamptz and jti <> $3)
+  insert into login_tokens (tenant, jti, expires_at) values ($1, $3, $4::timestamptz)
+  on conflict (tenant, jti) do update set expires_at = excluded.expires_at where login_tokens.expires_at < $2::timestamptz
+  returning jti`;
 
 /** Forgets a recorded token whose login failed, so that the platform may post it again. */
 export async function forgetToken(db: Db, tenant: string, id: string): Promise<void> {
@@ -100,14 +104,12 @@ function loginAnswerOf(
   created: boolean,
 ): LoginAnswer {
   const profile = (typeof row.profile === 'string' ? JSON.parse(row.profile) : row.profile) as Record<string, unknown>;
-  const ordered: Record<string, unknown> = {};
-  for (const { field } of plan.profile) if (Object.hasOwn(profile, field)) ordered[field] = profile[field];
   return {
     accountId: row.id,
     created,
     status: row.status as LoginAnswer['status'],
     reason: row.reason,
-    profile: ordered,
+    profile: orderedProfile(profile, plan.profile.map((p) => p.field)),
     groups: groups.map((g) => g.display),
   };
 }

@@ -2,7 +2,8 @@
 // each in one database transaction: key identity, profile, deactivation, group rules, events.
 
 import { randomUUID } from 'node:crypto';
-import { evaluatePlan } from '../engine/evaluate.ts';
+import { decideSources, type AttributeSource, type AttributeSources } from '../engine/attribute-sources.ts';
+import { evaluateKey, evaluatePlan } from '../engine/evaluate.ts';
 import { keyIgnoresCase, sameKey, storedKey } from '../engine/key-value.ts';
 import { changedFields } from '../engine/diff.ts';
 import { nextCheckAt } from '../engine/next-check.ts';
@@ -31,15 +32,21 @@ export interface StoredUser {
 
 /** POST /Users: creates the account of a new key value, or re-links the deleted account holding it. */
 export async function createUser(ctx: ProvisionContext, body: unknown): Promise<StoredUser> {
+  const resource = storable(canonicalUser(body, ctx.plan.userScope));
+  return createEvaluated(ctx, resource, evaluatePlan(ctx.plan, resource, ctx.now ?? new Date()));
+}
+
+/** createUser of a canonical, storable `resource` and its evaluation at `ctx.now`. */
+async function createEvaluated(ctx: ProvisionContext, resource: Record<string, unknown>, evaluation: Evaluation): Promise<StoredUser> {
   const { plan } = ctx;
   const now = ctx.now ?? new Date();
-  const resource = storable(canonicalUser(body, plan.userScope));
   requireAttributes(resource, plan.userScope);
-  const evaluation = evaluatePlan(plan, resource, now);
   const key = evaluation.key;
   if (key === null) throw scimError('KEY_MISSING', { attribute: plan.keyAttribute });
   const nextCheck = nextCheckAt(plan, resource, now);
-  const columns = evaluatedColumns(plan, resource, evaluation, nextCheck);
+  // A new (or re-linked) account: every attribute is the writer's.
+  const { sources } = decideSources({ preferences: preferencesOf(plan), incoming: resource, source: sourceOf(ctx), now });
+  const columns = evaluatedColumns(plan, resource, evaluation, nextCheck, sources);
   // A new key, decided as a new account: one statement, unless the decision must pass the
   // safety limit (a deactivation) or the key is taken by a deleted account (a re-link).
   const fresh = decideFor(ctx)(plan, { state: undefined, conditionHolds: evaluation.deactivated, relink: false, now, user: resource });
@@ -125,20 +132,28 @@ export async function getUser(ctx: ProvisionContext, id: string): Promise<Stored
   return { row, groups: groups.get(row.id) ?? [] };
 }
 
+/**
+ * `read`: the live row the caller already read (a login finds it by key), used as the first
+ * optimistic attempt's instead of reading it again by id.
+ */
 async function updateWith(
   ctx: ProvisionContext,
   id: string,
   ifMatch: string | undefined,
   next: (stored: UserRow) => Record<string, unknown>,
+  read?: UserRow,
 ): Promise<StoredUser> {
   const { plan } = ctx;
   const now = ctx.now ?? new Date();
+  // What the write stores over `stored`: its resource with the attributes another source keeps.
+  const decide = (stored: UserRow) =>
+    decideSources({ preferences: preferencesOf(plan), stored: { resource: stored.resource, sources: sourcesOf(stored) }, incoming: storable(next(stored)), source: sourceOf(ctx), now });
   // Optimistic: read, let the engine decide, write in one statement if the row still has the
   // version read. A concurrent write makes it read again; a decision that must pass the safety
   // limit, or a row that keeps changing, takes the locked transaction below.
   for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
-    const stored = liveOr404(await findLiveUser(ctx.db, plan.tenant, id), 'USER_NOT_FOUND', ifMatch);
-    const resource = storable(next(stored));
+    const stored = attempt === 0 && read ? read : liveOr404(await findLiveUser(ctx.db, plan.tenant, id), 'USER_NOT_FOUND', ifMatch);
+    const { resource, sources } = decide(stored);
     const evaluation = evaluatePlan(plan, resource, now);
     if (!sameKey(plan, evaluation.key, stored.key_value)) {
       await recordEvents(ctx.db, eventContext(ctx, now), [{ type: 'user.key_change_rejected', accountId: stored.id, fields: [plan.keyAttribute] }]);
@@ -151,7 +166,7 @@ async function updateWith(
     const updated = await unlessConflict(() => uniqueAs(userTaken(plan), () =>
       updateUserWithRules(ctx.db, stored.version, {
         id: stored.id,
-        columns: { ...evaluatedColumns(plan, resource, evaluation, nextCheck), ...statusColumns(decision.next) },
+        columns: { ...evaluatedColumns(plan, resource, evaluation, nextCheck, sources), ...statusColumns(decision.next) },
         ruleGroups: evaluation.groups,
         userEvent: fields.length > 0 ? { type: 'user.updated', fields } : null,
         statusEvent: decision.event ? { type: decision.event, reason: decision.reason } : null,
@@ -167,7 +182,7 @@ async function updateWith(
   let rejected: string | undefined;
   const result = await transact(ctx, async (trx) => {
     const stored = liveOr404(await findLiveUser(trx, plan.tenant, id, true), 'USER_NOT_FOUND', ifMatch);
-    const resource = storable(next(stored));
+    const { resource, sources } = decide(stored);
     const evaluation = evaluatePlan(plan, resource, now);
     if (!sameKey(plan, evaluation.key, stored.key_value)) {
       rejected = stored.id;
@@ -176,7 +191,7 @@ async function updateWith(
     const decision = decideFor(ctx)(plan, { state: accountStateOf(stored), conditionHolds: evaluation.deactivated, now, user: resource });
     const status = await holdDeactivation(trx, plan, decision, now);
     const row = await updateUser(trx, plan.tenant, stored.id, {
-      ...evaluatedColumns(plan, resource, evaluation, nextCheckAt(plan, resource, now)),
+      ...evaluatedColumns(plan, resource, evaluation, nextCheckAt(plan, resource, now), sources),
       ...statusColumns(status.next),
       updated_at: now,
     });
@@ -201,26 +216,38 @@ async function updateWith(
  * resource (`{}` for none). The account of its key is updated as a PUT updates it, or created as
  * a POST creates it (just in time; a deleted account holding the key is re-linked); a create
  * that loses a race to another one updates the winner. Never deactivates (`decideLoginStatus`).
+ * One read of the account (by key; the update starts from that row) and one evaluation of the
+ * plan (of the created or the updated resource; the key alone is evaluated to find the account).
  */
 export async function loginUser(ctx: ProvisionContext, claims: (base: Readonly<Record<string, unknown>>) => Record<string, unknown>): Promise<StoredUser & { created: boolean }> {
   const { plan } = ctx;
-  const login = { ...ctx, source: 'login' as const };
-  const fresh = canonicalUser(claims({}), plan.userScope);
-  const key = evaluatePlan(plan, fresh, ctx.now ?? new Date()).key;
+  const now = ctx.now ?? new Date();
+  const login = { ...ctx, source: 'login' as const, now };
+  const fresh = storable(canonicalUser(claims({}), plan.userScope));
+  const key = evaluateKey(plan, fresh, now);
   if (key === null) throw scimError('KEY_MISSING', { attribute: plan.keyAttribute });
-  const update = (id: string) => updateWith(login, id, undefined, (stored) => canonicalUser(claims(stored.resource), plan.userScope));
+  const update = (row: UserRow) => updateWith(login, row.id, undefined, (stored) => canonicalUser(claims(stored.resource), plan.userScope), row);
   const existing = await findUserByKey(ctx.db, plan.tenant, storedKey(plan, key), keyIgnoresCase(plan));
-  if (existing && existing.deleted_at === null) return { ...(await update(existing.id)), created: false };
+  if (existing && existing.deleted_at === null) return { ...(await update(existing)), created: false };
   try {
-    return { ...(await createUser(login, fresh)), created: true };
+    return { ...(await createEvaluated(login, fresh, evaluatePlan(plan, fresh, now))), created: true };
   } catch (error) {
     const winner = error instanceof ScimError && error.code === 'USER_EXISTS' ? await findUserByKey(ctx.db, plan.tenant, storedKey(plan, key), keyIgnoresCase(plan)) : undefined;
     if (!winner || winner.deleted_at !== null) throw error;
-    return { ...(await update(winner.id)), created: false };
+    return { ...(await update(winner)), created: false };
   }
 }
 
 const decideFor = (ctx: ProvisionContext) => (ctx.source === 'login' ? decideLoginStatus : decideStatus);
+
+/** The source a write records for the attributes it gives a value (engine/attribute-sources.ts). */
+const sourceOf = (ctx: ProvisionContext): AttributeSource => (ctx.source === 'login' ? 'login' : ctx.feed !== undefined ? `feed:${ctx.feed}` : 'scim');
+
+const preferencesOf = (plan: Plan) => plan.sso?.preferences ?? {};
+
+/** The stored sources (jsonb: an object, or JSON text from a raw statement); null for a row before migration 0014. */
+const sourcesOf = (row: UserRow): AttributeSources | null =>
+  typeof row.sources === 'string' ? (JSON.parse(row.sources) as AttributeSources) : (row.sources ?? null);
 
 /** Optimistic writes of one update before it takes the locked transaction. */
 const OPTIMISTIC_ATTEMPTS = 3;
@@ -243,14 +270,15 @@ async function finish(trx: Db, ctx: ProvisionContext, row: UserRow, evaluation: 
 
 /**
  * What a create, re-link or update stores from the resource it evaluated: the indexed columns,
- * the resource and profile as JSON, the next-check moment and the config that evaluated it.
+ * the resource, profile and attribute sources as JSON, the next-check moment and the config that evaluated it.
  * Throws USER_NAME_REQUIRED (derivedColumns). The status columns and times are the caller's.
  */
-function evaluatedColumns(plan: Plan, resource: Record<string, unknown>, evaluation: Evaluation, nextCheck: Date | null) {
+function evaluatedColumns(plan: Plan, resource: Record<string, unknown>, evaluation: Evaluation, nextCheck: Date | null, sources: AttributeSources) {
   return {
     ...derivedColumns(resource),
     resource: JSON.stringify(resource),
     profile: JSON.stringify(evaluation.profile),
+    sources: JSON.stringify(sources),
     next_check_at: nextCheck,
     config_hash: plan.hash,
   };

@@ -22,6 +22,8 @@ export interface ProvisionContext {
   readonly signals?: Signals;
   /** `login` when a login (server/login.ts) runs the plan: its events say so, and it never deactivates. */
   readonly source?: 'login';
+  /** The feed whose import writes (server/feed-import.ts): the attributes it writes record `feed:<name>`. */
+  readonly feed?: string;
 }
 
 /** The plan of the request's authenticated tenant; 401 when the request has none. */

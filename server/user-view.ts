@@ -28,7 +28,7 @@ export function renderUser(row: UserRow, groups: readonly GroupRef[], location: 
     status: row.status,
     deactivatedAt: row.deactivated_at ? row.deactivated_at.toISOString() : null,
     reason: row.reason,
-    profile: ordered(row.profile, profileOrder),
+    profile: orderedProfile(row.profile, profileOrder),
   });
   define(out, 'meta', {
     resourceType: 'User',
@@ -40,7 +40,8 @@ export function renderUser(row: UserRow, groups: readonly GroupRef[], location: 
   return out;
 }
 
-function ordered(profile: Record<string, unknown>, order: readonly string[]): Record<string, unknown> {
+/** A stored profile in the tenant file's field order (`order`), then any other field (a login answers it too). */
+export function orderedProfile(profile: Record<string, unknown>, order: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of order) if (Object.hasOwn(profile, key)) define(out, key, profile[key]);
   for (const key of Object.keys(profile)) if (!Object.hasOwn(out, key)) define(out, key, profile[key]);

@@ -1,6 +1,7 @@
 // Storage: the kysely types of the tables in docs/storage.md, one interface per table.
 
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { AttributeSources } from '../../engine/attribute-sources.ts';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
@@ -17,6 +18,8 @@ export interface ScimUsersTable {
   /** The user as sent: schema-case keys, no id/meta. Written as JSON text. */
   resource: Json<Record<string, unknown>>;
   profile: Json<Record<string, unknown>>;
+  /** Per attribute path, who wrote its value and when (migration 0014); null: unknown. Written as JSON text. */
+  sources: ColumnType<AttributeSources | null, string | null | undefined, string | null>;
   status: UserStatus;
   deactivated_at: Timestamp | null;
   reason: string | null;

@@ -21,6 +21,8 @@ export interface UserColumns extends StatusColumns {
   readonly profile: string;
   readonly next_check_at: Date | null;
   readonly config_hash: string;
+  /** JSON text: the attribute sources (engine/attribute-sources.ts). */
+  readonly sources: string;
 }
 
 export interface UserWrite {
@@ -45,7 +47,8 @@ export interface WrittenUser {
 // $1 id, $2 tenant, $3 key value (create) or expected version (update), $4..$13 the columns,
 // $14 now, $15 rule group names, $16 ids for groups created here, $17/$18 user event and its
 // fields, $19 status event, $20 config hash of the events, $21 request id, $22 the status event's reason,
-// then the events' source (`login` or null): $23 of an update, $24 of an insert.
+// then the events' source (`login` or null): $23 of an update, $24 of an insert; then the
+// attribute sources (jsonb): $24 of an update, $25 of an insert.
 const COLUMNS = ['user_name', 'external_id', 'work_email', 'resource', 'profile', 'status', 'deactivated_at', 'reason', 'next_check_at', 'config_hash'] as const;
 const CASTS = ['', '', '', '::jsonb', '::jsonb', '', '::timestamptz', '', '::timestamptz', ''];
 const value = (i: number) => `$${i + 4}${CASTS[i]}`;
@@ -93,8 +96,8 @@ const INSERT = `/* prepared:user-insert */ with legacy as (
     select deleted_at is null as live from scim_users
     where $23::boolean and tenant = $2 and lower(key_value) = lower($3) and key_value <> $3),
   ins as (
-    insert into scim_users (id, tenant, key_value, ${COLUMNS.join(', ')}, created_at, updated_at, deleted_at)
-    select $1::uuid, $2, $3, ${COLUMNS.map((_, i) => value(i)).join(', ')}, $14::timestamptz, $14::timestamptz, null
+    insert into scim_users (id, tenant, key_value, ${COLUMNS.join(', ')}, sources, created_at, updated_at, deleted_at)
+    select $1::uuid, $2, $3, ${COLUMNS.map((_, i) => value(i)).join(', ')}, $25::jsonb, $14::timestamptz, $14::timestamptz, null
     where not exists (select from legacy)
     on conflict (tenant, key_value) do nothing
     returning *),
@@ -110,7 +113,7 @@ const INSERT = `/* prepared:user-insert */ with legacy as (
 
 // By the primary key only, whatever the statistics say (db/users.ts PRIMARY_KEY_ONLY).
 const UPDATE = `/* prepared:user-update */ with upd as (
-    update scim_users set ${COLUMNS.map((c, i) => `${c} = ${value(i)}`).join(', ')}, updated_at = $14::timestamptz, version = version + 1
+    update scim_users set ${COLUMNS.map((c, i) => `${c} = ${value(i)}`).join(', ')}, sources = $24::jsonb, updated_at = $14::timestamptz, version = version + 1
     where id = $1::uuid and (tenant = $2 and version = $3::int and deleted_at is null) is true
     returning *),
   ${ruleCtes('upd', true)}
@@ -166,7 +169,7 @@ export async function insertUserWithRules(
   key: { readonly stored: string; readonly ignoresCase: boolean },
   w: UserWrite,
 ): Promise<WrittenUser | { readonly taken: true; readonly live: boolean }> {
-  const { rows } = await db.executeQuery<Returned>(CompiledQuery.raw(INSERT, [...parameters(w, key.stored), key.ignoresCase, w.events.source ?? null]));
+  const { rows } = await db.executeQuery<Returned>(CompiledQuery.raw(INSERT, [...parameters(w, key.stored), key.ignoresCase, w.events.source ?? null, w.columns.sources]));
   const r = rows[0]!;
   if (r.id === null) return { taken: true, live: r.taken_live === true };
   return written(w, r);
@@ -177,6 +180,6 @@ export async function insertUserWithRules(
  * in one statement; undefined when it changed or went meanwhile (nothing is written).
  */
 export async function updateUserWithRules(db: Db, version: number, w: UserWrite): Promise<WrittenUser | undefined> {
-  const { rows } = await db.executeQuery<Returned>(CompiledQuery.raw(UPDATE, [...parameters(w, version), w.events.source ?? null]));
+  const { rows } = await db.executeQuery<Returned>(CompiledQuery.raw(UPDATE, [...parameters(w, version), w.events.source ?? null, w.columns.sources]));
   return rows[0] ? written(w, rows[0]) : undefined;
 }

@@ -61,6 +61,7 @@ export type UserChanges = Partial<
     | 'work_email'
     | 'resource'
     | 'profile'
+    | 'sources'
     | 'status'
     | 'deactivated_at'
     | 'reason'
