@@ -181,7 +181,8 @@ function toBoolean(v: unknown): boolean | null {
   return null;
 }
 
-function toNumber(v: unknown): number {
+/** A number or numeric text as a number; NaN otherwise. */
+export function toNumber(v: unknown): number {
   if (typeof v === 'number') return Number.isFinite(v) ? v : Number.NaN;
   if (typeof v === 'string' && v.trim() !== '') {
     const n = Number(v);

@@ -13,6 +13,7 @@ import { eventHorizon } from './migrations/0010-event-horizon.ts';
 import { listOrder } from './migrations/0011-list-order.ts';
 import { feedJobs } from './migrations/0012-feeds.ts';
 import { logins } from './migrations/0013-logins.ts';
+import { feedCheckpoints } from './migrations/0015-feed-checkpoints.ts';
 
 /** Migrations by name; names sort in the order they must run. Never edit a shipped one. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -27,6 +28,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0011-list-order': listOrder,
   '0012-feeds': feedJobs,
   '0013-logins': logins,
+  '0015-feed-checkpoints': feedCheckpoints,
 };
 
 const provider: MigrationProvider = {
