@@ -3,6 +3,7 @@
 
 import { evaluatePlan } from '../engine/evaluate.ts';
 import type { CollapsedUser } from '../engine/feed-collapse.ts';
+import { feedUserOnto } from '../engine/feed-row.ts';
 import { decideFeedOutcome, stableJson, writtenFeedOutcome, type FeedOutcome } from '../engine/feed-outcome.ts';
 import type { FeedPlan } from '../engine/feed-plan.ts';
 import { decideThresholds, thresholdEvent, type ExceededThreshold, type ThresholdDecision } from '../engine/feed-thresholds.ts';
@@ -37,6 +38,8 @@ export interface FeedImportResult {
 
 interface Planned {
   readonly user: CollapsedUser;
+  /** What is written: the row's user, onto the stored account for one that exists. */
+  readonly body: Readonly<Record<string, unknown>>;
   readonly stored?: UserRow;
   readonly outcome: FeedOutcome;
 }
@@ -70,13 +73,14 @@ export async function importFeedUsers(ctx: ProvisionContext, feed: FeedPlan, use
   const rejected: FeedRecordResult[] = [];
   for (const user of users) {
     try {
-      const resource = canonicalUser(user.user, plan.userScope);
       const stored = await findUserByKey(db, plan.tenant, storedKey(plan, user.key), keyIgnoresCase(plan));
       const live = stored !== undefined && stored.deleted_at === null;
+      const body = live ? feedUserOnto(feed, stored.resource, user.user) : user.user;
+      const resource = canonicalUser(body, plan.userScope);
       const evaluation = evaluatePlan(plan, resource, now);
       const decision = live ? decideStatus(plan, { state: accountStateOf(stored), conditionHolds: evaluation.deactivated, now, user: resource }) : undefined;
       const same = live && stableJson(stored.resource) === stableJson(resource);
-      planned.push({ user, ...(live ? { stored } : {}), outcome: decideFeedOutcome(live, same, decision) });
+      planned.push({ user, body, ...(live ? { stored } : {}), outcome: decideFeedOutcome(live, same, decision) });
     } catch (error) {
       rejected.push({ row: user.row, key: user.key, outcome: 'rejected', reason: reasonOf(error) });
     }
@@ -101,15 +105,16 @@ export async function importFeedUsers(ctx: ProvisionContext, feed: FeedPlan, use
   if (options.dryRun) return { records: [...planned.map(asPlanned), ...rejected], ...approved, dryRun: true };
   const job = options.job;
   const size = options.batchSize ?? 500;
-  const records: FeedRecordResult[] = resumed && job ? (await savedFeedRecords(db, job.id)).slice(0, resumed.done) : [];
+  const saved = resumed && job ? await savedFeedRecords(db, job.id) : { records: [], batches: 0 };
+  const records: FeedRecordResult[] = saved.records.slice(0, resumed?.done ?? 0);
   let batch: FeedRecordResult[] = [];
-  let batches = resumed ? Math.ceil(resumed.done / size) : 0;
+  let batches = saved.batches;
   for (let i = records.length; i < planned.length; i++) {
     const p = planned[i]!;
     let record = asPlanned(p);
     if (p.outcome !== 'unchanged') {
       try {
-        const written = p.stored ? await replaceUser(ctx, p.stored.id, p.user.user) : await createUser(ctx, p.user.user);
+        const written = p.stored ? await replaceUser(ctx, p.stored.id, p.body) : await createUser(ctx, p.body);
         record = { ...record, outcome: writtenFeedOutcome(p.outcome, written.row.status) };
       } catch (error) {
         record = { ...record, outcome: 'rejected', reason: reasonOf(error) };

@@ -69,9 +69,9 @@ export async function saveFeedBatch(db: Kysely<Database>, jobId: string, batch: 
 }
 
 /** The records of the batches a resumed job wrote before it stopped, in order. */
-export async function savedFeedRecords(db: Kysely<Database>, jobId: string): Promise<FeedRecordResult[]> {
+export async function savedFeedRecords(db: Kysely<Database>, jobId: string): Promise<{ records: FeedRecordResult[]; batches: number }> {
   const rows = await db.selectFrom('feed_job_batches').select('records').where('job_id', '=', jobId).orderBy('batch').execute();
-  return rows.flatMap((r) => (typeof r.records === 'string' ? JSON.parse(r.records) : r.records) as FeedRecordResult[]);
+  return { records: rows.flatMap((r) => (typeof r.records === 'string' ? JSON.parse(r.records) : r.records) as FeedRecordResult[]), batches: rows.length };
 }
 
 /** The job's end: its status and result. A failed job keeps its batches: the next import of the file resumes it. */

@@ -78,6 +78,17 @@ describe('feeds: lint', () => {
     ]);
   });
 
+  it('E204: a parseDate format literal that is no date format, at the format', () => {
+    const out = lint(`  - name: hr
+    format: { type: csv }
+    columns: [nr, eind]
+    mapping:
+      externalId: nr
+      title: parseDate(eind, "dd-MM")
+`);
+    expect(out).toEqual([expect.stringMatching(/^E204 13:30-13:37 `"dd-MM"` is not a date format/)]);
+  });
+
   it('a csv feed without columns, and a threshold that is neither a count nor a percentage', () => {
     expect(lint(`  - name: hr\n    format: { type: csv }\n    mapping: { externalId: nr }\n`)).toEqual(['E011 8:11-8:13 feed `hr` has no `columns`']);
     const out = lint(`  - name: hr\n    format: { type: scim-bulk }\n    thresholds: { creates: "x%" }\n`);
