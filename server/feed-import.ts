@@ -12,7 +12,7 @@ import { decideStatus } from '../engine/status.ts';
 import { accountStateOf } from './db/account-state.ts';
 import { recordEvents } from './db/events.ts';
 import type { UserRow } from './db/tables.ts';
-import { findUserByKey } from './db/users.ts';
+import { findUsersByKeys } from './db/users.ts';
 import { createUser, replaceUser, type ProvisionContext } from './provision.ts';
 import { canonicalUser } from './scim/canonical.ts';
 import { finishFeedJob, saveFeedBatch, savedFeedRecords, type FeedCheckpoint, type FeedJob } from './feed-jobs.ts';
@@ -35,6 +35,8 @@ export interface FeedImportResult {
   readonly approved?: readonly ExceededThreshold[];
   readonly dryRun: boolean;
 }
+
+const LOOKUP_BATCH = 500;
 
 interface Planned {
   readonly user: CollapsedUser;
@@ -71,20 +73,31 @@ export async function importFeedUsers(ctx: ProvisionContext, feed: FeedPlan, use
   const now = ctx.now ?? new Date();
   const planned: Planned[] = [];
   const rejected: FeedRecordResult[] = [];
-  for (const user of users) {
-    try {
-      const stored = await findUserByKey(db, plan.tenant, storedKey(plan, user.key), keyIgnoresCase(plan));
-      const live = stored !== undefined && stored.deleted_at === null;
-      const body = live ? feedUserOnto(feed, stored.resource, user.user) : user.user;
-      const resource = canonicalUser(body, plan.userScope);
-      const evaluation = evaluatePlan(plan, resource, now);
-      const decision = live ? decideStatus(plan, { state: accountStateOf(stored), conditionHolds: evaluation.deactivated, now, user: resource }) : undefined;
-      const same = live && stableJson(stored.resource) === stableJson(resource);
-      planned.push({ user, body, ...(live ? { stored } : {}), outcome: decideFeedOutcome(live, same, decision) });
-    } catch (error) {
-      rejected.push({ row: user.row, key: user.key, outcome: 'rejected', reason: reasonOf(error) });
+  // Looked up a batch at a time: one statement per LOOKUP_BATCH users, not one per user.
+  const pending: CollapsedUser[] = [];
+  const planBatch = async () => {
+    const found = await findUsersByKeys(db, plan.tenant, pending.map((u) => storedKey(plan, u.key)), keyIgnoresCase(plan));
+    for (const user of pending) {
+      try {
+        const stored = found.get(storedKey(plan, user.key));
+        const live = stored !== undefined && stored.deleted_at === null;
+        const body = live ? feedUserOnto(feed, stored.resource, user.user) : user.user;
+        const resource = canonicalUser(body, plan.userScope);
+        const evaluation = evaluatePlan(plan, resource, now);
+        const decision = live ? decideStatus(plan, { state: accountStateOf(stored), conditionHolds: evaluation.deactivated, now, user: resource }) : undefined;
+        const same = live && stableJson(stored.resource) === stableJson(resource);
+        planned.push({ user, body, ...(live ? { stored } : {}), outcome: decideFeedOutcome(live, same, decision) });
+      } catch (error) {
+        rejected.push({ row: user.row, key: user.key, outcome: 'rejected', reason: reasonOf(error) });
+      }
     }
+    pending.length = 0;
+  };
+  for (const user of users) {
+    pending.push(user);
+    if (pending.length === LOOKUP_BATCH) await planBatch();
   }
+  await planBatch();
   const asPlanned = (p: Planned): FeedRecordResult => ({ row: p.user.row, key: p.user.key, outcome: p.outcome });
   const resumed = options.job?.resumed;
   let approvedPast: readonly ExceededThreshold[] | undefined = resumed?.approved;
