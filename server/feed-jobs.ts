@@ -83,15 +83,18 @@ export async function finishFeedJob(db: Kysely<Database>, jobId: string, status:
 }
 
 /**
- * At server start: the HTTP jobs still `running` were running when a server stopped; they are
- * `interrupted` (posting the same file again resumes them). Assumes one server per database
- * (a second server's start would mark the first one's running jobs). Returns how many.
+ * At server start: the HTTP jobs of `tenants` still `running` were running when a server
+ * stopped; they are `interrupted` (posting the same file again resumes them). Assumes one server
+ * per tenant and database (a second server's start would mark the first one's running jobs of
+ * the tenants both serve). Returns how many.
  */
-export async function markInterruptedFeedJobs(db: Kysely<Database>): Promise<number> {
+export async function markInterruptedFeedJobs(db: Kysely<Database>, tenants: readonly string[]): Promise<number> {
+  if (tenants.length === 0) return 0;
   const rows = await db
     .updateTable('feed_jobs')
     .set({ status: 'interrupted' })
     .where('status', '=', 'running')
+    .where('tenant', 'in', [...tenants])
     .where('id', 'not like', `${CLI_PREFIX}%`)
     .returning('id')
     .execute();

@@ -41,7 +41,7 @@ export async function feedRoutes(app: FastifyInstance, options: FeedRoutesOption
   const bodyLimit = options.bodyLimit ?? 64 * 1024 * 1024;
   // Jobs that were running when a server stopped are `interrupted`, not `running` forever.
   app.addHook('onReady', async () => {
-    await markInterruptedFeedJobs(options.db);
+    await markInterruptedFeedJobs(options.db, options.tenants.list().filter((t) => t.plan.feeds.length > 0).map((t) => t.plan.tenant));
   });
   app.addContentTypeParser(['text/csv', 'text/plain', 'application/x-ndjson', 'application/jsonl'], { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
 

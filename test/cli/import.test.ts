@@ -14,6 +14,7 @@ import { runFeedImport } from '../../server/feed-import.ts';
 import { openFeedJob } from '../../server/feed-jobs.ts';
 import { createUser, getUser } from '../../server/provision.ts';
 import { openTestDatabase, planOf, uniqueTenant } from '../server/helpers.ts';
+import { runImport } from '../../cli/import.ts';
 import { run } from './helpers.ts';
 
 const examples = join(import.meta.dirname, '../../examples/valid');
@@ -319,5 +320,21 @@ describe('scimplan import', () => {
     expect(user['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User']).toMatchObject({ costCenter: 'K-12' });
     expect(user['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User']).not.toHaveProperty('department');
     expect((await t.users()).find((u) => u.key_value === '10077')!.status).toBe('active');
+  });
+
+  it('draws a progress bar on stderr only when asked for a terminal (not when stderr is redirected)', async () => {
+    const t = await tenantFiles();
+    const file = await t.csv('export', csvText);
+    const capture = async (progressBar: boolean) => {
+      let err = '';
+      const io = { out: () => undefined, err: (x: string) => void (err += x), readStdin: async () => '', color: false };
+      const code = await runImport(t.config, 'afas', file, { db: database.db, progressBar, now: new Date(NOW[1]!) }, io);
+      return { code, err };
+    };
+    const drawn = await capture(true);
+    expect(drawn.code).toBe(0);
+    expect(drawn.err).toContain('\r[##############################] 100% 4/4 users');
+    expect(drawn.err.endsWith('\n')).toBe(true);
+    expect((await capture(false)).err).toBe('');
   });
 });
