@@ -119,31 +119,34 @@ export async function importFeedUsers(ctx: ProvisionContext, feed: FeedPlan, use
   const job = options.job;
   const size = options.batchSize ?? 500;
   const saved = resumed && job ? await savedFeedRecords(db, job.id) : { records: [], batches: 0 };
-  const records: FeedRecordResult[] = saved.records.slice(0, resumed?.done ?? 0);
+  // A resumed job skips the records its batches hold, by row (not by position: the stored
+  // accounts it wrote can decide differently now), and reports them as they were written.
+  const records: FeedRecordResult[] = [...saved.records];
+  const written = new Set(saved.records.map((r) => r.row));
+  const todo = planned.filter((p) => !written.has(p.user.row));
   let batch: FeedRecordResult[] = [];
   let batches = saved.batches;
-  for (let i = records.length; i < planned.length; i++) {
-    const p = planned[i]!;
+  for (const [i, p] of todo.entries()) {
     let record = asPlanned(p);
     if (p.outcome !== 'unchanged') {
       try {
-        const written = p.stored ? await replaceUser(ctx, p.stored.id, p.body) : await createUser(ctx, p.body);
-        record = { ...record, outcome: writtenFeedOutcome(p.outcome, written.row.status) };
+        const stored = p.stored ? await replaceUser(ctx, p.stored.id, p.body) : await createUser(ctx, p.body);
+        record = { ...record, outcome: writtenFeedOutcome(p.outcome, stored.row.status) };
       } catch (error) {
         record = { ...record, outcome: 'rejected', reason: reasonOf(error) };
       }
     }
     records.push(record);
     batch.push(record);
-    if (job && (batch.length === size || i === planned.length - 1)) {
+    if (job && (batch.length === size || i === todo.length - 1)) {
       await saveFeedBatch(db, job.id, batches, batch, { done: records.length, ...approved });
       batches++;
       batch = [];
       await options.afterBatch?.(batches);
     }
-    options.onProgress?.(i + 1, planned.length);
+    options.onProgress?.(i + 1, todo.length);
   }
-  return { records: [...records, ...rejected], ...approved, dryRun: false };
+  return { records: [...records, ...rejected.filter((r) => !written.has(r.row))], ...approved, dryRun: false };
 }
 
 /** What a whole feed import gave: the source rows, every record in row order, how it ended. */
