@@ -4,7 +4,7 @@
 import { evaluatePlan } from '../engine/evaluate.ts';
 import type { CollapsedUser } from '../engine/feed-collapse.ts';
 import { feedUserOnto } from '../engine/feed-row.ts';
-import { decideFeedOutcome, stableJson, writtenFeedOutcome, type FeedOutcome } from '../engine/feed-outcome.ts';
+import { decideFeedOutcome, stableJson, writtenFeedOutcome, type FeedOutcome, type FeedRecordResult } from '../engine/feed-outcome.ts';
 import type { FeedPlan } from '../engine/feed-plan.ts';
 import { decideThresholds, thresholdEvent, type ExceededThreshold, type ThresholdDecision } from '../engine/feed-thresholds.ts';
 import { keyIgnoresCase, storedKey } from '../engine/key-value.ts';
@@ -18,14 +18,7 @@ import { canonicalUser } from './scim/canonical.ts';
 import { finishFeedJob, saveFeedBatch, savedFeedRecords, type FeedCheckpoint, type FeedJob } from './feed-jobs.ts';
 import { readFeedSource, type FeedInput, type SourceRejection } from './feed-source.ts';
 
-/** One record of an import: its source row, key and what happened (a reason for `rejected`). */
-export interface FeedRecordResult {
-  readonly row: number;
-  readonly key?: string;
-  readonly outcome: FeedOutcome;
-  readonly column?: string;
-  readonly reason?: string;
-}
+export type { FeedRecordResult } from '../engine/feed-outcome.ts';
 
 export interface FeedImportResult {
   readonly records: readonly FeedRecordResult[];

@@ -5,9 +5,9 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import type { FeedRecordResult } from '../engine/feed-outcome.ts';
 import type { ExceededThreshold } from '../engine/feed-thresholds.ts';
 import type { Database } from './db/tables.ts';
-import type { FeedRecordResult } from './feed-import.ts';
 
 /** Where an import stands: `done` decided records written, and what it was approved past. */
 export interface FeedCheckpoint {
