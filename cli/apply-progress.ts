@@ -17,10 +17,7 @@ export function applyProgress(tenant: string, bar: boolean, io: Pick<Io, 'err'>,
   return {
     report(p) {
       if (bar) {
-        const width = 30;
-        const ratio = p.total === 0 ? 1 : Math.min(1, p.done / p.total);
-        const filled = Math.round(ratio * width);
-        io.err(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.floor(ratio * 100)}% ${p.done}/${p.total} users, ${p.changed} changed`);
+        io.err(`\r${progressBar(p.total === 0 ? 1 : p.done / p.total)} ${p.done}/${p.total} users, ${p.changed} changed`);
         drawn = true;
         return;
       }
@@ -34,4 +31,11 @@ export function applyProgress(tenant: string, bar: boolean, io: Pick<Io, 'err'>,
       drawn = false;
     },
   };
+}
+
+/** `[#####-----] 50%`: the bar of a terminal progress line (`scimplan apply` and `import`). */
+export function progressBar(ratio: number, width = 30): string {
+  const r = Math.max(0, Math.min(1, ratio));
+  const filled = Math.round(r * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.floor(r * 100)}%`;
 }

@@ -3,7 +3,9 @@
 
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
-import type { FeedImportResult, FeedRecordResult } from '../server/feed-import.ts';
+import { createHash } from 'node:crypto';
+import type { FeedRecordResult, FeedRun } from '../server/feed-import.ts';
+import { progressBar } from './apply-progress.ts';
 import type { SourceRejection } from '../server/feed-source.ts';
 import { compileConfig, withCliDatabase, type DatabaseOptions } from './database.ts';
 import type { Io } from './output.ts';
@@ -33,38 +35,61 @@ export async function runImport(configPath: string, feedName: string, file: stri
   }
   const now = options.now ?? new Date();
   const bar = options.progressBar ?? process.stderr.isTTY === true;
-  const progress = (text: string) => bar && io.err(`\r${text}\x1b[K`);
+  const progress = importProgress(bar, io);
   return withCliDatabase(options, io, async (db) => {
-    const { readFeedSource } = await import('../server/feed-source.ts');
-    const { importFeedUsers } = await import('../server/feed-import.ts');
-    const source = await readFeedSource(plan, feed, createReadStream(file), now, (n) => progress(`reading ${file}: ${n} rows`));
-    if (source.fatal) {
-      if (bar) io.err('\n');
-      io.err(`error: ${file}: ${source.fatal}; nothing was imported\n`);
-      return 1;
-    }
-    if (feed.rejectFile && source.rejected.length > 0) {
-      if (bar) io.err('\n');
-      io.out(rejectionsText(file, source.rejected));
-      io.err(`error: ${file}: ${source.rejected.length} bad rows and \`rejectFile: true\`; nothing was imported\n`);
-      return 1;
-    }
-    const result = await importFeedUsers({ db, plan, requestId: `import:${feed.name}`, now }, feed, source.users, {
+    const { runFeedImport } = await import('../server/feed-import.ts');
+    const { openFeedJob } = await import('../server/feed-jobs.ts');
+    const job = options.dryRun ? undefined : await openFeedJob(db, { tenant: plan.tenant, feed: feed.name, hash: await fileHash(file), origin: 'cli', now });
+    if (job?.resumed) io.err(`resuming the interrupted import of ${file} (job ${job.id}): ${job.resumed.done} records were written before it stopped\n`);
+    const run = await runFeedImport({ db, plan, requestId: `import:${feed.name}`, now }, feed, createReadStream(file), {
       ...(options.dryRun ? { dryRun: true } : {}),
       ...(options.approve ? { approve: true } : {}),
-      onProgress: (done, total) => progress(`importing ${done}/${total} users`),
+      ...(job ? { job } : {}),
+      onRead: (rows) => progress.reading(rows),
+      onProgress: (done, total) => progress.writing(done, total),
     });
-    if (bar) io.err('\n');
-    const rejected: FeedRecordResult[] = source.rejected.map((r) => ({ row: r.row, outcome: 'rejected', reason: r.reason, ...(r.column ? { column: r.column } : {}) }));
-    const records = [...result.records, ...rejected].sort((a, b) => a.row - b.row);
-    if (options.format === 'json') {
-      io.out(`${JSON.stringify({ tenant: plan.tenant, feed: feed.name, file, rows: source.rows, dryRun: result.dryRun, held: result.held ?? null, approved: result.approved ?? null, counts: countsOf(records), records }, null, 2)}\n`);
-    } else {
-      io.out(summaryText(plan.tenant, feed.name, file, source.rows, result, records));
-      io.out(rejectionsText(file, source.rejected));
+    progress.end();
+    if (run.error) {
+      io.out(rejectionsText(file, run.rejections));
+      io.err(`error: ${file}: ${run.error}; nothing was imported\n`);
+      return 1;
     }
-    return result.held ? 2 : 0;
+    if (options.format === 'json') {
+      io.out(`${JSON.stringify({ tenant: plan.tenant, feed: feed.name, file, rows: run.rows, dryRun: run.dryRun, held: run.held ?? null, approved: run.approved ?? null, resumed: run.resumed ?? null, counts: countsOf(run.records), records: run.records }, null, 2)}\n`);
+    } else {
+      io.out(summaryText(plan.tenant, feed.name, file, run));
+      io.out(rejectionsText(file, run.rejections));
+    }
+    return run.held ? 2 : 0;
   });
+}
+
+/** sha256 of the file, streamed: the job of an interrupted import is found by it. */
+async function fileHash(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * Progress on stderr while reading and writing; drawn (a bar redrawn in place) only on a
+ * terminal: a redirected stderr gets nothing.
+ */
+function importProgress(bar: boolean, io: Pick<Io, 'err'>) {
+  let drawn = false;
+  const draw = (text: string) => {
+    if (!bar) return;
+    io.err(`\r${text}\x1b[K`);
+    drawn = true;
+  };
+  return {
+    reading: (rows: number) => draw(`reading: ${rows} rows`),
+    writing: (done: number, total: number) => draw(`${progressBar(total === 0 ? 1 : done / total)} ${done}/${total} users`),
+    end: () => {
+      if (drawn) io.err('\n');
+      drawn = false;
+    },
+  };
 }
 
 function countsOf(records: readonly FeedRecordResult[]): Record<string, number> {
@@ -73,10 +98,10 @@ function countsOf(records: readonly FeedRecordResult[]): Record<string, number> 
   return counts;
 }
 
-function summaryText(tenant: string, feed: string, file: string, rows: number, result: FeedImportResult, records: readonly FeedRecordResult[]): string {
-  const c = countsOf(records);
+function summaryText(tenant: string, feed: string, file: string, result: FeedRun): string {
+  const c = countsOf(result.records);
   const lines = [
-    `${result.dryRun ? 'would import' : 'imported'} ${file} (${rows} rows) into \`${tenant}\` through feed \`${feed}\`: ${c.created} created, ${c.updated} updated, ${c.deactivated} deactivated, ${c.unchanged} unchanged, ${c.held} held, ${c.rejected} rejected`,
+    `${result.dryRun ? 'would import' : result.resumed ? `resumed at record ${result.resumed.done} and imported` : 'imported'} ${file} (${result.rows} rows) into \`${tenant}\` through feed \`${feed}\`: ${c.created} created, ${c.updated} updated, ${c.deactivated} deactivated, ${c.unchanged} unchanged, ${c.held} held, ${c.rejected} rejected`,
   ];
   for (const e of result.held?.exceeded ?? []) {
     lines.push(`  held: ${e.count} ${e.threshold} is more than the feed's threshold ${e.written} (${e.limit}); nothing was written; run again with --approve to import it`);

@@ -3,6 +3,7 @@
 
 import type { Expr, Span } from './ast.ts';
 import type { DslCode } from './diagnostic.ts';
+import { compileDateFormat } from './date-format.ts';
 import { foreignFunctionHelp } from './foreign-functions.ts';
 import { foreignSwitch } from './foreign-switch.ts';
 import { functionNames, lookupFunction, type ParamKind } from './functions.ts';
@@ -89,6 +90,13 @@ function argument(checker: ExprChecker, fnName: string, kind: ParamKind, arg: Ex
       }
       if (kind === 'dateText' && (t.kind === 'string' || t.kind === 'reference')) return t;
       return bad('a date-time', t.kind === 'string' ? 'convert it first: `date(...)`' : undefined);
+    case 'dateFormat':
+      if (t.kind !== 'string' && t.kind !== 'reference') return bad('a date format');
+      if (arg.kind === 'Literal' && typeof arg.value === 'string' && !compileDateFormat(arg.value)) {
+        checker.report('E204', arg.span, `\`"${arg.value}"\` is not a date format: it names \`yyyy\`, \`MM\` (or \`M\`) and \`dd\` (or \`d\`) once each`, 'write e.g. `"dd-MM-yyyy"`, `"yyyyMMdd"` or `"d/M/yyyy HH:mm"`');
+        return undefined;
+      }
+      return t;
     case 'scalar':
       return t.kind === 'complex' || t.kind === 'binary' ? bad('a string, number, boolean or date-time') : t;
   }

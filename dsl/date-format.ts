@@ -1,7 +1,7 @@
 // The runtime of `parseDate(text, format)`: reads a date written in a declared format
 // (`dd-MM-yyyy`, `yyyyMMdd`, `d/M/yyyy HH:mm`) as a wall-clock time in the tenant's zone.
 
-import { wallClockToInstant } from './values.ts';
+import { isWallClock, wallClockToInstant } from './values.ts';
 
 const fields: Readonly<Record<string, { readonly field: 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second'; readonly digits: string }>> = {
   yyyy: { field: 'year', digits: '(\\d{4})' },
@@ -31,16 +31,30 @@ export function compileDateFormat(format: string): { readonly pattern: RegExp; r
   return { pattern: new RegExp(`^${source}$`), order };
 }
 
+type Compiled = ReturnType<typeof compileDateFormat>;
+
+// Formats compiled once each: a tenant file names a few (a format read from a column could name
+// many, so the cache is bounded).
+const compiled = new Map<string, Compiled>();
+const MAX_CACHED = 256;
+
+function compiledFormat(format: string): Compiled {
+  if (compiled.has(format)) return compiled.get(format);
+  const c = compileDateFormat(format);
+  if (compiled.size >= MAX_CACHED) compiled.clear();
+  compiled.set(format, c);
+  return c;
+}
+
 /** The instant `text` names in `format`, or NaN when it does not match or is no real date. */
 export function parseDateFormat(text: string, format: string, timezone: string): number {
-  const compiled = compileDateFormat(format);
-  const m = compiled?.pattern.exec(text.trim());
-  if (!compiled || !m) return Number.NaN;
+  const c = compiledFormat(format);
+  const m = c?.pattern.exec(text.trim());
+  if (!c || !m) return Number.NaN;
   const v: Record<string, number> = { hour: 0, minute: 0, second: 0 };
-  compiled.order.forEach((field, i) => (v[field] = Number(m[i + 1])));
+  c.order.forEach((field, i) => (v[field] = Number(m[i + 1])));
   const { year, month, day, hour, minute, second } = v as Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second', number>;
-  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return Number.NaN;
-  if (hour > 23 || minute > 59 || second > 59) return Number.NaN;
+  if (!isWallClock(year, month, day, hour, minute, second)) return Number.NaN;
   return wallClockToInstant(year, month, day, hour, minute, second, 0, timezone);
 }
 

@@ -19,11 +19,12 @@ import { parseDateFormat } from './date-format.ts';
  * - `number`: a number.
  * - `dateTime`: a date-time, or a string literal that is an ISO 8601 date-time.
  * - `dateText`: a date-time or any string (parsed at runtime; a literal must parse).
+ * - `dateFormat`: a string; a literal must be a date format (`dd-MM-yyyy`, dsl/date-format.ts).
  * - `scalar`: one string, reference, number, boolean or date-time; not multi-valued or complex.
  * - `condition`: a condition (boolean).
  * - `any`: anything, lists included.
  */
-export type ParamKind = 'string' | 'number' | 'dateTime' | 'dateText' | 'scalar' | 'condition' | 'any';
+export type ParamKind = 'string' | 'number' | 'dateTime' | 'dateText' | 'dateFormat' | 'scalar' | 'condition' | 'any';
 
 export interface FunctionDef {
   /** Canonical spelling; lookups are case-insensitive. */
@@ -276,7 +277,7 @@ const definitions: readonly FunctionDef[] = [
   fixed('now', [], 0, DATETIME, all, (_a, ctx) => ctx.now),
   fixed('today', [], 0, DATETIME, all, (_a, ctx) => startOfDay(ctx.now, ctx.timezone)),
   fixed('date', ['dateText'], 0, DATETIME, all, (a, ctx) => toDate(a[0], ctx)),
-  fixed('parseDate', ['string', 'string'], 0, DATETIME, all, (a, ctx) => {
+  fixed('parseDate', ['string', 'dateFormat'], 0, DATETIME, all, (a, ctx) => {
     const text = str(a[0]);
     const format = str(a[1]);
     if (text === null || format === null) return null;

@@ -181,7 +181,8 @@ function toBoolean(v: unknown): boolean | null {
   return null;
 }
 
-function toNumber(v: unknown): number {
+/** A number or numeric text as a number; NaN otherwise. */
+export function toNumber(v: unknown): number {
   if (typeof v === 'number') return Number.isFinite(v) ? v : Number.NaN;
   if (typeof v === 'string' && v.trim() !== '') {
     const n = Number(v);
@@ -214,8 +215,7 @@ export function parseDateTime(text: string, timezone: string): number {
   const minute = m[5] === undefined ? 0 : Number(m[5]);
   const second = m[6] === undefined ? 0 : Number(m[6]);
   const ms = m[7] === undefined ? 0 : Math.floor(Number(`0.${m[7]}`) * 1000);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return Number.NaN;
-  if (hour > 23 || minute > 59 || second > 59) return Number.NaN;
+  if (!isWallClock(year, month, day, hour, minute, second)) return Number.NaN;
   const zone = m[8];
   if (zone === undefined) {
     if (m[4] === undefined && text.trim().length !== 10) return Number.NaN;
@@ -230,6 +230,12 @@ export function parseDateTime(text: string, timezone: string): number {
   const offM = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
   if (offH > 23 || offM > 59) return Number.NaN;
   return utc - sign * (offH * 60 + offM) * 60_000;
+}
+
+/** A real calendar day and time of day: month 1-12, the month's days, 00:00:00-23:59:59. */
+export function isWallClock(year: number, month: number, day: number, hour: number, minute: number, second: number): boolean {
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return false;
+  return hour <= 23 && minute <= 59 && second <= 59;
 }
 
 function daysInMonth(year: number, month: number): number {

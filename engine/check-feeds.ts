@@ -11,6 +11,7 @@ import type { RawConfig } from './config.ts';
 import type { Diagnostic, FileSpan } from './diagnostic.ts';
 import type { FeedTarget } from './feed-plan.ts';
 import type { LoadedFile } from './load-yaml.ts';
+import { simpleMatch } from './login.ts';
 import { fromDsl, type ParsedExpression, type ParsedFeed } from './parse-expressions.ts';
 import { buildProfileScope } from './scim-schemas.ts';
 
@@ -135,11 +136,8 @@ function targetOf(expr: ParsedExpression, analysis: Analysis): FeedTarget | { pr
       return { problem: `\`${step.name}\` holds a list: a mapping sets one element`, help: `pick the element, e.g. \`${step.name}[type eq "work"].value\``, node };
     }
     if (step.filter) {
-      const f = step.filter;
-      const match = f.kind === 'Compare' && f.op === 'eq' && f.left.kind === 'Path' && f.left.steps.length === 1 && f.right.kind === 'Literal' && typeof f.right.value === 'string'
-        ? { attribute: f.left.steps[0]!.name, value: f.right.value }
-        : undefined;
-      if (!match) return { problem: 'a mapping target picks its element with one `eq` on a text value', help: `write e.g. \`${step.name}[type eq "work"].value\``, node: f };
+      const match = simpleMatch(step.filter);
+      if (!match) return { problem: 'a mapping target picks its element with one `eq` on a text value', help: `write e.g. \`${step.name}[type eq "work"].value\``, node: step.filter };
       steps.push({ name: step.name, match });
     } else {
       steps.push({ name: step.name });

@@ -3,6 +3,7 @@
 
 import type { FeedPlan } from './feed-plan.ts';
 import type { Plan } from './plan.ts';
+import { toNumber, toTime } from '../dsl/values.ts';
 import { toScalar } from './evaluate.ts';
 import type { SourceRow } from './feed-row.ts';
 
@@ -11,8 +12,6 @@ export interface CollapsedUser {
   readonly user: Readonly<Record<string, unknown>>;
   /** The source row (1-based record number) whose values the user has. */
   readonly row: number;
-  /** Every row of this key, in source order. */
-  readonly rows: readonly number[];
 }
 
 /**
@@ -21,13 +20,13 @@ export interface CollapsedUser {
  * later row. Results come out in the order keys first appeared.
  */
 export function makeCollapser(plan: Plan, feed: FeedPlan, now: Date) {
-  const best = new Map<string, { user: Readonly<Record<string, unknown>>; row: number; rank: number; rows: number[] }>();
+  const best = new Map<string, { user: Readonly<Record<string, unknown>>; row: number; rank: number }>();
   const rankOf = (source: SourceRow): number => {
     const rule = feed.collapse;
     if (!rule) return 0;
     const value = toScalar(rule.run({ root: source, now, timezone: plan.timezone }));
     const sign = rule.keep === 'highest' ? 1 : -1;
-    const n = numeric(value);
+    const n = numeric(value, plan.timezone);
     if (n === undefined) return rule.missing === 'highest' ? Infinity : -Infinity;
     return sign * n;
   };
@@ -35,31 +34,24 @@ export function makeCollapser(plan: Plan, feed: FeedPlan, now: Date) {
     offer(key: string, user: Readonly<Record<string, unknown>>, source: SourceRow, row: number): void {
       const rank = rankOf(source);
       const current = best.get(key);
-      if (!current) {
-        best.set(key, { user, row, rank, rows: [row] });
-        return;
-      }
-      current.rows.push(row);
-      if (rank >= current.rank) Object.assign(current, { user, row, rank });
+      if (!current) best.set(key, { user, row, rank });
+      else if (rank >= current.rank) Object.assign(current, { user, row, rank });
     },
     *results(): Generator<CollapsedUser> {
-      for (const [key, v] of best) yield { key, user: v.user, row: v.row, rows: v.rows };
-    },
-    get size(): number {
-      return best.size;
+      for (const [key, v] of best) yield { key, user: v.user, row: v.row };
     },
   };
 }
 
-/** A rank as a number: numbers, booleans (true above false), dates (mapped dates arrive as ISO text). */
-function numeric(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+/**
+ * A rank as a number: numbers (a cell `2` or `32` is a number, not a year), booleans (true above
+ * false), then date-times as the language reads them (mapped dates arrive as ISO text; a bare
+ * date is midnight in the tenant's zone).
+ */
+function numeric(value: unknown, timezone: string): number | undefined {
   if (typeof value === 'boolean') return value ? 1 : 0;
-  if (typeof value === 'string') {
-    const t = Date.parse(value);
-    if (!Number.isNaN(t)) return t;
-    const n = Number(value);
-    return value.trim() !== '' && Number.isFinite(n) ? n : undefined;
-  }
-  return undefined;
+  const n = toNumber(value);
+  if (!Number.isNaN(n)) return n;
+  const t = toTime(value, timezone);
+  return Number.isNaN(t) ? undefined : t;
 }

@@ -5,6 +5,15 @@ import type { StatusDecision } from './status.ts';
 
 export type FeedOutcome = 'created' | 'updated' | 'unchanged' | 'deactivated' | 'held' | 'rejected';
 
+/** One record of an import: its source row, key and what happened (a reason for `rejected`). */
+export interface FeedRecordResult {
+  readonly row: number;
+  readonly key?: string;
+  readonly outcome: FeedOutcome;
+  readonly column?: string;
+  readonly reason?: string;
+}
+
 /**
  * `created` for a key without a live account; `unchanged` when the stored resource is the one the
  * row gives and the status stays (nothing is written: a second import of a file writes nothing);

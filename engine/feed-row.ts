@@ -2,9 +2,10 @@
 // closures), or a rejection naming the column. Pure; the CLI and the server read the rows.
 
 import type { PathExpr } from '../dsl/ast.ts';
-import type { FeedPlan, FeedTarget } from './feed-plan.ts';
+import type { FeedPlan } from './feed-plan.ts';
 import { toKey, toScalar } from './evaluate.ts';
 import type { Plan } from './plan.ts';
+import { readAt, writeAt } from './write-at.ts';
 
 /** One source record: column -> cell. Empty cells count as no value. */
 export type SourceRow = Readonly<Record<string, unknown>>;
@@ -29,7 +30,7 @@ export function rowToUser(plan: Plan, feed: FeedPlan, row: SourceRow, now: Date)
       if (filled !== undefined) return { ok: false, column: filled, reason: `\`${rule.target.written}\` cannot be read from \`${rule.source}\`` };
       continue;
     }
-    write(user, rule.target, value);
+    writeAt(user, rule.target, value);
   }
   for (const urn of feed.mapping.flatMap((m) => (m.target.urn ? [m.target.urn] : []))) {
     const schemas = user.schemas as string[];
@@ -53,31 +54,18 @@ function columnsRead(paths: Iterable<PathExpr>): string[] {
   return [...paths].map((p) => p.steps[0]?.name ?? '').filter((n) => n !== '');
 }
 
-/** Sets `value` at `target` in `user`, creating the objects and the picked element on the way. */
-function write(user: Record<string, unknown>, target: FeedTarget, value: unknown): void {
-  let node: Record<string, unknown> = user;
-  if (target.urn) node = child(node, target.urn);
-  target.steps.forEach((step, i) => {
-    const last = i === target.steps.length - 1;
-    if (step.match) {
-      const list = Array.isArray(node[step.name]) ? (node[step.name] as Record<string, unknown>[]) : [];
-      node[step.name] = list;
-      let element = list.find((e) => e[step.match!.attribute] === step.match!.value);
-      if (!element) list.push((element = { [step.match.attribute]: step.match.value }));
-      if (last) element.value = value;
-      node = element;
-    } else if (last) {
-      node[step.name] = value;
-    } else {
-      node = child(node, step.name);
-    }
-  });
-}
-
-function child(node: Record<string, unknown>, name: string): Record<string, unknown> {
-  const existing = node[name];
-  if (typeof existing === 'object' && existing !== null && !Array.isArray(existing)) return existing as Record<string, unknown>;
-  const made: Record<string, unknown> = {};
-  node[name] = made;
-  return made;
+/**
+ * What a feed stores for an account it already holds: the stored resource with each target of
+ * the mapping set to the row's value, or removed when the row has none there (an emptied end
+ * date ends nothing any more). Attributes the mapping does not set stay as a SCIM client or a
+ * login set them: a feed owns its mapped attributes, not the whole account. A `scim-bulk` feed
+ * has no mapping and replaces the user as a SCIM PUT does.
+ */
+export function feedUserOnto(feed: FeedPlan, stored: Readonly<Record<string, unknown>>, user: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+  if (feed.mapping.length === 0) return user;
+  const out = structuredClone(stored) as Record<string, unknown>;
+  for (const { target } of feed.mapping) writeAt(out, target, readAt(user, target));
+  const schemas = Array.isArray(out.schemas) ? (out.schemas as unknown[]) : (out.schemas = []);
+  for (const s of user.schemas as string[]) if (!schemas.some((x) => typeof x === 'string' && x.toLowerCase() === s.toLowerCase())) schemas.push(s);
+  return out;
 }

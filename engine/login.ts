@@ -5,13 +5,13 @@
 import type { Analysis } from '../dsl/check.ts';
 import type { Expr, PathExpr } from '../dsl/ast.ts';
 import { printExpression } from '../dsl/print.ts';
-import { isPlainObject } from '../dsl/values.ts';
 import type { RawSso } from './config.ts';
 import type { ParsedExpression } from './parse-expressions.ts';
 import { compilePreferences } from './attribute-sources.ts';
 import { evaluatePlan } from './evaluate.ts';
 import { decideLoginStatus, type AccountStatus } from './status.ts';
 import type { ClaimTarget, ClaimTargetStep, Evaluation, Plan, SsoPlan } from './plan.ts';
+import { writeAt } from './write-at.ts';
 
 /** The filter a claim target may carry: `attr eq "literal"` (`emails[type eq "work"].value`); undefined for any other. */
 export function simpleMatch(filter: Expr): ClaimTargetStep['match'] | undefined {
@@ -81,32 +81,9 @@ export function applyClaims(sso: SsoPlan, claims: Readonly<Record<string, unknow
     if (!Object.hasOwn(claims, target.claim)) continue;
     const value = claimValue(claims[target.claim], target.multi);
     if (value === undefined) continue;
-    let node: Record<string, unknown> = target.urn !== undefined ? child(user, target.urn) : user;
-    target.steps.forEach((step, i) => {
-      const lastStep = i === target.steps.length - 1;
-      if (step.match) {
-        const list = Array.isArray(node[step.name]) ? (node[step.name] as unknown[]) : (node[step.name] = []) as unknown[];
-        const { attribute, value: wanted } = step.match;
-        let element = list.find((e): e is Record<string, unknown> => isPlainObject(e) && String(e[attribute]).toLowerCase() === wanted.toLowerCase());
-        if (!element) list.push((element = { [attribute]: wanted }));
-        node = element;
-        if (lastStep) node['value'] = value;
-      } else if (lastStep) {
-        node[step.name] = value;
-      } else {
-        node = child(node, step.name);
-      }
-    });
+    writeAt(user, target, value);
   }
   return user;
-}
-
-function child(node: Record<string, unknown>, name: string): Record<string, unknown> {
-  const existing = node[name];
-  if (isPlainObject(existing)) return existing as Record<string, unknown>;
-  const made: Record<string, unknown> = {};
-  node[name] = made;
-  return made;
 }
 
 /**

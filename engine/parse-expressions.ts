@@ -58,8 +58,9 @@ export function parseExpressions(
   config: RawConfig,
 ): { parsed: ParsedConfig; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
-  const parseAt = (path: readonly (string | number)[], mode: ParseMode, expect: 'value' | 'condition'): ParsedExpression | undefined => {
-    const source = loaded.expressionAt(path);
+  /** The expression at `path`: a value (`at: 'value'`), or the YAML key itself (a feed mapping's target). */
+  const parseAt = (path: readonly (string | number)[], mode: ParseMode, expect: 'value' | 'condition', at: 'value' | 'key' = 'value'): ParsedExpression | undefined => {
+    const source = at === 'key' ? loaded.keyExpressionAt(path) : loaded.expressionAt(path);
     if (!source) return undefined;
     const result = parseExpression(source.text, mode, expect);
     for (const d of result.diagnostics) diagnostics.push(fromDsl(d, source, loaded.file));
@@ -81,17 +82,10 @@ export function parseExpressions(
     if (typeof feed !== 'object' || feed === null || typeof feed.name !== 'string') return;
     const at = ['feeds', index] as const;
     const mapping = typeof feed.mapping === 'object' && feed.mapping !== null ? Object.keys(feed.mapping) : [];
-    const targetAt = (target: string): ParsedExpression | undefined => {
-      const source = loaded.keyExpressionAt([...at, 'mapping', target]);
-      if (!source) return undefined;
-      const result = parseExpression(source.text, 'path', 'value');
-      for (const d of result.diagnostics) diagnostics.push(fromDsl(d, source, loaded.file));
-      return { path: [...at, 'mapping', target], source, ast: result.ast, broken: result.diagnostics.some((d) => catalog[d.code as Code]?.severity === 'error') };
-    };
     feeds.push({
       name: feed.name,
       index,
-      mapping: mapping.map((target) => ({ target, path: targetAt(target), expr: parseAt([...at, 'mapping', target], 'expression', 'value') })),
+      mapping: mapping.map((target) => ({ target, path: parseAt([...at, 'mapping', target], 'path', 'value', 'key'), expr: parseAt([...at, 'mapping', target], 'expression', 'value') })),
       ...(typeof feed.collapse?.by === 'string' ? { collapse: parseAt([...at, 'collapse', 'by'], 'expression', 'value') } : {}),
     });
   });

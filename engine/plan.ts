@@ -88,14 +88,21 @@ export interface ClaimTargetStep {
   readonly match?: { readonly attribute: string; readonly value: string };
 }
 
-/** Where one claim goes in the SCIM user. Invariant: the path was checked against the tenant's User scope. */
-export interface ClaimTarget {
-  readonly claim: string;
+/**
+ * Where a value goes in the SCIM user (a login claim, a feed mapping; engine/write-at.ts writes
+ * it). Invariant: the path was checked against the tenant's User scope.
+ */
+export interface AttributeTarget {
   /** As written in the tenant file, e.g. `enterprise.department`. */
   readonly written: string;
   /** The canonical URN of an extension, whose values live under `user[urn]`. */
   readonly urn?: string;
   readonly steps: readonly ClaimTargetStep[];
+}
+
+/** Where one claim goes in the SCIM user. */
+export interface ClaimTarget extends AttributeTarget {
+  readonly claim: string;
   /** The target holds a list (a multi-valued attribute without a filter). */
   readonly multi: boolean;
 }
@@ -155,15 +162,11 @@ export interface Evaluation {
 }
 
 /**
- * Where a mapping writes in the SCIM user. Invariants: `urn` is set for an extension attribute
- * (written under `user[urn]`); each step names a single-valued attribute or, with `match`, one
- * element of a multi-valued one (`emails[type eq "work"].value` writes `{type: "work", value}`).
+ * Where a mapping writes in the SCIM user: an AttributeTarget whose steps each name a
+ * single-valued attribute or, with `match`, one element of a multi-valued one
+ * (`emails[type eq "work"].value` writes `{type: "work", value}`).
  */
-export interface FeedTarget {
-  readonly written: string;
-  readonly urn?: string;
-  readonly steps: readonly { readonly name: string; readonly match?: { readonly attribute: string; readonly value: string } }[];
-}
+export type FeedTarget = AttributeTarget;
 
 /** A source threshold: at most `count` records, or at most `percent` of the tenant's accounts. */
 export type FeedThreshold = { readonly count: number } | { readonly percent: number };

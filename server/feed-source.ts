@@ -10,6 +10,8 @@ import { makeCollapser, type CollapsedUser } from '../engine/feed-collapse.ts';
 import type { FeedPlan } from '../engine/feed-plan.ts';
 import { rowToUser, type SourceRow } from '../engine/feed-row.ts';
 import type { Plan } from '../engine/plan.ts';
+import { isPlainObject } from '../dsl/values.ts';
+import { parseBulkRequest, type BulkLimits, type BulkRequest } from './bulk-request.ts';
 
 export interface SourceRejection {
   /** 1-based record number (the header is not a record); for csv also the line in the file. */
@@ -27,7 +29,10 @@ export interface ReadSource {
   readonly fatal?: string;
 }
 
-export async function readFeedSource(plan: Plan, feed: FeedPlan, input: Readable, now: Date, onRow?: (rows: number) => void): Promise<ReadSource> {
+/** What a feed reads: a file or body as a stream, or a BulkRequest already parsed (the HTTP route's). */
+export type FeedInput = Readable | { readonly bulk: BulkRequest };
+
+export async function readFeedSource(plan: Plan, feed: FeedPlan, input: FeedInput, now: Date, onRow?: (rows: number) => void): Promise<ReadSource> {
   const collapser = makeCollapser(plan, feed, now);
   const rejected: SourceRejection[] = [];
   let rows = 0;
@@ -40,7 +45,7 @@ export async function readFeedSource(plan: Plan, feed: FeedPlan, input: Readable
   };
   const done = (fatal?: string): ReadSource => ({ users: [...collapser.results()], rejected, rows, ...(fatal ? { fatal } : {}) });
 
-  if (feed.format.type === 'csv') {
+  if (feed.format.type === 'csv' && !('bulk' in input)) {
     const parser = input.pipe(
       parse({
         bom: true,
@@ -72,44 +77,55 @@ export async function readFeedSource(plan: Plan, feed: FeedPlan, input: Readable
     return done();
   }
 
-  const lines = createInterface({ input: input.setEncoding(feed.format.encoding === 'latin1' ? 'latin1' : 'utf8'), crlfDelay: Infinity });
-  if (feed.format.type === 'jsonl') {
+  if (feed.format.type === 'jsonl' && !('bulk' in input)) {
+    const lines = createInterface({ input: input.setEncoding(feed.format.encoding === 'latin1' ? 'latin1' : 'utf8'), crlfDelay: Infinity });
     let row = 0;
+    let line = 0;
     for await (const raw of lines) {
-      const text = row === 0 ? raw.replace(/^\uFEFF/, '') : raw;
+      line++;
+      const text = line === 1 ? raw.replace(/^\uFEFF/, '') : raw;
       if (text.trim() === '') continue;
       row++;
       const value = parseJson(text);
-      if (value === undefined || typeof value !== 'object' || value === null || Array.isArray(value)) {
+      if (!isPlainObject(value)) {
         rows = row;
-        rejected.push({ row, line: row, reason: 'the line is not a JSON object' });
+        rejected.push({ row, line, reason: 'the line is not a JSON object' });
         continue;
       }
-      take(value as SourceRow, row, row);
+      take(value, row, line);
     }
     return done();
   }
 
-  // scim-bulk: one BulkRequest; each POST or PUT of a User is a record, already a SCIM user.
-  let text = '';
-  for await (const raw of lines) text += `${raw}\n`;
-  const request = parseJson(text.replace(/^\uFEFF/, '')) as { Operations?: unknown } | undefined;
-  if (!request || !Array.isArray(request.Operations)) return done('the body is not a SCIM BulkRequest with `Operations`');
-  request.Operations.forEach((op: { method?: unknown; path?: unknown; data?: unknown }, i) => {
-    const row = i + 1;
+  // scim-bulk: one BulkRequest (server/bulk-request.ts); each POST or PUT of a User is a record.
+  let request: BulkRequest;
+  try {
+    request = 'bulk' in input ? input.bulk : parseBulkRequest(parseJson(await text(input)), FILE_BULK_LIMITS);
+  } catch {
+    return done('the body is not a SCIM BulkRequest with `Operations`');
+  }
+  for (const op of request.list) {
+    const row = op.index + 1;
     rows = row;
-    const method = typeof op?.method === 'string' ? op.method.toUpperCase() : '';
-    const path = typeof op?.path === 'string' ? op.path : '';
-    if (!['POST', 'PUT'].includes(method) || !/^\/Users(\/[^/]+)?$/.test(path) || typeof op.data !== 'object' || op.data === null) {
+    if (op.invalid || !['POST', 'PUT'].includes(op.method.toUpperCase()) || op.endpoint.toLowerCase() !== 'users' || !isPlainObject(op.data)) {
       rejected.push({ row, reason: 'a feed takes POST or PUT operations on /Users with `data`' });
-      return;
+      continue;
     }
-    const user = op.data as Record<string, unknown>;
+    const user = op.data;
     const key = toKey(plan.key.run({ root: user, now, timezone: plan.timezone }));
     if (key === null) rejected.push({ row, reason: `the record has no \`${plan.keyAttribute}\`` });
     else collapser.offer(key, user, user, row);
-  });
+  }
   return done();
+}
+
+/** A BulkRequest read from a file has no request limit: the file may hold any number of operations. */
+const FILE_BULK_LIMITS: BulkLimits = { maxOperations: Number.POSITIVE_INFINITY, maxPayloadSize: Number.POSITIVE_INFINITY };
+
+async function text(input: Readable): Promise<string> {
+  let out = '';
+  for await (const chunk of input.setEncoding('utf8')) out += chunk as string;
+  return out.replace(/^\uFEFF/, '');
 }
 
 function parseJson(text: string): unknown {

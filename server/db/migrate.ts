@@ -14,6 +14,7 @@ import { listOrder } from './migrations/0011-list-order.ts';
 import { feedJobs } from './migrations/0012-feeds.ts';
 import { logins } from './migrations/0013-logins.ts';
 import { attributeSources } from './migrations/0014-attribute-sources.ts';
+import { feedCheckpoints } from './migrations/0015-feed-checkpoints.ts';
 
 /** Migrations by name; names sort in the order they must run. Never edit a shipped one. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -29,6 +30,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0012-feeds': feedJobs,
   '0013-logins': logins,
   '0014-attribute-sources': attributeSources,
+  '0015-feed-checkpoints': feedCheckpoints,
 };
 
 const provider: MigrationProvider = {

@@ -95,19 +95,31 @@ export interface TenantFilesTable {
   updated_at: Timestamp;
 }
 
-/** A feed import posted over HTTP (migration 0012). */
+/** A feed import, posted over HTTP or run by `scimplan import` (migrations 0012, 0015). */
 export interface FeedJobsTable {
   id: string;
   tenant: string;
   feed: string;
-  status: 'running' | 'done' | 'held' | 'failed';
+  status: 'running' | 'done' | 'held' | 'failed' | 'interrupted';
   result: Json<Record<string, unknown>> | null;
   created_at: Timestamp;
   finished_at: Timestamp | null;
+  /** sha256 of the imported file or body (0015). */
+  file_hash: string | null;
+  /** `{ done, approved? }`: records written so far, thresholds approved past (0015). */
+  checkpoint: Json<Record<string, unknown>> | null;
+}
+
+/** The result of one written batch of a feed job, in order (migration 0015). */
+export interface FeedJobBatchesTable {
+  job_id: string;
+  batch: number;
+  records: Json<unknown[]>;
 }
 
 export interface Database {
   feed_jobs: FeedJobsTable;
+  feed_job_batches: FeedJobBatchesTable;
   scim_users: ScimUsersTable;
   scim_groups: ScimGroupsTable;
   memberships: MembershipsTable;

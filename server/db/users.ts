@@ -25,6 +25,34 @@ export async function findUserByKey(db: Db, tenant: string, keyValue: string, ig
   return query.executeTakeFirst();
 }
 
+/**
+ * findUserByKey for many keys in one statement (a feed import's batch): key -> the row
+ * findUserByKey would give for it (with `ignoreCase`, a live row before a deleted one, then the
+ * latest). Keys are passed as stored (storedKey).
+ */
+export async function findUsersByKeys(db: Db, tenant: string, keyValues: readonly string[], ignoreCase: boolean): Promise<Map<string, UserRow>> {
+  const out = new Map<string, UserRow>();
+  if (keyValues.length === 0) return out;
+  const fold = (k: string) => (ignoreCase ? k.toLowerCase() : k);
+  const wanted = [...new Set(keyValues)];
+  const rows = await db
+    .selectFrom('scim_users')
+    .selectAll()
+    .where('tenant', '=', tenant)
+    .where((eb) => (ignoreCase ? eb.or([eb('key_value', 'in', wanted), eb(sql`lower(key_value)`, 'in', wanted.map(fold))]) : eb('key_value', 'in', wanted)))
+    .orderBy(sql`deleted_at is null`, 'desc')
+    .orderBy('updated_at', 'desc')
+    .execute();
+  const byFolded = new Map<string, UserRow>();
+  for (const row of rows) if (!byFolded.has(fold(row.key_value))) byFolded.set(fold(row.key_value), row);
+  for (const key of wanted) {
+    // An exact match first, as findUserByKey's `key_value = $1` without ignoreCase.
+    const row = ignoreCase ? byFolded.get(fold(key)) : rows.find((r) => r.key_value === key);
+    if (row) out.set(key, row);
+  }
+  return out;
+}
+
 /** A live (not deleted) user by SCIM id; `undefined` for other tenants' ids and malformed ids. */
 export async function findLiveUser(db: Db, tenant: string, id: string, forUpdate = false): Promise<UserRow | undefined> {
   if (!isUuid(id)) return undefined;

@@ -2,16 +2,18 @@
 // jsonl) or SCIM BulkRequest is imported in the background through the tenant's plan, as
 // `scimplan import` does. GET .../feeds/{feed}/jobs/{id} -> the job and its result per record.
 
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Counter } from 'prom-client';
 import type { Kysely } from 'kysely';
 import { bearerToken, tokenMatches } from '../auth.ts';
 import type { Database } from '../db/tables.ts';
-import { scimError } from '../errors.ts';
-import { importFeedUsers, type FeedRecordResult } from '../feed-import.ts';
-import { readFeedSource } from '../feed-source.ts';
+import { checkAdmin } from '../admin-auth.ts';
+import { DEFAULT_BULK_LIMITS, parseBulkRequest } from '../bulk-request.ts';
+import { ScimError, scimError } from '../errors.ts';
+import { runFeedImport } from '../feed-import.ts';
+import { finishFeedJob, markInterruptedFeedJobs, openFeedJob } from '../feed-jobs.ts';
 import type { Signals } from '../signals.ts';
 import type { TenantRegistry } from '../tenants.ts';
 
@@ -37,6 +39,10 @@ export interface FeedRoutesOptions {
  */
 export async function feedRoutes(app: FastifyInstance, options: FeedRoutesOptions): Promise<void> {
   const bodyLimit = options.bodyLimit ?? 64 * 1024 * 1024;
+  // Jobs that were running when a server stopped are `interrupted`, not `running` forever.
+  app.addHook('onReady', async () => {
+    await markInterruptedFeedJobs(options.db, options.tenants.list().filter((t) => t.plan.feeds.length > 0).map((t) => t.plan.tenant));
+  });
   app.addContentTypeParser(['text/csv', 'text/plain', 'application/x-ndjson', 'application/jsonl'], { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
 
   app.post('/tenants/:tenant/feeds/:feed', { bodyLimit }, async (request, reply) => {
@@ -48,35 +54,33 @@ export async function feedRoutes(app: FastifyInstance, options: FeedRoutesOption
     if (!plan) throw scimError('TENANT_NOT_CONFIGURED', { tenant });
     if (!feed) throw scimError('ENDPOINT_NOT_FOUND');
     const approve = approveParam((request.query as Record<string, unknown>)['approve']);
-    if (approve && !isAdmin(request.headers.authorization, options.adminDigest)) throw scimError('ADMIN_UNAUTHORIZED');
+    if (approve) approver(request.headers.authorization, options.adminDigest);
     const body = request.body;
+    // A BulkRequest is parsed (and refused: 400, 413) before the job starts, once.
+    const bulk = feed.format.type === 'scim-bulk' && !Buffer.isBuffer(body) ? parseBulkRequest(body, DEFAULT_BULK_LIMITS) : undefined;
     const bytes = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body ?? null));
-    const id = randomUUID();
     const now = options.now?.() ?? new Date();
-    await options.db.insertInto('feed_jobs').values({ id, tenant, feed: name, status: 'running', result: null, created_at: now, finished_at: null }).execute();
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    const job = await openFeedJob(options.db, { tenant, feed: name, hash, origin: 'http', now });
+    const ctx = { db: options.db, plan, requestId: `feed:${job.id}`, now, ...(options.signals ? { signals: options.signals } : {}) };
     // The import runs after the answer; its outcome is stored on the job, never logged with values.
-    void (async () => {
-      try {
-        const source = await readFeedSource(plan, feed, Readable.from([bytes]), now);
-        const result = source.fatal
-          ? undefined
-          : await importFeedUsers({ db: options.db, plan, requestId: `feed:${id}`, now, ...(options.signals ? { signals: options.signals } : {}) }, feed, source.users, { approve });
-        const rejected: FeedRecordResult[] = source.rejected.map((r) => ({ row: r.row, outcome: 'rejected', reason: r.reason, ...(r.column ? { column: r.column } : {}) }));
-        const records = [...(result?.records ?? []), ...rejected].sort((a, b) => a.row - b.row);
-        const status = source.fatal ? 'failed' : result?.held ? 'held' : 'done';
-        if (result?.held) options.importsHeld?.inc({ tenant, feed: name });
-        await options.db
-          .updateTable('feed_jobs')
-          .set({ status, finished_at: new Date(), result: JSON.stringify({ rows: source.rows, ...(source.fatal ? { error: source.fatal } : {}), ...(result?.held ? { held: result.held } : {}), ...(result?.approved ? { approved: result.approved } : {}), records }) })
-          .where('id', '=', id)
-          .execute();
-      } catch {
-        await options.db.updateTable('feed_jobs').set({ status: 'failed', finished_at: new Date(), result: JSON.stringify({ error: 'the import failed' }) }).where('id', '=', id).execute().catch(() => undefined);
-        request.log.error({ tenant, feed: name, job: id }, 'feed import failed');
-      }
-    })();
+    void runFeedImport(ctx, feed, bulk ? { bulk } : Readable.from([bytes]), { approve, job })
+      .then((run) => {
+        if (run.held) options.importsHeld?.inc({ tenant, feed: name });
+      })
+      .catch(async () => {
+        request.log.error({ tenant, feed: name, job: job.id }, 'feed import failed');
+        await finishFeedJob(options.db, job.id, 'failed', { error: 'the import failed' }).catch(() => undefined);
+      });
     reply.code(202);
-    return { id, tenant, feed: name, status: 'running', location: `/api/v1/tenants/${tenant}/feeds/${name}/jobs/${id}` };
+    return {
+      id: job.id,
+      tenant,
+      feed: name,
+      status: 'running',
+      ...(job.resumed ? { resumedAt: job.resumed.done } : {}),
+      location: `/api/v1/tenants/${tenant}/feeds/${name}/jobs/${job.id}`,
+    };
   });
 
   app.get('/tenants/:tenant/feeds/:feed/jobs/:id', async (request) => {
@@ -99,8 +103,19 @@ function approveParam(value: unknown): boolean {
   throw scimError('ADMIN_PARAM_INVALID', { name: 'approve', what: '`true` or `false`' });
 }
 
-function isAdmin(authorization: string | undefined, adminDigest: Buffer | null): boolean {
-  return adminDigest !== null && tokenMatches(bearerToken(authorization), [adminDigest]);
+/**
+ * `?approve=true` needs the admin token (admin-auth.ts checkAdmin). A caller that got this far
+ * holds a valid feed token; without an admin token configured it is answered 401 as a wrong
+ * token is (not 503 ADMIN_DISABLED): approving is refused alike, and the answer does not tell
+ * how the server is set up.
+ */
+function approver(authorization: string | undefined, adminDigest: Buffer | null): void {
+  try {
+    checkAdmin(authorization, adminDigest);
+  } catch (error) {
+    if (error instanceof ScimError && error.status === 503) throw scimError('ADMIN_UNAUTHORIZED');
+    throw error;
+  }
 }
 
 /**

@@ -8,8 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpenDatabase } from '../../server/db/database.ts';
-import { createUser } from '../../server/provision.ts';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { runFeedImport } from '../../server/feed-import.ts';
+import { openFeedJob } from '../../server/feed-jobs.ts';
+import { createUser, getUser } from '../../server/provision.ts';
 import { openTestDatabase, planOf, uniqueTenant } from '../server/helpers.ts';
+import { runImport } from '../../cli/import.ts';
 import { run } from './helpers.ts';
 
 const examples = join(import.meta.dirname, '../../examples/valid');
@@ -212,7 +217,10 @@ describe('scimplan import', () => {
 `),
     );
     const jsonl = join(dir, `${t.tenant}.jsonl`);
-    await writeFile(jsonl, '{"nr":"30001","mail":"A@x.example"}\nnot json\n{"nr":"30002","mail":"b@x.example"}\n');
+    await writeFile(jsonl, '{"nr":"30001","mail":"A@x.example"}\n\n\nnot json\n{"nr":"30002","mail":"b@x.example"}\n');
+    const dry = await run(['import', t.config, 'lines', jsonl, '--dry-run', ...NOW], database.db);
+    // The rejected line is reported at its line in the file, blank lines counted.
+    expect(dry.out).toContain(`${t.tenant}.jsonl:4: row 2: the line is not a JSON object`);
     const a = await run(['import', t.config, 'lines', jsonl, '--format', 'json', ...NOW], database.db);
     const body = JSON.parse(a.out) as { records: { row: number; outcome: string; reason?: string }[] };
     expect(body.records.map((r) => [r.row, r.outcome])).toEqual([[1, 'created'], [2, 'rejected'], [3, 'created']]);
@@ -228,5 +236,91 @@ describe('scimplan import', () => {
     const bBody = JSON.parse(b.out) as { records: { row: number; key?: string; outcome: string }[] };
     expect(bBody.records.map((r) => [r.row, r.key ?? null, r.outcome])).toEqual([[1, '30001', 'updated'], [2, null, 'rejected']]);
     expect((await t.users()).map((u) => u.key_value)).toEqual(['30001', '30002']);
+  });
+
+  it('an interrupted import continues where it stopped, says so, and ends as one uninterrupted import', async () => {
+    const header = csvText.split('\r\n')[0]!;
+    const people = [header, ...Array.from({ length: 10 }, (_, i) => `${40000 + i};P${i};;Achternaam${i};p${i}@hoogland.example;${i % 2 ? 'Zorg' : 'ICT'};Verzorgende;01-01-2020;${i === 4 ? '31-03-2026' : ''}`)].join('\r\n');
+    const whole = await tenantFiles();
+    const once = await whole.importJson(await whole.csv('people', people));
+    expect(once.body.counts).toMatchObject({ created: 10 });
+
+    const t = await tenantFiles();
+    const file = await t.csv('people', people);
+    const plan = planOf(t.yaml);
+    const now = new Date(NOW[1]!);
+    const hash = createHash('sha256').update(await readFile(file)).digest('hex');
+    // The first run stops after its second batch of three (as a killed process would: the job stays running).
+    const job = await openFeedJob(database.db, { tenant: t.tenant, feed: 'afas', hash, origin: 'cli', now });
+    const interrupted = runFeedImport({ db: database.db, plan, requestId: 'import:afas', now }, plan.feeds[0]!, createReadStream(file), {
+      job,
+      batchSize: 3,
+      afterBatch: (n) => {
+        if (n === 2) throw new Error('interrupted');
+      },
+    });
+    await expect(interrupted).rejects.toThrow('interrupted');
+    expect(await t.users()).toHaveLength(6);
+
+    const resumed = await t.importJson(file);
+    expect(resumed.code).toBe(0);
+    expect(resumed.err).toContain('resuming the interrupted import');
+    expect(resumed.err).toContain('6 records were written before it stopped');
+    expect((resumed.body as unknown as { resumed: unknown }).resumed).toEqual({ done: 6 });
+    expect(resumed.body.records).toEqual(once.body.records);
+    expect(resumed.body.counts).toEqual(once.body.counts);
+    const shape = async (x: typeof t) => (await x.users()).map((u) => [u.key_value, u.status, profileOf(u.profile), u.version]);
+    expect(await shape(t)).toEqual(await shape(whole));
+    expect((await t.events()).map((e) => e.type)).toEqual((await whole.events()).map((e) => e.type));
+    // Finished: the next import of the file is a new job, and changes nothing.
+    const third = await t.importJson(file);
+    expect(third.err).not.toContain('resuming');
+    expect(third.body.counts).toMatchObject({ unchanged: 10 });
+  });
+
+  it('a feed writes the attributes it maps and keeps those a SCIM client set; an emptied cell clears its attribute', async () => {
+    const t = await tenantFiles();
+    const plan = planOf(t.yaml);
+    const ctx = { db: database.db, plan, requestId: 'scim', now: new Date('2026-04-01T00:00:00Z') };
+    const scim = await createUser(ctx, {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'],
+      externalId: '10077',
+      userName: 'piet.bakker@hoogland.example',
+      nickName: 'Piet B',
+      phoneNumbers: [{ type: 'work', value: '+31 20 555 0100' }],
+      emails: [{ type: 'Work', value: 'old@hoogland.example' }],
+      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'Oud', costCenter: 'K-12' },
+    });
+    const noDepartment = csvText.replace('10077;Piet;;Bakker;piet.bakker@hoogland.example;Administratie;', '10077;Piet;;Bakker;piet.bakker@hoogland.example;;');
+    const r = await t.importJson(await t.csv('export', noDepartment));
+    expect(r.body.records.find((x) => x.key === '10077')?.outcome).toBe('updated');
+    const stored = (await getUser(ctx, scim.row.id)).row.resource;
+    const user = (typeof stored === 'string' ? JSON.parse(stored) : stored) as Record<string, unknown>;
+    // Kept: what the mapping does not set.
+    expect(user.nickName).toBe('Piet B');
+    expect(user.phoneNumbers).toEqual([{ type: 'work', value: '+31 20 555 0100' }]);
+    // Written: the mapped values; `type eq "work"` picks the element sent as `Work` (SCIM case rule).
+    expect(user.emails).toEqual([{ type: 'Work', value: 'piet.bakker@hoogland.example' }]);
+    expect(user.title).toBe('Salarisadministrateur');
+    // The empty Afdeling cell clears the department the feed maps; the cost center stays.
+    expect(user['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User']).toMatchObject({ costCenter: 'K-12' });
+    expect(user['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User']).not.toHaveProperty('department');
+    expect((await t.users()).find((u) => u.key_value === '10077')!.status).toBe('active');
+  });
+
+  it('draws a progress bar on stderr only when asked for a terminal (not when stderr is redirected)', async () => {
+    const t = await tenantFiles();
+    const file = await t.csv('export', csvText);
+    const capture = async (progressBar: boolean) => {
+      let err = '';
+      const io = { out: () => undefined, err: (x: string) => void (err += x), readStdin: async () => '', color: false };
+      const code = await runImport(t.config, 'afas', file, { db: database.db, progressBar, now: new Date(NOW[1]!) }, io);
+      return { code, err };
+    };
+    const drawn = await capture(true);
+    expect(drawn.code).toBe(0);
+    expect(drawn.err).toContain('\r[##############################] 100% 4/4 users');
+    expect(drawn.err.endsWith('\n')).toBe(true);
+    expect((await capture(false)).err).toBe('');
   });
 });

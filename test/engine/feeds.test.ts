@@ -78,6 +78,17 @@ describe('feeds: lint', () => {
     ]);
   });
 
+  it('E204: a parseDate format literal that is no date format, at the format', () => {
+    const out = lint(`  - name: hr
+    format: { type: csv }
+    columns: [nr, eind]
+    mapping:
+      externalId: nr
+      title: parseDate(eind, "dd-MM")
+`);
+    expect(out).toEqual([expect.stringMatching(/^E204 13:30-13:37 `"dd-MM"` is not a date format/)]);
+  });
+
   it('a csv feed without columns, and a threshold that is neither a count nor a percentage', () => {
     expect(lint(`  - name: hr\n    format: { type: csv }\n    mapping: { externalId: nr }\n`)).toEqual(['E011 8:11-8:13 feed `hr` has no `columns`']);
     const out = lint(`  - name: hr\n    format: { type: scim-bulk }\n    thresholds: { creates: "x%" }\n`);
@@ -155,13 +166,27 @@ describe('feeds: rows, collapse, thresholds', () => {
       if (r.ok) c.offer(r.key, r.user, row, i + 1);
     });
     const out = [...c.results()];
-    expect(out.map((u) => [u.key, u.row, u.rows])).toEqual([
-      ['10042', 2, [1, 2]],
-      ['10077', 3, [3]],
-      ['10103', 4, [4]],
-      ['10155', 6, [5, 6]],
+    expect(out.map((u) => [u.key, u.row])).toEqual([
+      ['10042', 2],
+      ['10077', 3],
+      ['10103', 4],
+      ['10155', 6],
     ]);
     expect((out[0]!.user as { title: string }).title).toBe('Teamleider zorg');
+  });
+
+  it('collapse ranks numbers as numbers and bare dates in the tenant zone (not Date.parse)', () => {
+    const ranked = (by: string, cells: readonly string[]) => {
+      const p = compileTenantFile('t.yaml', `${head}timezone: Europe/Amsterdam\nfeeds:\n  - name: hr\n    format: { type: csv }\n    columns: [nr, rang]\n    mapping: { externalId: nr }\n    collapse: { by: ${by} }\n`).plan!;
+      const c = makeCollapser(p, p.feeds[0]!, now);
+      cells.forEach((rang, i) => c.offer('1', { externalId: '1' }, { nr: '1', rang }, i + 1));
+      return [...c.results()][0]!.row;
+    };
+    // Date.parse reads `2` as 2001 and `32` as 1932: the row with 2 won.
+    expect(ranked('rang', ['32', '2'])).toBe(1);
+    expect(ranked('rang', ['2', '32'])).toBe(2);
+    // A bare date is midnight in Amsterdam (22:00 UTC the day before), earlier than 23:00 UTC.
+    expect(ranked('rang', ['2026-04-30T23:00:00Z', '2026-05-01'])).toBe(1);
   });
 
   it('thresholds: a count, and a percentage of the accounts before the import', () => {

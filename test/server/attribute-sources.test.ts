@@ -158,7 +158,7 @@ describe('every write path records sources and times', () => {
 
     const plan = planOf(latestYaml);
     const result = await importFeedUsers({ db: t.db, plan, requestId: 'feed-test' }, plan.feeds[0]!, [
-      { key: 'oid-s1', row: 1, rows: [1], user: userBody('oid-s1', 'oid-s1@contoso.example', { title: 'Director', nickName: 'Ace', [ENTERPRISE]: { department: 'Sales' } }) },
+      { key: 'oid-s1', row: 1, user: userBody('oid-s1', 'oid-s1@contoso.example', { title: 'Director', nickName: 'Ace', [ENTERPRISE]: { department: 'Sales' } }) },
     ]);
     expect(result.records.map((r) => r.outcome)).toEqual(['updated']);
     stored = await row(latest, id);
