@@ -3,6 +3,7 @@
 // run by runTests, and a sample user evaluated with explain's trace. Pure: no DOM, so node tests
 // and the bench run it as the page does.
 
+import type { CheckCache } from '../engine/check-cache.ts';
 import { checkTenantFile, type TenantFileCheck } from '../engine/check-tenant-file.ts';
 import { planOfCheck } from '../engine/compile-checked.ts';
 import type { FileSpan } from '../engine/diagnostic.ts';
@@ -29,9 +30,10 @@ export interface Analysis {
   readonly tests: readonly CaseResult[];
 }
 
-export function analyse(file: string, text: string, now: Date): Analysis {
-  const check = checkTenantFile(file, text);
-  const plan = planOfCheck(file, check, () => PLAYGROUND_HASH);
+/** One version of the file analysed; `cache` is the page's, kept from one keystroke to the next. */
+export function analyse(file: string, text: string, now: Date, cache?: CheckCache): Analysis {
+  const check = checkTenantFile(file, text, cache);
+  const plan = planOfCheck(file, check, () => PLAYGROUND_HASH, cache);
   const tests = plan
     ? runTests(plan, now).map((result, index): CaseResult => {
         const span = check.loaded.spanAt(['tests', index, 'name']) ?? check.loaded.spanAt(['tests', index]);
