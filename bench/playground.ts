@@ -7,7 +7,7 @@
 import { rm } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { startPlayground } from '../cli/playground.ts';
-import { analyse, explainUser, summariseUsers } from '../playground/session.ts';
+import { analyse, explainSample, summariseUsers } from '../playground/session.ts';
 import { buildPageForTests } from '../test/browser/build.ts';
 import { chromiumMissing, launchChromium } from '../test/browser/chromium.ts';
 import { tenantYaml, users } from './synthetic.ts';
@@ -35,7 +35,7 @@ export async function benchPlayground(): Promise<void> {
     const text = i % 2 === 0 ? yaml.replace('eq "Sales"', 'eq "Salesx"') : yaml;
     const start = performance.now();
     const analysis = analyse('bench.yaml', text, now);
-    explainUser(analysis, sample[0]!, now);
+    explainSample(analysis, sample[0]!, now);
     summariseUsers(analysis.plan!, sample, now);
     if (i >= 5) engine.push(performance.now() - start);
   }

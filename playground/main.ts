@@ -7,7 +7,7 @@ import type { EditorView } from '@codemirror/view';
 import { createEditor, showClauses, showDiagnostics } from './editor.ts';
 import { el, renderPlan, renderResult, renderSummary, renderTests, renderTrace } from './render.ts';
 import { listStoredUsers, planOfFile, storedUser, type StoredUserRef } from './server-api.ts';
-import { analyse, explainUser, parseSampleUsers, summariseUsers, testCaseSample, type Analysis, type Explained } from './session.ts';
+import { analyse, explainSample, parseSampleUsers, summariseUsers, testCaseSample, type Analysis, type Explained } from './session.ts';
 
 /** What the page was served with (GET context.json): a server's page, or `scimplan playground FILE`. */
 interface PageContext {
@@ -74,7 +74,7 @@ async function start(): Promise<void> {
 
   const renderSample = () => {
     const chosen = chosenUser();
-    explained = analysis && chosen ? explainUser(analysis, chosen.user, chosen.now) : undefined;
+    explained = analysis && chosen ? explainSample(analysis, chosen.user, chosen.now) : undefined;
     const problem = !analysis?.plan ? 'the file has errors: fix them to see a result' : 'pick a sample user: a test case, pasted JSON or a stored user';
     renderResult(byId('result'), explained, problem);
     renderTrace(byId('trace'), explained, pick);

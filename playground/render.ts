@@ -1,6 +1,8 @@
 // The playground's panels as DOM: text only (textContent, never HTML from data), so a value in a
 // sample user or a report can never become markup or script.
 
+import { showValue } from '../engine/explain.ts';
+import { changeParts, type PlanReport } from '../engine/plan-report.ts';
 import type { CaseResult, Explained, SampleSummary } from './session.ts';
 
 type Child = Node | string;
@@ -14,7 +16,7 @@ export function el(tag: string, props: { class?: string; title?: string; data?: 
   return node;
 }
 
-export const show = (value: unknown): string => (value instanceof Date ? value.toISOString() : (JSON.stringify(value) ?? 'null'));
+const show = showValue;
 
 const row = (name: string, value: Child, data?: Record<string, string>) => el('tr', data ? { data } : {}, el('th', {}, name), el('td', { class: 'value' }, value));
 
@@ -23,7 +25,8 @@ export function renderResult(target: HTMLElement, explained: Explained | undefin
     target.replaceChildren(el('p', { class: 'error' }, problem ?? 'no result'));
     return;
   }
-  const { evaluation, reason } = explained;
+  const evaluation = explained.explanation;
+  const { reason } = evaluation;
   const yesNo = (b: boolean) => el('span', { class: b ? 'yes' : 'no' }, String(b));
   const table = el(
     'table',
@@ -78,37 +81,26 @@ export function renderTests(target: HTMLElement, tests: readonly CaseResult[], o
   );
 }
 
-/** The admin API's plan report (server/plan-report.ts), as far as the page shows it. */
-export interface PlanReportView {
-  readonly users: number;
-  readonly changedUsers: number;
-  readonly profile: { readonly users: number; readonly fields: Readonly<Record<string, number>> };
-  readonly deactivations: number;
-  readonly reactivations: number;
-  readonly groups: { readonly users: number; readonly additions: Readonly<Record<string, number>> };
-  readonly changes: readonly { readonly userName: string; readonly fields: readonly unknown[]; readonly status?: string; readonly groupsAdded: readonly string[] }[];
-}
-
-export function renderPlan(target: HTMLElement, report: PlanReportView): void {
+/** The admin API's plan report (engine/plan-report.ts): the counts `scimplan plan` prints, and the first changed accounts. */
+export function renderPlan(target: HTMLElement, report: PlanReport): void {
   const additions = Object.values(report.groups.additions).reduce((a, b) => a + b, 0);
+  const { wouldHold, maxDeactivations, per } = report.safety;
   const counts = el(
     'table',
     { class: 'counts' },
     row('users stored', String(report.users), { count: 'users' }),
     row('would change', String(report.changedUsers), { count: 'changedUsers' }),
     row('profile changes (users)', String(report.profile.users), { count: 'profile' }),
+    ...Object.entries(report.profile.fields).map(([f, n]) => row(`  ~ ${f}`, String(n))),
     row('deactivations', String(report.deactivations), { count: 'deactivations' }),
+    row(`held by the safety limit (${maxDeactivations} per ${per})`, String(wouldHold), { count: 'wouldHold' }),
     row('reactivations', String(report.reactivations), { count: 'reactivations' }),
+    row('holds released', String(report.releases), { count: 'releases' }),
     row('group additions', String(additions), { count: 'groupAdditions' }),
     ...Object.entries(report.groups.additions).map(([g, n]) => row(`  + ${g}`, String(n))),
+    row('key changes', String(report.keyChanges), { count: 'keyChanges', ...(report.keyChanges > 0 ? { warn: 'true' } : {}) }),
   );
-  const first = report.changes.map((c) => {
-    const what = [
-      ...(c.status ? [c.status] : []),
-      ...(c.fields.length ? [`~ ${c.fields.map((f) => (typeof f === 'string' ? f : (f as { field: string }).field)).join(', ')}`] : []),
-      ...(c.groupsAdded.length ? [`+ ${c.groupsAdded.join(', ')}`] : []),
-    ];
-    return el('li', {}, `${c.userName}  ${what.join('  ')}`);
-  });
-  target.replaceChildren(counts, ...(first.length ? [el('h4', {}, 'first affected users'), el('ul', {}, ...first)] : []));
+  const first = report.changes.map((c) => el('li', {}, `${c.userName}  ${changeParts(c).join('  ')}`));
+  const notes = report.keyChanges > 0 ? [el('p', { class: 'error' }, 'accounts whose key would change are left untouched by `apply`, and their requests are refused')] : [];
+  target.replaceChildren(counts, ...notes, ...(first.length ? [el('h4', {}, `first affected users (${first.length} of ${report.changedUsers})`), el('ul', {}, ...first)] : []));
 }

@@ -1,6 +1,6 @@
 // The playground's analysis of one version of the tenant file, in the browser: the linter's own
 // checking stages (checkTenantFile), the plan compiled by the same compilePlan, the file's `tests:`
-// run by runTests, and a sample user evaluated with explain's trace. Pure: no DOM, so node tests
+// run by runTests, and a sample user explained as `explain` does (engine/explain.ts). Pure: no DOM, so node tests
 // and the bench run it as the page does.
 
 import type { CheckCache } from '../engine/check-cache.ts';
@@ -8,10 +8,9 @@ import { checkTenantFile, type TenantFileCheck } from '../engine/check-tenant-fi
 import { planOfCheck } from '../engine/compile-checked.ts';
 import type { FileSpan } from '../engine/diagnostic.ts';
 import { evaluatePlan } from '../engine/evaluate.ts';
-import type { YamlPath } from '../engine/load-yaml.ts';
-import type { Evaluation, Plan, TraceEntry } from '../engine/plan.ts';
+import { clausePath, explainUser, type Explanation } from '../engine/explain.ts';
+import type { Plan, TraceEntry } from '../engine/plan.ts';
 import { caseNow, runTests, type TestResult } from '../engine/run-tests.ts';
-import { deactivationReason } from '../engine/status.ts';
 
 /** The playground's plans are never stored or sent, so they carry no content hash. */
 export const PLAYGROUND_HASH = 'playground';
@@ -49,33 +48,22 @@ export interface TracedClause {
   readonly span?: FileSpan;
 }
 
-/** What `explain` shows for one user: the evaluation, the deactivation reason, the traced clauses. */
+/** What the page shows for one user: explain's explanation and the traced clauses with their places. */
 export interface Explained {
-  readonly evaluation: Evaluation;
-  readonly reason: string | null;
+  readonly explanation: Explanation;
   readonly clauses: readonly TracedClause[];
 }
 
-export function explainUser(analysis: Analysis, user: Readonly<Record<string, unknown>>, now: Date): Explained | undefined {
+export function explainSample(analysis: Analysis, user: Readonly<Record<string, unknown>>, now: Date): Explained | undefined {
   const { plan } = analysis;
   if (!plan) return undefined;
-  const evaluation = evaluatePlan(plan, user, now, { trace: true });
-  const reason = evaluation.deactivated ? deactivationReason(plan, user, now) : null;
-  const clauses = evaluation.trace.map((entry): TracedClause => {
+  const explanation = explainUser(plan, user, now);
+  const clauses = explanation.trace.map((entry): TracedClause => {
     const path = clausePath(entry.clause);
     const span = path ? analysis.check.loaded.spanAt(path) : undefined;
     return { entry, ...(span ? { span } : {}) };
   });
-  return { evaluation, reason, clauses };
-}
-
-/** The YAML path of a trace clause (`key`, `profile.<field>`, `deactivate.when`, `groups[<i>] <group>`). */
-export function clausePath(clause: string): YamlPath | undefined {
-  if (clause === 'key') return ['key'];
-  if (clause === 'deactivate.when') return ['deactivate', 'when'];
-  if (clause.startsWith('profile.')) return ['profile', clause.slice('profile.'.length)];
-  const group = /^groups\[(\d+)\]/.exec(clause);
-  return group ? ['groups', Number(group[1]), 'when'] : undefined;
+  return { explanation, clauses };
 }
 
 /** A test case's user and clock, for picking it as the sample. */
