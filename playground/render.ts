@@ -18,6 +18,22 @@ export function el(tag: string, props: { class?: string; title?: string; data?: 
 
 const show = showValue;
 
+/**
+ * Sets `target`'s children to `items`, keeping each child whose signature is unchanged (a
+ * keystroke changes one rule: the other rows of the trace and the counts stay as they are).
+ */
+function reuse(target: HTMLElement, items: readonly { readonly signature: string; readonly make: () => HTMLElement }[]): void {
+  const old = [...target.children] as HTMLElement[];
+  const next = items.map((item, i) => {
+    const have = old[i];
+    if (have?.dataset['signature'] === item.signature) return have;
+    const made = item.make();
+    made.dataset['signature'] = item.signature;
+    return made;
+  });
+  if (next.length !== old.length || next.some((n, i) => n !== old[i])) target.replaceChildren(...next);
+}
+
 const row = (name: string, value: Child, data?: Record<string, string>) => el('tr', data ? { data } : {}, el('th', {}, name), el('td', { class: 'value' }, value));
 
 export function renderResult(target: HTMLElement, explained: Explained | undefined, problem?: string): void {
@@ -45,39 +61,53 @@ export function renderSummary(target: HTMLElement, summary: SampleSummary | unde
     target.replaceChildren();
     return;
   }
-  const groups = Object.entries(summary.groups).map(([g, n]) => row(g, String(n)));
-  target.replaceChildren(
-    el('h4', {}, `all ${summary.users} pasted users`),
-    el('table', { class: 'counts' }, row('deactivated', String(summary.deactivated), { field: 'summary-deactivated' }), ...groups),
+  let table = target.querySelector<HTMLElement>('table.counts');
+  const heading = `all ${summary.users} pasted users`;
+  if (!table || target.firstElementChild?.textContent !== heading) {
+    table = el('table', { class: 'counts' });
+    target.replaceChildren(el('h4', {}, heading), table);
+  }
+  const rows = [['deactivated', summary.deactivated, 'summary-deactivated'] as const, ...Object.entries(summary.groups).map(([g, n]) => [g, n, undefined] as const)];
+  reuse(
+    table,
+    rows.map(([name, n, field]) => ({ signature: `${name}\u0000${n}`, make: () => row(name, String(n), field ? { field } : undefined) })),
   );
 }
 
 export function renderTrace(target: HTMLElement, explained: Explained | undefined, onPick: (index: number) => void): void {
-  if (!explained) {
-    target.replaceChildren();
-    return;
-  }
-  target.replaceChildren(
-    ...explained.clauses.map(({ entry }, index) => {
-      const parts = entry.parts.filter((p) => p.source !== entry.source).map((p) => el('div', { class: 'parts' }, `${p.source}  =>  ${show(p.value)}`));
-      const item = el('li', { data: { clause: entry.clause } }, el('span', { class: 'clause' }, entry.clause), `: ${entry.source}`, ...parts, el('div', {}, `=> ${show(entry.value)}`));
-      item.addEventListener('click', () => onPick(index));
-      return item;
+  reuse(
+    target,
+    (explained?.clauses ?? []).map(({ entry }, index) => {
+      const parts = entry.parts.filter((p) => p.source !== entry.source).map((p) => `${p.source}  =>  ${show(p.value)}`);
+      const value = `=> ${show(entry.value)}`;
+      return {
+        signature: JSON.stringify([entry.clause, entry.source, parts, value]),
+        make: () => {
+          const item = el('li', { data: { clause: entry.clause } }, el('span', { class: 'clause' }, entry.clause), `: ${entry.source}`, ...parts.map((p) => el('div', { class: 'parts' }, p)), el('div', {}, value));
+          item.addEventListener('click', () => onPick(index));
+          return item;
+        },
+      };
     }),
   );
 }
 
-export function renderTests(target: HTMLElement, tests: readonly CaseResult[], onPick: (test: CaseResult) => void): void {
+export function renderTests(target: HTMLElement, tests: readonly CaseResult[], onPick: (index: number) => void): void {
   if (tests.length === 0) {
-    target.replaceChildren(el('li', {}, '(no tests: in the file, or it does not compile)'));
+    reuse(target, [{ signature: 'none', make: () => el('li', {}, '(no tests: in the file, or it does not compile)') }]);
     return;
   }
-  target.replaceChildren(
-    ...tests.map((test) => {
-      const item = el('li', { class: test.passed ? 'pass' : 'fail', data: { test: String(test.index) } }, test.name, ...test.failures.map((f) => el('div', { class: 'failure' }, f)));
-      item.addEventListener('click', () => onPick(test));
-      return item;
-    }),
+  reuse(
+    target,
+    tests.map((test) => ({
+      signature: JSON.stringify([test.index, test.name, test.passed, test.failures]),
+      make: () => {
+        const item = el('li', { class: test.passed ? 'pass' : 'fail', data: { test: String(test.index) } }, test.name, ...test.failures.map((f) => el('div', { class: 'failure' }, f)));
+        // the case's place in the file moves as the text above it is edited: read it when picked
+        item.addEventListener('click', () => onPick(test.index));
+        return item;
+      },
+    })),
   );
 }
 

@@ -72,23 +72,63 @@ export function testCaseSample(plan: Plan, index: number, fallback: Date): { use
   return test ? { user: test.user as Record<string, unknown>, now: caseNow(test, fallback) } : undefined;
 }
 
-/** Across many sample users: how many are deactivated and how many each group gets. */
+/**
+ * Across many sample users: how many are deactivated and how many each group gets. `basis` is
+ * what the counts were computed from (the rules' closures, which the check cache keeps for an
+ * unchanged expression), so that the next summary recounts only what an edit changed.
+ */
 export interface SampleSummary {
   readonly users: number;
   readonly deactivated: number;
   readonly groups: Readonly<Record<string, number>>;
+  readonly basis: SummaryBasis;
 }
 
-export function summariseUsers(plan: Plan, users: readonly Readonly<Record<string, unknown>>[], now: Date): SampleSummary {
-  let deactivated = 0;
+interface SummaryBasis {
+  readonly users: readonly unknown[];
+  readonly now: number;
+  readonly timezone: string;
+  readonly profile: readonly unknown[];
+  readonly deactivate: unknown;
+  readonly groups: ReadonlyMap<string, readonly unknown[]>;
+}
+
+const sameList = (a: readonly unknown[] | undefined, b: readonly unknown[]) => a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * The summary of `users` under `plan`, every user evaluated by evaluatePlan. With the summary
+ * `previous` of the same users, a group whose rules and inputs are unchanged keeps its count:
+ * only the plan's changed groups (and deactivation, if it changed) are evaluated again.
+ */
+export function summariseUsers(plan: Plan, users: readonly Readonly<Record<string, unknown>>[], now: Date, previous?: SampleSummary): SampleSummary {
+  const groupRules = new Map<string, unknown[]>();
+  for (const rule of plan.groups) groupRules.set(rule.group, [...(groupRules.get(rule.group) ?? []), rule.run]);
+  const basis: SummaryBasis = {
+    users,
+    now: now.getTime(),
+    timezone: plan.timezone,
+    profile: plan.profile.flatMap((r) => [r.field, r.run]),
+    deactivate: plan.deactivate?.run,
+    groups: groupRules,
+  };
+  const old = previous?.basis;
+  const sameInputs = old !== undefined && old.users === users && old.now === basis.now && old.timezone === basis.timezone && sameList(old.profile, basis.profile);
+  const sameDeactivate = sameInputs && old.deactivate === basis.deactivate;
+  const stale = new Set([...groupRules].filter(([group, runs]) => !sameInputs || !sameList(old.groups.get(group), runs)).map(([group]) => group));
+
   const groups: Record<string, number> = {};
-  for (const rule of plan.groups) groups[rule.group] = 0;
-  for (const user of users) {
-    const result = evaluatePlan(plan, user, now);
-    if (result.deactivated) deactivated++;
-    for (const group of result.groups) groups[group] = (groups[group] ?? 0) + 1;
+  for (const group of groupRules.keys()) groups[group] = stale.has(group) ? 0 : previous!.groups[group]!;
+  let deactivated = sameDeactivate ? previous!.deactivated : 0;
+  if (stale.size > 0 || !sameDeactivate) {
+    // The same evaluator on the part of the plan that changed: its other group rules left out.
+    const part = { ...plan, groups: plan.groups.filter((r) => stale.has(r.group)), ...(sameDeactivate ? { deactivate: undefined } : {}) } as Plan;
+    for (const user of users) {
+      const result = evaluatePlan(part, user, now);
+      if (!sameDeactivate && result.deactivated) deactivated++;
+      for (const group of result.groups) groups[group] = (groups[group] ?? 0) + 1;
+    }
   }
-  return { users: users.length, deactivated, groups };
+  return { users: users.length, deactivated, groups, basis };
 }
 
 /**
