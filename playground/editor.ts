@@ -4,7 +4,7 @@
 
 import { autocompletion, type CompletionContext, type CompletionResult } from '@codemirror/autocomplete';
 import { yaml } from '@codemirror/lang-yaml';
-import { linter, lintGutter, setDiagnostics, type Diagnostic as CmDiagnostic } from '@codemirror/lint';
+import { diagnosticCount, linter, lintGutter, setDiagnostics, type Diagnostic as CmDiagnostic } from '@codemirror/lint';
 import { EditorState, StateEffect, StateField, type Extension } from '@codemirror/state';
 import { Decoration, EditorView, hoverTooltip, keymap, type DecorationSet } from '@codemirror/view';
 import { basicSetup } from 'codemirror';
@@ -165,6 +165,8 @@ export function showDiagnostics(view: EditorView, diagnostics: readonly Diagnost
     if (test.passed || !test.span) continue;
     out.push({ from: clamp(test.span.start), to: clamp(test.span.end), severity: 'warning', source: 'test', message: `test fails: ${test.failures.join('; ')}` });
   }
+  // A redraw only when there is something to change (most keystrokes in a clean file have none).
+  if (out.length === 0 && diagnosticCount(view.state) === 0) return;
   view.dispatch(setDiagnostics(view.state, out));
 }
 
@@ -177,7 +179,22 @@ export function showClauses(view: EditorView, clauses: readonly TracedClause[], 
     marks.push({ from: c.span.start, to: c.span.end, value, active: i === active });
   });
   const focus = active !== undefined ? clauses[active]?.span : undefined;
+  // The marks already shown, moved along with the edits: no redraw when they are the ones wanted.
+  if (!focus && sameMarks(view.state.field(clauseField), marks)) return;
   view.dispatch({
     effects: [setClauses.of(marks), ...(focus ? [EditorView.scrollIntoView(focus.start, { y: 'center' })] : [])],
   });
+}
+
+function sameMarks(shown: DecorationSet, wanted: readonly ClauseMark[]): boolean {
+  const marks = wanted.filter((m) => m.to > m.from).sort((a, b) => a.from - b.from || a.to - b.to);
+  let i = 0;
+  let same = true;
+  shown.between(0, Number.MAX_SAFE_INTEGER, (from, to, decoration) => {
+    const m = marks[i++];
+    const className = m ? `cm-clause cm-clause-${m.value}${m.active ? ' cm-clause-active' : ''}` : undefined;
+    if (!m || m.from !== from || m.to !== to || decoration.spec['class'] !== className) same = false;
+    return same ? undefined : false;
+  });
+  return same && i === marks.length;
 }

@@ -100,7 +100,10 @@ async function start(): Promise<void> {
   };
 
   const update = (text: string) => {
+    // The two halves of an update, for bench/playground.ts (performance.getEntriesByType('measure')).
+    const started = performance.now();
     analysis = analyse(file, text, now(), cache);
+    const analysed = performance.now();
     const count = (severity: string) => analysis!.check.diagnostics.filter((d) => d.severity === severity).length;
     const failed = analysis.tests.filter((t) => !t.passed).length;
     // The list `scimplan lint` and the language server show: capped the same way.
@@ -110,8 +113,11 @@ async function start(): Promise<void> {
     renderSample();
     byId('status').textContent = `${count('error')} error(s), ${count('warning')} warning(s), ${count('info')} info${analysis.plan ? `; tests: ${analysis.tests.length - failed}/${analysis.tests.length} pass` : ''}`;
     byId<HTMLButtonElement>('plan').disabled = token === undefined || !analysis.plan;
+    const rendered = performance.now();
+    performance.measure('playground:analyse', { start: started, end: analysed });
+    performance.measure('playground:render', { start: analysed, end: rendered });
     main.dataset.revision = String(++revision);
-    main.dataset.renderedAt = String(performance.now());
+    main.dataset.renderedAt = String(rendered);
     // Hover, completion and definition asked while this text was being analysed.
     if (pending === undefined) for (const wait of waiting.splice(0)) wait.resolve(wait.text === text ? analysis.check : undefined);
   };
@@ -120,12 +126,15 @@ async function start(): Promise<void> {
   const schedule = (text: string) => {
     const idle = pending === undefined;
     pending = text;
-    if (idle)
+    if (idle) {
+      const changed = performance.now();
       setTimeout(() => {
         const latest = pending!;
         pending = undefined;
+        performance.measure('playground:queued', { start: changed, end: performance.now() });
         update(latest);
       }, 0);
+    }
   };
 
   view = createEditor(byId('editor'), context.text ?? starter, {
