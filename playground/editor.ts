@@ -170,15 +170,15 @@ export function showDiagnostics(view: EditorView, diagnostics: readonly Diagnost
   view.dispatch(setDiagnostics(view.state, out));
 }
 
-/** Marks the clauses of the trace; `active` is the one outlined (and brought into view, with `scroll`). */
-export function showClauses(view: EditorView, clauses: readonly TracedClause[], active?: number, scroll = true): void {
+/** Marks the clauses of the trace; `active` is the one to bring into view. */
+export function showClauses(view: EditorView, clauses: readonly TracedClause[], active?: number): void {
   const marks: ClauseMark[] = [];
   clauses.forEach((c, i) => {
     if (!c.span) return;
     const value = c.entry.value === true ? 'true' : c.entry.value === false ? 'false' : 'value';
     marks.push({ from: c.span.start, to: c.span.end, value, active: i === active });
   });
-  const focus = active !== undefined && scroll ? clauses[active]?.span : undefined;
+  const focus = active !== undefined ? clauses[active]?.span : undefined;
   // The marks already shown, moved along with the edits: no redraw when they are the ones wanted.
   if (!focus && sameMarks(view.state.field(clauseField), marks)) return;
   view.dispatch({

@@ -75,27 +75,16 @@ async function start(): Promise<void> {
     return resource ? { user: resource, now: now() } : undefined;
   };
 
-  // The clauses' marks in the editor follow the result in the next frame, after CodeMirror's own
-  // redraw of the edit: marked at once, they would force that redraw early (see the bench).
-  let active: number | undefined;
-  let marking = false;
+  // The clauses' marks in the editor, marked before the panels change: CodeMirror's redraw then
+  // lays out the editor only (playground.css contains it), not the panels too.
   const markClauses = () => {
-    if (marking) return;
-    marking = true;
-    requestAnimationFrame(() => {
-      marking = false;
-      const started = performance.now();
-      showClauses(view, explained?.clauses ?? [], active, false);
-      const marked = performance.now();
-      performance.measure('playground:marks', { start: started, end: marked });
-      main.dataset.marked = String(revision);
-      main.dataset.markedAt = String(marked);
-    });
+    const started = performance.now();
+    showClauses(view, explained?.clauses ?? []);
+    performance.measure('playground:marks', { start: started, end: performance.now() });
   };
 
   const pick = (index: number) => {
     if (!explained) return;
-    active = index;
     showClauses(view, explained.clauses, index);
     byId('trace').querySelectorAll('li').forEach((li, i) => li.classList.toggle('active', i === index));
   };
@@ -103,13 +92,12 @@ async function start(): Promise<void> {
   const renderSample = () => {
     const chosen = chosenUser();
     explained = analysis && chosen ? explainSample(analysis, chosen.user, chosen.now) : undefined;
+    markClauses();
     const problem = !analysis?.plan ? 'the file has errors: fix them to see a result' : 'pick a sample user: a test case, pasted JSON or a stored user';
     renderResult(byId('result'), explained, problem);
     renderTrace(byId('trace'), explained, pick);
     summary = analysis?.plan && pasted.length > 1 ? summariseUsers(analysis.plan, pasted, now(), summary) : undefined;
     renderSummary(byId('summary'), summary);
-    active = undefined;
-    markClauses();
   };
 
   const pickTest = (index: number) => {
@@ -128,9 +116,9 @@ async function start(): Promise<void> {
     const failed = analysis.tests.filter((t) => !t.passed).length;
     // The list `scimplan lint` and the language server show: capped the same way.
     showDiagnostics(view, capPerFile(analysis.check.diagnostics), analysis.tests);
-    renderTests(byId('tests'), analysis.tests, pickTest);
     refreshSamples();
     renderSample();
+    renderTests(byId('tests'), analysis.tests, pickTest);
     byId('status').textContent = `${count('error')} error(s), ${count('warning')} warning(s), ${count('info')} info${analysis.plan ? `; tests: ${analysis.tests.length - failed}/${analysis.tests.length} pass` : ''}`;
     byId<HTMLButtonElement>('plan').disabled = token === undefined || !analysis.plan;
     const rendered = performance.now();
