@@ -5,10 +5,8 @@
 
 import { readFile } from 'node:fs/promises';
 import { compileTenantFile } from '../engine/compile-plan.ts';
-import { evaluatePlan } from '../engine/evaluate.ts';
-import type { Evaluation } from '../engine/plan.ts';
+import { explainUser, showValue, type Explanation } from '../engine/explain.ts';
 import { previewLogin, type LoginPreview } from '../engine/login.ts';
-import { deactivationReason } from '../engine/status.ts';
 import { printDiagnostics } from './lint.ts';
 import type { Format, Io } from './output.ts';
 
@@ -45,12 +43,12 @@ export async function runExplain(configPath: string, userPath: string, format: F
   }
   const login = options.claims ? previewLogin(compiled.plan, user as Record<string, unknown>, now, { trace: true }) : undefined;
   const record = login ? (login.user as Record<string, unknown>) : (user as Record<string, unknown>);
-  const result = login?.evaluation ?? evaluatePlan(compiled.plan, record, now, { trace: true });
-  const explanation: Explanation = {
+  const result = explainUser(compiled.plan, record, now, login?.evaluation);
+  const explanation: CliExplanation = {
     key: result.key,
     profile: result.profile,
     deactivated: result.deactivated,
-    reason: result.deactivated ? deactivationReason(compiled.plan, record, now) : null,
+    reason: result.reason,
     groups: result.groups,
     trace: result.trace,
     ...(login ? { login: loginOf(login), user: record } : {}),
@@ -59,25 +57,19 @@ export async function runExplain(configPath: string, userPath: string, format: F
   return 0;
 }
 
-/**
- * What `explain` prints: the evaluation, and the reason a deactivation would record (the clause
- * of the condition that held, as the server's User `reason` shows it); null when not deactivated.
- */
-export interface Explanation extends Evaluation {
-  readonly reason: string | null;
+/** What `explain` prints: the engine's explanation (engine/explain.ts) and, with --claims, the login. */
+export interface CliExplanation extends Explanation {
   /** --claims: what the logins endpoint answers for this login of a new account (without its id). */
   readonly login?: Pick<LoginPreview, 'status' | 'reason' | 'profile' | 'groups'>;
   /** --claims: the SCIM user the claims became. */
   readonly user?: Readonly<Record<string, unknown>>;
 }
 
-const loginOf = (p: LoginPreview): NonNullable<Explanation['login']> => ({ status: p.status, reason: p.reason, profile: p.profile, groups: p.groups });
+const loginOf = (p: LoginPreview): NonNullable<CliExplanation['login']> => ({ status: p.status, reason: p.reason, profile: p.profile, groups: p.groups });
 
-function show(value: unknown): string {
-  return value instanceof Date ? value.toISOString() : JSON.stringify(value) ?? 'null';
-}
+const show = showValue;
 
-function renderExplanation(result: Explanation): string {
+function renderExplanation(result: CliExplanation): string {
   const lines: string[] = [];
   for (const entry of result.trace) {
     lines.push(`${entry.clause}: ${entry.source}`);

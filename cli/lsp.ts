@@ -14,7 +14,6 @@ import {
 } from 'vscode-languageserver/node.js';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
-  checkOf,
   completionsAt,
   definitionAt,
   diagnosticsOf,
@@ -23,7 +22,8 @@ import {
   type CompletionKind,
   type Range,
 } from '../engine/assist/index.ts';
-import type { TenantFileCheck } from '../engine/check-tenant-file.ts';
+import { createCheckCache, type CheckCache } from '../engine/check-cache.ts';
+import { checkTenantFile, type TenantFileCheck } from '../engine/check-tenant-file.ts';
 import type { Severity } from '../engine/diagnostic.ts';
 
 const severities: Record<Severity, DiagnosticSeverity> = {
@@ -55,13 +55,15 @@ function fileOf(uri: string): string {
 export function runLsp(input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stdout): Promise<number> {
   const connection = createConnection(input, output);
   const documents = new TextDocuments(TextDocument);
-  // One check per document version, shared by the requests on that version.
-  const checks = new Map<string, { version: number; check: TenantFileCheck }>();
+  // One check per document version, shared by the requests on that version; each document's
+  // check cache lets a change check again only the expressions it changed.
+  const checks = new Map<string, { version: number; check: TenantFileCheck; cache: CheckCache }>();
   const checkFor = (document: TextDocument): TenantFileCheck => {
     const cached = checks.get(document.uri);
     if (cached?.version === document.version) return cached.check;
-    const check = checkOf(document.getText(), fileOf(document.uri));
-    checks.set(document.uri, { version: document.version, check });
+    const cache = cached?.cache ?? createCheckCache();
+    const check = checkTenantFile(fileOf(document.uri), document.getText(), cache);
+    checks.set(document.uri, { version: document.version, check, cache });
     return check;
   };
 

@@ -2,7 +2,7 @@
 // Exit 0 nothing would change, 2 changes, 1 error (or more deactivations than --max-deactivations).
 
 import { readFile } from 'node:fs/promises';
-import type { PlanReport } from '../server/plan-report.ts';
+import { changeParts, type PlanReport } from '../engine/plan-report.ts';
 import { compileConfig, withCliDatabase, type DatabaseOptions } from './database.ts';
 import type { Io } from './output.ts';
 import { callAdmin, type ServerTarget } from './server-client.ts';
@@ -67,8 +67,6 @@ function printPlan(report: PlanReport, options: PlanCommandOptions, io: Io): num
   return report.changedUsers > 0 ? 2 : 0;
 }
 
-const STATUS_WORD: Readonly<Record<string, string>> = { deactivate: 'deactivated', reactivate: 'reactivated', release: 'hold released' };
-
 function planText(r: PlanReport, options: PlanCommandOptions): string {
   const n = (x: number) => x.toLocaleString('en-US');
   const users = (x: number) => `${n(x)} user${x === 1 ? '' : 's'}`;
@@ -99,17 +97,7 @@ function planText(r: PlanReport, options: PlanCommandOptions): string {
   lines.push('');
   lines.push(r.changes.length < r.changedUsers ? `changes (first ${n(r.changes.length)} of ${n(r.changedUsers)}; --format json lists all):` : 'changes:');
   for (const d of r.changes) {
-    const parts: string[] = [];
-    if (d.fields.length > 0) {
-      parts.push(
-        `~ ${d.fields
-          .map((f) => (typeof f === 'string' ? f : options.showValues ? `${f.field}: ${JSON.stringify(f.before)} -> ${JSON.stringify(f.after)}` : f.field))
-          .join(', ')}`,
-      );
-    }
-    if (d.status) parts.push(`${d.status === 'deactivate' ? '-' : '+'} ${STATUS_WORD[d.status]}`);
-    if (d.groupsAdded.length > 0) parts.push(`+ ${d.groupsAdded.join(', ')}`);
-    if (d.keyChanged) parts.push('! key would change');
+    const parts = changeParts(d, options.showValues);
     lines.push(`  ${d.userName} (${d.id})  ${parts.join('  ')}`);
   }
   return `${lines.join('\n')}\n`;

@@ -109,7 +109,8 @@ function aliasesOf(scope: Scope): string[] {
   return out;
 }
 
-function namespaceByAlias(scope: Scope, name: string): Namespace | undefined {
+/** The namespace one of whose aliases is `name` (case-insensitively), as paths resolve it. */
+export function namespaceByAlias(scope: Scope, name: string): Namespace | undefined {
   const lower = name.toLowerCase();
   return scope.namespaces.find((n) => n.aliases.some((a) => a.toLowerCase() === lower));
 }

@@ -4,7 +4,8 @@
 // group rules may name. Returns the types plus E2xx-I6xx diagnostics.
 
 import type { Expr, PathExpr } from '../dsl/ast.ts';
-import { analyzeExpression, type Analysis } from '../dsl/check.ts';
+import type { Analysis } from '../dsl/check.ts';
+import { analyzeCached, neverHoldsCached, scopeCached, type CheckCache } from './check-cache.ts';
 import { printExpression } from '../dsl/print.ts';
 import { visit, walk, type ExprVisitor } from '../dsl/walk.ts';
 import type { DslDiagnostic } from '../dsl/diagnostic.ts';
@@ -16,7 +17,6 @@ import type { LoadedFile } from './load-yaml.ts';
 import { checkStorable } from './check-storable.ts';
 import { checkPreferences, checkSso } from './check-sso.ts';
 import { fromDsl, type ParsedConfig, type ParsedExpression } from './parse-expressions.ts';
-import { findNeverHolds } from './never-holds.ts';
 import { absenceOf } from './absence-rule.ts';
 import { buildProfileScope, buildUserScope } from './scim-schemas.ts';
 import type { RawConfig } from './config.ts';
@@ -43,15 +43,16 @@ export function checkConfig(
   loaded: LoadedFile,
   config: RawConfig,
   parsed: ParsedConfig,
+  cache?: CheckCache,
 ): { checked: CheckedConfig; diagnostics: Diagnostic[] } {
   const file = loaded.file;
   const diagnostics: Diagnostic[] = [];
-  const userScope = buildUserScope(config.schemas ?? []);
+  const userScope = scopeCached(cache, 'user', config.schemas ?? [], () => buildUserScope(config.schemas ?? []));
   const analyses = new Map<ParsedExpression, Analysis>();
 
   const check = (expr: ParsedExpression | undefined, scope: Scope, expect: 'condition' | 'value'): Type | undefined => {
     if (!expr || expr.broken) return undefined;
-    const analysis = analyzeExpression(expr.ast, scope, expect);
+    const analysis = analyzeCached(cache, expr.ast, scope, expect);
     analyses.set(expr, analysis);
     for (const d of analysis.diagnostics) diagnostics.push(fromDsl(inTenantFileTerms(d, expr.ast, scope, config), expr.source, file));
     return analysis.type;
@@ -101,7 +102,8 @@ export function checkConfig(
     fields.push({ name: field, def: failed ? { ...profileFieldDef(field, undefined), untyped: true } : profileFieldDef(field, type) });
     if (expr && analysis) checkStorable(expr, analysis, report);
   }
-  const profileScope = buildProfileScope(fields, scimNames(userScope));
+  const names = scimNames(userScope);
+  const profileScope = scopeCached(cache, 'profile', [fields, names], () => buildProfileScope(fields, names));
 
   // Deactivation.
   if (parsed.deactivate) {
@@ -150,7 +152,7 @@ export function checkConfig(
     }
     const analysis = analyses.get(expr);
     const clean = analysis !== undefined && !analysis.diagnostics.some((d) => d.code.startsWith('E'));
-    for (const never of clean ? findNeverHolds(analysis) : []) {
+    for (const never of clean ? neverHoldsCached(cache, analysis) : []) {
       report('W502', expr, never.node, `this rule can never hold: ${never.reason}`, {
         help: `users are never added to \`${group}\` through it; check the values, or use \`or\``,
       });

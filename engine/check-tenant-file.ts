@@ -3,6 +3,7 @@
 // playground and the language server run exactly what `scimplan lint` runs.
 
 import type { Diagnostic } from './diagnostic.ts';
+import { turnCheckCache, type CheckCache } from './check-cache.ts';
 import { checkConfig, type CheckedConfig } from './check-config.ts';
 import { checkTests } from './check-tests.ts';
 import type { RawConfig } from './config.ts';
@@ -24,7 +25,12 @@ export interface TenantFileCheck {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-export function checkTenantFile(file: string, text: string): TenantFileCheck {
+/**
+ * Checks one tenant file. With `cache` (one per document, kept between its checks) unchanged
+ * expressions are not parsed or analysed again; the result is the same as without it.
+ */
+export function checkTenantFile(file: string, text: string, cache?: CheckCache): TenantFileCheck {
+  if (cache) turnCheckCache(cache);
   const diagnostics: Diagnostic[] = [];
   const yaml = parseYaml(file, text);
   diagnostics.push(...yaml.diagnostics);
@@ -36,9 +42,9 @@ export function checkTenantFile(file: string, text: string): TenantFileCheck {
   const config = shape.config;
   if (!config) return { loaded, diagnostics: sortDiagnostics(diagnostics) };
 
-  const parsed = parseExpressions(loaded, config);
+  const parsed = parseExpressions(loaded, config, cache);
   diagnostics.push(...parsed.diagnostics);
-  const checked = checkConfig(loaded, config, parsed.parsed);
+  const checked = checkConfig(loaded, config, parsed.parsed, cache);
   diagnostics.push(...checked.diagnostics);
   diagnostics.push(...checkTests(loaded, config, parsed.parsed));
   return { loaded, config, parsed: parsed.parsed, checked: checked.checked, diagnostics: sortDiagnostics(diagnostics) };

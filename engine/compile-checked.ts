@@ -7,6 +7,7 @@ import { compileNextChange } from '../dsl/next-change.ts';
 import { buildAttributeModel } from './attribute-model.ts';
 import { compileSso } from './login.ts';
 import { compileFeeds } from './compile-feeds.ts';
+import type { CheckCache } from './check-cache.ts';
 import type { CheckedConfig } from './check-config.ts';
 import type { TenantFileCheck } from './check-tenant-file.ts';
 import type { ParsedConfig } from './parse-expressions.ts';
@@ -15,20 +16,26 @@ import { parseDuration } from './duration.ts';
 import type { RawConfig } from './config.ts';
 
 /** The plan of a checked file, named `hash`; undefined when the file has errors (or no usable shape). */
-export function planOfCheck(file: string, check: TenantFileCheck, hash: () => string): Plan | undefined {
+export function planOfCheck(file: string, check: TenantFileCheck, hash: () => string, cache?: CheckCache): Plan | undefined {
   const { config, parsed, checked, diagnostics } = check;
   if (!config || !parsed || !checked || diagnostics.some((d) => d.severity === 'error')) return undefined;
-  return compilePlan(file, hash(), config, parsed, checked);
+  return compilePlan(file, hash(), config, parsed, checked, cache);
 }
 
-/** Compiles a checked config into closures. Callers guarantee there are no errors. */
-export function compilePlan(file: string, hash: string, config: RawConfig, parsed: ParsedConfig, checked: CheckedConfig): Plan {
+/**
+ * Compiles a checked config into closures. Callers guarantee there are no errors. With `cache`
+ * (the one the file was checked with), an analysis compiled before keeps its closures.
+ */
+export function compilePlan(file: string, hash: string, config: RawConfig, parsed: ParsedConfig, checked: CheckedConfig, cache?: CheckCache): Plan {
   const { profileScope } = checked;
   const model = buildAttributeModel(checked.userScope, profileScope.attributes);
   const rule = (expr: ParsedConfig['key']): PlanRule => {
     const analysis = expr ? checked.analyses.get(expr) : undefined;
     if (!expr || !analysis) throw new Error('compilePlan called on a config with a missing expression');
-    return Object.freeze({ source: expr.source.text, ast: expr.ast, analysis, run: compileChecked(analysis), traced: once(() => compileChecked(analysis, { traced: true })) });
+    const make = (): PlanRule =>
+      Object.freeze({ source: expr.source.text, ast: expr.ast, analysis, run: compileChecked(analysis), traced: once(() => compileChecked(analysis, { traced: true })) });
+    // The same analysis is the same tree, so the same text: its closures are the same.
+    return cache ? cache.rules.get(analysis, make) : make();
   };
   const plan: Plan = {
     tenant: config.tenant,

@@ -3,7 +3,8 @@
 
 import type { Expr } from '../dsl/ast.ts';
 import type { DslDiagnostic } from '../dsl/diagnostic.ts';
-import { parseExpression, type ParseMode } from '../dsl/parse.ts';
+import type { ParseMode } from '../dsl/parse.ts';
+import { parseCached, type CheckCache } from './check-cache.ts';
 import { catalog, type Code } from './catalog.ts';
 import type { Diagnostic } from './diagnostic.ts';
 import type { ExpressionSource } from './expression-source.ts';
@@ -56,13 +57,14 @@ export function fromDsl(d: DslDiagnostic, source: ExpressionSource, file: string
 export function parseExpressions(
   loaded: LoadedFile,
   config: RawConfig,
+  cache?: CheckCache,
 ): { parsed: ParsedConfig; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   /** The expression at `path`: a value (`at: 'value'`), or the YAML key itself (a feed mapping's target). */
   const parseAt = (path: readonly (string | number)[], mode: ParseMode, expect: 'value' | 'condition', at: 'value' | 'key' = 'value'): ParsedExpression | undefined => {
     const source = at === 'key' ? loaded.keyExpressionAt(path) : loaded.expressionAt(path);
     if (!source) return undefined;
-    const result = parseExpression(source.text, mode, expect);
+    const result = parseCached(cache, source.text, mode, expect);
     for (const d of result.diagnostics) diagnostics.push(fromDsl(d, source, loaded.file));
     // An expression with a syntax error gets its parse diagnostics only: even foreign syntax
     // (E102) is only a guess at what was meant (`a || b` in a mapping is `??`, not `or`), and

@@ -109,6 +109,9 @@ function keepUsableParts(config: Record<string, unknown>): void {
   if (!Array.isArray(config.groups)) delete config.groups;
   if (!Array.isArray(config.tests)) delete config.tests;
   if (!Array.isArray(config.feeds)) delete config.feeds;
+  // A column that is not a name (`[a, b:, c]` holds a mapping) is already reported; the feed's
+  // expressions are checked against the columns that are names.
+  else config.feeds = config.feeds.map((f) => (isObject(f) && has(f, 'columns') ? { ...f, columns: Array.isArray(f.columns) ? f.columns.filter(isText) : [] } : f));
   config.schemas = Array.isArray(config.schemas)
     ? config.schemas.filter((x) => isObject(x) && isText(x.urn) && isObject(x.attributes) && Object.values(x.attributes).every(isText))
     : [];

@@ -1,14 +1,14 @@
 // The playground's editor: CodeMirror 6 with YAML, the linter's diagnostics (pushed after each
-// analysis, not computed here), hover and completion from engine/assist over the same check, and
-// the clauses of the trace marked in the text.
+// analysis, not computed here), hover, completion and go to definition from engine/assist over
+// the same check, and the clauses of the trace marked in the text.
 
 import { autocompletion, type CompletionContext, type CompletionResult } from '@codemirror/autocomplete';
 import { yaml } from '@codemirror/lang-yaml';
-import { linter, lintGutter, setDiagnostics, type Diagnostic as CmDiagnostic } from '@codemirror/lint';
+import { diagnosticCount, linter, lintGutter, setDiagnostics, type Diagnostic as CmDiagnostic } from '@codemirror/lint';
 import { EditorState, StateEffect, StateField, type Extension } from '@codemirror/state';
-import { Decoration, EditorView, hoverTooltip, type DecorationSet } from '@codemirror/view';
+import { Decoration, EditorView, hoverTooltip, keymap, type DecorationSet } from '@codemirror/view';
 import { basicSetup } from 'codemirror';
-import { completionsAt, hoverAt, type CompletionKind } from '../engine/assist/index.ts';
+import { completionsAt, definitionAt, hoverAt, type CompletionKind } from '../engine/assist/index.ts';
 import type { Diagnostic } from '../engine/diagnostic.ts';
 import type { TenantFileCheck } from '../engine/check-tenant-file.ts';
 import type { CaseResult, TracedClause } from './session.ts';
@@ -42,8 +42,11 @@ const clauseField = StateField.define<DecorationSet>({
 export interface EditorHooks {
   /** Called after every change of the text. */
   readonly onChange: (text: string) => void;
-  /** The latest check of the text, if it is the current one (hover and completion reuse it). */
-  readonly checkFor: (text: string) => TenantFileCheck | string;
+  /**
+   * The page's check of `text` (hover, completion and go to definition reuse it, never check
+   * again), once the analysis of that text is done; undefined when a newer text replaced it.
+   */
+  readonly checkFor: (text: string) => Promise<TenantFileCheck | undefined>;
 }
 
 const completionType: Record<CompletionKind, string> = { attribute: 'property', alias: 'namespace', function: 'function', field: 'variable', keyword: 'keyword' };
@@ -65,9 +68,9 @@ const playgroundTheme = EditorView.baseTheme({
  */
 export function createEditor(parent: HTMLElement, text: string, hooks: EditorHooks): EditorView {
   const root = parent.attachShadow({ mode: 'open' });
-  const complete = (context: CompletionContext): CompletionResult | null => {
-    const source = context.state.doc.toString();
-    const items = completionsAt(hooks.checkFor(source), context.pos);
+  const complete = async (context: CompletionContext): Promise<CompletionResult | null> => {
+    const check = await hooks.checkFor(context.state.doc.toString());
+    const items = check ? completionsAt(check, context.pos) : [];
     if (items.length === 0) return null;
     return {
       from: items[0]!.range.startOffset,
@@ -79,8 +82,9 @@ export function createEditor(parent: HTMLElement, text: string, hooks: EditorHoo
       })),
     };
   };
-  const hover = hoverTooltip((view, pos) => {
-    const found = hoverAt(hooks.checkFor(view.state.doc.toString()), pos);
+  const hover = hoverTooltip(async (view, pos) => {
+    const check = await hooks.checkFor(view.state.doc.toString());
+    const found = check ? hoverAt(check, pos) : undefined;
     if (!found) return null;
     return {
       pos: found.range.startOffset,
@@ -98,7 +102,37 @@ export function createEditor(parent: HTMLElement, text: string, hooks: EditorHoo
       },
     };
   });
+  // Go to definition (F12, or Ctrl/Cmd-click): engine/assist's definitionAt, as the language server's.
+  const goToDefinition = async (view: EditorView, pos: number): Promise<boolean> => {
+    const check = await hooks.checkFor(view.state.doc.toString());
+    const range = check ? definitionAt(check, pos) : undefined;
+    if (!range || check!.loaded.text !== view.state.doc.toString()) return false;
+    view.dispatch({ selection: { anchor: range.startOffset, head: range.endOffset }, effects: EditorView.scrollIntoView(range.startOffset, { y: 'center' }) });
+    view.focus();
+    return true;
+  };
+  const definitionKeys = keymap.of([
+    {
+      key: 'F12',
+      run: (view) => {
+        void goToDefinition(view, view.state.selection.main.head);
+        return true;
+      },
+    },
+  ]);
+  const definitionClick = EditorView.domEventHandlers({
+    mousedown: (event, view) => {
+      if (!(event.ctrlKey || event.metaKey)) return false;
+      const pos = view.posAtCoords({ x: event.clientX, y: event.clientY });
+      if (pos === null) return false;
+      event.preventDefault();
+      void goToDefinition(view, pos);
+      return true;
+    },
+  });
   const extensions: Extension[] = [
+    definitionKeys,
+    definitionClick,
     basicSetup,
     yaml(),
     playgroundTheme,
@@ -131,6 +165,8 @@ export function showDiagnostics(view: EditorView, diagnostics: readonly Diagnost
     if (test.passed || !test.span) continue;
     out.push({ from: clamp(test.span.start), to: clamp(test.span.end), severity: 'warning', source: 'test', message: `test fails: ${test.failures.join('; ')}` });
   }
+  // A redraw only when there is something to change (most keystrokes in a clean file have none).
+  if (out.length === 0 && diagnosticCount(view.state) === 0) return;
   view.dispatch(setDiagnostics(view.state, out));
 }
 
@@ -143,7 +179,22 @@ export function showClauses(view: EditorView, clauses: readonly TracedClause[], 
     marks.push({ from: c.span.start, to: c.span.end, value, active: i === active });
   });
   const focus = active !== undefined ? clauses[active]?.span : undefined;
+  // The marks already shown, moved along with the edits: no redraw when they are the ones wanted.
+  if (!focus && sameMarks(view.state.field(clauseField), marks)) return;
   view.dispatch({
     effects: [setClauses.of(marks), ...(focus ? [EditorView.scrollIntoView(focus.start, { y: 'center' })] : [])],
   });
+}
+
+function sameMarks(shown: DecorationSet, wanted: readonly ClauseMark[]): boolean {
+  const marks = wanted.filter((m) => m.to > m.from).sort((a, b) => a.from - b.from || a.to - b.to);
+  let i = 0;
+  let same = true;
+  shown.between(0, Number.MAX_SAFE_INTEGER, (from, to, decoration) => {
+    const m = marks[i++];
+    const className = m ? `cm-clause cm-clause-${m.value}${m.active ? ' cm-clause-active' : ''}` : undefined;
+    if (!m || m.from !== from || m.to !== to || decoration.spec['class'] !== className) same = false;
+    return same ? undefined : false;
+  });
+  return same && i === marks.length;
 }

@@ -4,10 +4,13 @@
 
 import starter from '../examples/valid/acme-entra.yaml';
 import type { EditorView } from '@codemirror/view';
+import { createCheckCache } from '../engine/check-cache.ts';
+import type { TenantFileCheck } from '../engine/check-tenant-file.ts';
+import { capPerFile } from '../engine/sort-diagnostics.ts';
 import { createEditor, showClauses, showDiagnostics } from './editor.ts';
 import { el, renderPlan, renderResult, renderSummary, renderTests, renderTrace } from './render.ts';
 import { listStoredUsers, planOfFile, storedUser, type StoredUserRef } from './server-api.ts';
-import { analyse, explainUser, parseSampleUsers, summariseUsers, testCaseSample, type Analysis, type Explained } from './session.ts';
+import { analyse, explainSample, parseSampleUsers, summariseUsers, testCaseSample, type Analysis, type Explained, type SampleSummary } from './session.ts';
 
 /** What the page was served with (GET context.json): a server's page, or `scimplan playground FILE`. */
 interface PageContext {
@@ -26,6 +29,9 @@ async function start(): Promise<void> {
   const clock = byId<HTMLInputElement>('now');
   const paste = byId<HTMLTextAreaElement>('paste');
   let revision = 0;
+  // Kept from one analysis to the next: unchanged expressions are not parsed or checked again.
+  const cache = createCheckCache();
+  let summary: SampleSummary | undefined;
   let analysis: Analysis | undefined;
   let explained: Explained | undefined;
   let pasted: Record<string, unknown>[] = [];
@@ -34,12 +40,15 @@ async function start(): Promise<void> {
   // The admin token: in this closure only; never written back to the page, a URL or storage.
   let token: string | undefined;
   let pending: string | undefined;
+  const waiting: { text: string; resolve: (check: TenantFileCheck | undefined) => void }[] = [];
   let view: EditorView;
 
+  // Without a clock, the current minute: analyses within it share one clock, so the summary of
+  // the pasted users recounts only what an edit changed (session.ts).
   const now = (): Date => {
     const text = clock.value.trim();
     const date = text ? new Date(text) : new Date();
-    return Number.isNaN(date.getTime()) ? new Date() : date;
+    return Number.isNaN(date.getTime()) || !text ? new Date(Math.floor(Date.now() / 60_000) * 60_000) : date;
   };
 
   // The options are rebuilt only when what they list changes (not at every keystroke).
@@ -66,6 +75,14 @@ async function start(): Promise<void> {
     return resource ? { user: resource, now: now() } : undefined;
   };
 
+  // The clauses' marks in the editor, marked before the panels change: CodeMirror's redraw then
+  // lays out the editor only (playground.css contains it), not the panels too.
+  const markClauses = () => {
+    const started = performance.now();
+    showClauses(view, explained?.clauses ?? []);
+    performance.measure('playground:marks', { start: started, end: performance.now() });
+  };
+
   const pick = (index: number) => {
     if (!explained) return;
     showClauses(view, explained.clauses, index);
@@ -74,47 +91,68 @@ async function start(): Promise<void> {
 
   const renderSample = () => {
     const chosen = chosenUser();
-    explained = analysis && chosen ? explainUser(analysis, chosen.user, chosen.now) : undefined;
+    explained = analysis && chosen ? explainSample(analysis, chosen.user, chosen.now) : undefined;
+    markClauses();
     const problem = !analysis?.plan ? 'the file has errors: fix them to see a result' : 'pick a sample user: a test case, pasted JSON or a stored user';
     renderResult(byId('result'), explained, problem);
     renderTrace(byId('trace'), explained, pick);
-    showClauses(view, explained?.clauses ?? []);
-    renderSummary(byId('summary'), analysis?.plan && pasted.length > 1 ? summariseUsers(analysis.plan, pasted, now()) : undefined);
+    summary = analysis?.plan && pasted.length > 1 ? summariseUsers(analysis.plan, pasted, now(), summary) : undefined;
+    renderSummary(byId('summary'), summary);
+  };
+
+  const pickTest = (index: number) => {
+    sample.value = `test:${index}`;
+    renderSample();
+    const span = analysis?.tests[index]?.span;
+    if (span) view.dispatch({ selection: { anchor: span.start }, scrollIntoView: true });
   };
 
   const update = (text: string) => {
-    analysis = analyse(file, text, now());
+    // The two halves of an update, for bench/playground.ts (performance.getEntriesByType('measure')).
+    const started = performance.now();
+    analysis = analyse(file, text, now(), cache);
+    const analysed = performance.now();
     const count = (severity: string) => analysis!.check.diagnostics.filter((d) => d.severity === severity).length;
     const failed = analysis.tests.filter((t) => !t.passed).length;
-    showDiagnostics(view, analysis.check.diagnostics, analysis.tests);
-    renderTests(byId('tests'), analysis.tests, (test) => {
-      sample.value = `test:${test.index}`;
-      renderSample();
-      if (test.span) view.dispatch({ selection: { anchor: test.span.start }, scrollIntoView: true });
-    });
+    // The list `scimplan lint` and the language server show: capped the same way.
+    showDiagnostics(view, capPerFile(analysis.check.diagnostics), analysis.tests);
     refreshSamples();
     renderSample();
+    renderTests(byId('tests'), analysis.tests, pickTest);
     byId('status').textContent = `${count('error')} error(s), ${count('warning')} warning(s), ${count('info')} info${analysis.plan ? `; tests: ${analysis.tests.length - failed}/${analysis.tests.length} pass` : ''}`;
     byId<HTMLButtonElement>('plan').disabled = token === undefined || !analysis.plan;
+    const rendered = performance.now();
+    performance.measure('playground:analyse', { start: started, end: analysed });
+    performance.measure('playground:render', { start: analysed, end: rendered });
     main.dataset.revision = String(++revision);
-    main.dataset.renderedAt = String(performance.now());
+    main.dataset.renderedAt = String(rendered);
+    // Hover, completion and definition asked while this text was being analysed.
+    if (pending === undefined) for (const wait of waiting.splice(0)) wait.resolve(wait.text === text ? analysis.check : undefined);
   };
 
-  // Keystrokes that come faster than an analysis coalesce into one.
+  // Changes within one task (a paste, an undo of several steps) coalesce into one analysis.
   const schedule = (text: string) => {
     const idle = pending === undefined;
     pending = text;
-    if (idle)
-      setTimeout(() => {
+    if (idle) {
+      const changed = performance.now();
+      // Right after CodeMirror's handling of the input, before the browser draws it: one frame
+      // shows the edit and its result.
+      queueMicrotask(() => {
         const latest = pending!;
         pending = undefined;
+        performance.measure('playground:queued', { start: changed, end: performance.now() });
         update(latest);
-      }, 0);
+      });
+    }
   };
 
   view = createEditor(byId('editor'), context.text ?? starter, {
     onChange: schedule,
-    checkFor: (text) => (analysis && analysis.text === text ? analysis.check : text),
+    checkFor: (text) => {
+      if (analysis?.text === text && pending === undefined) return Promise.resolve(analysis.check);
+      return new Promise((resolve) => waiting.push({ text, resolve }));
+    },
   });
 
   paste.addEventListener('input', () => {

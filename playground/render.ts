@@ -1,6 +1,8 @@
 // The playground's panels as DOM: text only (textContent, never HTML from data), so a value in a
 // sample user or a report can never become markup or script.
 
+import { showValue } from '../engine/explain.ts';
+import { changeParts, type PlanReport } from '../engine/plan-report.ts';
 import type { CaseResult, Explained, SampleSummary } from './session.ts';
 
 type Child = Node | string;
@@ -14,7 +16,23 @@ export function el(tag: string, props: { class?: string; title?: string; data?: 
   return node;
 }
 
-export const show = (value: unknown): string => (value instanceof Date ? value.toISOString() : (JSON.stringify(value) ?? 'null'));
+const show = showValue;
+
+/**
+ * Sets `target`'s children to `items`, keeping each child whose signature is unchanged (a
+ * keystroke changes one rule: the other rows of the trace and the counts stay as they are).
+ */
+function reuse(target: HTMLElement, items: readonly { readonly signature: string; readonly make: () => HTMLElement }[]): void {
+  const old = [...target.children] as HTMLElement[];
+  const next = items.map((item, i) => {
+    const have = old[i];
+    if (have?.dataset['signature'] === item.signature) return have;
+    const made = item.make();
+    made.dataset['signature'] = item.signature;
+    return made;
+  });
+  if (next.length !== old.length || next.some((n, i) => n !== old[i])) target.replaceChildren(...next);
+}
 
 const row = (name: string, value: Child, data?: Record<string, string>) => el('tr', data ? { data } : {}, el('th', {}, name), el('td', { class: 'value' }, value));
 
@@ -23,7 +41,8 @@ export function renderResult(target: HTMLElement, explained: Explained | undefin
     target.replaceChildren(el('p', { class: 'error' }, problem ?? 'no result'));
     return;
   }
-  const { evaluation, reason } = explained;
+  const evaluation = explained.explanation;
+  const { reason } = evaluation;
   const yesNo = (b: boolean) => el('span', { class: b ? 'yes' : 'no' }, String(b));
   const table = el(
     'table',
@@ -42,73 +61,76 @@ export function renderSummary(target: HTMLElement, summary: SampleSummary | unde
     target.replaceChildren();
     return;
   }
-  const groups = Object.entries(summary.groups).map(([g, n]) => row(g, String(n)));
-  target.replaceChildren(
-    el('h4', {}, `all ${summary.users} pasted users`),
-    el('table', { class: 'counts' }, row('deactivated', String(summary.deactivated), { field: 'summary-deactivated' }), ...groups),
+  let table = target.querySelector<HTMLElement>('table.counts');
+  const heading = `all ${summary.users} pasted users`;
+  if (!table || target.firstElementChild?.textContent !== heading) {
+    table = el('table', { class: 'counts' });
+    target.replaceChildren(el('h4', {}, heading), table);
+  }
+  const rows = [['deactivated', summary.deactivated, 'summary-deactivated'] as const, ...Object.entries(summary.groups).map(([g, n]) => [g, n, undefined] as const)];
+  reuse(
+    table,
+    rows.map(([name, n, field]) => ({ signature: `${name}\u0000${n}`, make: () => row(name, String(n), field ? { field } : undefined) })),
   );
 }
 
 export function renderTrace(target: HTMLElement, explained: Explained | undefined, onPick: (index: number) => void): void {
-  if (!explained) {
-    target.replaceChildren();
-    return;
-  }
-  target.replaceChildren(
-    ...explained.clauses.map(({ entry }, index) => {
-      const parts = entry.parts.filter((p) => p.source !== entry.source).map((p) => el('div', { class: 'parts' }, `${p.source}  =>  ${show(p.value)}`));
-      const item = el('li', { data: { clause: entry.clause } }, el('span', { class: 'clause' }, entry.clause), `: ${entry.source}`, ...parts, el('div', {}, `=> ${show(entry.value)}`));
-      item.addEventListener('click', () => onPick(index));
-      return item;
+  reuse(
+    target,
+    (explained?.clauses ?? []).map(({ entry }, index) => {
+      const parts = entry.parts.filter((p) => p.source !== entry.source).map((p) => `${p.source}  =>  ${show(p.value)}`);
+      const value = `=> ${show(entry.value)}`;
+      return {
+        signature: JSON.stringify([entry.clause, entry.source, parts, value]),
+        make: () => {
+          const item = el('li', { data: { clause: entry.clause } }, el('span', { class: 'clause' }, entry.clause), `: ${entry.source}`, ...parts.map((p) => el('div', { class: 'parts' }, p)), el('div', {}, value));
+          item.addEventListener('click', () => onPick(index));
+          return item;
+        },
+      };
     }),
   );
 }
 
-export function renderTests(target: HTMLElement, tests: readonly CaseResult[], onPick: (test: CaseResult) => void): void {
+export function renderTests(target: HTMLElement, tests: readonly CaseResult[], onPick: (index: number) => void): void {
   if (tests.length === 0) {
-    target.replaceChildren(el('li', {}, '(no tests: in the file, or it does not compile)'));
+    reuse(target, [{ signature: 'none', make: () => el('li', {}, '(no tests: in the file, or it does not compile)') }]);
     return;
   }
-  target.replaceChildren(
-    ...tests.map((test) => {
-      const item = el('li', { class: test.passed ? 'pass' : 'fail', data: { test: String(test.index) } }, test.name, ...test.failures.map((f) => el('div', { class: 'failure' }, f)));
-      item.addEventListener('click', () => onPick(test));
-      return item;
-    }),
+  reuse(
+    target,
+    tests.map((test) => ({
+      signature: JSON.stringify([test.index, test.name, test.passed, test.failures]),
+      make: () => {
+        const item = el('li', { class: test.passed ? 'pass' : 'fail', data: { test: String(test.index) } }, test.name, ...test.failures.map((f) => el('div', { class: 'failure' }, f)));
+        // the case's place in the file moves as the text above it is edited: read it when picked
+        item.addEventListener('click', () => onPick(test.index));
+        return item;
+      },
+    })),
   );
 }
 
-/** The admin API's plan report (server/plan-report.ts), as far as the page shows it. */
-export interface PlanReportView {
-  readonly users: number;
-  readonly changedUsers: number;
-  readonly profile: { readonly users: number; readonly fields: Readonly<Record<string, number>> };
-  readonly deactivations: number;
-  readonly reactivations: number;
-  readonly groups: { readonly users: number; readonly additions: Readonly<Record<string, number>> };
-  readonly changes: readonly { readonly userName: string; readonly fields: readonly unknown[]; readonly status?: string; readonly groupsAdded: readonly string[] }[];
-}
-
-export function renderPlan(target: HTMLElement, report: PlanReportView): void {
+/** The admin API's plan report (engine/plan-report.ts): the counts `scimplan plan` prints, and the first changed accounts. */
+export function renderPlan(target: HTMLElement, report: PlanReport): void {
   const additions = Object.values(report.groups.additions).reduce((a, b) => a + b, 0);
+  const { wouldHold, maxDeactivations, per } = report.safety;
   const counts = el(
     'table',
     { class: 'counts' },
     row('users stored', String(report.users), { count: 'users' }),
     row('would change', String(report.changedUsers), { count: 'changedUsers' }),
     row('profile changes (users)', String(report.profile.users), { count: 'profile' }),
+    ...Object.entries(report.profile.fields).map(([f, n]) => row(`  ~ ${f}`, String(n))),
     row('deactivations', String(report.deactivations), { count: 'deactivations' }),
+    row(`held by the safety limit (${maxDeactivations} per ${per})`, String(wouldHold), { count: 'wouldHold' }),
     row('reactivations', String(report.reactivations), { count: 'reactivations' }),
+    row('holds released', String(report.releases), { count: 'releases' }),
     row('group additions', String(additions), { count: 'groupAdditions' }),
     ...Object.entries(report.groups.additions).map(([g, n]) => row(`  + ${g}`, String(n))),
+    row('key changes', String(report.keyChanges), { count: 'keyChanges', ...(report.keyChanges > 0 ? { warn: 'true' } : {}) }),
   );
-  const first = report.changes.map((c) => {
-    const what = [
-      ...(c.status ? [c.status] : []),
-      ...(c.fields.length ? [`~ ${c.fields.map((f) => (typeof f === 'string' ? f : (f as { field: string }).field)).join(', ')}`] : []),
-      ...(c.groupsAdded.length ? [`+ ${c.groupsAdded.join(', ')}`] : []),
-    ];
-    return el('li', {}, `${c.userName}  ${what.join('  ')}`);
-  });
-  target.replaceChildren(counts, ...(first.length ? [el('h4', {}, 'first affected users'), el('ul', {}, ...first)] : []));
+  const first = report.changes.map((c) => el('li', {}, `${c.userName}  ${changeParts(c).join('  ')}`));
+  const notes = report.keyChanges > 0 ? [el('p', { class: 'error' }, 'accounts whose key would change are left untouched by `apply`, and their requests are refused')] : [];
+  target.replaceChildren(counts, ...notes, ...(first.length ? [el('h4', {}, `first affected users (${first.length} of ${report.changedUsers})`), el('ul', {}, ...first)] : []));
 }

@@ -2,7 +2,7 @@
 // of the edited file, read only. The admin token travels in the Authorization header only (never
 // a URL, never storage); the caller keeps it in memory and never shows it.
 
-import type { PlanReportView } from './render.ts';
+import type { PlanReport } from '../engine/plan-report.ts';
 
 export interface StoredUserRef {
   readonly id: string;
@@ -43,6 +43,6 @@ export async function storedUser(token: string, tenant: string, id: string): Pro
 }
 
 /** `POST .../plan` (server/routes/admin-plan.ts): the plan of the edited file against the stored users. */
-export function planOfFile(token: string, tenant: string, file: string, config: string, now?: string): Promise<PlanReportView> {
+export function planOfFile(token: string, tenant: string, file: string, config: string, now?: string): Promise<PlanReport> {
   return call(token, 'POST', `${tenantPath(tenant)}/plan`, { config, file, changes: 10, ...(now ? { now } : {}) });
 }

@@ -1,16 +1,16 @@
 // The playground's analysis of one version of the tenant file, in the browser: the linter's own
 // checking stages (checkTenantFile), the plan compiled by the same compilePlan, the file's `tests:`
-// run by runTests, and a sample user evaluated with explain's trace. Pure: no DOM, so node tests
+// run by runTests, and a sample user explained as `explain` does (engine/explain.ts). Pure: no DOM, so node tests
 // and the bench run it as the page does.
 
+import type { CheckCache } from '../engine/check-cache.ts';
 import { checkTenantFile, type TenantFileCheck } from '../engine/check-tenant-file.ts';
 import { planOfCheck } from '../engine/compile-checked.ts';
 import type { FileSpan } from '../engine/diagnostic.ts';
 import { evaluatePlan } from '../engine/evaluate.ts';
-import type { YamlPath } from '../engine/load-yaml.ts';
-import type { Evaluation, Plan, TraceEntry } from '../engine/plan.ts';
+import { clausePath, explainUser, type Explanation } from '../engine/explain.ts';
+import type { Plan, TraceEntry } from '../engine/plan.ts';
 import { caseNow, runTests, type TestResult } from '../engine/run-tests.ts';
-import { deactivationReason } from '../engine/status.ts';
 
 /** The playground's plans are never stored or sent, so they carry no content hash. */
 export const PLAYGROUND_HASH = 'playground';
@@ -29,9 +29,10 @@ export interface Analysis {
   readonly tests: readonly CaseResult[];
 }
 
-export function analyse(file: string, text: string, now: Date): Analysis {
-  const check = checkTenantFile(file, text);
-  const plan = planOfCheck(file, check, () => PLAYGROUND_HASH);
+/** One version of the file analysed; `cache` is the page's, kept from one keystroke to the next. */
+export function analyse(file: string, text: string, now: Date, cache?: CheckCache): Analysis {
+  const check = checkTenantFile(file, text, cache);
+  const plan = planOfCheck(file, check, () => PLAYGROUND_HASH, cache);
   const tests = plan
     ? runTests(plan, now).map((result, index): CaseResult => {
         const span = check.loaded.spanAt(['tests', index, 'name']) ?? check.loaded.spanAt(['tests', index]);
@@ -47,33 +48,22 @@ export interface TracedClause {
   readonly span?: FileSpan;
 }
 
-/** What `explain` shows for one user: the evaluation, the deactivation reason, the traced clauses. */
+/** What the page shows for one user: explain's explanation and the traced clauses with their places. */
 export interface Explained {
-  readonly evaluation: Evaluation;
-  readonly reason: string | null;
+  readonly explanation: Explanation;
   readonly clauses: readonly TracedClause[];
 }
 
-export function explainUser(analysis: Analysis, user: Readonly<Record<string, unknown>>, now: Date): Explained | undefined {
+export function explainSample(analysis: Analysis, user: Readonly<Record<string, unknown>>, now: Date): Explained | undefined {
   const { plan } = analysis;
   if (!plan) return undefined;
-  const evaluation = evaluatePlan(plan, user, now, { trace: true });
-  const reason = evaluation.deactivated ? deactivationReason(plan, user, now) : null;
-  const clauses = evaluation.trace.map((entry): TracedClause => {
+  const explanation = explainUser(plan, user, now);
+  const clauses = explanation.trace.map((entry): TracedClause => {
     const path = clausePath(entry.clause);
     const span = path ? analysis.check.loaded.spanAt(path) : undefined;
     return { entry, ...(span ? { span } : {}) };
   });
-  return { evaluation, reason, clauses };
-}
-
-/** The YAML path of a trace clause (`key`, `profile.<field>`, `deactivate.when`, `groups[<i>] <group>`). */
-export function clausePath(clause: string): YamlPath | undefined {
-  if (clause === 'key') return ['key'];
-  if (clause === 'deactivate.when') return ['deactivate', 'when'];
-  if (clause.startsWith('profile.')) return ['profile', clause.slice('profile.'.length)];
-  const group = /^groups\[(\d+)\]/.exec(clause);
-  return group ? ['groups', Number(group[1]), 'when'] : undefined;
+  return { explanation, clauses };
 }
 
 /** A test case's user and clock, for picking it as the sample. */
@@ -82,23 +72,63 @@ export function testCaseSample(plan: Plan, index: number, fallback: Date): { use
   return test ? { user: test.user as Record<string, unknown>, now: caseNow(test, fallback) } : undefined;
 }
 
-/** Across many sample users: how many are deactivated and how many each group gets. */
+/**
+ * Across many sample users: how many are deactivated and how many each group gets. `basis` is
+ * what the counts were computed from (the rules' closures, which the check cache keeps for an
+ * unchanged expression), so that the next summary recounts only what an edit changed.
+ */
 export interface SampleSummary {
   readonly users: number;
   readonly deactivated: number;
   readonly groups: Readonly<Record<string, number>>;
+  readonly basis: SummaryBasis;
 }
 
-export function summariseUsers(plan: Plan, users: readonly Readonly<Record<string, unknown>>[], now: Date): SampleSummary {
-  let deactivated = 0;
+interface SummaryBasis {
+  readonly users: readonly unknown[];
+  readonly now: number;
+  readonly timezone: string;
+  readonly profile: readonly unknown[];
+  readonly deactivate: unknown;
+  readonly groups: ReadonlyMap<string, readonly unknown[]>;
+}
+
+const sameList = (a: readonly unknown[] | undefined, b: readonly unknown[]) => a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * The summary of `users` under `plan`, every user evaluated by evaluatePlan. With the summary
+ * `previous` of the same users, a group whose rules and inputs are unchanged keeps its count:
+ * only the plan's changed groups (and deactivation, if it changed) are evaluated again.
+ */
+export function summariseUsers(plan: Plan, users: readonly Readonly<Record<string, unknown>>[], now: Date, previous?: SampleSummary): SampleSummary {
+  const groupRules = new Map<string, unknown[]>();
+  for (const rule of plan.groups) groupRules.set(rule.group, [...(groupRules.get(rule.group) ?? []), rule.run]);
+  const basis: SummaryBasis = {
+    users,
+    now: now.getTime(),
+    timezone: plan.timezone,
+    profile: plan.profile.flatMap((r) => [r.field, r.run]),
+    deactivate: plan.deactivate?.run,
+    groups: groupRules,
+  };
+  const old = previous?.basis;
+  const sameInputs = old !== undefined && old.users === users && old.now === basis.now && old.timezone === basis.timezone && sameList(old.profile, basis.profile);
+  const sameDeactivate = sameInputs && old.deactivate === basis.deactivate;
+  const stale = new Set([...groupRules].filter(([group, runs]) => !sameInputs || !sameList(old.groups.get(group), runs)).map(([group]) => group));
+
   const groups: Record<string, number> = {};
-  for (const rule of plan.groups) groups[rule.group] = 0;
-  for (const user of users) {
-    const result = evaluatePlan(plan, user, now);
-    if (result.deactivated) deactivated++;
-    for (const group of result.groups) groups[group] = (groups[group] ?? 0) + 1;
+  for (const group of groupRules.keys()) groups[group] = stale.has(group) ? 0 : previous!.groups[group]!;
+  let deactivated = sameDeactivate ? previous!.deactivated : 0;
+  if (stale.size > 0 || !sameDeactivate) {
+    // The same evaluator on the part of the plan that changed: its other group rules left out.
+    const part = { ...plan, groups: plan.groups.filter((r) => stale.has(r.group)), ...(sameDeactivate ? { deactivate: undefined } : {}) } as Plan;
+    for (const user of users) {
+      const result = evaluatePlan(part, user, now);
+      if (!sameDeactivate && result.deactivated) deactivated++;
+      for (const group of result.groups) groups[group] = (groups[group] ?? 0) + 1;
+    }
   }
-  return { users: users.length, deactivated, groups };
+  return { users: users.length, deactivated, groups, basis };
 }
 
 /**

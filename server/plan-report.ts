@@ -2,11 +2,14 @@
 // (read only), as the JSON object `scimplan plan --format json` prints and the admin API answers.
 
 import type { Kysely } from 'kysely';
-import type { FieldChange, UserDiff } from '../engine/diff.ts';
+import type { UserDiff } from '../engine/diff.ts';
+import type { PlanReport } from '../engine/plan-report.ts';
 import type { Plan } from '../engine/plan.ts';
 import type { Database } from './db/tables.ts';
 import { previewTenant } from './reevaluate.ts';
 import { recentDeactivations } from './safety.ts';
+
+export type { PlanReport, PlanReportChange } from '../engine/plan-report.ts';
 
 export interface PlanReportOptions {
   readonly now: Date;
@@ -19,41 +22,6 @@ export interface PlanReportOptions {
   /** How many changed accounts `changes` lists; default all. */
   readonly listLimit?: number;
   readonly batchSize?: number;
-}
-
-/** One changed account of the report: field names, or `{field, before, after}` with showValues. */
-export interface PlanReportChange {
-  readonly id: string;
-  readonly userName: string;
-  readonly fields: readonly string[] | readonly FieldChange[];
-  readonly status?: UserDiff['status'];
-  readonly groupsAdded: readonly string[];
-  readonly keyChanged?: true;
-}
-
-/**
- * The plan report: plain JSON data. Invariants: `changes` holds at most `listLimit` accounts in
- * id order, `changedUsers` counts all; `maxDeactivations` and `exceeded` are present together,
- * only when a maximum was given; `safety.wouldHold` counts the deactivations the tenant's safety
- * limit would hold now.
- */
-export interface PlanReport {
-  readonly tenant: string;
-  readonly config: string;
-  readonly configHash: string;
-  readonly now: string;
-  readonly users: number;
-  readonly changedUsers: number;
-  readonly profile: { readonly users: number; readonly fields: Readonly<Record<string, number>> };
-  readonly deactivations: number;
-  readonly reactivations: number;
-  readonly releases: number;
-  readonly keyChanges: number;
-  readonly groups: { readonly users: number; readonly additions: Readonly<Record<string, number>> };
-  readonly safety: { readonly maxDeactivations: number; readonly per: string; readonly wouldHold: number };
-  readonly maxDeactivations?: number;
-  readonly exceeded?: boolean;
-  readonly changes: readonly PlanReportChange[];
 }
 
 /** Previews `plan` on the stored users of its tenant (one read-only snapshot) and reports it. */

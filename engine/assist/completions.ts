@@ -4,10 +4,10 @@
 
 import type { PathExpr } from '../../dsl/ast.ts';
 import { functionNames, lookupFunction } from '../../dsl/functions.ts';
-import { attributeType, filterScope, findAttribute, resolvePath } from '../../dsl/resolve.ts';
+import { attributeType, filterScope, findAttribute, namespaceByAlias, resolvePath } from '../../dsl/resolve.ts';
 import { typeName } from '../../dsl/type-names.ts';
 import type { AttributeDef, Namespace, Scope } from '../../dsl/types.ts';
-import { checkOf, expressionAt, type AssistSource } from './expression-at.ts';
+import { checkOf, emptyValueAt, expressionAt, type AssistSource } from './expression-at.ts';
 import { functionDocs } from './function-docs.ts';
 import { cursorState, pathBefore } from './path-before.ts';
 import { rangeOf, type Range } from './positions.ts';
@@ -23,8 +23,6 @@ export interface CompletionItem {
   readonly range: Range;
 }
 
-const isBlank = (c: string | undefined) => c === ' ' || c === '\t';
-const isNameChar = (c: string | undefined) => c !== undefined && /[A-Za-z0-9_$.-]/.test(c);
 
 const conditionKeywords = ['and', 'or', 'not', 'in', 'pr', 'eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le'];
 const valueKeywords = ['true', 'false', 'null'];
@@ -35,23 +33,19 @@ const valueKeywords = ['true', 'false', 'null'];
  * Items start with the partial name before the cursor (case-insensitively).
  */
 export function completionsAt(source: AssistSource, offset: number, file?: string): CompletionItem[] {
-  let check = checkOf(source, file);
-  let found = expressionAt(check, offset);
-  if (!found && isBlank(check.loaded.text[offset - 1]) && !isNameChar(check.loaded.text[offset])) {
-    // An empty value (`when: |`) is no expression yet: ask what a one-letter one there would be.
-    const text = check.loaded.text;
-    check = checkOf(`${text.slice(0, offset)}x${text.slice(offset)}`, check.loaded.file);
-    found = expressionAt(check, offset);
-    if (found && found.at !== 0) found = undefined;
-  }
-  if (!found) return [];
-  const { context, at } = found;
-  const { text } = context.expr.source;
+  const check = checkOf(source, file);
+  const found = expressionAt(check, offset);
+  // An empty value (`when: |`) is no expression yet: what starts one there, from the same check.
+  const empty = found ? undefined : emptyValueAt(check, offset);
+  const context = found?.context ?? empty;
+  if (!context) return [];
+  const text = found ? found.context.expr.source.text : '';
+  const at = found ? found.at : 0;
   const state = cursorState(text, at);
   if (state.inString) return [];
   const before = pathBefore(text, at);
-  const from = context.expr.source.toFileOffset(before.partialStart);
-  const range = rangeOf(check.loaded.text, from, offset);
+  const from = found ? found.context.expr.source.toFileOffset(before.partialStart) : offset;
+  const range = rangeOf(check.loaded, from, offset);
 
   let scope = context.scope;
   const inFilter = state.filterAt !== undefined && state.filterAt < before.start;
@@ -95,11 +89,6 @@ function resolveDef(scope: Scope, steps: readonly string[]): AttributeDef | unde
   const path: PathExpr = { kind: 'Path', steps: steps.map((name) => ({ name, span })), span };
   const resolved = resolvePath(path, scope);
   return resolved.ok ? resolved.def : undefined;
-}
-
-export function namespaceByAlias(scope: Scope, alias: string): Namespace | undefined {
-  const lower = alias.toLowerCase();
-  return scope.namespaces.find((n) => n.aliases.some((a) => a.toLowerCase() === lower));
 }
 
 /** How an attribute's type reads: `string`, `multi-valued complex value`, `dateTime`. */

@@ -1,6 +1,7 @@
 // Which expression of a tenant file an offset falls in, and what its names mean there: the
 // checker's own parse, scope and analysis (engine/check-tenant-file.ts), never a second one.
 
+import { isMap, isScalar, isSeq } from 'yaml';
 import type { Analysis } from '../../dsl/check.ts';
 import type { Scope } from '../../dsl/types.ts';
 import { checkTenantFile, type TenantFileCheck } from '../check-tenant-file.ts';
@@ -67,4 +68,31 @@ function exprOffsetOf(expr: ParsedExpression, offset: number): number | undefine
   if (offset < first || offset > last) return undefined;
   for (let i = 0; i <= source.text.length; i++) if (source.toFileOffset(i) >= offset) return i;
   return source.text.length;
+}
+
+/**
+ * The empty value at file offset `offset` (`when: |`, after the blank that follows the colon),
+ * where an expression of `role` goes: no expression yet, but its scope is known from the check.
+ */
+export function emptyValueAt(check: TenantFileCheck, offset: number): { role: ExpressionContext['role']; scope: Scope } | undefined {
+  const { loaded, checked } = check;
+  if (!checked) return undefined;
+  // From the YAML, not the config: the shape check leaves an empty value out of the config.
+  const profile = loaded.nodeAt(['profile']);
+  const groups = loaded.nodeAt(['groups']);
+  const fields = isMap(profile) ? profile.items.map((pair) => (isScalar(pair.key) ? String(pair.key.value) : undefined)) : [];
+  const places: { path: (string | number)[]; role: ExpressionContext['role']; scope: Scope }[] = [
+    { path: ['key'], role: 'key', scope: checked.userScope },
+    ...fields.flatMap((field) => (field === undefined ? [] : [{ path: ['profile', field], role: 'profile' as const, scope: checked.userScope }])),
+    { path: ['deactivate', 'when'], role: 'deactivate', scope: checked.userScope },
+    ...(isSeq(groups) ? groups.items : []).map((_, i) => ({ path: ['groups', i, 'when'], role: 'group' as const, scope: checked.profileScope })),
+  ];
+  for (const place of places) {
+    const key = loaded.spanAt(place.path, 'key');
+    if (!key || key.end > offset || !/^[ \t]*:[ \t]+$/.test(loaded.text.slice(key.end, offset))) continue;
+    const node = loaded.nodeAt(place.path) as { value?: unknown } | undefined;
+    const rest = /^[ \t]*(?:\r?\n|$)/.test(loaded.text.slice(offset));
+    if (rest && (node === undefined || node.value === null || node.value === '')) return { role: place.role, scope: place.scope };
+  }
+  return undefined;
 }

@@ -3,10 +3,10 @@
 
 import type { PathExpr } from '../../dsl/ast.ts';
 import { lookupFunction } from '../../dsl/functions.ts';
-import { resolvePath } from '../../dsl/resolve.ts';
+import { namespaceByAlias, resolvePath } from '../../dsl/resolve.ts';
 import { catalog, type Code } from '../catalog.ts';
 import type { Diagnostic } from '../diagnostic.ts';
-import { attributeTypeName, namespaceByAlias } from './completions.ts';
+import { attributeTypeName } from './completions.ts';
 import { checkOf, expressionAt, type AssistSource, type ExpressionContext } from './expression-at.ts';
 import { functionDocs } from './function-docs.ts';
 import { nodeAt } from './node-at.ts';

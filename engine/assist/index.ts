@@ -11,7 +11,7 @@ export { completionsAt, type CompletionItem, type CompletionKind } from './compl
 export { hoverAt, diagnosticMarkdown, type Hover } from './hover.ts';
 export { definitionAt } from './definition.ts';
 export { checkOf, DEFAULT_FILE, type AssistSource } from './expression-at.ts';
-export { positionAt, offsetAt, rangeOf, rangeOfSpan, type Position, type Range } from './positions.ts';
+export { rangeOf, rangeOfSpan, type Position, type Range } from './positions.ts';
 
 /** A diagnostic with its place as an editor range (a whole-file problem sits at the start). */
 export interface RangedDiagnostic {
@@ -24,6 +24,6 @@ export function diagnosticsOf(source: AssistSource, file?: string): RangedDiagno
   const check = checkOf(source, file);
   return capPerFile(check.diagnostics).map((diagnostic) => ({
     diagnostic,
-    range: diagnostic.span ? rangeOfSpan(diagnostic.span) : rangeOf(check.loaded.text, 0, 0),
+    range: diagnostic.span ? rangeOfSpan(diagnostic.span) : rangeOf(check.loaded, 0, 0),
   }));
 }

@@ -1,7 +1,9 @@
 // Positions for editors: LSP-style 0-based line/character ranges (UTF-16 code units, as the
-// file's offsets are) from the engine's spans and offsets, and back.
+// file's offsets are) from the engine's spans, whose lines and columns LoadedFile.fileSpan gives
+// exactly as `scimplan lint` reports them.
 
 import type { FileSpan } from '../diagnostic.ts';
+import type { LoadedFile } from '../load-yaml.ts';
 
 export interface Position {
   readonly line: number;
@@ -26,37 +28,7 @@ export function rangeOfSpan(span: FileSpan): Range {
   };
 }
 
-/** Offsets at which each line of `text` starts (a line ends at `\n`, `\r\n` or `\r`). */
-function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '\r' && text[i + 1] === '\n') i++;
-    if (c === '\n' || c === '\r') starts.push(i + 1);
-  }
-  return starts;
-}
-
-export function positionAt(text: string, offset: number): Position {
-  const starts = lineStarts(text);
-  const at = Math.max(0, Math.min(offset, text.length));
-  let line = 0;
-  while (line + 1 < starts.length && starts[line + 1]! <= at) line++;
-  return { line, character: at - starts[line]! };
-}
-
-/** The offset of a position; a character past the end of its line stops at the line's end. */
-export function offsetAt(text: string, position: Position): number {
-  const starts = lineStarts(text);
-  if (position.line < 0) return 0;
-  if (position.line >= starts.length) return text.length;
-  const start = starts[position.line]!;
-  const next = position.line + 1 < starts.length ? starts[position.line + 1]! : text.length;
-  let end = next;
-  while (end > start && (text[end - 1] === '\n' || text[end - 1] === '\r')) end--;
-  return Math.min(start + Math.max(0, position.character), end);
-}
-
-export function rangeOf(text: string, startOffset: number, endOffset: number): Range {
-  return { start: positionAt(text, startOffset), end: positionAt(text, endOffset), startOffset, endOffset };
+/** The range between two offsets of the loaded file. */
+export function rangeOf(loaded: LoadedFile, startOffset: number, endOffset: number): Range {
+  return rangeOfSpan(loaded.fileSpan(startOffset, endOffset));
 }

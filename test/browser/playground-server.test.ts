@@ -12,6 +12,7 @@ import { edit, exampleData, planOf, type ExampleData } from '../cli/helpers.ts';
 import { buildPageForTests } from './build.ts';
 import { chromiumMissing, launchChromium, type Browser, type WatchedPage } from './chromium.ts';
 import { replaceText } from './editing.ts';
+import { changeParts, type PlanReport } from '../../engine/plan-report.ts';
 
 const ADMIN = 'playground-admin-token-7f3a9c';
 const NOW = '2026-05-02T09:00:00Z';
@@ -80,7 +81,7 @@ describe.skipIf(chromiumMissing !== undefined)('playground page on a server', ()
     await page.locator('#plan-result [data-count="users"]').waitFor();
     const file = await data.write('edited.yaml', yaml);
     const cli = await data.run(['plan', file, ...data.dbArgs, '--now', NOW, '--format', 'json']);
-    const plan = JSON.parse(cli.out) as { users: number; changedUsers: number; profile: { users: number }; deactivations: number; reactivations: number; groups: { additions: Record<string, number> } };
+    const plan = JSON.parse(cli.out) as PlanReport;
     const count = (name: string) => page.textContent(`#plan-result [data-count="${name}"] td`);
     expect(await count('users')).toBe(String(plan.users));
     expect(await count('changedUsers')).toBe(String(plan.changedUsers));
@@ -88,6 +89,14 @@ describe.skipIf(chromiumMissing !== undefined)('playground page on a server', ()
     expect(await count('deactivations')).toBe(String(plan.deactivations));
     expect(await count('reactivations')).toBe(String(plan.reactivations));
     expect(await count('groupAdditions')).toBe(String(Object.values(plan.groups.additions).reduce((a, b) => a + b, 0)));
+    expect(await count('releases')).toBe(String(plan.releases));
+    expect(await count('keyChanges')).toBe(String(plan.keyChanges));
+    expect(await count('wouldHold')).toBe(String(plan.safety.wouldHold));
+    // the per-field and per-group lines, as `scimplan plan` lists them
+    const lines = await page.locator('#plan-result table.counts th').allTextContents();
+    for (const field of Object.keys(plan.profile.fields)) expect(lines).toContain(`  ~ ${field}`);
+    for (const group of Object.keys(plan.groups.additions)) expect(lines).toContain(`  + ${group}`);
+    expect(await page.locator('#plan-result li').first().textContent()).toBe(`${plan.changes[0]!.userName}  ${changeParts(plan.changes[0]!).join('  ')}`);
     expect(plan.changedUsers).toBe(24);
     await expect(page.locator('#plan-result li').count()).resolves.toBe(10);
 

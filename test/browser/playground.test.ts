@@ -164,6 +164,38 @@ describe.skipIf(chromiumMissing !== undefined)('playground page (offline)', () =
     await expect(page.locator('.cm-assist-hover').textContent()).resolves.toContain('employeeNumber');
   });
 
+  it('goes to definition from a profile field in a group rule to its mapping (F12 and Ctrl-click), as the language server does', async () => {
+    const { page } = tab;
+    const selected = () => page.evaluate(() => (document.querySelector('#editor')!.shadowRoot as unknown as { getSelection(): Selection }).getSelection().toString());
+    const onLine = async (line: string, word: string) => {
+      await page.locator('.cm-line', { hasText: line }).first().click();
+      await page.keyboard.press('End');
+      for (let i = 0; i < line.length - line.indexOf(word) - 2; i++) await page.keyboard.press('ArrowLeft');
+    };
+    const active = (text: string) => page.waitForFunction((t) => document.querySelector('#editor')!.shadowRoot!.querySelector('.cm-activeLine')?.textContent === t, text);
+
+    await onLine('when: department eq "Finance" or costCenter sw "FIN-"', 'department');
+    await page.keyboard.press('F12');
+    await active('  department: enterprise.department');
+    expect(await selected()).toBe('department');
+
+    // Ctrl-click on `function`: where the caret stands inside the word, then the cursor moved away
+    await onLine('when: function in ["Director", "CFO", "CEO"]', 'function');
+    const caret = await page.evaluate(() => {
+      const sel = (document.querySelector('#editor')!.shadowRoot as unknown as { getSelection(): Selection }).getSelection();
+      const rect = sel.getRangeAt(0).getBoundingClientRect();
+      return { x: rect.x, y: rect.y + rect.height / 2 };
+    });
+    await page.keyboard.press('ArrowDown');
+    await page.mouse.move(caret.x + 2, caret.y);
+    await page.keyboard.down('Control');
+    await page.mouse.down();
+    await page.mouse.up();
+    await page.keyboard.up('Control');
+    await active('  function: title');
+    expect(await selected()).toBe('function');
+  });
+
   it('bundles no eval: the script has no `eval(` and no `new Function(` (the CSP would refuse them)', async () => {
     const bundle = await readFile(join(assets, 'playground.js'), 'utf8');
     expect(bundle).not.toMatch(/\beval\s*\(|\bnew\s+Function\s*\(/);

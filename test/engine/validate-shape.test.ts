@@ -350,3 +350,20 @@ describe('validateShape', () => {
     expect([...starts].sort((a, b) => a - b)).toEqual(starts);
   });
 });
+
+describe('a feed whose columns are not all names', () => {
+  // Found by test/engine/check-cache-property.test.ts: `[a, b:, c]` holds a mapping, and the
+  // checker of the feed's expressions threw on it instead of reporting the shape error.
+  it('is reported, and its expressions are checked against the columns that are names', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { checkTenantFile } = await import('../../engine/check-tenant-file.ts');
+    const text = readFileSync(new URL('../../examples/valid/hoogland-afas.yaml', import.meta.url), 'utf8').replace('Voornaam,', 'Voornaam:,');
+    expect(text).toContain('Voornaam:,');
+    const { diagnostics } = checkTenantFile('hoogland-afas.yaml', text);
+    expect(diagnostics.some((d) => d.severity === 'error' && text.slice(d.span!.start, d.span!.end).includes('Voornaam'))).toBe(true);
+    for (const asText of ['columns: Medewerker', 'columns: [[Medewerker]']) {
+      const other = text.replace(/columns: \[Medewerker/, asText);
+      expect(() => checkTenantFile('hoogland-afas.yaml', other)).not.toThrow();
+    }
+  });
+});

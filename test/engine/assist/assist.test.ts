@@ -4,7 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { functionNames, lookupFunction } from '../../../dsl/functions.ts';
-import { completionsAt, definitionAt, diagnosticsOf, hoverAt, offsetAt, positionAt } from '../../../engine/assist/index.ts';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { completionsAt, definitionAt, diagnosticsOf, hoverAt, rangeOf } from '../../../engine/assist/index.ts';
+import { parseYaml } from '../../../engine/load-yaml.ts';
 import { functionDocs } from '../../../engine/assist/function-docs.ts';
 import { compileTenantFile } from '../../../engine/compile-plan.ts';
 
@@ -115,6 +117,10 @@ describe('hoverAt', () => {
   });
 });
 
+/** The assist range of an offset, and the offset of a position as editors count them (vscode's TextDocument). */
+const positionAt = (text: string, offset: number) => rangeOf(parseYaml('t.yaml', text).loaded, offset, offset).start;
+const offsetAt = (text: string, position: { line: number; character: number }) => TextDocument.create('file:///t.yaml', 'yaml', 1, text).offsetAt(position);
+
 describe('definitionAt', () => {
   it('goes from a profile field in a group rule to its mapping', () => {
     const range = definitionAt(acme, at(acme, 'department eq "Finance"', 3));
@@ -169,8 +175,8 @@ describe('function docs', () => {
 });
 
 describe('positions', () => {
-  it('round-trips offsets through lines ending in \\n and \\r\\n', () => {
-    const text = 'a: 1\r\nbb: 2\nc';
+  it("are the editor's positions of the file's offsets, through lines ending in \\n and \\r\\n", () => {
+    const text = 'a: 1\r\nbb: "é 2"\nc: 😀x\n';
     for (let i = 0; i <= text.length; i++) {
       if (text[i - 1] === '\r' && text[i] === '\n') continue;
       expect(offsetAt(text, positionAt(text, i))).toBe(i);
