@@ -7,9 +7,21 @@ import { CORE_USER_URN, SCIMPLAN_URN } from '../../engine/scim-schemas.ts';
 /** The definition named `name` (case-insensitive) among `defs`; undefined for an unknown name. */
 export function attributeNamed(defs: readonly AttributeDef[] | undefined, name: string): AttributeDef | undefined {
   if (!defs) return undefined;
-  const lower = name.toLowerCase();
-  return defs.find((d) => d.name.toLowerCase() === lower);
+  let index = BY_LOWER_NAME.get(defs);
+  if (!index || index.length !== defs.length) {
+    const byName = new Map<string, AttributeDef>();
+    // The first definition of a name wins, as a search in order finds it.
+    for (const d of defs) if (!byName.has(d.name.toLowerCase())) byName.set(d.name.toLowerCase(), d);
+    BY_LOWER_NAME.set(defs, (index = { length: defs.length, byName }));
+  }
+  return index.byName.get(name.toLowerCase());
 }
+
+/**
+ * The definitions of a list by lower-case name, built on the first look-up (and again if the
+ * list grew): a tenant's scope is fixed once compiled, and every request looks names up in it.
+ */
+const BY_LOWER_NAME = new WeakMap<readonly AttributeDef[], { readonly length: number; readonly byName: Map<string, AttributeDef> }>();
 
 /**
  * The namespace whose URN (or alias) is `name`, case-insensitive. The core User URN is a
