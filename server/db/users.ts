@@ -51,6 +51,18 @@ const FIND_LIVE_FOR_UPDATE = `/* prepared:user-find-locked */ ${FIND_LIVE_WHERE}
 /** The statement texts of `findLiveUser` (parameters: tenant, id), for plan checks. */
 export const liveUserStatements = { find: FIND_LIVE, locked: FIND_LIVE_FOR_UPDATE } as const;
 
+/**
+ * `findLiveUser` with the user's live groups (as `groupsOfUsers` gives them) in the same
+ * statement: GET by id is one round trip.
+ */
+export async function findLiveUserWithGroups(db: Db, tenant: string, id: string): Promise<{ row: UserRow; groups: ListedGroup[] } | undefined> {
+  if (!isUuid(id)) return undefined;
+  const { rows } = await db.executeQuery<UserRow & { groups_json: unknown }>(CompiledQuery.raw(FIND_LIVE_WITH_GROUPS, [tenant, id]));
+  if (!rows[0]) return undefined;
+  const { groups_json, ...row } = rows[0];
+  return { row, groups: (typeof groups_json === 'string' ? JSON.parse(groups_json) : groups_json) as ListedGroup[] };
+}
+
 export async function insertUser(db: Db, row: NewUserRow): Promise<UserRow> {
   return db.insertInto('scim_users').values(row).returningAll().executeTakeFirstOrThrow();
 }
@@ -116,9 +128,12 @@ function withGroups(listed: { rows: (UserRow & { groups_json: unknown })[]; tota
   return { rows, total: listed.total, groups };
 }
 
-const groupsOfRow = sql<unknown>`(select coalesce(json_agg(json_build_object('value', g.id, 'display', g.display_name) order by g.display_name), '[]')
+/** The live groups of the outer `scim_users` row as a JSON list, as `groupsOfUsers` (db/groups.ts) orders them. */
+const GROUPS_OF_ROW = `(select coalesce(json_agg(json_build_object('value', g.id, 'display', g.display_name) order by g.display_name), '[]')
   from memberships m join scim_groups g on g.id = m.group_id
   where m.tenant = scim_users.tenant and m.user_id = scim_users.id and g.tenant = scim_users.tenant and g.deleted_at is null)`;
+const groupsOfRow = sql.raw<unknown>(GROUPS_OF_ROW);
+const FIND_LIVE_WITH_GROUPS = `/* prepared:user-find-groups */ select scim_users.*, ${GROUPS_OF_ROW} as groups_json from scim_users where id = $2::uuid and (tenant = $1 and deleted_at is null) is true`;
 
 async function listUserRows(db: Db, tenant: string, q: ListUsersQuery): Promise<{ rows: (UserRow & { groups_json: unknown })[]; total: number }> {
   const base = matching(db, tenant, q.where);
