@@ -29,6 +29,8 @@ groups:
     when: department sw "Sal"
   - group: Sales
     when: department eq "Sales"
+limits:
+  requestsPerSecond: 100000
 `;
 
 const userBody = (i: number, title = 'Engineer') => ({
