@@ -29,6 +29,8 @@ groups:
     when: department sw "Sal"
   - group: Sales
     when: department eq "Sales"
+limits:
+  requestsPerSecond: 100000
 `;
 
 const userBody = (i: number, title = 'Engineer') => ({
@@ -84,6 +86,7 @@ export async function statementsPerRequest(baseUrl: string): Promise<StatementsP
     await count('patch (replace title)', (i) =>
       call('PATCH', `/Users/${ids[i]}`, 200, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'title', value: `Title ${i}` }] }),
     );
+    await count('get by id', (i) => call('GET', `/Users/${ids[i]}`, 200));
     await count('lookup (userName eq)', (i) => call('GET', `/Users?filter=${encodeURIComponent(`userName eq "stmt${i}@example.com"`)}`, 200));
     await count('group member add', (i) =>
       call('PATCH', `/Groups/${group}`, 204, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: ids[i] }] }] }),

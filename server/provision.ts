@@ -14,7 +14,7 @@ import { recordEvents, type NewEvent } from './db/events.ts';
 import { addRuleMemberships, ensureRuleGroups, groupsOfUsers, ruleGroupNames, type GroupRef } from './db/groups.ts';
 import type { UserRow } from './db/tables.ts';
 import { insertUserWithRules, updateUserWithRules } from './db/user-write.ts';
-import { findLiveUser, findUserByKey, insertUser, updateUser, type Db } from './db/users.ts';
+import { findLiveUser, findLiveUserWithGroups, findUserByKey, insertUser, updateUser, type Db } from './db/users.ts';
 import { ScimError, scimError } from './errors.ts';
 import { eventContext, liveOr404, transact, uniqueAs, unlessConflict, type ProvisionContext } from './request.ts';
 import { holdDeactivation } from './safety.ts';
@@ -127,9 +127,8 @@ export async function deleteUser(ctx: ProvisionContext, id: string, ifMatch?: st
 
 /** GET /Users/:id. */
 export async function getUser(ctx: ProvisionContext, id: string): Promise<StoredUser> {
-  const row = liveOr404(await findLiveUser(ctx.db, ctx.plan.tenant, id), 'USER_NOT_FOUND', undefined);
-  const groups = await groupsOfUsers(ctx.db, ctx.plan.tenant, [row.id]);
-  return { row, groups: groups.get(row.id) ?? [] };
+  const found = await findLiveUserWithGroups(ctx.db, ctx.plan.tenant, id);
+  return { row: liveOr404(found?.row, 'USER_NOT_FOUND', undefined), groups: found?.groups ?? [] };
 }
 
 /**

@@ -17,7 +17,7 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
-import { PreparedStatements } from './pglite-prepared.ts';
+import { preparedStatementsOf } from './pglite-prepared.ts';
 import { preparedName } from './prepared-name.ts';
 import type { PGliteStatistics } from './pglite-statistics.ts';
 
@@ -51,19 +51,16 @@ export class PGliteDialect implements Dialect {
 const WRITING_CTE = /^\s*(?:\/\*[^*]*\*\/\s*)?with\b[\s\S]*\b(?:insert\s+into|update\s+\w+(?:\s+\w+)?\s+set|delete\s+from)\b/i;
 
 class PGliteConnection implements DatabaseConnection {
-  readonly #prepared: PreparedStatements;
 
   constructor(
     private readonly pglite: PGlite,
     private readonly statistics: PGliteStatistics | undefined,
-  ) {
-    this.#prepared = new PreparedStatements(pglite);
-  }
+  ) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const name = preparedName(query.sql);
     const result =
-      name === undefined ? await this.pglite.query<R>(query.sql, [...query.parameters]) : await this.#prepared.run<R>(name, query.sql, query.parameters);
+      name === undefined ? await this.pglite.query<R>(query.sql, [...query.parameters]) : await preparedStatementsOf(this.pglite).run<R>(name, query.sql, query.parameters);
     const affected = result.affectedRows;
     // PGlite reports the command tag like pg does; kysely only counts rows of writes.
     const command = (result as { command?: string }).command;

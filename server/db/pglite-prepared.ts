@@ -7,8 +7,20 @@
 
 import { parse, protocol, type PGlite, type Results } from '@electric-sql/pglite';
 
+/**
+ * The statements one PGlite instance has prepared: the session's, shared by every Kysely (or
+ * dialect) over that instance, so a name is never prepared twice in the one session.
+ */
+export function preparedStatementsOf(pglite: PGlite): PreparedStatements {
+  let prepared = OF_INSTANCE.get(pglite);
+  if (!prepared) OF_INSTANCE.set(pglite, (prepared = new PreparedStatements(pglite)));
+  return prepared;
+}
+
+const OF_INSTANCE = new WeakMap<PGlite, PreparedStatements>();
+
 /** The parameter types of the statements one PGlite instance has prepared, by name and text. */
-export class PreparedStatements {
+class PreparedStatements {
   readonly #types = new Map<string, { readonly text: string; readonly types: readonly number[] }>();
 
   constructor(private readonly pglite: PGlite) {}

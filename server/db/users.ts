@@ -1,7 +1,9 @@
 // Storage: the scim_users repository. Plain functions over `db` or a transaction; every
 // query filters on tenant.
 
+import { createHash, randomUUID } from 'node:crypto';
 import { CompiledQuery, sql, type Kysely, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
+import type { FilterShape } from './filter/user-filter.ts';
 import { liveRowsAfter, type KeysetPage, type KeysetQuery } from './keyset.ts';
 import type { Database, NewUserRow, UserRow, UserStatus } from './tables.ts';
 
@@ -77,6 +79,18 @@ const FIND_LIVE_FOR_UPDATE = `/* prepared:user-find-locked */ ${FIND_LIVE_WHERE}
 /** The statement texts of `findLiveUser` (parameters: tenant, id), for plan checks. */
 export const liveUserStatements = { find: FIND_LIVE, locked: FIND_LIVE_FOR_UPDATE } as const;
 
+/**
+ * `findLiveUser` with the user's live groups (as `groupsOfUsers` gives them) in the same
+ * statement: GET by id is one round trip.
+ */
+export async function findLiveUserWithGroups(db: Db, tenant: string, id: string): Promise<{ row: UserRow; groups: ListedGroup[] } | undefined> {
+  if (!isUuid(id)) return undefined;
+  const { rows } = await db.executeQuery<UserRow & { groups_json: unknown }>(CompiledQuery.raw(FIND_LIVE_WITH_GROUPS, [tenant, id]));
+  if (!rows[0]) return undefined;
+  const { groups_json, ...row } = rows[0];
+  return { row, groups: (typeof groups_json === 'string' ? JSON.parse(groups_json) : groups_json) as ListedGroup[] };
+}
+
 export async function insertUser(db: Db, row: NewUserRow): Promise<UserRow> {
   return db.insertInto('scim_users').values(row).returningAll().executeTakeFirstOrThrow();
 }
@@ -131,7 +145,10 @@ export interface ListedGroup {
  * groups of each listed user, all in one statement (the groups as `groupsOfUsers` orders them).
  */
 export async function listUsers(db: Db, tenant: string, q: ListUsersQuery): Promise<{ rows: UserRow[]; total: number; groups: Map<string, ListedGroup[]> }> {
-  const listed = await listUserRows(db, tenant, q);
+  return withGroups(await listUserRows(db, tenant, q));
+}
+
+function withGroups(listed: { rows: (UserRow & { groups_json: unknown })[]; total: number }): { rows: UserRow[]; total: number; groups: Map<string, ListedGroup[]> } {
   const groups = new Map<string, ListedGroup[]>();
   const rows = listed.rows.map(({ groups_json, ...row }) => {
     groups.set(row.id, (typeof groups_json === 'string' ? JSON.parse(groups_json) : groups_json) as ListedGroup[]);
@@ -140,24 +157,85 @@ export async function listUsers(db: Db, tenant: string, q: ListUsersQuery): Prom
   return { rows, total: listed.total, groups };
 }
 
-const groupsOfRow = sql<unknown>`(select coalesce(json_agg(json_build_object('value', g.id, 'display', g.display_name) order by g.display_name), '[]')
+/** The live groups of the outer `scim_users` row as a JSON list, as `groupsOfUsers` (db/groups.ts) orders them. */
+const GROUPS_OF_ROW = `(select coalesce(json_agg(json_build_object('value', g.id, 'display', g.display_name) order by g.display_name), '[]')
   from memberships m join scim_groups g on g.id = m.group_id
   where m.tenant = scim_users.tenant and m.user_id = scim_users.id and g.tenant = scim_users.tenant and g.deleted_at is null)`;
+const groupsOfRow = sql.raw<unknown>(GROUPS_OF_ROW);
+const FIND_LIVE_WITH_GROUPS = `/* prepared:user-find-groups */ select scim_users.*, ${GROUPS_OF_ROW} as groups_json from scim_users where id = $2::uuid and (tenant = $1 and deleted_at is null) is true`;
 
 async function listUserRows(db: Db, tenant: string, q: ListUsersQuery): Promise<{ rows: (UserRow & { groups_json: unknown })[]; total: number }> {
-  let base = db.selectFrom('scim_users').where('tenant', '=', tenant).where('deleted_at', 'is', null);
-  if (q.where) base = base.where(q.where);
+  const base = matching(db, tenant, q.where);
   const count = async () => Number((await base.select(sql<string | number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
   if (q.limit <= 0) return { rows: [], total: await count() };
-  // One query for the page and the number of all matches (a window count over the filter).
-  let query = base.selectAll().select([sql<string | number>`count(*) over ()`.as('total_matches'), groupsOfRow.as('groups_json')]);
-  if (q.sortBy) query = query.orderBy(q.sortBy, (ob) => (q.descending ? ob.desc() : ob.asc()).nullsLast());
-  query = query.orderBy('created_at').orderBy('id');
-  const page = await query.offset(q.offset).limit(q.limit).execute();
+  const page = await pageQuery(db, tenant, q).execute();
   if (page.length === 0) return { rows: [], total: q.offset === 0 ? 0 : await count() };
-  const total = Number(page[0]!.total_matches);
-  const rows = page.map(({ total_matches: _, ...row }) => row as UserRow & { groups_json: unknown });
-  return { rows, total };
+  return pageRows(page);
+}
+
+const matching = (db: Db, tenant: string, where: RawBuilder<SqlBool> | undefined) => {
+  const base = db.selectFrom('scim_users').where('tenant', '=', tenant).where('deleted_at', 'is', null);
+  return where ? base.where(where) : base;
+};
+
+/** One page and the number of all matches (a window count over the filter), each user's groups included. */
+function pageQuery(db: Db, tenant: string, q: ListUsersQuery) {
+  let query = matching(db, tenant, q.where)
+    .selectAll()
+    .select([sql<string | number>`count(*) over ()`.as('total_matches'), groupsOfRow.as('groups_json')]);
+  if (q.sortBy) query = query.orderBy(q.sortBy, (ob) => (q.descending ? ob.desc() : ob.asc()).nullsLast());
+  return query.orderBy('created_at').orderBy('id').offset(q.offset).limit(q.limit);
+}
+
+type PageRow = UserRow & { groups_json: unknown; total_matches: string | number };
+
+function pageRows(page: readonly PageRow[]): { rows: (UserRow & { groups_json: unknown })[]; total: number } {
+  const total = page.length === 0 ? 0 : Number(page[0]!.total_matches);
+  return { rows: page.map(({ total_matches: _, ...row }) => row), total };
+}
+
+/**
+ * `listUsers` of the first page (`limit` > 0) for a filter shape (db/filter/user-filter.ts
+ * `userValueFilter`): the statement is compiled once per shape, by the same query as
+ * `listUsers`, and prepared by name (a name per text), so a lookup only binds the tenant, the
+ * value and the limit: no query is built or planned per request.
+ */
+export async function listUsersByValue(db: Db, tenant: string, shape: FilterShape, value: string, limit: number): Promise<{ rows: UserRow[]; total: number; groups: Map<string, ListedGroup[]> }> {
+  const statement = byValueStatement(db, shape);
+  const parameters = statement.parameters.slice();
+  parameters[statement.tenant] = tenant;
+  parameters[statement.value] = value;
+  parameters[statement.limit] = limit;
+  const { rows } = await db.executeQuery<PageRow>(CompiledQuery.raw(statement.text, parameters));
+  return withGroups(pageRows(rows));
+}
+
+interface ByValueStatement {
+  readonly text: string;
+  readonly parameters: readonly unknown[];
+  readonly tenant: number;
+  readonly value: number;
+  readonly limit: number;
+}
+
+const BY_VALUE = new WeakMap<FilterShape, ByValueStatement>();
+/** Stand-ins compiled into a shape's statement, where the request's tenant and limit are bound. */
+const TENANT_SENTINEL = `scimplan-tenant-${randomUUID()}`;
+const LIMIT_SENTINEL = 987_654_321;
+
+function byValueStatement(db: Db, shape: FilterShape): ByValueStatement {
+  const known = BY_VALUE.get(shape);
+  if (known) return known;
+  const compiled = pageQuery(db, TENANT_SENTINEL, { where: shape.where, offset: 0, limit: LIMIT_SENTINEL }).compile();
+  const only = (sentinel: unknown): number => {
+    const at = compiled.parameters.flatMap((p, i) => (p === sentinel ? [i] : []));
+    if (at.length !== 1) throw new Error(`a filter shape's statement binds a stand-in ${at.length} times, not once`);
+    return at[0]!;
+  };
+  const text = `/* prepared:user-list-${createHash('sha256').update(compiled.sql).digest('hex').slice(0, 16)} */ ${compiled.sql}`;
+  const statement = { text, parameters: compiled.parameters, tenant: only(TENANT_SENTINEL), value: only(shape.sentinel), limit: only(LIMIT_SENTINEL) };
+  BY_VALUE.set(shape, statement);
+  return statement;
 }
 
 /** One page of a cursor walk over live users matching `where` (keyset, see keyset.ts), plus the count of all matches. */

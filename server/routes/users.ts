@@ -3,15 +3,15 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import { groupsOfUsers } from '../db/groups.ts';
+import { groupsOfUsers, type GroupRef } from '../db/groups.ts';
 import type { Database } from '../db/tables.ts';
-import { listUsers, listUsersAfter } from '../db/users.ts';
+import { listUsers, listUsersAfter, listUsersByValue, type UserRow } from '../db/users.ts';
 import { headerValue } from '../etag.ts';
 import { createUser, deleteUser, getUser, patchUser, replaceUser, type StoredUser } from '../provision.ts';
 import { provisionContext, type ProvisionContext } from '../request.ts';
 import type { Signals } from '../signals.ts';
 import { sortColumn } from '../db/filter/sort.ts';
-import { userFilterToSql } from '../db/filter/user-filter.ts';
+import { userFilterToSql, userValueFilter } from '../db/filter/user-filter.ts';
 import { projection } from '../scim/projection.ts';
 import { etagOf, renderUser } from '../user-view.ts';
 import { cursorWalk } from './cursor.ts';
@@ -64,6 +64,9 @@ function sendUser(request: FastifyRequest, reply: FastifyReply, ctx: ProvisionCo
 async function list(request: FastifyRequest, ctx: ProvisionContext, params: ListParams) {
   const scope = ctx.plan.userScope;
   const page = pageOf(params);
+  // The lookup of every sync (`userName eq "..."`): a statement prepared once per filter shape.
+  const byValue = page.method === 'index' && page.startIndex === 1 && page.count > 0 && !params.sortBy?.trim() && params.filter ? userValueFilter(params.filter, scope) : undefined;
+  if (byValue) return listed(request, ctx, params, await listUsersByValue(ctx.db, ctx.plan.tenant, byValue.shape, byValue.value, page.count), 1);
   const query = {
     ...(params.filter?.trim() ? { where: userFilterToSql(params.filter, scope) } : {}),
     ...(params.sortBy?.trim() ? { sortBy: sortColumn(params.sortBy, scope) } : {}),
@@ -71,17 +74,27 @@ async function list(request: FastifyRequest, ctx: ProvisionContext, params: List
     limit: page.count,
   };
   const walk = page.method === 'cursor' ? cursorWalk(request.tenant, 'User', params, page.cursor) : undefined;
-  const found = walk
-    ? await listUsersAfter(ctx.db, ctx.plan.tenant, { ...query, after: walk.after })
-    : await listUsers(ctx.db, ctx.plan.tenant, { ...query, offset: page.method === 'index' ? page.startIndex - 1 : 0 });
-  const { rows, total } = found;
+  if (!walk) {
+    const startIndex = page.method === 'index' ? page.startIndex : 1;
+    return listed(request, ctx, params, await listUsers(ctx.db, ctx.plan.tenant, { ...query, offset: startIndex - 1 }), startIndex);
+  }
+  const found = await listUsersAfter(ctx.db, ctx.plan.tenant, { ...query, after: walk.after });
   // An index page brings each user's groups in its one query; a cursor page reads them after.
-  const groups = 'groups' in found ? found.groups : await groupsOfUsers(ctx.db, ctx.plan.tenant, rows.map((r) => r.id));
+  const groups = await groupsOfUsers(ctx.db, ctx.plan.tenant, found.rows.map((r) => r.id));
+  return cursorListResponse(resources(request, ctx, params, found.rows, groups), found.total, walk.nextCursor(found.next));
+}
+
+/** The ListResponse of an index page. */
+function listed(request: FastifyRequest, ctx: ProvisionContext, params: ListParams, found: { rows: UserRow[]; total: number; groups: Map<string, readonly GroupRef[]> }, startIndex: number) {
+  return listResponse(resources(request, ctx, params, found.rows, found.groups), found.total, startIndex);
+}
+
+function resources(request: FastifyRequest, ctx: ProvisionContext, params: ListParams, rows: readonly UserRow[], groups: ReadonlyMap<string, readonly GroupRef[]>) {
+  if (rows.length === 0) return [];
   // Compiled only when there is something to show, as a per-resource projection would be.
-  const project = rows.length > 0 ? projection(params, scope, ctx.plan.timezone) : undefined;
-  const resources = rows.map((row) => project!(renderUser(row, groups.get(row.id) ?? [], userLocation(request, ctx, row.id), profileOrder(ctx))));
-  if (walk) return cursorListResponse(resources, total, walk.nextCursor('next' in found ? found.next : undefined));
-  return listResponse(resources, total, page.method === 'index' ? page.startIndex : 1);
+  const project = projection(params, ctx.plan.userScope, ctx.plan.timezone);
+  const order = profileOrder(ctx);
+  return rows.map((row) => project(renderUser(row, groups.get(row.id) ?? [], userLocation(request, ctx, row.id), order)));
 }
 
 function userLocation(request: FastifyRequest, ctx: ProvisionContext, id: string): string {

@@ -73,6 +73,22 @@ export function requireValue(operation: PatchOperation): void {
 
 /** `text` (a path of operation `n`, or a key of its path-less value) parsed; 400 invalidPath otherwise. */
 export function parsePatchPath(n: number, text: string): PatchPath {
+  const known = PARSED_PATHS.get(text);
+  if (known) return known;
+  const path = Object.freeze(parsePath(n, text));
+  // Clients send the same few paths (`title`, `emails[type eq "work"].value`) in every request.
+  if (text.length > MAX_KEPT_PATH) return path;
+  if (PARSED_PATHS.size >= MAX_PARSED_PATHS) PARSED_PATHS.clear();
+  PARSED_PATHS.set(text, path);
+  return path;
+}
+
+/** Paths parsed, by text (an error is thrown again each time: it names the operation). Bounded: at most 1,000 of at most 200 characters. */
+const PARSED_PATHS = new Map<string, PatchPath>();
+const MAX_PARSED_PATHS = 1_000;
+const MAX_KEPT_PATH = 200;
+
+function parsePath(n: number, text: string): PatchPath {
   const { ast, diagnostics } = parseExpression(text, 'path', undefined, { quoteSource: false });
   const d = diagnostics[0];
   if (d) throw scimError('PATCH_PATH_SYNTAX', { n, offset: d.span.start, reason: d.message });

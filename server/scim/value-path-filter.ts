@@ -64,10 +64,13 @@ export function compileValueFilter(filter: Expr, subDefs: readonly AttributeDef[
 /** `defs` plus a plain string definition for every name the filter uses that `defs` lacks. */
 function withNamesOf(filter: Expr, defs: readonly AttributeDef[]): readonly AttributeDef[] {
   const extra: AttributeDef[] = [];
+  const added = new Set<string>();
   walk(filter, (n) => {
     if (n.kind !== 'Path') return;
     const name = n.steps[0]!.name;
-    if (!attributeNamed(defs, name) && !attributeNamed(extra, name)) extra.push(unknownAttribute(name, n.steps.slice(1).map((s) => s.name)));
+    if (attributeNamed(defs, name) || added.has(name.toLowerCase())) return;
+    added.add(name.toLowerCase());
+    extra.push(unknownAttribute(name, n.steps.slice(1).map((s) => s.name)));
   });
   return extra.length === 0 ? defs : [...defs, ...extra];
 }

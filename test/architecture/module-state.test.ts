@@ -18,11 +18,20 @@ import { describe, expect, it } from 'vitest';
 import { root, sources } from './source-files.ts';
 
 /**
- * Documented exceptions, `file: binding` -> why it may stay. None today: the event observers and
- * next-check listeners moved to `server/signals.ts` (one set per app), the Bulk operation ids
- * to `BulkOperationIds` (one per app).
+ * Documented exceptions, `file: binding` -> why it may stay. The event observers and next-check
+ * listeners moved to `server/signals.ts` (one set per app), the Bulk operation ids to
+ * `BulkOperationIds` (one per app). What remains memoizes a pure function of an immutable key on
+ * the request path (issue 12): nothing any app or request can observe or change, the same
+ * answer with or without it, and freed with its key or bounded.
  */
-const allowed: Readonly<Record<string, string>> = {};
+const allowed: Readonly<Record<string, string>> = {
+  'server/db/pglite-prepared.ts: OF_INSTANCE': 'the prepared statements of a PGlite session, keyed weakly by its PGlite instance: one per session whatever number of Kysely instances share it',
+  'server/db/users.ts: BY_VALUE': 'the statement text compiled from a filter shape, keyed weakly by the shape',
+  'server/db/filter/user-filter.ts: SHAPES': 'the condition compiled for `userName eq` / `externalId eq`, keyed weakly by the (immutable) tenant scope',
+  'server/scim/patch-ops.ts: PARSED_PATHS': 'PATCH paths parsed, by text: a pure function of the text, bounded (1,000 texts of at most 200 characters)',
+  'server/scim/schema-lookup.ts: BY_LOWER_NAME': 'attribute definitions by lower-case name, keyed weakly by the (immutable) definition list',
+  'server/scim/schema-lookup.ts: NAMESPACES': 'extension namespaces by lower-case URN and alias, keyed weakly by the (immutable) scope',
+};
 
 const MUTATORS = 'add|set|delete|clear|push|pop|shift|unshift|splice|sort|reverse|fill|copyWithin';
 const escape = (name: string) => name.replace(/\$/g, '\\$');

@@ -3,7 +3,9 @@
 
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PreparedStatements } from '../../server/db/pglite-prepared.ts';
+import { CompiledQuery, Kysely } from 'kysely';
+import { PGliteDialect } from '../../server/db/pglite-dialect.ts';
+import { preparedStatementsOf } from '../../server/db/pglite-prepared.ts';
 
 const pglite = new PGlite();
 afterAll(() => pglite.close());
@@ -13,7 +15,7 @@ const INSERT = `/* prepared:t-insert */ insert into t (id, note, at) values ($1:
 describe('PGlite prepared statements', () => {
   it('binds each call, types parameters and results, and survives errors and rollbacks', async () => {
     await pglite.exec('create table t (id int primary key, note text, at timestamptz)');
-    const prepared = new PreparedStatements(pglite);
+    const prepared = preparedStatementsOf(pglite);
     const at = new Date('2026-01-02T03:04:05.000Z');
     const first = await prepared.run<{ id: number; note: string | null; at: Date }>('t-insert', INSERT, [1, 'one', at]);
     expect(first.rows).toEqual([{ id: 1, note: 'one', at }]);
@@ -28,5 +30,16 @@ describe('PGlite prepared statements', () => {
     expect((await pglite.query<{ n: number }>('select count(*)::int as n from t')).rows[0]!.n).toBe(3);
     // One name is one text.
     await expect(prepared.run('t-insert', `${INSERT} `, [4, 'x', at])).rejects.toThrow(/two texts/);
+  });
+
+  it('belong to the PGlite instance: two Kysely instances over one PGlite prepare a name once', async () => {
+    await pglite.exec('create table u (id int primary key)');
+    const text = '/* prepared:u-insert */ insert into u (id) values ($1::int) returning id';
+    const first = new Kysely<unknown>({ dialect: new PGliteDialect(pglite) });
+    const second = new Kysely<unknown>({ dialect: new PGliteDialect(pglite) });
+    expect((await first.executeQuery(CompiledQuery.raw(text, [1]))).rows).toEqual([{ id: 1 }]);
+    // A second preparation of the name in the session would fail ("already exists").
+    expect((await second.executeQuery(CompiledQuery.raw(text, [2]))).rows).toEqual([{ id: 2 }]);
+    expect(preparedStatementsOf(pglite)).toBe(preparedStatementsOf(pglite));
   });
 });

@@ -5,12 +5,12 @@
 // autovacuum); nothing is timed.
 
 import { PGlite } from '@electric-sql/pglite';
-import { CompiledQuery, Kysely, PostgresQueryCompiler, type KyselyPlugin } from 'kysely';
+import { CompiledQuery, Kysely, PostgresQueryCompiler, sql, type KyselyPlugin } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../server/db/database.ts';
 import { migrateToLatest } from '../../server/db/migrate.ts';
 import { PGliteDialect } from '../../server/db/pglite-dialect.ts';
-import { ANALYZE_BASE_ROWS, dueTables } from '../../server/db/pglite-statistics.ts';
+import { ANALYZE_BASE_ROWS, dueTables, MIN_CHECK_ROWS, PGliteStatistics } from '../../server/db/pglite-statistics.ts';
 import type { Database } from '../../server/db/tables.ts';
 import { findLiveUser, findUserByKey, liveUserStatements } from '../../server/db/users.ts';
 import { buildTestApp, tenantYaml, uniqueTenant, until, userBody } from './helpers.ts';
@@ -113,5 +113,33 @@ describe('PGlite statistics', () => {
     expect(dueTables([table('big', 10_050, 100_000), table('bigger', 10_051, 100_000)], false)).toEqual(['bigger']);
     // At start, a table that holds data but was never analysed (statistics lost to a crash) is due too.
     expect(dueTables([table('lost', 0, -1), table('none', 0, -1, 0), table('kept', 0, 100)], true)).toEqual(['lost']);
+  });
+
+  it('checks at most every MIN_CHECK_ROWS written rows, even when a table that stopped changing is a few rows short of due', async () => {
+    const pglite = new PGlite();
+    const statistics: PGliteStatistics = new PGliteStatistics((text) => sql.raw(text).execute(db));
+    const db: Kysely<unknown> = new Kysely<unknown>({ dialect: new PGliteDialect(pglite, statistics) });
+    closers.push(async () => {
+      await statistics.close();
+      await db.destroy();
+      await pglite.close();
+    });
+    await sql`create table few (id int)`.execute(db);
+    await sql`create table many (id int)`.execute(db);
+    // 45 changes: 5 short of the threshold, and `few` changes no more.
+    await sql`insert into few select generate_series(1, 45)`.execute(db);
+    await statistics.check(false);
+    const before = statistics.checks;
+    const writes = 100;
+    for (let i = 0; i < writes; i++) await sql`insert into many values (${i})`.execute(db);
+    // No check starts after this; a running one ends first.
+    await statistics.close();
+    expect(statistics.checks - before).toBeLessThanOrEqual(Math.ceil(writes / MIN_CHECK_ROWS));
+    // `many` passed its threshold (50 rows) and was analysed; `few` never was.
+    const { rows } = await sql<{ relname: string; analysed: boolean }>`select relname, last_analyze is not null as analysed from pg_stat_user_tables where relname in ('few', 'many') order by relname`.execute(db);
+    expect(rows).toEqual([
+      { relname: 'few', analysed: false },
+      { relname: 'many', analysed: true },
+    ]);
   });
 });
