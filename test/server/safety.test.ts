@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpenDatabase } from '../../server/db/database.ts';
 import type { Database } from '../../server/db/tables.ts';
 import { createUser, deleteUser, patchUser } from '../../server/provision.ts';
+import { importFeedUsers } from '../../server/feed-import.ts';
+import { planReport } from '../../server/plan-report.ts';
 import { reevaluateTenant } from '../../server/reevaluate.ts';
 import { approveHeld, heldDeactivations, recentDeactivations } from '../../server/safety.ts';
 import { buildTestApp, openTestDatabase, planOf, tenantYaml, uniqueTenant, userBody } from './helpers.ts';
@@ -161,6 +163,29 @@ describe('safety limit', () => {
     expect(relinkA.row.id).toBe(gone[0]!.row.id);
     expect(relinkB.row.reason).toBe('held by the safety limit (1 per 1d); deactivate.when: active eq false');
     expect(await recentDeactivations(db, tenant, at(-1))).toBe(1);
+  });
+
+  it('a feed import creates its disabled users deactivated, held by neither the limit nor its thresholds', async () => {
+    const tenant = uniqueTenant('safety');
+    const plan = planOf(tenantYaml(tenant, 'safety: { maxDeactivations: 0, per: 1h }\nfeeds:\n  - name: hr\n    format: { type: scim-bulk }\n    thresholds: { deactivations: 0 }'));
+    const users = Array.from({ length: 3 }, (_, i) => ({ key: `feed-${i}`, row: i + 1, user: userBody(`feed-${i}`, `feed${i}@example.com`, { active: false }) }));
+    const result = await importFeedUsers({ db, plan, requestId: 'feed', now: at(0) }, plan.feeds[0]!, users);
+    expect(result.held).toBeUndefined();
+    expect(result.records.map((r) => r.outcome)).toEqual(['created', 'created', 'created']);
+    expect(await statuses(tenant)).toEqual({ deactivated: 3 });
+    expect(await recentDeactivations(db, tenant, at(-1))).toBe(0);
+  });
+
+  it("plan's would-hold count leaves out accounts that started deactivated", async () => {
+    const tenant = uniqueTenant('safety');
+    const plan = planOf(tenantYaml(tenant, 'safety: { maxDeactivations: 3, per: 1h }'));
+    for (let i = 0; i < 5; i++) await createUser({ db, plan, requestId: 'off', now: at(i) }, userBody(`off-${i}`, `off${i}@example.com`, { active: false }));
+    for (let i = 0; i < 5; i++) await createUser({ db, plan, requestId: 'on', now: at(10 + i) }, userBody(`on-${i}`, `on${i}@example.com`));
+    const stricter = planOf(tenantYaml(tenant, 'safety: { maxDeactivations: 3, per: 1h }').replace('deactivate: { when: active eq false }', 'deactivate: { when: userName ew "example.com" }'));
+    const report = await planReport(db, stricter, { now: at(60), config: 'stricter.yaml' });
+    expect(report).toMatchObject({ deactivations: 5, safety: { maxDeactivations: 3, wouldHold: 2 } });
+    // apply holds as many as plan said it would.
+    expect(await reevaluateTenant({ db, plan: stricter, now: () => at(60) })).toMatchObject({ deactivated: 3, held: 2 });
   });
 
   it('holds apply-driven deactivations beyond the limit (default 25 per 1h)', async () => {
