@@ -33,11 +33,11 @@ limits:
   requestsPerSecond: 100000
 `;
 
-const userBody = (i: number, title = 'Engineer') => ({
+const userBody = (i: number, title = 'Engineer', active = true) => ({
   schemas: [USER, ENTERPRISE],
   userName: `stmt${i}@example.com`,
   externalId: `stmt-${i}`,
-  active: true,
+  active,
   title,
   [ENTERPRISE]: { department: 'Sales' },
 });
@@ -82,6 +82,8 @@ export async function statementsPerRequest(baseUrl: string): Promise<StatementsP
 
     await count('create (user in 2 rule groups)', async (i) => ids.push((await call('POST', '/Users', 201, userBody(i))).id));
     await count('create of a taken key (409)', (i) => call('POST', '/Users', 409, userBody(i)));
+    // A disabled user in scope (an initial sync): starts deactivated, no safety limit to pass.
+    await count('create of an inactive user', (i) => call('POST', '/Users', 201, userBody(500_000 + i, 'Engineer', false)));
     await count('replace (PUT)', (i) => call('PUT', `/Users/${ids[i]}`, 200, userBody(i, 'Director')));
     await count('patch (replace title)', (i) =>
       call('PATCH', `/Users/${ids[i]}`, 200, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'title', value: `Title ${i}` }] }),

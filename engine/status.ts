@@ -32,15 +32,20 @@ export interface StatusRules {
 }
 
 /**
- * - `deactivate`: active (or new) -> deactivated because the condition holds; must still pass
- *   the safety limit (`limitDeactivation`) before it is written;
+ * - `deactivate`: active (or re-linked) -> deactivated because the condition holds; must still
+ *   pass the safety limit (`limitDeactivation`) before it is written;
+ * - `start`: new -> deactivated, a new account (not a re-link) whose condition holds when it is
+ *   created (an identity provider sends its disabled users in scope, `active: false`). It takes
+ *   access from nobody, so it does not pass the safety limit (which exists so that a mistake
+ *   cannot take access from many people at once: holding a start would grant access the
+ *   directory denies) and does not count in its window (server/safety.ts `recentDeactivations`);
  * - `hold`: a `deactivate` the safety limit turned into pending;
  * - `release`: pending -> active, the condition stopped holding before anyone approved the hold;
  * - `reactivate`: deactivated -> active, the condition stopped holding and the rules allow it;
  * - `approve`: pending -> deactivated by `scimplan approve`;
  * - `delete`: -> deactivated by a SCIM DELETE under `onDelete: deactivate`.
  */
-export type StatusTransition = 'deactivate' | 'hold' | 'release' | 'reactivate' | 'approve' | 'delete';
+export type StatusTransition = 'deactivate' | 'start' | 'hold' | 'release' | 'reactivate' | 'approve' | 'delete';
 
 export type StatusEvent = 'user.deactivated' | 'user.reactivated' | 'user.deactivation_held';
 
@@ -60,6 +65,7 @@ export interface StatusDecision {
 
 const EVENTS: Readonly<Record<StatusTransition, StatusEvent | undefined>> = {
   deactivate: 'user.deactivated',
+  start: 'user.deactivated',
   hold: 'user.deactivation_held',
   release: undefined,
   reactivate: 'user.reactivated',
@@ -100,7 +106,9 @@ export interface StatusInput {
 /**
  * Deactivated exactly when the condition holds (SPEC §1.3), for requests, `apply`, `plan` and the
  * scheduler alike:
- * - active or new, condition holds: `deactivate` (then `limitDeactivation`);
+ * - active (a re-linked one included), condition holds: `deactivate` (then `limitDeactivation`);
+ * - new (no stored state, not a re-link), condition holds: `start`, deactivated from its creation
+ *   with the same event and reason as a `deactivate`, without the safety limit;
  * - deactivated or pending, condition holds: stays (a held account stays held, without a new event);
  * - pending, condition stops holding: `release`;
  * - deactivated, condition stops holding: `reactivate` unless `deactivate.reactivate: false`; a
@@ -110,7 +118,8 @@ export function decideStatus(rules: StatusRules, input: StatusInput): StatusDeci
   const { state, now } = input;
   if (input.conditionHolds) {
     if (state?.status === 'deactivated' || state?.status === 'pending') return keep(state);
-    return change('deactivate', { status: 'deactivated', deactivatedAt: now, reason: deactivationReason(rules, input.user, now) });
+    const next: AccountState = { status: 'deactivated', deactivatedAt: now, reason: deactivationReason(rules, input.user, now) };
+    return change(state === undefined && input.relink !== true ? 'start' : 'deactivate', next);
   }
   if (state?.status === 'pending') return change('release', ACTIVE);
   if (state?.status === 'deactivated') {
@@ -148,7 +157,10 @@ export function limitDeactivation(decision: StatusDecision, recent: number, safe
   return change('hold', { status: 'pending', deactivatedAt: null, reason });
 }
 
-/** Whether a decision still has to pass the safety limit before it is written. */
+/**
+ * Whether a decision still has to pass the safety limit before it is written: a `deactivate`
+ * only (a `start` takes access from nobody).
+ */
 export const needsSafetyCheck = (decision: StatusDecision): boolean => decision.transition === 'deactivate';
 
 /**
@@ -201,6 +213,6 @@ export function recheckAccount(plan: Plan, resource: Readonly<Record<string, unk
  */
 export function decideLoginStatus(rules: StatusRules, input: StatusInput): StatusDecision {
   const decision = decideStatus(rules, input);
-  if (decision.transition !== 'deactivate') return decision;
+  if (decision.transition !== 'deactivate' && decision.transition !== 'start') return decision;
   return input.state ? keep(input.state) : { next: ACTIVE };
 }

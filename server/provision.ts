@@ -47,8 +47,11 @@ async function createEvaluated(ctx: ProvisionContext, resource: Record<string, u
   // A new (or re-linked) account: every attribute is the writer's.
   const { sources } = decideSources({ preferences: preferencesOf(plan), incoming: resource, source: sourceOf(ctx), now });
   const columns = evaluatedColumns(plan, resource, evaluation, nextCheck, sources);
-  // A new key, decided as a new account: one statement, unless the decision must pass the
-  // safety limit (a deactivation) or the key is taken by a deleted account (a re-link).
+  // A new key, decided as a new account: one statement, unless the key is taken by a deleted
+  // account (a re-link, whose deactivation must pass the safety limit). A new account whose
+  // condition holds starts deactivated (engine `start`) without passing it. Both paths record
+  // `user.created` first and the status event right after it, in one insert: that is how the
+  // safety window tells a start from a deactivation (server/safety.ts `recentDeactivations`).
   const fresh = decideFor(ctx)(plan, { state: undefined, conditionHolds: evaluation.deactivated, relink: false, now, user: resource });
   if (!needsSafetyCheck(fresh)) {
     const inserted = await uniqueAs(userTaken(plan), () =>

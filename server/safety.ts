@@ -37,15 +37,28 @@ export async function holdDeactivation(trx: Db, plan: Plan, decision: StatusDeci
   return limitDeactivation(decision, recent + uncommitted, plan.safety);
 }
 
-/** Deactivations of a tenant recorded after `since`, approvals excepted (the window count). */
+/**
+ * Deactivations of a tenant recorded after `since` (the window count), except approvals (a
+ * human has looked at them) and starts: an account created deactivated (engine `start`) took
+ * access from nobody. A start is the `user.deactivated` event written, in its transaction,
+ * right after the account's `user.created` (a create records the two in that order in one
+ * insert: server/provision.ts `createEvaluated`, both of its paths); a re-link writes
+ * `user.relinked` first, and its deactivation counts. The
+ * look-back is one step down the feed index (tenant, txid, id) per deactivation in the window.
+ */
 export async function recentDeactivations(db: Db, tenant: string, since: Date): Promise<number> {
   const row = await db
-    .selectFrom('events')
+    .selectFrom('events as e')
     .select(sql<string | number>`count(*)`.as('n'))
-    .where('tenant', '=', tenant)
-    .where('type', '=', 'user.deactivated')
-    .where('created_at', '>', since)
-    .where((eb) => eb.or([eb('request_id', 'is', null), eb('request_id', '!=', APPROVE_REQUEST_ID)]))
+    .where('e.tenant', '=', tenant)
+    .where('e.type', '=', 'user.deactivated')
+    .where('e.created_at', '>', since)
+    .where((eb) => eb.or([eb('e.request_id', 'is', null), eb('e.request_id', '!=', APPROVE_REQUEST_ID)]))
+    .where(sql<boolean>`not exists (
+      select from (select c.type, c.account_id from events c
+        where c.tenant = e.tenant and c.txid = e.txid and c.id < e.id
+        order by c.id desc limit 1) as before
+      where before.type = 'user.created' and before.account_id = e.account_id)`)
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }

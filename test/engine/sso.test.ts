@@ -100,6 +100,8 @@ describe('decideLoginStatus', () => {
     const active = { status: 'active' as const, deactivatedAt: null, reason: null };
     expect(decideLoginStatus(rules, { state: active, conditionHolds: true, now }).next).toEqual(active);
     expect(decideLoginStatus(rules, { state: undefined, conditionHolds: true, now }).next.status).toBe('active');
+    // Not even the start of a new account (engine `start`): no transition, no event.
+    expect(decideLoginStatus(rules, { state: undefined, conditionHolds: true, relink: false, now })).toEqual({ next: active });
   });
   it('a deactivated account stays deactivated with its reason', () => {
     const off = { status: 'deactivated' as const, deactivatedAt: now, reason: 'deactivate.when: active eq false' };

@@ -33,7 +33,7 @@ const NEW_DEACTIVATED: AccountState = { status: 'deactivated', deactivatedAt: NO
 describe('decideStatus', () => {
   const table: [string, AccountState | undefined, boolean, { reactivate?: boolean; relink?: boolean }, string | undefined, AccountState, string | undefined][] = [
     // name, state, condition holds, options, transition, next state, event
-    ['new account, condition holds', undefined, true, {}, 'deactivate', NEW_DEACTIVATED, 'user.deactivated'],
+    ['new account, condition holds: starts deactivated, without the safety limit', undefined, true, {}, 'start', NEW_DEACTIVATED, 'user.deactivated'],
     ['new account, condition does not hold', undefined, false, {}, undefined, ACTIVE, undefined],
     ['active, condition holds', ACTIVE, true, {}, 'deactivate', NEW_DEACTIVATED, 'user.deactivated'],
     ['active, condition does not hold', ACTIVE, false, {}, undefined, ACTIVE, undefined],
@@ -85,6 +85,12 @@ describe('limitDeactivation', () => {
     }
     const reactivate = decideStatus(rules(), { state: DEACTIVATED, conditionHolds: false, now: NOW });
     expect(limitDeactivation(reactivate, 100, safety)).toBe(reactivate);
+  });
+  it('never holds a new account that starts deactivated, whatever the window holds', () => {
+    const start = decideStatus(rules(), { state: undefined, conditionHolds: true, relink: false, now: NOW });
+    expect(start).toEqual({ transition: 'start', event: 'user.deactivated', next: NEW_DEACTIVATED, reason: NEW_DEACTIVATED.reason });
+    expect(needsSafetyCheck(start)).toBe(false);
+    for (const max of [0, 2]) expect(limitDeactivation(start, 100, { ...safety, maxDeactivations: max })).toBe(start);
   });
 });
 

@@ -5,9 +5,11 @@ import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpenDatabase } from '../../server/db/database.ts';
 import type { Database } from '../../server/db/tables.ts';
-import { createUser, patchUser } from '../../server/provision.ts';
+import { createUser, deleteUser, patchUser } from '../../server/provision.ts';
+import { importFeedUsers } from '../../server/feed-import.ts';
+import { planReport } from '../../server/plan-report.ts';
 import { reevaluateTenant } from '../../server/reevaluate.ts';
-import { approveHeld, heldDeactivations } from '../../server/safety.ts';
+import { approveHeld, heldDeactivations, recentDeactivations } from '../../server/safety.ts';
 import { buildTestApp, openTestDatabase, planOf, tenantYaml, uniqueTenant, userBody } from './helpers.ts';
 
 let database: OpenDatabase;
@@ -23,6 +25,7 @@ afterAll(async () => {
 const T0 = new Date('2026-05-01T09:00:00Z');
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
 const deactivate = { Operations: [{ op: 'replace', path: 'active', value: false }] };
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 async function seed(tenant: string, extra: string, n: number) {
   const plan = planOf(tenantYaml(tenant, extra));
@@ -98,12 +101,91 @@ describe('safety limit', () => {
     expect(await approveHeld(db, tenant, at(3))).toEqual({ released: 0 });
   });
 
-  it('holds deactivations of a create as well', async () => {
+  it('neither holds nor counts a new account that starts deactivated (default 25 per 1h)', async () => {
+    const tenant = uniqueTenant('safety');
+    const { app, scim } = buildTestApp(db, [tenantYaml(tenant)]);
+    try {
+      // An initial sync: 30 disabled users in scope (Entra sends `active: false`).
+      const started: string[] = [];
+      for (let i = 0; i < 30; i++) {
+        const res = await scim(tenant, 'POST', '/Users', userBody(`off-${i}`, `off${i}@example.com`, { active: false }));
+        expect(res.statusCode).toBe(201);
+        expect(res.json().active).toBe(false);
+        started.push(res.json().id as string);
+      }
+      expect(await statuses(tenant)).toEqual({ deactivated: 30 });
+      const events = await db.selectFrom('events').select(['account_id', 'type', 'reason']).where('tenant', '=', tenant).where('type', 'like', 'user.deactivat%').execute();
+      expect(events).toHaveLength(30);
+      expect(events.every((e) => e.type === 'user.deactivated' && e.reason === 'deactivate.when: active eq false')).toBe(true);
+      expect(new Set(events.map((e) => e.account_id))).toEqual(new Set(started));
+      expect(await recentDeactivations(db, tenant, new Date(Date.now() - 3_600_000))).toBe(0);
+
+      // The window is still empty for existing accounts: 25 pass, the 26th is held.
+      const active: string[] = [];
+      for (let i = 0; i < 26; i++) active.push((await scim(tenant, 'POST', '/Users', userBody(`on-${i}`, `on${i}@example.com`))).json().id as string);
+      for (const id of active) expect((await scim(tenant, 'PATCH', `/Users/${id}`, { schemas: [PATCH_OP], ...deactivate })).statusCode).toBe(200);
+      expect(await statuses(tenant)).toEqual({ deactivated: 55, pending: 1 });
+      const held = await db.selectFrom('scim_users').select('id').where('tenant', '=', tenant).where('status', '=', 'pending').execute();
+      expect(held.map((h) => h.id)).toEqual([active[25]]);
+      expect(await recentDeactivations(db, tenant, new Date(Date.now() - 3_600_000))).toBe(25);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('starts every new account of a Bulk request deactivated, and holds none', async () => {
+    const tenant = uniqueTenant('safety');
+    const { app, scim } = buildTestApp(db, [tenantYaml(tenant, 'safety: { maxDeactivations: 1, per: 1h }')]);
+    try {
+      const Operations = Array.from({ length: 5 }, (_, i) => ({ method: 'POST', path: '/Users', bulkId: `b${i}`, data: userBody(`bulk-${i}`, `bulk${i}@example.com`, { active: false }) }));
+      const res = await scim(tenant, 'POST', '/Bulk', { schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations });
+      expect(res.statusCode).toBe(200);
+      expect(res.json().Operations.map((o: { status: string }) => o.status)).toEqual(['201', '201', '201', '201', '201']);
+      expect(await statuses(tenant)).toEqual({ deactivated: 5 });
+      expect(await recentDeactivations(db, tenant, new Date(Date.now() - 3_600_000))).toBe(0);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('a re-link still passes the limit and counts; a start beside it does neither', async () => {
     const tenant = uniqueTenant('safety');
     const plan = planOf(tenantYaml(tenant, 'safety: { maxDeactivations: 1, per: 1d }'));
-    await createUser({ db, plan, requestId: 'a', now: at(0) }, userBody('a', 'a@example.com', { active: false }));
-    await createUser({ db, plan, requestId: 'b', now: at(1) }, userBody('b', 'b@example.com', { active: false }));
-    expect(await statuses(tenant)).toEqual({ deactivated: 1, pending: 1 });
+    const ctx = (requestId: string, seconds: number) => ({ db, plan, requestId, now: at(seconds) });
+    const gone = await Promise.all(['a', 'b'].map((k) => createUser(ctx(`seed-${k}`, 0), userBody(k, `${k}@example.com`))));
+    for (const { row } of gone) await deleteUser(ctx('delete', 1), row.id);
+    // A start, then a re-link that deactivates (the first counted), a start, a re-link held.
+    const start1 = await createUser(ctx('c', 2), userBody('c', 'c@example.com', { active: false }));
+    const relinkA = await createUser(ctx('a2', 3), userBody('a', 'a@example.com', { active: false }));
+    const start2 = await createUser(ctx('d', 4), userBody('d', 'd@example.com', { active: false }));
+    const relinkB = await createUser(ctx('b2', 5), userBody('b', 'b@example.com', { active: false }));
+    expect([start1, relinkA, start2, relinkB].map((u) => u.row.status)).toEqual(['deactivated', 'deactivated', 'deactivated', 'pending']);
+    expect(relinkA.row.id).toBe(gone[0]!.row.id);
+    expect(relinkB.row.reason).toBe('held by the safety limit (1 per 1d); deactivate.when: active eq false');
+    expect(await recentDeactivations(db, tenant, at(-1))).toBe(1);
+  });
+
+  it('a feed import creates its disabled users deactivated, held by neither the limit nor its thresholds', async () => {
+    const tenant = uniqueTenant('safety');
+    const plan = planOf(tenantYaml(tenant, 'safety: { maxDeactivations: 0, per: 1h }\nfeeds:\n  - name: hr\n    format: { type: scim-bulk }\n    thresholds: { deactivations: 0 }'));
+    const users = Array.from({ length: 3 }, (_, i) => ({ key: `feed-${i}`, row: i + 1, user: userBody(`feed-${i}`, `feed${i}@example.com`, { active: false }) }));
+    const result = await importFeedUsers({ db, plan, requestId: 'feed', now: at(0) }, plan.feeds[0]!, users);
+    expect(result.held).toBeUndefined();
+    expect(result.records.map((r) => r.outcome)).toEqual(['created', 'created', 'created']);
+    expect(await statuses(tenant)).toEqual({ deactivated: 3 });
+    expect(await recentDeactivations(db, tenant, at(-1))).toBe(0);
+  });
+
+  it("plan's would-hold count leaves out accounts that started deactivated", async () => {
+    const tenant = uniqueTenant('safety');
+    const plan = planOf(tenantYaml(tenant, 'safety: { maxDeactivations: 3, per: 1h }'));
+    for (let i = 0; i < 5; i++) await createUser({ db, plan, requestId: 'off', now: at(i) }, userBody(`off-${i}`, `off${i}@example.com`, { active: false }));
+    for (let i = 0; i < 5; i++) await createUser({ db, plan, requestId: 'on', now: at(10 + i) }, userBody(`on-${i}`, `on${i}@example.com`));
+    const stricter = planOf(tenantYaml(tenant, 'safety: { maxDeactivations: 3, per: 1h }').replace('deactivate: { when: active eq false }', 'deactivate: { when: userName ew "example.com" }'));
+    const report = await planReport(db, stricter, { now: at(60), config: 'stricter.yaml' });
+    expect(report).toMatchObject({ deactivations: 5, safety: { maxDeactivations: 3, wouldHold: 2 } });
+    // apply holds as many as plan said it would.
+    expect(await reevaluateTenant({ db, plan: stricter, now: () => at(60) })).toMatchObject({ deactivated: 3, held: 2 });
   });
 
   it('holds apply-driven deactivations beyond the limit (default 25 per 1h)', async () => {

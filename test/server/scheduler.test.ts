@@ -252,7 +252,11 @@ test('two schedulers at once (two pools on PostgreSQL) deactivate each due accou
 test('the scheduler releases a held account whose condition stops holding, as a request and apply do', async () => {
   const s = setup('release', 'acme.startDate gt now()', 'safety: { maxDeactivations: 0, per: 1h }\n');
   const now = Date.now();
-  const id = await s.create('r1', { startDate: iso(now + DAY) });
+  // Held as an existing account: a new one that starts deactivated is not held (engine `start`).
+  const id = await s.create('r1', { startDate: iso(now - DAY) });
+  expect((await s.status(id)).status).toBe('active');
+  const put = await s.t.scim(s.tenant, 'PUT', `/Users/${id}`, userBody('r1', 'r1@example.com', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ACME], [ACME]: { startDate: iso(now + DAY) } }));
+  expect(put.statusCode, put.body).toBe(200);
   expect((await s.status(id)).status).toBe('pending');
   const before = (await s.status(id)).version;
   const scheduler = new Scheduler({ db, plans: s.plans, now: () => new Date(now + 2 * DAY) });
