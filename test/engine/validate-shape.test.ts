@@ -367,3 +367,33 @@ describe('a feed whose columns are not all names', () => {
     }
   });
 });
+
+describe('a test case whose expectations are not shaped as expectations', () => {
+  // Found by test/engine/check-cache-property.test.ts: the checker of `tests:` read
+  // `expect.groups` and `expect.profile` as typed and threw on other YAML.
+  it.each([
+    ['groups as text', '    expect:\n      groups: Engineering\n'],
+    ['a group that is a mapping', '    expect:\n      groups: [{ Engineering: 1 }, Staff]\n'],
+    ['expect as text', '    expect: everything\n'],
+    ['profile as a list', '    expect:\n      profile: [a, b]\n'],
+  ])('%s is reported, not thrown', async (_, expectYaml) => {
+    const { checkTenantFile } = await import('../../engine/check-tenant-file.ts');
+    const text = [
+      'tenant: t1',
+      'key: externalId',
+      'profile:',
+      '  mail: userName',
+      'groups:',
+      '  - group: Staff',
+      '    when: active eq true',
+      'tokens: [{ hash: "sha256:0000000000000000000000000000000000000000000000000000000000000000" }]',
+      'tests:',
+      '  - name: one',
+      '    user: { userName: a@example.com, externalId: a }',
+      expectYaml,
+    ].join('\n');
+    let check: ReturnType<typeof checkTenantFile> | undefined;
+    expect(() => (check = checkTenantFile('t1.yaml', text))).not.toThrow();
+    expect(check!.diagnostics.some((d) => d.severity === 'error' && d.span !== undefined)).toBe(true);
+  });
+});
