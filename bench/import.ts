@@ -81,7 +81,7 @@ async function peakMemory<T>(run: () => Promise<T>): Promise<{ value: T; rss: nu
 }
 
 /** What the import reads: the file. */
-const sourceOf = (file: string) => createReadStream(file);
+const sourceOf = (file: string) => ({ open: () => createReadStream(file) });
 
 const mib = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MiB`;
 

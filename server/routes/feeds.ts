@@ -64,7 +64,7 @@ export async function feedRoutes(app: FastifyInstance, options: FeedRoutesOption
     const job = await openFeedJob(options.db, { tenant, feed: name, hash, origin: 'http', now });
     const ctx = { db: options.db, plan, requestId: `feed:${job.id}`, now, ...(options.signals ? { signals: options.signals } : {}) };
     // The import runs after the answer; its outcome is stored on the job, never logged with values.
-    void runFeedImport(ctx, feed, bulk ? { bulk } : Readable.from([bytes]), { approve, job })
+    void runFeedImport(ctx, feed, bulk ? { bulk } : { open: () => Readable.from([bytes]) }, { approve, job })
       .then((run) => {
         if (run.held) options.importsHeld?.inc({ tenant, feed: name });
       })

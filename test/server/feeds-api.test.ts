@@ -177,7 +177,7 @@ describe('feeds over HTTP', () => {
     const now = new Date();
     const hash = createHash('sha256').update(csv).digest('hex');
     const job = await openFeedJob(database.db, { tenant: resumable, feed: 'afas', hash, origin: 'http', now });
-    const stopped = runFeedImport({ db: database.db, plan, requestId: `feed:${job.id}`, now }, plan.feeds[0]!, Readable.from([csv]), {
+    const stopped = runFeedImport({ db: database.db, plan, requestId: `feed:${job.id}`, now }, plan.feeds[0]!, { open: () => Readable.from([csv]) }, {
       job,
       batchSize: 2,
       afterBatch: () => {
