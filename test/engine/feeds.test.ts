@@ -177,6 +177,10 @@ describe('feeds: rows, collapse, thresholds', () => {
     const winners = c.winners();
     expect([1, 2, 3, 4, 5, 6].filter((r) => winners.has(r))).toEqual([2, 3, 4, 6]);
     expect(winners.size).toBe(4);
+    // It grows with the rows: row 100,000 fits, and a row added twice counts once.
+    winners.add(100_000);
+    winners.add(100_000);
+    expect([winners.has(100_000), winners.has(99_999), winners.size]).toEqual([true, false, 5]);
   });
 
   it('collapse ranks numbers as numbers and bare dates in the tenant zone (not Date.parse)', () => {
