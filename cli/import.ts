@@ -41,7 +41,7 @@ export async function runImport(configPath: string, feedName: string, file: stri
     const { openFeedJob } = await import('../server/feed-jobs.ts');
     const job = options.dryRun ? undefined : await openFeedJob(db, { tenant: plan.tenant, feed: feed.name, hash: await fileHash(file), origin: 'cli', now });
     if (job?.resumed) io.err(`resuming the interrupted import of ${file} (job ${job.id}): ${job.resumed.done} records were written before it stopped\n`);
-    const run = await runFeedImport({ db, plan, requestId: `import:${feed.name}`, now }, feed, createReadStream(file), {
+    const run = await runFeedImport({ db, plan, requestId: `import:${feed.name}`, now }, feed, { open: () => createReadStream(file) }, {
       ...(options.dryRun ? { dryRun: true } : {}),
       ...(options.approve ? { approve: true } : {}),
       ...(job ? { job } : {}),

@@ -1,5 +1,5 @@
 // Feeds, per key: several rows of one person (one per contract) become one SCIM user by the
-// feed's `collapse` rule. Streams: it keeps the best row per key, not every row.
+// feed's `collapse` rule. Streams: it keeps the best row's number and rank per key, not the rows.
 
 import type { FeedPlan } from './feed-plan.ts';
 import type { Plan } from './plan.ts';
@@ -14,13 +14,37 @@ export interface CollapsedUser {
   readonly row: number;
 }
 
+/** The rows a collapse picked, one bit per source row: an import of 100,000 rows holds 12.5 kB. */
+export class WinningRows {
+  private bits = new Uint8Array(1024);
+  private count = 0;
+  add(row: number): void {
+    const i = row >> 3;
+    if (i >= this.bits.length) {
+      const grown = new Uint8Array(Math.max(i + 1, this.bits.length * 2));
+      grown.set(this.bits);
+      this.bits = grown;
+    }
+    if ((this.bits[i]! & (1 << (row & 7))) === 0) this.count++;
+    this.bits[i]! |= 1 << (row & 7);
+  }
+  has(row: number): boolean {
+    const i = row >> 3;
+    return i < this.bits.length && (this.bits[i]! & (1 << (row & 7))) !== 0;
+  }
+  get size(): number {
+    return this.count;
+  }
+}
+
 /**
  * Collects rows and keeps, per key, the one the rule ranks first: the highest (or lowest) `by`
  * value, a missing value ranking as `missing` says; ties and a feed without `collapse` go to the
- * later row. Results come out in the order keys first appeared.
+ * later row. It keeps per key the winning row's number and rank, not its user: the importer
+ * reads the winners' users again from the source (server/feed-source.ts `feedWinners`).
  */
 export function makeCollapser(plan: Plan, feed: FeedPlan, now: Date) {
-  const best = new Map<string, { user: Readonly<Record<string, unknown>>; row: number; rank: number }>();
+  const best = new Map<string, { row: number; rank: number }>();
   const rankOf = (source: SourceRow): number => {
     const rule = feed.collapse;
     if (!rule) return 0;
@@ -31,14 +55,20 @@ export function makeCollapser(plan: Plan, feed: FeedPlan, now: Date) {
     return sign * n;
   };
   return {
-    offer(key: string, user: Readonly<Record<string, unknown>>, source: SourceRow, row: number): void {
+    offer(key: string, source: SourceRow, row: number): void {
       const rank = rankOf(source);
       const current = best.get(key);
-      if (!current) best.set(key, { user, row, rank });
-      else if (rank >= current.rank) Object.assign(current, { user, row, rank });
+      if (!current) best.set(key, { row, rank });
+      else if (rank >= current.rank) Object.assign(current, { row, rank });
     },
-    *results(): Generator<CollapsedUser> {
-      for (const [key, v] of best) yield { key, user: v.user, row: v.row };
+    /** Each key and its winning row, in the order keys first appeared. */
+    *results(): Generator<{ readonly key: string; readonly row: number }> {
+      for (const [key, v] of best) yield { key, row: v.row };
+    },
+    winners(): WinningRows {
+      const rows = new WinningRows();
+      for (const v of best.values()) rows.add(v.row);
+      return rows;
     },
   };
 }

@@ -1,10 +1,12 @@
 // Server: imports the collapsed users of one feed through the SCIM write path (createUser and
-// replaceUser of provision.ts): same key, plan, events, safety limit and add-only groups.
+// replaceUser of provision.ts): same key, plan, events, safety limit and add-only groups. The
+// source is read three times (collapse, plan, write), so memory holds per person only a row
+// number, a key and an outcome, never the users (docs/feeds.md "Memory").
 
 import { evaluatePlan } from '../engine/evaluate.ts';
 import type { CollapsedUser } from '../engine/feed-collapse.ts';
 import { feedUserOnto } from '../engine/feed-row.ts';
-import { decideFeedOutcome, stableJson, writtenFeedOutcome, type FeedOutcome, type FeedRecordResult } from '../engine/feed-outcome.ts';
+import { decideFeedOutcome, stableJson, writtenFeedOutcome, type FeedRecordResult } from '../engine/feed-outcome.ts';
 import type { FeedPlan } from '../engine/feed-plan.ts';
 import { decideThresholds, thresholdEvent, type ExceededThreshold, type ThresholdDecision } from '../engine/feed-thresholds.ts';
 import { keyIgnoresCase, storedKey } from '../engine/key-value.ts';
@@ -13,10 +15,10 @@ import { accountStateOf } from './db/account-state.ts';
 import { recordEvents } from './db/events.ts';
 import type { UserRow } from './db/tables.ts';
 import { findUsersByKeys } from './db/users.ts';
-import { createUser, replaceUser, type ProvisionContext } from './provision.ts';
+import { createUser, replaceUser, sourcedWrite, type ProvisionContext } from './provision.ts';
 import { canonicalUser } from './scim/canonical.ts';
 import { finishFeedJob, saveFeedBatch, savedFeedRecords, type FeedCheckpoint, type FeedJob } from './feed-jobs.ts';
-import { readFeedSource, type FeedInput, type SourceRejection } from './feed-source.ts';
+import { feedWinners, readFeedSource, type FeedInput, type SourceRejection } from './feed-source.ts';
 
 export type { FeedRecordResult } from '../engine/feed-outcome.ts';
 
@@ -31,13 +33,11 @@ export interface FeedImportResult {
 
 const LOOKUP_BATCH = 500;
 
-interface Planned {
-  readonly user: CollapsedUser;
-  /** What is written: the row's user, onto the stored account for one that exists. */
-  readonly body: Readonly<Record<string, unknown>>;
-  readonly stored?: UserRow;
-  readonly outcome: FeedOutcome;
-}
+/**
+ * The collapsed users of an import, read once per pass: a function giving a new stream of them
+ * each time (runFeedImport's: the source read again), or an array.
+ */
+export type FeedUsers = Iterable<CollapsedUser> | (() => AsyncIterable<CollapsedUser>);
 
 export interface ImportOptions {
   readonly dryRun?: boolean;
@@ -52,96 +52,131 @@ export interface ImportOptions {
 }
 
 /**
- * Decides every user first (a dry run of the plan against the stored accounts), checks the
- * feed's thresholds on the counts, then writes the users whose outcome is not `unchanged`, each
- * in its own request transaction, committing a checkpoint per batch when there is a job. A user
+ * Decides every user first (a dry run of the plan against the stored accounts, 500 keys per
+ * lookup, keeping per user only its row, key and outcome), checks the feed's thresholds on the
+ * counts, then reads the users again and writes those whose outcome is not `unchanged`, each in
+ * its own request transaction, committing a checkpoint per batch when there is a job. A user
  * absent from the import is never read or touched. A held import writes only its
  * `feed.import_held` event; an approved one (`approve`) that crosses a threshold writes
  * `feed.import_approved` first. A dry run writes no event. A resumed job was past its
  * thresholds when it stopped: it is not decided on them again, and the records it wrote come
  * from its batches, so its result is the one an uninterrupted import gives.
  */
-export async function importFeedUsers(ctx: ProvisionContext, feed: FeedPlan, users: Iterable<CollapsedUser>, options: ImportOptions = {}): Promise<FeedImportResult> {
+export async function importFeedUsers(ctx: ProvisionContext, feed: FeedPlan, users: FeedUsers, options: ImportOptions = {}): Promise<FeedImportResult> {
   const { plan, db } = ctx;
   const now = ctx.now ?? new Date();
-  const planned: Planned[] = [];
-  const rejected: FeedRecordResult[] = [];
-  // Looked up a batch at a time: one statement per LOOKUP_BATCH users, not one per user.
-  const pending: CollapsedUser[] = [];
-  const planBatch = async () => {
-    const found = await findUsersByKeys(db, plan.tenant, pending.map((u) => storedKey(plan, u.key)), keyIgnoresCase(plan));
-    for (const user of pending) {
-      try {
-        const stored = found.get(storedKey(plan, user.key));
-        const live = stored !== undefined && stored.deleted_at === null;
-        const body = live ? feedUserOnto(feed, stored.resource, user.user) : user.user;
-        const resource = canonicalUser(body, plan.userScope);
-        const evaluation = evaluatePlan(plan, resource, now);
-        const decision = live ? decideStatus(plan, { state: accountStateOf(stored), conditionHolds: evaluation.deactivated, now, user: resource }) : undefined;
-        const same = live && stableJson(stored.resource) === stableJson(resource);
-        planned.push({ user, body, ...(live ? { stored } : {}), outcome: decideFeedOutcome(live, same, decision) });
-      } catch (error) {
-        rejected.push({ row: user.row, key: user.key, outcome: 'rejected', reason: reasonOf(error) });
-      }
-    }
-    pending.length = 0;
-  };
-  for (const user of users) {
-    pending.push(user);
-    if (pending.length === LOOKUP_BATCH) await planBatch();
+  const read = (): Iterable<CollapsedUser> | AsyncIterable<CollapsedUser> => (typeof users === 'function' ? users() : users);
+  // The attributes this import writes record `feed:<name>` as their source.
+  const writer: ProvisionContext = { ...ctx, now, feed: feed.name };
+  // The plan pass: per user its row, key and outcome, in the order the users come.
+  const planned = new Map<number, FeedRecordResult>();
+  for await (const batch of batchesOf(read(), LOOKUP_BATCH)) {
+    const found = await storedOf(ctx, batch);
+    for (const user of batch) planned.set(user.row, planOne(writer, feed, user, found.get(storedKey(plan, user.key)), now));
   }
-  await planBatch();
-  const asPlanned = (p: Planned): FeedRecordResult => ({ row: p.user.row, key: p.user.key, outcome: p.outcome });
+  const inRowOrder = (records: Iterable<FeedRecordResult>) => [...records].sort((a, b) => a.row - b.row);
   const resumed = options.job?.resumed;
   let approvedPast: readonly ExceededThreshold[] | undefined = resumed?.approved;
   if (!resumed) {
-    const count = (o: FeedOutcome) => planned.filter((p) => p.outcome === o).length;
+    const counts = { created: 0, updated: 0, deactivated: 0 };
+    for (const r of planned.values()) if (r.outcome in counts) counts[r.outcome as keyof typeof counts]++;
     const accounts = await liveAccounts(ctx);
-    const decision = decideThresholds(feed, { creates: count('created'), deactivations: count('deactivated'), changedKeys: count('updated') + count('deactivated') }, accounts, options.approve ?? false);
+    const decision = decideThresholds(feed, { creates: counts.created, deactivations: counts.deactivated, changedKeys: counts.updated + counts.deactivated }, accounts, options.approve ?? false);
     const event = thresholdEvent(feed, decision);
     if (event && !options.dryRun) {
       await recordEvents(db, { tenant: plan.tenant, configHash: plan.hash, requestId: ctx.requestId, now, onWritten: ctx.signals?.eventsWritten }, [event]);
     }
     if (decision.held) {
-      return { records: [...planned.map((p) => ({ ...asPlanned(p), ...(p.outcome === 'unchanged' ? {} : { outcome: 'held' as const }) })), ...rejected], held: decision, dryRun: options.dryRun ?? false };
+      const held = (r: FeedRecordResult): FeedRecordResult => (r.outcome === 'unchanged' || r.outcome === 'rejected' ? r : { ...r, outcome: 'held' });
+      return { records: inRowOrder([...planned.values()].map(held)), held: decision, dryRun: options.dryRun ?? false };
     }
     approvedPast = decision.approved;
   }
   const approved = approvedPast ? { approved: approvedPast } : {};
-  if (options.dryRun) return { records: [...planned.map(asPlanned), ...rejected], ...approved, dryRun: true };
+  if (options.dryRun) return { records: inRowOrder(planned.values()), ...approved, dryRun: true };
+
+  // The write pass. A resumed job skips the records its batches hold, by row (not by position:
+  // the stored accounts it wrote can decide differently now), and reports them as they were written.
   const job = options.job;
-  // The attributes this import writes record `feed:<name>` as their source.
-  const writer: ProvisionContext = { ...ctx, feed: feed.name };
   const size = options.batchSize ?? 500;
   const saved = resumed && job ? await savedFeedRecords(db, job.id) : { records: [], batches: 0 };
-  // A resumed job skips the records its batches hold, by row (not by position: the stored
-  // accounts it wrote can decide differently now), and reports them as they were written.
   const records: FeedRecordResult[] = [...saved.records];
   const written = new Set(saved.records.map((r) => r.row));
-  const todo = planned.filter((p) => !written.has(p.user.row));
-  let batch: FeedRecordResult[] = [];
+  const todo = (r: FeedRecordResult | undefined): r is FeedRecordResult => r !== undefined && r.outcome !== 'rejected' && !written.has(r.row);
+  const total = [...planned.values()].filter(todo).length;
+  async function* toWrite(): AsyncGenerator<CollapsedUser> {
+    for await (const user of read()) if (todo(planned.get(user.row))) yield user;
+  }
   let batches = saved.batches;
-  for (const [i, p] of todo.entries()) {
-    let record = asPlanned(p);
-    if (p.outcome !== 'unchanged') {
-      try {
-        const stored = p.stored ? await replaceUser(writer, p.stored.id, p.body) : await createUser(writer, p.body);
-        record = { ...record, outcome: writtenFeedOutcome(p.outcome, stored.row.status) };
-      } catch (error) {
-        record = { ...record, outcome: 'rejected', reason: reasonOf(error) };
+  let done = 0;
+  for await (const chunk of batchesOf(toWrite(), size)) {
+    const changing = chunk.filter((u) => planned.get(u.row)!.outcome !== 'unchanged');
+    const found = changing.length > 0 ? await storedOf(ctx, changing) : new Map<string, UserRow>();
+    const batch: FeedRecordResult[] = [];
+    for (const user of chunk) {
+      let record = planned.get(user.row)!;
+      if (record.outcome !== 'unchanged') {
+        try {
+          const stored = live(found.get(storedKey(plan, user.key)));
+          const body = stored ? feedUserOnto(feed, stored.resource, user.user) : user.user;
+          const result = stored ? await replaceUser(writer, stored.id, body) : await createUser(writer, body);
+          record = { ...record, outcome: writtenFeedOutcome(record.outcome, result.row.status) };
+        } catch (error) {
+          record = { ...record, outcome: 'rejected', reason: reasonOf(error) };
+        }
       }
+      records.push(record);
+      batch.push(record);
+      options.onProgress?.(++done, total);
     }
-    records.push(record);
-    batch.push(record);
-    if (job && (batch.length === size || i === todo.length - 1)) {
+    if (job) {
       await saveFeedBatch(db, job.id, batches, batch, { done: records.length, ...approved });
       batches++;
-      batch = [];
       await options.afterBatch?.(batches);
     }
-    options.onProgress?.(i + 1, todo.length);
   }
-  return { records: [...records, ...rejected.filter((r) => !written.has(r.row))], ...approved, dryRun: false };
+  const rejected = [...planned.values()].filter((r) => r.outcome === 'rejected' && !written.has(r.row));
+  return { records: inRowOrder([...records, ...rejected]), ...approved, dryRun: false };
+}
+
+/**
+ * What importing one user will do, decided as its write decides: the row's user onto the stored
+ * account, canonical, with the attributes another source keeps (`sso.prefer`, through the write
+ * path's own decision), then the plan and the status decision.
+ */
+function planOne(writer: ProvisionContext, feed: FeedPlan, user: CollapsedUser, found: UserRow | undefined, now: Date): FeedRecordResult {
+  const { plan } = writer;
+  try {
+    const stored = live(found);
+    const body = stored ? feedUserOnto(feed, stored.resource, user.user) : user.user;
+    const canonical = canonicalUser(body, plan.userScope);
+    const resource = stored ? sourcedWrite(writer, stored, canonical, now).resource : canonical;
+    const evaluation = evaluatePlan(plan, resource, now);
+    const decision = stored ? decideStatus(plan, { state: accountStateOf(stored), conditionHolds: evaluation.deactivated, now, user: resource }) : undefined;
+    const same = stored !== undefined && stableJson(stored.resource) === stableJson(resource);
+    return { row: user.row, key: user.key, outcome: decideFeedOutcome(stored !== undefined, same, decision) };
+  } catch (error) {
+    return { row: user.row, key: user.key, outcome: 'rejected', reason: reasonOf(error) };
+  }
+}
+
+const live = (row: UserRow | undefined): UserRow | undefined => (row !== undefined && row.deleted_at === null ? row : undefined);
+
+/** The stored accounts of a batch of users, by stored key: one statement. */
+function storedOf(ctx: ProvisionContext, users: readonly CollapsedUser[]): Promise<Map<string, UserRow>> {
+  return findUsersByKeys(ctx.db, ctx.plan.tenant, users.map((u) => storedKey(ctx.plan, u.key)), keyIgnoresCase(ctx.plan));
+}
+
+async function* batchesOf<T>(items: Iterable<T> | AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
+  let batch: T[] = [];
+  for await (const item of items) {
+    batch.push(item);
+    if (batch.length === size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
 }
 
 /** What a whole feed import gave: the source rows, every record in row order, how it ended. */
@@ -167,11 +202,12 @@ export async function runFeedImport(
 ): Promise<FeedRun> {
   const now = ctx.now ?? new Date();
   const source = await readFeedSource(ctx.plan, feed, input, now, options.onRead);
+  const winners = () => feedWinners(ctx.plan, feed, input, now, source.winners);
   const rejections: FeedRecordResult[] = source.rejected.map((r) => ({ row: r.row, outcome: 'rejected', reason: r.reason, ...(r.column ? { column: r.column } : {}) }));
   const refused = source.fatal ?? (feed.rejectFile && source.rejected.length > 0 ? `${source.rejected.length} bad rows and \`rejectFile: true\`` : undefined);
   const result: FeedImportResult = refused
     ? { records: [], dryRun: options.dryRun ?? false }
-    : await importFeedUsers(ctx, feed, source.users, options);
+    : await importFeedUsers({ ...ctx, now }, feed, winners, options);
   const records = [...result.records, ...rejections].sort((a, b) => a.row - b.row);
   const run: FeedRun = {
     ...result,

@@ -4,7 +4,7 @@
 // import of the same file. Never stores cell values: rows, keys, outcomes and reasons.
 
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { FeedRecordResult } from '../engine/feed-outcome.ts';
 import type { ExceededThreshold } from '../engine/feed-thresholds.ts';
 import type { Database } from './db/tables.ts';
@@ -99,4 +99,39 @@ export async function markInterruptedFeedJobs(db: Kysely<Database>, tenants: rea
     .returning('id')
     .execute();
   return rows.length;
+}
+
+/** One page of a job's records: `start` is 1-based, `count` records from there. */
+export interface RecordPage {
+  readonly start: number;
+  readonly count: number;
+}
+
+/**
+ * A job as `GET .../jobs/{id}` shows it: its result without the records, the number of records
+ * and of each outcome, and one page of the records. The page and the counts are taken from the
+ * stored result by the database: a request for a job of 100,000 records parses and sends one
+ * page, not the whole result. Undefined when the tenant's feed has no such job.
+ */
+export async function readFeedJob(db: Kysely<Database>, job: { readonly tenant: string; readonly feed: string; readonly id: string }, page: RecordPage) {
+  const row = await db
+    .selectFrom('feed_jobs')
+    .select(['id', 'tenant', 'feed', 'status', 'created_at', 'finished_at'])
+    .select(sql<unknown>`result - 'records'`.as('summary'))
+    .select(sql<number | null>`jsonb_array_length(result -> 'records')`.as('total'))
+    .select(
+      sql<unknown>`(select coalesce(jsonb_agg(r.e order by r.i), '[]'::jsonb) from jsonb_array_elements(result -> 'records') with ordinality as r(e, i) where r.i >= ${page.start} and r.i < ${page.start + page.count})`.as('page'),
+    )
+    .select(sql<unknown>`(select jsonb_object_agg(c.outcome, c.n) from (select e ->> 'outcome' as outcome, count(*) as n from jsonb_array_elements(result -> 'records') as e group by 1) as c)`.as('counts'))
+    .where('id', '=', job.id)
+    .where('tenant', '=', job.tenant)
+    .where('feed', '=', job.feed)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v) as Record<string, unknown> | null;
+  const records =
+    row.total === null
+      ? {}
+      : { totalRecords: Number(row.total), startIndex: page.start, counts: json(row.counts) ?? {}, records: (json(row.page) ?? []) as unknown as FeedRecordResult[] };
+  return { id: row.id, tenant: row.tenant, feed: row.feed, status: row.status, createdAt: row.created_at, finishedAt: row.finished_at, ...(json(row.summary) ?? {}), ...records };
 }

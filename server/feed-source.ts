@@ -1,12 +1,13 @@
-// Feeds: reads a source stream (csv, jsonl or a SCIM BulkRequest) record by record, turns each
-// into a SCIM user (engine/feed-row.ts) and collapses rows per key. Bad rows are rejected with
-// their row and column; memory grows with the number of keys, not of rows.
+// Feeds: reads a source (csv, jsonl or a SCIM BulkRequest) record by record, turning each into
+// a SCIM user (engine/feed-row.ts). Bad rows are rejected with their row and column. An import
+// reads its source three times (server/feed-import.ts): `readFeedSource` collapses rows per key
+// keeping only each key's winning row number, `feedWinners` streams the winners' users again.
 
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { toKey } from '../engine/evaluate.ts';
-import { makeCollapser, type CollapsedUser } from '../engine/feed-collapse.ts';
+import { makeCollapser, type CollapsedUser, type WinningRows } from '../engine/feed-collapse.ts';
 import type { FeedPlan } from '../engine/feed-plan.ts';
 import { rowToUser, type SourceRow } from '../engine/feed-row.ts';
 import type { Plan } from '../engine/plan.ts';
@@ -22,31 +23,70 @@ export interface SourceRejection {
 }
 
 export interface ReadSource {
-  readonly users: readonly CollapsedUser[];
+  /** The row each key's collapse picked (a bit per row, not the users). */
+  readonly winners: WinningRows;
   readonly rejected: readonly SourceRejection[];
   readonly rows: number;
   /** A problem with the file as a whole (a header without a declared column): nothing is imported. */
   readonly fatal?: string;
 }
 
-/** What a feed reads: a file or body as a stream, or a BulkRequest already parsed (the HTTP route's). */
-export type FeedInput = Readable | { readonly bulk: BulkRequest };
+/**
+ * What a feed reads, so that it can be read again: `open` gives a new stream of the file or body
+ * each time (a file is opened again; an HTTP body is held, up to the route's body limit), or a
+ * BulkRequest already parsed (the HTTP route's, at most 1,000 operations).
+ */
+export type FeedInput = { readonly open: () => Readable } | { readonly bulk: BulkRequest };
 
+/** One record of a source: a user with its key, a rejected row, or the file refused as a whole. */
+export type SourceItem =
+  | { readonly kind: 'user'; readonly row: number; readonly key: string; readonly user: Readonly<Record<string, unknown>>; readonly source: SourceRow }
+  | { readonly kind: 'rejected'; readonly rejection: SourceRejection }
+  | { readonly kind: 'fatal'; readonly reason: string };
+
+/**
+ * Pass 1 of an import: reads the whole source, collapses its rows per key by the feed's rule
+ * (keeping each key's winning row number and rank, not its user), and collects the rejections.
+ */
 export async function readFeedSource(plan: Plan, feed: FeedPlan, input: FeedInput, now: Date, onRow?: (rows: number) => void): Promise<ReadSource> {
   const collapser = makeCollapser(plan, feed, now);
   const rejected: SourceRejection[] = [];
   let rows = 0;
-  const take = (record: SourceRow, row: number, line?: number) => {
+  for await (const item of sourceItems(plan, feed, input, now)) {
+    if (item.kind === 'fatal') return { winners: collapser.winners(), rejected, rows, fatal: item.reason };
+    if (item.kind === 'rejected') {
+      rejected.push(item.rejection);
+      rows = Math.max(rows, item.rejection.row);
+      continue;
+    }
+    rows = item.row;
+    collapser.offer(item.key, item.source, item.row);
+    if (rows % 1000 === 0) onRow?.(rows);
+  }
+  return { winners: collapser.winners(), rejected, rows };
+}
+
+/** Passes 2 and 3 of an import: the source read again, yielding the users of the winning rows, in row order. */
+export async function* feedWinners(plan: Plan, feed: FeedPlan, input: FeedInput, now: Date, winners: WinningRows): AsyncGenerator<CollapsedUser> {
+  for await (const item of sourceItems(plan, feed, input, now)) {
+    if (item.kind === 'user' && winners.has(item.row)) yield { key: item.key, user: item.user, row: item.row };
+  }
+}
+
+/** The records of a source, in order; a csv row that cannot be read comes with the next record. */
+export async function* sourceItems(plan: Plan, feed: FeedPlan, input: FeedInput, now: Date): AsyncGenerator<SourceItem> {
+  let rows = 0;
+  const item = (record: SourceRow, row: number, line?: number): SourceItem => {
     rows = row;
     const result = rowToUser(plan, feed, record, now);
-    if (result.ok) collapser.offer(result.key, result.user, record, row);
-    else rejected.push({ row, ...(line !== undefined ? { line } : {}), ...(result.column ? { column: result.column } : {}), reason: result.reason });
-    if (row % 1000 === 0) onRow?.(row);
+    if (result.ok) return { kind: 'user', row, key: result.key, user: result.user, source: record };
+    return { kind: 'rejected', rejection: { row, ...(line !== undefined ? { line } : {}), ...(result.column ? { column: result.column } : {}), reason: result.reason } };
   };
-  const done = (fatal?: string): ReadSource => ({ users: [...collapser.results()], rejected, rows, ...(fatal ? { fatal } : {}) });
 
-  if (feed.format.type === 'csv' && !('bulk' in input)) {
-    const parser = input.pipe(
+  if (feed.format.type === 'csv' && 'open' in input) {
+    const stream = input.open();
+    const skipped: SourceRejection[] = [];
+    const parser = stream.pipe(
       parse({
         bom: true,
         delimiter: feed.format.delimiter,
@@ -57,66 +97,80 @@ export async function readFeedSource(plan: Plan, feed: FeedPlan, input: FeedInpu
         info: true,
         on_skip: (err) => {
           const e = err as { lines?: number; records?: number; message?: string; code?: string } | undefined;
-          rejected.push({ row: (e?.records ?? rows) + 1, ...(e?.lines ? { line: e.lines } : {}), reason: csvReason(e?.code) });
+          skipped.push({ row: (e?.records ?? rows) + 1, ...(e?.lines ? { line: e.lines } : {}), reason: csvReason(e?.code) });
           return undefined;
         },
       }),
     );
-    let checkedHeader = false;
-    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { records: number; lines: number } }>) {
-      if (!checkedHeader) {
-        checkedHeader = true;
-        const missing = feed.columns.filter((c) => !(c in record));
-        if (missing.length > 0) {
-          input.destroy();
-          return done(`the header has no column ${missing.map((c) => `\`${c}\``).join(', ')}`);
+    try {
+      let checkedHeader = false;
+      for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { records: number; lines: number } }>) {
+        if (!checkedHeader) {
+          checkedHeader = true;
+          const missing = feed.columns.filter((c) => !(c in record));
+          if (missing.length > 0) {
+            yield* skipped.splice(0).map((rejection) => ({ kind: 'rejected' as const, rejection }));
+            yield { kind: 'fatal', reason: `the header has no column ${missing.map((c) => `\`${c}\``).join(', ')}` };
+            return;
+          }
         }
+        yield* skipped.splice(0).map((rejection) => ({ kind: 'rejected' as const, rejection }));
+        yield item(record, info.records, info.lines);
       }
-      take(record, info.records, info.lines);
+      yield* skipped.splice(0).map((rejection) => ({ kind: 'rejected' as const, rejection }));
+    } finally {
+      stream.destroy();
+      parser.destroy();
     }
-    return done();
+    return;
   }
 
-  if (feed.format.type === 'jsonl' && !('bulk' in input)) {
-    const lines = createInterface({ input: input.setEncoding(feed.format.encoding === 'latin1' ? 'latin1' : 'utf8'), crlfDelay: Infinity });
+  if (feed.format.type === 'jsonl' && 'open' in input) {
+    const stream = input.open();
+    const lines = createInterface({ input: stream.setEncoding(feed.format.encoding === 'latin1' ? 'latin1' : 'utf8'), crlfDelay: Infinity });
     let row = 0;
     let line = 0;
-    for await (const raw of lines) {
-      line++;
-      const text = line === 1 ? raw.replace(/^\uFEFF/, '') : raw;
-      if (text.trim() === '') continue;
-      row++;
-      const value = parseJson(text);
-      if (!isPlainObject(value)) {
-        rows = row;
-        rejected.push({ row, line, reason: 'the line is not a JSON object' });
-        continue;
+    try {
+      for await (const raw of lines) {
+        line++;
+        const text = line === 1 ? raw.replace(/^\uFEFF/, '') : raw;
+        if (text.trim() === '') continue;
+        row++;
+        const value = parseJson(text);
+        if (!isPlainObject(value)) {
+          rows = row;
+          yield { kind: 'rejected', rejection: { row, line, reason: 'the line is not a JSON object' } };
+          continue;
+        }
+        yield item(value, row, line);
       }
-      take(value, row, line);
+    } finally {
+      lines.close();
+      stream.destroy();
     }
-    return done();
+    return;
   }
 
   // scim-bulk: one BulkRequest (server/bulk-request.ts); each POST or PUT of a User is a record.
+  // A file holds one JSON document: it is read whole, each pass.
   let request: BulkRequest;
   try {
-    request = 'bulk' in input ? input.bulk : parseBulkRequest(parseJson(await text(input)), FILE_BULK_LIMITS);
+    request = 'bulk' in input ? input.bulk : parseBulkRequest(parseJson(await text(input.open())), FILE_BULK_LIMITS);
   } catch {
-    return done('the body is not a SCIM BulkRequest with `Operations`');
+    yield { kind: 'fatal', reason: 'the body is not a SCIM BulkRequest with `Operations`' };
+    return;
   }
   for (const op of request.list) {
     const row = op.index + 1;
-    rows = row;
     if (op.invalid || !['POST', 'PUT'].includes(op.method.toUpperCase()) || op.endpoint.toLowerCase() !== 'users' || !isPlainObject(op.data)) {
-      rejected.push({ row, reason: 'a feed takes POST or PUT operations on /Users with `data`' });
+      yield { kind: 'rejected', rejection: { row, reason: 'a feed takes POST or PUT operations on /Users with `data`' } };
       continue;
     }
     const user = op.data;
     const key = toKey(plan.key.run({ root: user, now, timezone: plan.timezone }));
-    if (key === null) rejected.push({ row, reason: `the record has no \`${plan.keyAttribute}\`` });
-    else collapser.offer(key, user, user, row);
+    if (key === null) yield { kind: 'rejected', rejection: { row, reason: `the record has no \`${plan.keyAttribute}\`` } };
+    else yield { kind: 'user', row, key, user, source: user };
   }
-  return done();
 }
 
 /** A BulkRequest read from a file has no request limit: the file may hold any number of operations. */

@@ -2,7 +2,7 @@
 // each in one database transaction: key identity, profile, deactivation, group rules, events.
 
 import { randomUUID } from 'node:crypto';
-import { decideSources, type AttributeSource, type AttributeSources } from '../engine/attribute-sources.ts';
+import { decideSources, type AttributeSource, type AttributeSources, type SourcedWrite } from '../engine/attribute-sources.ts';
 import { evaluateKey, evaluatePlan } from '../engine/evaluate.ts';
 import { keyIgnoresCase, sameKey, storedKey } from '../engine/key-value.ts';
 import { changedFields } from '../engine/diff.ts';
@@ -148,8 +148,7 @@ async function updateWith(
   const { plan } = ctx;
   const now = ctx.now ?? new Date();
   // What the write stores over `stored`: its resource with the attributes another source keeps.
-  const decide = (stored: UserRow) =>
-    decideSources({ preferences: preferencesOf(plan), stored: { resource: stored.resource, sources: sourcesOf(stored) }, incoming: storable(next(stored)), source: sourceOf(ctx), now });
+  const decide = (stored: UserRow) => sourcedWrite(ctx, stored, next(stored), now);
   // Optimistic: read, let the engine decide, write in one statement if the row still has the
   // version read. A concurrent write makes it read again; a decision that must pass the safety
   // limit, or a row that keeps changing, takes the locked transaction below.
@@ -238,6 +237,15 @@ export async function loginUser(ctx: ProvisionContext, claims: (base: Readonly<R
     if (!winner || winner.deleted_at !== null) throw error;
     return { ...(await update(winner)), created: false };
   }
+}
+
+/**
+ * What a write by `ctx`'s source of `resource` (canonical) over `stored` stores: its storable
+ * attributes, with those another source keeps (engine/attribute-sources.ts). The feed import's
+ * plan phase decides with it what its write will store.
+ */
+export function sourcedWrite(ctx: ProvisionContext, stored: UserRow, resource: Record<string, unknown>, now: Date): SourcedWrite {
+  return decideSources({ preferences: preferencesOf(ctx.plan), stored: { resource: stored.resource, sources: sourcesOf(stored) }, incoming: storable(resource), source: sourceOf(ctx), now });
 }
 
 const decideFor = (ctx: ProvisionContext) => (ctx.source === 'login' ? decideLoginStatus : decideStatus);

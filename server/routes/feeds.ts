@@ -1,6 +1,7 @@
 // Server: POST /api/v1/tenants/{tenant}/feeds/{feed} -> 202 with a job id; the posted file (csv,
 // jsonl) or SCIM BulkRequest is imported in the background through the tenant's plan, as
-// `scimplan import` does. GET .../feeds/{feed}/jobs/{id} -> the job and its result per record.
+// `scimplan import` does. GET .../feeds/{feed}/jobs/{id} -> the job, its counts and one page
+// of its result per record (`?startIndex=&count=`).
 
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -13,7 +14,8 @@ import { checkAdmin } from '../admin-auth.ts';
 import { DEFAULT_BULK_LIMITS, parseBulkRequest } from '../bulk-request.ts';
 import { ScimError, scimError } from '../errors.ts';
 import { runFeedImport } from '../feed-import.ts';
-import { finishFeedJob, markInterruptedFeedJobs, openFeedJob } from '../feed-jobs.ts';
+import { finishFeedJob, markInterruptedFeedJobs, openFeedJob, readFeedJob } from '../feed-jobs.ts';
+import { integerParam } from './events.ts';
 import type { Signals } from '../signals.ts';
 import type { TenantRegistry } from '../tenants.ts';
 
@@ -64,7 +66,7 @@ export async function feedRoutes(app: FastifyInstance, options: FeedRoutesOption
     const job = await openFeedJob(options.db, { tenant, feed: name, hash, origin: 'http', now });
     const ctx = { db: options.db, plan, requestId: `feed:${job.id}`, now, ...(options.signals ? { signals: options.signals } : {}) };
     // The import runs after the answer; its outcome is stored on the job, never logged with values.
-    void runFeedImport(ctx, feed, bulk ? { bulk } : Readable.from([bytes]), { approve, job })
+    void runFeedImport(ctx, feed, bulk ? { bulk } : { open: () => Readable.from([bytes]) }, { approve, job })
       .then((run) => {
         if (run.held) options.importsHeld?.inc({ tenant, feed: name });
       })
@@ -89,12 +91,17 @@ export async function feedRoutes(app: FastifyInstance, options: FeedRoutesOption
     const feedPlan = served?.plan.feeds.find((f) => f.name === feed);
     allowed(request.headers.authorization, served?.feedDigests.get(feed), options.adminDigest);
     if (!feedPlan) throw scimError('ENDPOINT_NOT_FOUND');
-    const job = await options.db.selectFrom('feed_jobs').selectAll().where('id', '=', id).where('tenant', '=', tenant).where('feed', '=', feed).executeTakeFirst();
+    const query = request.query as Record<string, unknown>;
+    const page = { start: integerParam(query['startIndex'], 'startIndex', 1, Number.MAX_SAFE_INTEGER) ?? 1, count: integerParam(query['count'], 'count', 0, MAX_RECORDS) ?? DEFAULT_RECORDS };
+    const job = await readFeedJob(options.db, { tenant, feed, id }, page);
     if (!job) throw scimError('ENDPOINT_NOT_FOUND');
-    const result = typeof job.result === 'string' ? JSON.parse(job.result) : job.result;
-    return { id: job.id, tenant: job.tenant, feed: job.feed, status: job.status, createdAt: job.created_at, finishedAt: job.finished_at, ...(result ?? {}) };
+    return job;
   });
 }
+
+/** Records per page of `GET .../jobs/{id}` (`?startIndex=1&count=1000`), and the most one page may ask. */
+const DEFAULT_RECORDS = 1000;
+const MAX_RECORDS = 10_000;
 
 /** `?approve=true` or `false` (or absent: false); ADMIN_PARAM_INVALID otherwise. */
 function approveParam(value: unknown): boolean {

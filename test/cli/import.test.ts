@@ -252,7 +252,7 @@ describe('scimplan import', () => {
     const hash = createHash('sha256').update(await readFile(file)).digest('hex');
     // The first run stops after its second batch of three (as a killed process would: the job stays running).
     const job = await openFeedJob(database.db, { tenant: t.tenant, feed: 'afas', hash, origin: 'cli', now });
-    const interrupted = runFeedImport({ db: database.db, plan, requestId: 'import:afas', now }, plan.feeds[0]!, createReadStream(file), {
+    const interrupted = runFeedImport({ db: database.db, plan, requestId: 'import:afas', now }, plan.feeds[0]!, { open: () => createReadStream(file) }, {
       job,
       batchSize: 3,
       afterBatch: (n) => {

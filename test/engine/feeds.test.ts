@@ -163,7 +163,7 @@ describe('feeds: rows, collapse, thresholds', () => {
     const c = makeCollapser(plan, feed, now);
     rows.forEach((row, i) => {
       const r = rowToUser(plan, feed, row, now);
-      if (r.ok) c.offer(r.key, r.user, row, i + 1);
+      if (r.ok) c.offer(r.key, row, i + 1);
     });
     const out = [...c.results()];
     expect(out.map((u) => [u.key, u.row])).toEqual([
@@ -172,14 +172,22 @@ describe('feeds: rows, collapse, thresholds', () => {
       ['10103', 4],
       ['10155', 6],
     ]);
-    expect((out[0]!.user as { title: string }).title).toBe('Teamleider zorg');
+    expect(rows[1]!['Functie']).toBe('Teamleider zorg');
+    // The winners are a bit per row: the rows themselves are read again by the importer.
+    const winners = c.winners();
+    expect([1, 2, 3, 4, 5, 6].filter((r) => winners.has(r))).toEqual([2, 3, 4, 6]);
+    expect(winners.size).toBe(4);
+    // It grows with the rows: row 100,000 fits, and a row added twice counts once.
+    winners.add(100_000);
+    winners.add(100_000);
+    expect([winners.has(100_000), winners.has(99_999), winners.size]).toEqual([true, false, 5]);
   });
 
   it('collapse ranks numbers as numbers and bare dates in the tenant zone (not Date.parse)', () => {
     const ranked = (by: string, cells: readonly string[]) => {
       const p = compileTenantFile('t.yaml', `${head}timezone: Europe/Amsterdam\nfeeds:\n  - name: hr\n    format: { type: csv }\n    columns: [nr, rang]\n    mapping: { externalId: nr }\n    collapse: { by: ${by} }\n`).plan!;
       const c = makeCollapser(p, p.feeds[0]!, now);
-      cells.forEach((rang, i) => c.offer('1', { externalId: '1' }, { nr: '1', rang }, i + 1));
+      cells.forEach((rang, i) => c.offer('1', { nr: '1', rang }, i + 1));
       return [...c.results()][0]!.row;
     };
     // Date.parse reads `2` as 2001 and `32` as 1932: the row with 2 won.

@@ -101,6 +101,31 @@ describe('prefer: scim and prefer: login', () => {
   });
 });
 
+describe('a feed import plans as its write decides', () => {
+  it('a dry run counts `unchanged`, not `updated`, when only an attribute that `prefer` protects from it differs', async () => {
+    const first = await login(preferring, { oid: 'oid-f1', upn: 'f1@contoso.example', department: 'Sales' });
+    const before = await row(preferring, first.accountId);
+    const plan = planOf(preferringYaml);
+    const feed = plan.feeds[0]!;
+    const ctx = { db: t.db, plan, requestId: 'feed-test' };
+    // The feed sends the stored user with another department: the department a login wrote is
+    // protected from it (`department: login`), so the write would store the account as it is.
+    const resent = { ...before.resource, [ENTERPRISE]: { department: 'R&D' } };
+    const dry = await importFeedUsers(ctx, feed, [{ key: 'oid-f1', row: 1, user: resent }], { dryRun: true });
+    expect(dry.records.map((r) => r.outcome)).toEqual(['unchanged']);
+    const done = await importFeedUsers(ctx, feed, [{ key: 'oid-f1', row: 1, user: resent }]);
+    expect(done.records.map((r) => r.outcome)).toEqual(['unchanged']);
+    const after = await row(preferring, first.accountId);
+    expect(after.version).toBe(before.version);
+    expect((after.resource as Record<string, Record<string, unknown>>)[ENTERPRISE]!['department']).toBe('Sales');
+    // A change the preference does not protect is still `updated`, in the dry run and the write.
+    const retitled = { ...resent, title: 'Director' };
+    expect((await importFeedUsers(ctx, feed, [{ key: 'oid-f1', row: 1, user: retitled }], { dryRun: true })).records.map((r) => r.outcome)).toEqual(['updated']);
+    expect((await importFeedUsers(ctx, feed, [{ key: 'oid-f1', row: 1, user: retitled }])).records.map((r) => r.outcome)).toEqual(['updated']);
+    expect((await row(preferring, first.accountId)).sources[DEPARTMENT]!.source).toBe('login');
+  });
+});
+
 describe('the default: the most recent value wins', () => {
   it('a login overwrites SCIM\'s job title, and a later SCIM change overwrites the login\'s', async () => {
     const id = await created(latest, 'oid-l1', { title: 'Engineer' });

@@ -75,6 +75,16 @@ describe('feeds over HTTP', () => {
       ['10103', 'created'],
       ['10155', 'created'],
     ]);
+    expect(job).toMatchObject({ totalRecords: 4, startIndex: 1, counts: { created: 4 } });
+    // One page of the records: the database slices the stored result, the server parses that page.
+    const paged = await app.inject({ method: 'GET', url: `${body.location}?startIndex=2&count=2`, headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(paged.statusCode, paged.body).toBe(200);
+    expect(paged.json()).toMatchObject({ status: 'done', rows: 6, totalRecords: 4, startIndex: 2, counts: { created: 4 } });
+    expect((paged.json().records as { key: string }[]).map((x) => x.key)).toEqual(['10077', '10103']);
+    const past = await app.inject({ method: 'GET', url: `${body.location}?startIndex=9`, headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(past.json()).toMatchObject({ totalRecords: 4, records: [] });
+    const wrong = await app.inject({ method: 'GET', url: `${body.location}?count=lots`, headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(wrong.statusCode).toBe(400);
     const again = await finished((await post(csv)).json().location);
     expect((again.records as { outcome: string }[]).every((x) => x.outcome === 'unchanged')).toBe(true);
     const users = await database.db.selectFrom('scim_users').select('key_value').where('tenant', '=', tenant).execute();
@@ -177,7 +187,7 @@ describe('feeds over HTTP', () => {
     const now = new Date();
     const hash = createHash('sha256').update(csv).digest('hex');
     const job = await openFeedJob(database.db, { tenant: resumable, feed: 'afas', hash, origin: 'http', now });
-    const stopped = runFeedImport({ db: database.db, plan, requestId: `feed:${job.id}`, now }, plan.feeds[0]!, Readable.from([csv]), {
+    const stopped = runFeedImport({ db: database.db, plan, requestId: `feed:${job.id}`, now }, plan.feeds[0]!, { open: () => Readable.from([csv]) }, {
       job,
       batchSize: 2,
       afterBatch: () => {
