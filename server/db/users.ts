@@ -178,9 +178,17 @@ const matching = (db: Db, tenant: string, where: RawBuilder<SqlBool> | undefined
   return where ? base.where(where) : base;
 };
 
-/** One page and the number of all matches (a window count over the filter), each user's groups included. */
-function pageQuery(db: Db, tenant: string, q: ListUsersQuery) {
-  let query = matching(db, tenant, q.where)
+/**
+ * One page and the number of all matches (a window count over the filter), each user's groups
+ * included. `fenced` reads the matches in a subquery the planner cannot flatten (`offset 0`),
+ * then orders them: for a prepared statement of a selective filter (a lookup by value), whose
+ * generic plan PostgreSQL chooses without the value, so that the plan never walks the tenant's
+ * list-order index filtering every row (26 ms per lookup at 10,000 users when the statistics
+ * were older than the data) instead of the filter's own index.
+ */
+function pageQuery(db: Db, tenant: string, q: ListUsersQuery, fenced = false) {
+  const source = fenced ? db.selectFrom(matching(db, tenant, q.where).selectAll().offset(0).as('scim_users')) : matching(db, tenant, q.where);
+  let query = source
     .selectAll()
     .select([sql<string | number>`count(*) over ()`.as('total_matches'), groupsOfRow.as('groups_json')]);
   if (q.sortBy) query = query.orderBy(q.sortBy, (ob) => (q.descending ? ob.desc() : ob.asc()).nullsLast());
@@ -226,7 +234,7 @@ const LIMIT_SENTINEL = 987_654_321;
 function byValueStatement(db: Db, shape: FilterShape): ByValueStatement {
   const known = BY_VALUE.get(shape);
   if (known) return known;
-  const compiled = pageQuery(db, TENANT_SENTINEL, { where: shape.where, offset: 0, limit: LIMIT_SENTINEL }).compile();
+  const compiled = pageQuery(db, TENANT_SENTINEL, { where: shape.where, offset: 0, limit: LIMIT_SENTINEL }, true).compile();
   const only = (sentinel: unknown): number => {
     const at = compiled.parameters.flatMap((p, i) => (p === sentinel ? [i] : []));
     if (at.length !== 1) throw new Error(`a filter shape's statement binds a stand-in ${at.length} times, not once`);
