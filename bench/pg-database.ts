@@ -6,6 +6,12 @@ import { randomBytes } from 'node:crypto';
 export interface BenchDatabase {
   readonly url: string;
   readonly name: string;
+  /**
+   * ANALYZE of the whole database: what autovacuum does within its naptime (1 min) on a
+   * database in service. A bench's database lives for less than that, so without it PostgreSQL
+   * plans (and keeps, for a prepared statement's generic plan) on tables it has no statistics of.
+   */
+  analyze(): Promise<void>;
   drop(): Promise<void>;
 }
 
@@ -25,6 +31,15 @@ export async function createDatabase(baseUrl: string, label: string): Promise<Be
   return {
     url: url.toString(),
     name,
+    async analyze() {
+      const client = new pg.Client({ connectionString: url.toString() });
+      await client.connect();
+      try {
+        await client.query('analyze');
+      } finally {
+        await client.end();
+      }
+    },
     async drop() {
       const client = new pg.Client({ connectionString: baseUrl });
       await client.connect();
