@@ -53,8 +53,9 @@ function inTests(check: TenantFileCheck, offset: number): Range | undefined {
     }
     for (const [j, group] of (Array.isArray(expect.groups) ? expect.groups : []).entries()) {
       if (!holds(loaded.spanAt(['tests', i, 'expect', 'groups', j], 'value'))) continue;
-      const rule = (config?.groups ?? []).findIndex((g) => g.group === group);
-      const span = rule >= 0 ? loaded.spanAt(['groups', rule, 'group'], 'value') : undefined;
+      // The usable rules (a file with shape errors can hold any YAML in `groups:`), by their index.
+      const rule = check.parsed?.groups.find((g) => g.group === group);
+      const span = rule ? loaded.spanAt(['groups', rule.index, 'group'], 'value') : undefined;
       return span ? rangeOfSpan(span) : undefined;
     }
   }

@@ -141,6 +141,14 @@ describe('definitionAt', () => {
     expect(definitionAt(acme, at(acme, 'Amsterdam office, Everyone', 3, 'tests:'))?.startOffset).toBe(at(acme, 'group: Amsterdam office', 'group: '.length));
   });
 
+  it('goes to the rule of an expected group in a file whose group list holds something else too', () => {
+    // `groups:` with a null item is a shape error; the rule after it is still a target.
+    const text = acme.replace(/^groups:\n/m, 'groups:\n  - null\n');
+    expect(text).toContain('  - null');
+    const range = definitionAt(text, at(text, 'Amsterdam office, Everyone', 3, 'tests:'));
+    expect(range?.startOffset).toBe(at(text, 'group: Amsterdam office', 'group: '.length));
+  });
+
   it('has none for SCIM attributes of the core schema', () => {
     expect(definitionAt(acme, at(acme, 'name.givenName', 2))).toBeUndefined();
   });
