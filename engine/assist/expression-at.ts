@@ -39,12 +39,16 @@ export function expressionsOf(check: TenantFileCheck): ExpressionContext[] {
     const analysis = checked.analyses.get(expr);
     out.push({ expr, role, scope, ...(analysis ? { analysis } : {}) });
   };
-  add(parsed.key, 'key', checked.userScope);
-  for (const p of parsed.profile) add(p.expr, 'profile', checked.userScope);
-  add(parsed.deactivate, 'deactivate', checked.userScope);
-  for (const g of parsed.groups) add(g.expr, 'group', checked.profileScope);
+  add(parsed.key, 'key', scopeOf(checked, 'key'));
+  for (const p of parsed.profile) add(p.expr, 'profile', scopeOf(checked, 'profile'));
+  add(parsed.deactivate, 'deactivate', scopeOf(checked, 'deactivate'));
+  for (const g of parsed.groups) add(g.expr, 'group', scopeOf(checked, 'group'));
   return out;
 }
+
+/** The scope an expression of `role` reads: the user's attributes, or for a group rule the profile. */
+const scopeOf = (checked: NonNullable<TenantFileCheck['checked']>, role: ExpressionContext['role']): Scope =>
+  role === 'group' ? checked.profileScope : checked.userScope;
 
 /**
  * The expression whose scalar holds file offset `offset` (its ends included, so a cursor just
@@ -81,18 +85,18 @@ export function emptyValueAt(check: TenantFileCheck, offset: number): { role: Ex
   const profile = loaded.nodeAt(['profile']);
   const groups = loaded.nodeAt(['groups']);
   const fields = isMap(profile) ? profile.items.map((pair) => (isScalar(pair.key) ? String(pair.key.value) : undefined)) : [];
-  const places: { path: (string | number)[]; role: ExpressionContext['role']; scope: Scope }[] = [
-    { path: ['key'], role: 'key', scope: checked.userScope },
-    ...fields.flatMap((field) => (field === undefined ? [] : [{ path: ['profile', field], role: 'profile' as const, scope: checked.userScope }])),
-    { path: ['deactivate', 'when'], role: 'deactivate', scope: checked.userScope },
-    ...(isSeq(groups) ? groups.items : []).map((_, i) => ({ path: ['groups', i, 'when'], role: 'group' as const, scope: checked.profileScope })),
+  const places: { path: (string | number)[]; role: ExpressionContext['role'] }[] = [
+    { path: ['key'], role: 'key' },
+    ...fields.flatMap((field) => (field === undefined ? [] : [{ path: ['profile', field], role: 'profile' as const }])),
+    { path: ['deactivate', 'when'], role: 'deactivate' },
+    ...(isSeq(groups) ? groups.items : []).map((_, i) => ({ path: ['groups', i, 'when'], role: 'group' as const })),
   ];
   for (const place of places) {
     const key = loaded.spanAt(place.path, 'key');
     if (!key || key.end > offset || !/^[ \t]*:[ \t]+$/.test(loaded.text.slice(key.end, offset))) continue;
     const node = loaded.nodeAt(place.path) as { value?: unknown } | undefined;
     const rest = /^[ \t]*(?:\r?\n|$)/.test(loaded.text.slice(offset));
-    if (rest && (node === undefined || node.value === null || node.value === '')) return { role: place.role, scope: place.scope };
+    if (rest && (node === undefined || node.value === null || node.value === '')) return { role: place.role, scope: scopeOf(checked, place.role) };
   }
   return undefined;
 }
