@@ -48,8 +48,7 @@ export async function findUsersByKeys(db: Db, tenant: string, keyValues: readonl
   const byFolded = new Map<string, UserRow>();
   for (const row of rows) if (!byFolded.has(fold(row.key_value))) byFolded.set(fold(row.key_value), row);
   for (const key of wanted) {
-    // An exact match first, as findUserByKey's `key_value = $1` without ignoreCase.
-    const row = ignoreCase ? byFolded.get(fold(key)) : rows.find((r) => r.key_value === key);
+    const row = byFolded.get(fold(key));
     if (row) out.set(key, row);
   }
   return out;
@@ -64,10 +63,11 @@ export async function findLiveUser(db: Db, tenant: string, id: string, forUpdate
 
 // Precompiled: the hot path of every GET, PUT and PATCH by id binds parameters only. Only `id`
 // is indexable (`(...) is true` hides the rest from the planner, see PRIMARY_KEY_ONLY).
-const FIND_LIVE_WHERE = 'select * from scim_users where id = $2::uuid and (tenant = $1 and deleted_at is null) is true';
+const LIVE_BY_ID = 'id = $2::uuid and (tenant = $1 and deleted_at is null) is true';
+const FIND_LIVE_WHERE = `select * from scim_users where ${LIVE_BY_ID}`;
 const FIND_LIVE = `/* prepared:user-find */ ${FIND_LIVE_WHERE}`;
 const FIND_LIVE_FOR_UPDATE = `/* prepared:user-find-locked */ ${FIND_LIVE_WHERE} for update`;
-/**
+/*
  * PRIMARY_KEY_ONLY: a lookup by id must use the primary key whatever the statistics say. A table
  * that grew since it was last analyzed (a fresh server seeding users) has none, and PostgreSQL
  * then plans `tenant = $1 and deleted_at is null` as a scan of the tenant's part of the partial
@@ -76,8 +76,6 @@ const FIND_LIVE_FOR_UPDATE = `/* prepared:user-find-locked */ ${FIND_LIVE_WHERE}
  * `is true`, those conditions are no index condition; the result is the same (a WHERE keeps only
  * true rows either way).
  */
-/** The statement texts of `findLiveUser` (parameters: tenant, id), for plan checks. */
-export const liveUserStatements = { find: FIND_LIVE, locked: FIND_LIVE_FOR_UPDATE } as const;
 
 /**
  * `findLiveUser` with the user's live groups (as `groupsOfUsers` gives them) in the same
@@ -88,7 +86,7 @@ export async function findLiveUserWithGroups(db: Db, tenant: string, id: string)
   const { rows } = await db.executeQuery<UserRow & { groups_json: unknown }>(CompiledQuery.raw(FIND_LIVE_WITH_GROUPS, [tenant, id]));
   if (!rows[0]) return undefined;
   const { groups_json, ...row } = rows[0];
-  return { row, groups: (typeof groups_json === 'string' ? JSON.parse(groups_json) : groups_json) as ListedGroup[] };
+  return { row, groups: groupsOfJson(groups_json) };
 }
 
 export async function insertUser(db: Db, row: NewUserRow): Promise<UserRow> {
@@ -151,18 +149,24 @@ export async function listUsers(db: Db, tenant: string, q: ListUsersQuery): Prom
 function withGroups(listed: { rows: (UserRow & { groups_json: unknown })[]; total: number }): { rows: UserRow[]; total: number; groups: Map<string, ListedGroup[]> } {
   const groups = new Map<string, ListedGroup[]>();
   const rows = listed.rows.map(({ groups_json, ...row }) => {
-    groups.set(row.id, (typeof groups_json === 'string' ? JSON.parse(groups_json) : groups_json) as ListedGroup[]);
+    groups.set(row.id, groupsOfJson(groups_json));
     return row as UserRow;
   });
   return { rows, total: listed.total, groups };
 }
+
+/** GROUPS_OF_ROW's list as the driver gives it: parsed, or as JSON text. */
+const groupsOfJson = (json: unknown): ListedGroup[] => (typeof json === 'string' ? JSON.parse(json) : json) as ListedGroup[];
 
 /** The live groups of the outer `scim_users` row as a JSON list, as `groupsOfUsers` (db/groups.ts) orders them. */
 const GROUPS_OF_ROW = `(select coalesce(json_agg(json_build_object('value', g.id, 'display', g.display_name) order by g.display_name), '[]')
   from memberships m join scim_groups g on g.id = m.group_id
   where m.tenant = scim_users.tenant and m.user_id = scim_users.id and g.tenant = scim_users.tenant and g.deleted_at is null)`;
 const groupsOfRow = sql.raw<unknown>(GROUPS_OF_ROW);
-const FIND_LIVE_WITH_GROUPS = `/* prepared:user-find-groups */ select scim_users.*, ${GROUPS_OF_ROW} as groups_json from scim_users where id = $2::uuid and (tenant = $1 and deleted_at is null) is true`;
+const FIND_LIVE_WITH_GROUPS = `/* prepared:user-find-groups */ select scim_users.*, ${GROUPS_OF_ROW} as groups_json from scim_users where ${LIVE_BY_ID}`;
+
+/** The statement texts of `findLiveUser` and `findLiveUserWithGroups` (parameters: tenant, id), for plan checks. */
+export const liveUserStatements = { find: FIND_LIVE, locked: FIND_LIVE_FOR_UPDATE, withGroups: FIND_LIVE_WITH_GROUPS } as const;
 
 async function listUserRows(db: Db, tenant: string, q: ListUsersQuery): Promise<{ rows: (UserRow & { groups_json: unknown })[]; total: number }> {
   const base = matching(db, tenant, q.where);
