@@ -5,7 +5,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { compileTenantFile } from '../engine/compile-plan.ts';
-import { explainUser, showValue, type Explanation } from '../engine/explain.ts';
+import { explainUser, showValue as show, type Explanation } from '../engine/explain.ts';
 import { previewLogin, type LoginPreview } from '../engine/login.ts';
 import { printDiagnostics } from './lint.ts';
 import type { Format, Io } from './output.ts';
@@ -66,8 +66,6 @@ export interface CliExplanation extends Explanation {
 }
 
 const loginOf = (p: LoginPreview): NonNullable<CliExplanation['login']> => ({ status: p.status, reason: p.reason, profile: p.profile, groups: p.groups });
-
-const show = showValue;
 
 function renderExplanation(result: CliExplanation): string {
   const lines: string[] = [];

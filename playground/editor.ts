@@ -23,14 +23,18 @@ export interface ClauseMark {
 
 const setClauses = StateEffect.define<readonly ClauseMark[]>();
 
+/** A clause mark is drawn when it covers text; its class says its value and whether it is the active one. */
+const drawn = (m: ClauseMark): boolean => m.to > m.from;
+const clauseClass = (m: ClauseMark): string => `cm-clause cm-clause-${m.value}${m.active ? ' cm-clause-active' : ''}`;
+
 const clauseField = StateField.define<DecorationSet>({
   create: () => Decoration.none,
   update(marks, tr) {
     for (const effect of tr.effects) {
       if (effect.is(setClauses)) {
         const ranges = effect.value
-          .filter((m) => m.to > m.from && m.to <= tr.state.doc.length)
-          .map((m) => Decoration.mark({ class: `cm-clause cm-clause-${m.value}${m.active ? ' cm-clause-active' : ''}` }).range(m.from, m.to));
+          .filter((m) => drawn(m) && m.to <= tr.state.doc.length)
+          .map((m) => Decoration.mark({ class: clauseClass(m) }).range(m.from, m.to));
         return Decoration.set(ranges, true);
       }
     }
@@ -187,12 +191,12 @@ export function showClauses(view: EditorView, clauses: readonly TracedClause[], 
 }
 
 function sameMarks(shown: DecorationSet, wanted: readonly ClauseMark[]): boolean {
-  const marks = wanted.filter((m) => m.to > m.from).sort((a, b) => a.from - b.from || a.to - b.to);
+  const marks = wanted.filter(drawn).sort((a, b) => a.from - b.from || a.to - b.to);
   let i = 0;
   let same = true;
   shown.between(0, Number.MAX_SAFE_INTEGER, (from, to, decoration) => {
     const m = marks[i++];
-    const className = m ? `cm-clause cm-clause-${m.value}${m.active ? ' cm-clause-active' : ''}` : undefined;
+    const className = m ? clauseClass(m) : undefined;
     if (!m || m.from !== from || m.to !== to || decoration.spec['class'] !== className) same = false;
     return same ? undefined : false;
   });

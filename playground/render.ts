@@ -1,7 +1,7 @@
 // The playground's panels as DOM: text only (textContent, never HTML from data), so a value in a
 // sample user or a report can never become markup or script.
 
-import { showValue } from '../engine/explain.ts';
+import { showValue as show } from '../engine/explain.ts';
 import { changeParts, type PlanReport } from '../engine/plan-report.ts';
 import type { CaseResult, Explained, SampleSummary } from './session.ts';
 
@@ -15,8 +15,6 @@ export function el(tag: string, props: { class?: string; title?: string; data?: 
   node.append(...children);
   return node;
 }
-
-const show = showValue;
 
 /**
  * Sets `target`'s children to `items`, keeping each child whose signature is unchanged (a
