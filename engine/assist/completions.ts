@@ -23,7 +23,6 @@ export interface CompletionItem {
   readonly range: Range;
 }
 
-
 const conditionKeywords = ['and', 'or', 'not', 'in', 'pr', 'eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le'];
 const valueKeywords = ['true', 'false', 'null'];
 

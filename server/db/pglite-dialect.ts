@@ -51,7 +51,6 @@ export class PGliteDialect implements Dialect {
 const WRITING_CTE = /^\s*(?:\/\*[^*]*\*\/\s*)?with\b[\s\S]*\b(?:insert\s+into|update\s+\w+(?:\s+\w+)?\s+set|delete\s+from)\b/i;
 
 class PGliteConnection implements DatabaseConnection {
-
   constructor(
     private readonly pglite: PGlite,
     private readonly statistics: PGliteStatistics | undefined,
