@@ -148,13 +148,17 @@ function planOne(writer: ProvisionContext, feed: FeedPlan, user: CollapsedUser, 
   const { plan } = writer;
   try {
     const stored = live(found);
-    const body = stored ? feedUserOnto(feed, stored.resource, user.user) : user.user;
-    const canonical = canonicalUser(body, plan.userScope);
-    const resource = stored ? sourcedWrite(writer, stored, canonical, now).resource : canonical;
+    if (!stored) {
+      // A new account: created whatever the plan decides; only its canonical form can refuse it.
+      canonicalUser(user.user, plan.userScope);
+      return { row: user.row, key: user.key, outcome: decideFeedOutcome(false, false, undefined) };
+    }
+    const canonical = canonicalUser(feedUserOnto(feed, stored.resource, user.user), plan.userScope);
+    const resource = sourcedWrite(writer, stored, canonical, now).resource;
     const evaluation = evaluatePlan(plan, resource, now);
-    const decision = stored ? decideStatus(plan, { state: accountStateOf(stored), conditionHolds: evaluation.deactivated, now, user: resource }) : undefined;
-    const same = stored !== undefined && stableJson(stored.resource) === stableJson(resource);
-    return { row: user.row, key: user.key, outcome: decideFeedOutcome(stored !== undefined, same, decision) };
+    const decision = decideStatus(plan, { state: accountStateOf(stored), conditionHolds: evaluation.deactivated, now, user: resource });
+    const same = stableJson(stored.resource) === stableJson(resource);
+    return { row: user.row, key: user.key, outcome: decideFeedOutcome(true, same, decision) };
   } catch (error) {
     return { row: user.row, key: user.key, outcome: 'rejected', reason: reasonOf(error) };
   }
