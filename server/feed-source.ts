@@ -68,19 +68,24 @@ export async function readFeedSource(plan: Plan, feed: FeedPlan, input: FeedInpu
 
 /** Passes 2 and 3 of an import: the source read again, yielding the users of the winning rows, in row order. */
 export async function* feedWinners(plan: Plan, feed: FeedPlan, input: FeedInput, now: Date, winners: WinningRows): AsyncGenerator<CollapsedUser> {
-  for await (const item of sourceItems(plan, feed, input, now)) {
+  for await (const item of sourceItems(plan, feed, input, now, (row) => winners.has(row))) {
+    // (A scim-bulk source maps nothing per row, so it does not skip: its records are filtered here.)
     if (item.kind === 'user' && winners.has(item.row)) yield { key: item.key, user: item.user, row: item.row };
   }
 }
 
-/** The records of a source, in order; a csv row that cannot be read comes with the next record. */
-export async function* sourceItems(plan: Plan, feed: FeedPlan, input: FeedInput, now: Date): AsyncGenerator<SourceItem> {
+/**
+ * The records of a source, in order; a csv row that cannot be read comes with the next record.
+ * With `wanted`, a readable row it does not want is skipped before it is mapped to a user.
+ */
+export async function* sourceItems(plan: Plan, feed: FeedPlan, input: FeedInput, now: Date, wanted?: (row: number) => boolean): AsyncGenerator<SourceItem> {
   let rows = 0;
-  const item = (record: SourceRow, row: number, line?: number): SourceItem => {
+  const item = (record: SourceRow, row: number, line?: number): SourceItem[] => {
     rows = row;
+    if (wanted && !wanted(row)) return [];
     const result = rowToUser(plan, feed, record, now);
-    if (result.ok) return { kind: 'user', row, key: result.key, user: result.user, source: record };
-    return { kind: 'rejected', rejection: { row, ...(line !== undefined ? { line } : {}), ...(result.column ? { column: result.column } : {}), reason: result.reason } };
+    if (result.ok) return [{ kind: 'user', row, key: result.key, user: result.user, source: record }];
+    return [{ kind: 'rejected', rejection: { row, ...(line !== undefined ? { line } : {}), ...(result.column ? { column: result.column } : {}), reason: result.reason } }];
   };
 
   if (feed.format.type === 'csv' && 'open' in input) {
@@ -115,7 +120,7 @@ export async function* sourceItems(plan: Plan, feed: FeedPlan, input: FeedInput,
           }
         }
         yield* skipped.splice(0).map((rejection) => ({ kind: 'rejected' as const, rejection }));
-        yield item(record, info.records, info.lines);
+        yield* item(record, info.records, info.lines);
       }
       yield* skipped.splice(0).map((rejection) => ({ kind: 'rejected' as const, rejection }));
     } finally {
@@ -138,11 +143,10 @@ export async function* sourceItems(plan: Plan, feed: FeedPlan, input: FeedInput,
         row++;
         const value = parseJson(text);
         if (!isPlainObject(value)) {
-          rows = row;
           yield { kind: 'rejected', rejection: { row, line, reason: 'the line is not a JSON object' } };
           continue;
         }
-        yield item(value, row, line);
+        yield* item(value, row, line);
       }
     } finally {
       lines.close();
