@@ -22,7 +22,7 @@ export type RowResult =
  */
 export function rowToUser(plan: Plan, feed: FeedPlan, row: SourceRow, now: Date): RowResult {
   const root = withoutEmptyCells(row);
-  const user: Record<string, unknown> = { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'] };
+  const user: Record<string, unknown> = { schemas: [...feed.userSchemas] };
   for (const rule of feed.mapping) {
     const value = toScalar(rule.run({ root, now, timezone: plan.timezone }));
     if (value === null || value === '') {
@@ -31,10 +31,6 @@ export function rowToUser(plan: Plan, feed: FeedPlan, row: SourceRow, now: Date)
       continue;
     }
     writeAt(user, rule.target, value);
-  }
-  for (const urn of feed.mapping.flatMap((m) => (m.target.urn ? [m.target.urn] : []))) {
-    const schemas = user.schemas as string[];
-    if (!schemas.includes(urn)) schemas.push(urn);
   }
   const key = toKey(plan.key.run({ root: user, now, timezone: plan.timezone }));
   if (key === null) return { ok: false, reason: `the row has no \`${plan.keyAttribute}\`` };

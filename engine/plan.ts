@@ -183,6 +183,8 @@ export interface FeedPlan {
   readonly format: Required<RawFeed['format']>;
   readonly columns: readonly string[];
   readonly mapping: readonly (PlanRule & { readonly target: FeedTarget })[];
+  /** The `schemas` of a user a row gives: the core User schema, then each extension the mapping writes. */
+  readonly userSchemas: readonly string[];
   readonly collapse?: PlanRule & { readonly keep: 'highest' | 'lowest'; readonly missing: 'highest' | 'lowest' };
   readonly thresholds: {
     readonly creates?: FeedThreshold;
