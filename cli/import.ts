@@ -4,7 +4,8 @@
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import type { FeedRecordResult, FeedRun } from '../server/feed-import.ts';
+import { countOutcomes } from '../engine/feed-outcome.ts';
+import type { FeedRun } from '../server/feed-import.ts';
 import { progressBar } from './apply-progress.ts';
 import type { SourceRejection } from '../server/feed-source.ts';
 import { compileConfig, withCliDatabase, type DatabaseOptions } from './database.ts';
@@ -55,7 +56,7 @@ export async function runImport(configPath: string, feedName: string, file: stri
       return 1;
     }
     if (options.format === 'json') {
-      io.out(`${JSON.stringify({ tenant: plan.tenant, feed: feed.name, file, rows: run.rows, dryRun: run.dryRun, held: run.held ?? null, approved: run.approved ?? null, resumed: run.resumed ?? null, counts: countsOf(run.records), records: run.records }, null, 2)}\n`);
+      io.out(`${JSON.stringify({ tenant: plan.tenant, feed: feed.name, file, rows: run.rows, dryRun: run.dryRun, held: run.held ?? null, approved: run.approved ?? null, resumed: run.resumed ?? null, counts: countOutcomes(run.records), records: run.records }, null, 2)}\n`);
     } else {
       io.out(summaryText(plan.tenant, feed.name, file, run));
       io.out(rejectionsText(file, run.rejections));
@@ -92,14 +93,8 @@ function importProgress(bar: boolean, io: Pick<Io, 'err'>) {
   };
 }
 
-function countsOf(records: readonly FeedRecordResult[]): Record<string, number> {
-  const counts: Record<string, number> = { created: 0, updated: 0, unchanged: 0, deactivated: 0, held: 0, rejected: 0 };
-  for (const r of records) counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
-  return counts;
-}
-
 function summaryText(tenant: string, feed: string, file: string, result: FeedRun): string {
-  const c = countsOf(result.records);
+  const c = countOutcomes(result.records);
   const lines = [
     `${result.dryRun ? 'would import' : result.resumed ? `resumed at record ${result.resumed.done} and imported` : 'imported'} ${file} (${result.rows} rows) into \`${tenant}\` through feed \`${feed}\`: ${c.created} created, ${c.updated} updated, ${c.deactivated} deactivated, ${c.unchanged} unchanged, ${c.held} held, ${c.rejected} rejected`,
   ];

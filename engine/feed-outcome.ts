@@ -27,6 +27,13 @@ export function decideFeedOutcome(live: boolean, sameResource: boolean, decision
   return 'updated';
 }
 
+/** How many records have each outcome (every outcome present, 0 when none has it). */
+export function countOutcomes(records: Iterable<FeedRecordResult>): Record<FeedOutcome, number> {
+  const counts: Record<FeedOutcome, number> = { created: 0, updated: 0, unchanged: 0, deactivated: 0, held: 0, rejected: 0 };
+  for (const r of records) counts[r.outcome]++;
+  return counts;
+}
+
 /** The outcome once written: a deactivation the safety limit turned into a hold is `held`. */
 export function writtenFeedOutcome(planned: FeedOutcome, status: 'active' | 'deactivated' | 'pending'): FeedOutcome {
   return status === 'pending' ? 'held' : planned;

@@ -6,7 +6,7 @@
 import { evaluatePlan } from '../engine/evaluate.ts';
 import type { CollapsedUser } from '../engine/feed-collapse.ts';
 import { feedUserOnto } from '../engine/feed-row.ts';
-import { decideFeedOutcome, stableJson, writtenFeedOutcome, type FeedRecordResult } from '../engine/feed-outcome.ts';
+import { countOutcomes, decideFeedOutcome, stableJson, writtenFeedOutcome, type FeedRecordResult } from '../engine/feed-outcome.ts';
 import type { FeedPlan } from '../engine/feed-plan.ts';
 import { decideThresholds, thresholdEvent, type ExceededThreshold, type ThresholdDecision } from '../engine/feed-thresholds.ts';
 import { keyIgnoresCase, storedKey } from '../engine/key-value.ts';
@@ -78,8 +78,7 @@ export async function importFeedUsers(ctx: ProvisionContext, feed: FeedPlan, use
   const resumed = options.job?.resumed;
   let approvedPast: readonly ExceededThreshold[] | undefined = resumed?.approved;
   if (!resumed) {
-    const counts = { created: 0, updated: 0, deactivated: 0 };
-    for (const r of planned.values()) if (r.outcome in counts) counts[r.outcome as keyof typeof counts]++;
+    const counts = countOutcomes(planned.values());
     const accounts = await liveAccounts(ctx);
     const decision = decideThresholds(feed, { creates: counts.created, deactivations: counts.deactivated, changedKeys: counts.updated + counts.deactivated }, accounts, options.approve ?? false);
     const event = thresholdEvent(feed, decision);
