@@ -2,19 +2,15 @@
 // compared in constant time.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Plan, TokenRef } from '../engine/plan.ts';
+import type { TokenRef } from '../engine/plan.ts';
 
 export const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
 
 /**
- * The digests that unlock a tenant: the plan's `sha256:` entries plus the sha256 of every
- * `env:` token whose variable is set (read once, at load). An unset variable unlocks nothing.
+ * The digests that token references unlock (a tenant's `tokens`, its `sso.tokens`, a feed's):
+ * the `sha256:` entries plus the sha256 of every `env:` token whose variable is set (read once,
+ * at load). An unset variable unlocks nothing.
  */
-export function tokenDigests(plan: Pick<Plan, 'tokens'>, env: NodeJS.ProcessEnv = process.env): Buffer[] {
-  return refDigests(plan.tokens, env);
-}
-
-/** The digests of token references (`sha256:` entries, set `env:` variables): a tenant's, or its `sso.tokens`. */
 export function refDigests(refs: readonly TokenRef[], env: NodeJS.ProcessEnv = process.env): Buffer[] {
   const digests: Buffer[] = [];
   for (const ref of refs) {

@@ -8,7 +8,7 @@ import { decideClaims, type Claim, type RefusedClaim } from '../engine/claims.ts
 import { compileTenantFile } from '../engine/compile-plan.ts';
 import type { Diagnostic } from '../engine/diagnostic.ts';
 import type { Plan } from '../engine/plan.ts';
-import { refDigests, tokenDigests } from './auth.ts';
+import { refDigests } from './auth.ts';
 
 /** A tenant as served: its plan and the digests of the tokens that unlock it. */
 export interface Tenant {
@@ -78,9 +78,9 @@ export class TenantRegistry {
     // Every token digest is read once, here, with the registry's env (auth.ts).
     this.#tenants.set(plan.tenant, {
       plan,
-      tokenDigests: tokenDigests(plan, env),
+      tokenDigests: refDigests(plan.tokens, env),
       ssoDigests: plan.sso ? refDigests(plan.sso.tokens, env) : [],
-      feedDigests: new Map(plan.feeds.map((feed) => [feed.name, tokenDigests(feed, env)])),
+      feedDigests: new Map(plan.feeds.map((feed) => [feed.name, refDigests(feed.tokens, env)])),
     });
     this.#removed.delete(plan.tenant);
     const loadedAt = previous && previous.hash === plan.hash && previous.file === plan.file ? previous.loadedAt : new Date();
