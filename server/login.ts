@@ -11,7 +11,7 @@ import type { Db } from './db/users.ts';
 import { sha256 } from './auth.ts';
 import { scimError } from './errors.ts';
 import { loginUser, type ProvisionContext } from './provision.ts';
-import { orderedProfile } from './user-view.ts';
+import { orderedProfile, profileOrder } from './user-view.ts';
 
 /** The signing keys of one plan's `sso.keys`; the caller keeps one per plan (jose caches a remote set). */
 export function keySetOf(sso: SsoPlan): JWTVerifyGetKey {
@@ -109,7 +109,7 @@ function loginAnswerOf(
     created,
     status: row.status as LoginAnswer['status'],
     reason: row.reason,
-    profile: orderedProfile(profile, plan.profile.map((p) => p.field)),
+    profile: orderedProfile(profile, profileOrder(plan)),
     groups: groups.map((g) => g.display),
   };
 }

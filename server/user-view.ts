@@ -1,6 +1,7 @@
 // Server: a stored user row -> the SCIM User resource the client reads: the resource as sent,
 // plus id, meta, schemas, core `groups` and scimplan's read-only extension.
 
+import type { Plan } from '../engine/plan.ts';
 import { CORE_USER_URN, SCIMPLAN_URN } from '../engine/scim-schemas.ts';
 import type { GroupRef } from './db/groups.ts';
 import type { UserRow } from './db/tables.ts';
@@ -39,6 +40,9 @@ export function renderUser(row: UserRow, groups: readonly GroupRef[], location: 
   });
   return out;
 }
+
+/** The plan's profile fields in the tenant file's order (jsonb keeps keys in an order of its own). */
+export const profileOrder = (plan: Pick<Plan, 'profile'>): string[] => plan.profile.map((p) => p.field);
 
 /** A stored profile in the tenant file's field order (`order`), then any other field (a login answers it too). */
 export function orderedProfile(profile: Record<string, unknown>, order: readonly string[]): Record<string, unknown> {

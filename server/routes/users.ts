@@ -13,7 +13,7 @@ import type { Signals } from '../signals.ts';
 import { sortColumn } from '../db/filter/sort.ts';
 import { userFilterToSql, userValueFilter } from '../db/filter/user-filter.ts';
 import { projection } from '../scim/projection.ts';
-import { etagOf, renderUser } from '../user-view.ts';
+import { etagOf, profileOrder, renderUser } from '../user-view.ts';
 import { cursorWalk } from './cursor.ts';
 import { cursorListResponse, listResponse, pageOf, queryParams, searchParams, type ListParams } from './list-params.ts';
 
@@ -57,7 +57,7 @@ function sendUser(request: FastifyRequest, reply: FastifyReply, ctx: ProvisionCo
   const location = userLocation(request, ctx, user.row.id);
   void reply.header('ETag', etagOf(user.row.version));
   if (created) void reply.header('Location', location);
-  const rendered = renderUser(user.row, user.groups, location, profileOrder(ctx));
+  const rendered = renderUser(user.row, user.groups, location, profileOrder(ctx.plan));
   return projection(queryParams(request.query), ctx.plan.userScope, ctx.plan.timezone)(rendered);
 }
 
@@ -93,7 +93,7 @@ function resources(request: FastifyRequest, ctx: ProvisionContext, params: ListP
   if (rows.length === 0) return [];
   // Compiled only when there is something to show, as a per-resource projection would be.
   const project = projection(params, ctx.plan.userScope, ctx.plan.timezone);
-  const order = profileOrder(ctx);
+  const order = profileOrder(ctx.plan);
   return rows.map((row) => project(renderUser(row, groups.get(row.id) ?? [], userLocation(request, ctx, row.id), order)));
 }
 
@@ -101,4 +101,3 @@ function userLocation(request: FastifyRequest, ctx: ProvisionContext, id: string
   return `${request.protocol}://${request.host}/scim/v2/${ctx.plan.tenant}/Users/${id}`;
 }
 
-const profileOrder = (ctx: ProvisionContext): string[] => ctx.plan.profile.map((p) => p.field);
