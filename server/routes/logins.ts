@@ -46,12 +46,15 @@ export async function loginRoutes(app: FastifyInstance, options: LoginRoutesOpti
     const now = options.now?.() ?? new Date();
     const body = request.body;
     const ctx = { db: options.db, plan, requestId: String(request.id), now, ...(options.signals ? { signals: options.signals } : {}) };
+    const login = async (claims: Record<string, unknown>) => {
+      const answer = await runLogin(ctx, sso, claims);
+      request.log.info({ tenant: plan.tenant, created: answer.created, status: answer.status }, 'login');
+      return answer;
+    };
     if (sso.protocol === 'saml') {
       const attributes = isPlainObject(body) ? body['attributes'] : undefined;
       if (!isPlainObject(attributes)) throw scimError('LOGIN_BODY_INVALID', { what: 'an `attributes` object (SAML)' });
-      const answer = await runLogin(ctx, sso, attributes);
-      request.log.info({ tenant: plan.tenant, created: answer.created, status: answer.status }, 'login');
-      return answer;
+      return login(attributes);
     }
     const token = isPlainObject(body) ? body['idToken'] : undefined;
     if (typeof token !== 'string' || token.length === 0 || token.length > 16_384) throw scimError('LOGIN_BODY_INVALID', { what: 'the ID token as `idToken` (OIDC)' });
@@ -59,10 +62,9 @@ export async function loginRoutes(app: FastifyInstance, options: LoginRoutesOpti
     const id = replayId(payload, token);
     await recordToken(options.db, plan.tenant, id, new Date((payload.exp ?? 0) * 1000), now);
     try {
-      const answer = await runLogin(ctx, sso, payload as Record<string, unknown>);
-      request.log.info({ tenant: plan.tenant, created: answer.created, status: answer.status }, 'login');
-      return answer;
+      return await login(payload as Record<string, unknown>);
     } catch (error) {
+      // A login that failed does not use up its token: the platform may post it again.
       await forgetToken(options.db, plan.tenant, id);
       throw error;
     }
