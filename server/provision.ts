@@ -9,11 +9,11 @@ import { changedFields } from '../engine/diff.ts';
 import { nextCheckAt } from '../engine/next-check.ts';
 import type { Evaluation, Plan } from '../engine/plan.ts';
 import { decideDelete, decideLoginStatus, decideStatus, needsSafetyCheck } from '../engine/status.ts';
-import { accountStateOf, statusColumns } from './db/account-state.ts';
+import { accountStateOf, statusColumns, type StatusColumns } from './db/account-state.ts';
 import { recordEvents, type NewEvent } from './db/events.ts';
 import { addRuleMemberships, ensureRuleGroups, groupsOfUsers, ruleGroupNames, type GroupRef } from './db/groups.ts';
 import type { UserRow } from './db/tables.ts';
-import { insertUserWithRules, updateUserWithRules } from './db/user-write.ts';
+import { columnValues, insertUserWithRules, updateUserWithRules, type UserColumns } from './db/user-write.ts';
 import { findLiveUser, findLiveUserWithGroups, findUserByKey, insertUser, updateUser, type Db } from './db/users.ts';
 import { ScimError, scimError } from './errors.ts';
 import { eventContext, liveOr404, transact, uniqueAs, unlessConflict, type ProvisionContext } from './request.ts';
@@ -76,7 +76,7 @@ async function createEvaluated(ctx: ProvisionContext, resource: Record<string, u
     const decision = decideFor(ctx)(plan, { state: existing && accountStateOf(existing), conditionHolds: evaluation.deactivated, relink: existing !== undefined, now, user: resource });
     const status = await holdDeactivation(trx, plan, decision, now);
     // A re-linked account is written as a new one is, keeping its id and creation time.
-    const written = { ...columns, ...statusColumns(status.next), updated_at: now, deleted_at: null };
+    const written = { ...columnValues({ ...columns, ...statusColumns(status.next) }), updated_at: now, deleted_at: null };
     const events: NewEvent[] = [];
     let row: UserRow;
     if (existing) {
@@ -153,7 +153,8 @@ async function updateWith(
   // version read. A concurrent write makes it read again; a decision that must pass the safety
   // limit, or a row that keeps changing, takes the locked transaction below.
   for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
-    const stored = attempt === 0 && read ? read : liveOr404(await findLiveUser(ctx.db, plan.tenant, id), 'USER_NOT_FOUND', ifMatch);
+    const found = attempt === 0 && read ? { row: read, groups: undefined } : await findLiveUserWithGroups(ctx.db, plan.tenant, id);
+    const stored = liveOr404(found?.row, 'USER_NOT_FOUND', ifMatch);
     const { resource, sources } = decide(stored);
     const evaluation = evaluatePlan(plan, resource, now);
     if (!sameKey(plan, evaluation.key, stored.key_value)) {
@@ -165,14 +166,14 @@ async function updateWith(
     const nextCheck = nextCheckAt(plan, resource, now);
     const fields = changedFields(stored.profile, evaluation.profile);
     const updated = await unlessConflict(() => uniqueAs(userTaken(plan), () =>
-      updateUserWithRules(ctx.db, stored.version, {
+      updateUserWithRules(ctx.db, stored, {
         id: stored.id,
         columns: { ...evaluatedColumns(plan, resource, evaluation, nextCheck, sources), ...statusColumns(decision.next) },
         ruleGroups: evaluation.groups,
         userEvent: fields.length > 0 ? { type: 'user.updated', fields } : null,
         statusEvent: decision.event ? { type: decision.event, reason: decision.reason } : null,
         events: eventContext(ctx, now),
-      }),
+      }, found?.groups),
     ));
     if (updated) {
       ctx.signals?.nextCheckStored(nextCheck);
@@ -192,8 +193,7 @@ async function updateWith(
     const decision = decideFor(ctx)(plan, { state: accountStateOf(stored), conditionHolds: evaluation.deactivated, now, user: resource });
     const status = await holdDeactivation(trx, plan, decision, now);
     const row = await updateUser(trx, plan.tenant, stored.id, {
-      ...evaluatedColumns(plan, resource, evaluation, nextCheckAt(plan, resource, now), sources),
-      ...statusColumns(status.next),
+      ...columnValues({ ...evaluatedColumns(plan, resource, evaluation, nextCheckAt(plan, resource, now), sources), ...statusColumns(status.next) }),
       updated_at: now,
     });
     // `user.updated` tells the platform which profile fields changed: a request that changes
@@ -283,12 +283,12 @@ async function finish(trx: Db, ctx: ProvisionContext, row: UserRow, evaluation: 
  * the resource, profile and attribute sources as JSON, the next-check moment and the config that evaluated it.
  * Throws USER_NAME_REQUIRED (derivedColumns). The status columns and times are the caller's.
  */
-function evaluatedColumns(plan: Plan, resource: Record<string, unknown>, evaluation: Evaluation, nextCheck: Date | null, sources: AttributeSources) {
+function evaluatedColumns(plan: Plan, resource: Record<string, unknown>, evaluation: Evaluation, nextCheck: Date | null, sources: AttributeSources): Omit<UserColumns, keyof StatusColumns> {
   return {
     ...derivedColumns(resource),
-    resource: JSON.stringify(resource),
-    profile: JSON.stringify(evaluation.profile),
-    sources: JSON.stringify(sources),
+    resource,
+    profile: evaluation.profile,
+    sources,
     next_check_at: nextCheck,
     config_hash: plan.hash,
   };

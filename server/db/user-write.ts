@@ -1,29 +1,46 @@
 // Storage: a user write in one statement (one round trip): the user row, the rule groups it
 // needs (created on first use), its rule memberships and its events, as data-modifying CTEs.
-// The statement texts are built once, at load; a request only binds parameters.
+// The statement texts are built once, at load; a request only binds parameters. Each write has
+// a lean statement for its common case, whose plan holds only what that case does:
+// - a create whose rule groups this process knows by id (db/rule-group-ids.ts) names them by
+//   id, and the statement checks they are still those live groups;
+// - an update of a user who already holds every rule group it needs writes the row and its
+//   events only.
+// Otherwise the full statement finds and makes the rule groups and adds the memberships. The
+// statements return only what the database decides (whether the row was written, the groups):
+// the written row is the one the caller described.
 
 import { randomUUID } from 'node:crypto';
 import { CompiledQuery } from 'kysely';
+import type { AttributeSources } from '../../engine/attribute-sources.ts';
 import type { StatusColumns } from './account-state.ts';
 import { eventInsertSql, type EventContext, type EventType, type NewEvent } from './events.ts';
 import type { GroupRef } from './groups.ts';
+import { bindNamed, namedStatement, type NamedStatement } from './named-statement.ts';
+import { forgetRuleGroups, knownRuleGroups, rememberRuleGroups } from './rule-group-ids.ts';
 import type { UserRow } from './tables.ts';
-import type { Db } from './users.ts';
+import type { Db, ListedGroup } from './users.ts';
 
 /** The columns a create or an update writes (the evaluated ones and the engine's status). */
 export interface UserColumns extends StatusColumns {
   readonly user_name: string;
   readonly external_id: string | null;
   readonly work_email: string | null;
-  /** JSON text. */
-  readonly resource: string;
-  /** JSON text. */
-  readonly profile: string;
+  readonly resource: Record<string, unknown>;
+  readonly profile: Record<string, unknown>;
   readonly next_check_at: Date | null;
   readonly config_hash: string;
-  /** JSON text: the attribute sources (engine/attribute-sources.ts). */
-  readonly sources: string;
+  /** The attribute sources (engine/attribute-sources.ts). */
+  readonly sources: AttributeSources;
 }
+
+/** `columns` as the database takes them: the JSON columns as JSON text. */
+export const columnValues = (columns: UserColumns) => ({
+  ...columns,
+  resource: JSON.stringify(columns.resource),
+  profile: JSON.stringify(columns.profile),
+  sources: JSON.stringify(columns.sources),
+});
 
 export interface UserWrite {
   readonly id: string;
@@ -44,119 +61,177 @@ export interface WrittenUser {
   readonly events: readonly NewEvent[];
 }
 
-// $1 id, $2 tenant, $3 key value (create) or expected version (update), $4..$13 the columns,
-// $14 now, $15 rule group names, $16 ids for groups created here, $17/$18 user event and its
-// fields, $19 status event, $20 config hash of the events, $21 request id, $22 the status event's reason,
-// then the events' source (`login` or null): $23 of an update, $24 of an insert; then the
-// attribute sources (jsonb): $24 of an update, $25 of an insert.
-const COLUMNS = ['user_name', 'external_id', 'work_email', 'resource', 'profile', 'status', 'deactivated_at', 'reason', 'next_check_at', 'config_hash'] as const;
-const CASTS = ['', '', '', '::jsonb', '::jsonb', '', '::timestamptz', '', '::timestamptz', ''];
-const value = (i: number) => `$${i + 4}${CASTS[i]}`;
+const COLUMNS = ['user_name', 'external_id', 'work_email', 'resource', 'profile', 'status', 'deactivated_at', 'reason', 'next_check_at', 'config_hash', 'sources'] as const;
+const CASTS: Partial<Record<(typeof COLUMNS)[number], string>> = {
+  resource: '::jsonb',
+  profile: '::jsonb',
+  sources: '::jsonb',
+  deactivated_at: '::timestamptz',
+  next_check_at: '::timestamptz',
+};
+const value = (c: (typeof COLUMNS)[number]) => `$${c.replace(/_([a-z])/g, (_, l: string) => l.toUpperCase())}${CASTS[c] ?? ''}`;
+
+/** The events of the user CTE `u`: its own event, its status event, then `added` (group_id, ord) as member_added. */
+const eventsCte = (u: string, added: string, after = '') => `ev as (${eventInsertSql(
+  `select 0::bigint as ord, $userEvent::text as type, x.id as account_id, null::uuid as group_id, $userFields::jsonb as fields, null::text as reason from ${u} x where $userEvent::text is not null
+   union all select 1, $statusEvent::text, x.id, null, null, $statusReason::text from ${u} x where $statusEvent::text is not null
+   ${added ? `union all select 1 + a.ord, 'group.member_added', x.id, a.group_id, null, null from ${added} a cross join ${u} x ${after}` : ''}`,
+  { tenant: '$tenant', configHash: '$eventConfig', requestId: '$requestId', now: '$now', source: '$eventSource' },
+)})`;
 
 /**
  * The rule groups (`grp`: ord, id, display_name) and the memberships added (`mem`) of the user
- * CTE `u`. A group the snapshot does not show is inserted; when a concurrent first use won, the
- * no-op update returns the winner's row, which the snapshot cannot show.
+ * CTE `u`, found or made by name. A group the snapshot does not show is inserted; when a
+ * concurrent first use won, the no-op update returns the winner's row, which the snapshot cannot show.
  */
 const ruleCtes = (u: string, upsert: boolean) => `
-  wanted as (select w.name, w.new_id, w.ord from unnest($15::text[], $16::uuid[]) with ordinality as w(name, new_id, ord)
+  wanted as (select w.name, w.new_id, w.ord from unnest($groupNames::text[], $newIds::uuid[]) with ordinality as w(name, new_id, ord)
     where exists (select from ${u})),
   found as (select w.ord, g.id, g.display_name from wanted w
-    join scim_groups g on g.tenant = $2 and lower(g.display_name) = lower(w.name) and g.deleted_at is null),
+    join scim_groups g on g.tenant = $tenant and lower(g.display_name) = lower(w.name) and g.deleted_at is null),
   made as (insert into scim_groups (id, tenant, display_name, created_by, created_at, updated_at)
-    select w.new_id, $2, w.name, 'rule', $14::timestamptz, $14::timestamptz from wanted w where not exists (select from found f where f.ord = w.ord)
+    select w.new_id, $tenant, w.name, 'rule', $now::timestamptz, $now::timestamptz from wanted w where not exists (select from found f where f.ord = w.ord)
     on conflict (tenant, lower(display_name)) where deleted_at is null do update set updated_at = scim_groups.updated_at
     returning id, display_name),
   grp as (select ord, id, display_name from found
     union all select w.ord, m.id, m.display_name from made m join wanted w on lower(w.name) = lower(m.display_name)),
   mem as (insert into memberships (tenant, group_id, user_id, via_rule, created_at)
-    select $2, g.id, x.id, true, $14::timestamptz from grp g cross join ${u} x
+    select $tenant, g.id, x.id, true, $now::timestamptz from grp g cross join ${u} x
     ${upsert ? 'on conflict (group_id, user_id) do nothing' : ''}
     returning group_id),
   ${
     upsert
       ? `flag as (update memberships m set via_rule = true from grp g
-    where m.group_id = g.id and m.user_id = $1::uuid and m.tenant = $2 and m.via_rule = false and exists (select from ${u})
+    where m.group_id = g.id and m.user_id = $id::uuid and m.tenant = $tenant and m.via_rule = false and exists (select from ${u})
     returning m.group_id),`
       : ''
   }
-  ev as (${eventInsertSql(
-    `select 0::bigint as ord, $17::text as type, x.id as account_id, null::uuid as group_id, $18::jsonb as fields, null::text as reason from ${u} x where $17::text is not null
-     union all select 1, $19::text, x.id, null, null, $22::text from ${u} x where $19::text is not null
-     union all select 1 + g.ord, 'group.member_added', x.id, m.group_id, null, null from mem m join grp g on g.id = m.group_id cross join ${u} x
-     ${upsert ? 'where (select count(*) from flag) >= 0' : ''}`,
-    { tenant: '$2', configHash: '$20', requestId: '$21', now: '$14', source: upsert ? '$23' : '$24' },
-  )})`;
+  added as (select m.group_id, g.ord from mem m join grp g on g.id = m.group_id),
+  ${eventsCte(u, 'added', upsert ? 'where (select count(*) from flag) >= 0' : '')}`;
 
-const added = `(select coalesce(json_agg(m.group_id order by g.ord), '[]') from mem m join grp g on g.id = m.group_id)`;
+/** `rows` (with id, display_name) as a GroupRef JSON list in `groupsOfUsers` order. */
+const groupsJson = (rows: string) =>
+  `(select coalesce(json_agg(json_build_object('value', x.id, 'display', x.display_name) order by x.display_name), '[]') from ${rows} as x)`;
 
-// $23: the key ignores case (engine/key-value.ts): $3 is then folded, and a row written before
-// keys were folded (`lower(key_value)` matches, `key_value` does not) takes the key too.
-const INSERT = `/* prepared:user-insert */ with legacy as (
+/**
+ * The new account row, unless the key is taken. `$ignoresCase`: the key ignores case
+ * (engine/key-value.ts): `$key` is then folded, and a row written before keys were folded
+ * (`lower(key_value)` matches, `key_value` does not) takes the key too. `also`: one more
+ * condition of the insert.
+ */
+const insertCtes = (also = '') => `legacy as (
     select deleted_at is null as live from scim_users
-    where $23::boolean and tenant = $2 and lower(key_value) = lower($3) and key_value <> $3),
+    where $ignoresCase::boolean and tenant = $tenant and lower(key_value) = lower($key) and key_value <> $key),
   ins as (
-    insert into scim_users (id, tenant, key_value, ${COLUMNS.join(', ')}, sources, created_at, updated_at, deleted_at)
-    select $1::uuid, $2, $3, ${COLUMNS.map((_, i) => value(i)).join(', ')}, $25::jsonb, $14::timestamptz, $14::timestamptz, null
-    where not exists (select from legacy)
+    insert into scim_users (id, tenant, key_value, ${COLUMNS.join(', ')}, created_at, updated_at, deleted_at)
+    select $id::uuid, $tenant, $key, ${COLUMNS.map(value).join(', ')}, $now::timestamptz, $now::timestamptz, null
+    where not exists (select from legacy) ${also}
     on conflict (tenant, key_value) do nothing
-    returning *),
-  taken as (select deleted_at is null as live from scim_users where tenant = $2 and key_value = $3
-    union all select live from legacy),
+    returning id)`;
+
+/** Whether the key is taken by a live account (when `ins` wrote nothing). */
+const TAKEN_LIVE = `case when exists (select from ins) then null else (
+    select bool_or(live) from (select deleted_at is null as live from scim_users where tenant = $tenant and key_value = $key union all select live from legacy) as t) end`;
+
+const INSERT = namedStatement(`/* prepared:user-insert */ with ${insertCtes()},
   ${ruleCtes('ins', false)}
-  select ins.*, (select bool_or(live) from taken) as taken_live,
-    (select coalesce(json_agg(json_build_object('value', g.id, 'display', g.display_name) order by g.display_name), '[]')
-      from mem m join grp g on g.id = m.group_id) as groups_json,
-    ${added} as added_json,
-    (select count(*) from ev) as event_count
-  from (select 1) as one left join ins on true`;
+  select exists (select from ins) as written, ${TAKEN_LIVE} as taken_live,
+    ${groupsJson('grp')} as groups_json, (select coalesce(json_agg(group_id order by ord), '[]') from added) as added_json`);
+
+/**
+ * The rule groups named by id (`$groupIds`, with their names): each must still be the tenant's
+ * live group of that name, else nothing is written (`fresh` is false).
+ */
+const INSERT_KNOWN = namedStatement(`/* prepared:user-insert-known */ with
+  grp as (select w.ord, g.id, g.display_name from unnest($groupIds::uuid[], $groupNames::text[]) with ordinality as w(id, name, ord)
+    join scim_groups g on g.id = w.id and (g.tenant = $tenant and g.deleted_at is null and lower(g.display_name) = lower(w.name)) is true),
+  ${insertCtes('and (select count(*) from grp) = cardinality($groupIds::uuid[])')},
+  mem as (insert into memberships (tenant, group_id, user_id, via_rule, created_at)
+    select $tenant, g.id, x.id, true, $now::timestamptz from grp g cross join ins x
+    returning group_id),
+  added as (select m.group_id, g.ord from mem m join grp g on g.id = m.group_id),
+  ${eventsCte('ins', 'added')}
+  select exists (select from ins) as written, (select count(*) from grp) = cardinality($groupIds::uuid[]) as fresh,
+    ${TAKEN_LIVE} as taken_live, ${groupsJson('grp')} as groups_json`);
 
 // By the primary key only, whatever the statistics say (db/users.ts PRIMARY_KEY_ONLY).
-const UPDATE = `/* prepared:user-update */ with upd as (
-    update scim_users set ${COLUMNS.map((c, i) => `${c} = ${value(i)}`).join(', ')}, sources = $24::jsonb, updated_at = $14::timestamptz, version = version + 1
-    where id = $1::uuid and (tenant = $2 and version = $3::int and deleted_at is null) is true
-    returning *),
+const updateCte = `upd as (
+    update scim_users set ${COLUMNS.map((c) => `${c} = ${value(c)}`).join(', ')}, updated_at = $now::timestamptz, version = version + 1
+    where id = $id::uuid and (tenant = $tenant and version = $version::int and deleted_at is null) is true
+    returning id)`;
+
+const UPDATE = namedStatement(`/* prepared:user-update */ with ${updateCte},
   ${ruleCtes('upd', true)}
-  select upd.*,
-    (select coalesce(json_agg(json_build_object('value', x.id, 'display', x.display_name) order by x.display_name), '[]') from (
-      select g.id, g.display_name from memberships m join scim_groups g on g.id = m.group_id
-        where m.tenant = $2 and m.user_id = $1::uuid and g.tenant = $2 and g.deleted_at is null
-      union select g.id, g.display_name from mem m join grp g on g.id = m.group_id) as x) as groups_json,
-    ${added} as added_json,
-    (select count(*) from ev) as event_count
-  from upd`;
+  select ${groupsJson(`(select g.id, g.display_name from memberships m join scim_groups g on g.id = m.group_id
+        where m.tenant = $tenant and m.user_id = $id::uuid and g.tenant = $tenant and g.deleted_at is null
+      union select g.id, g.display_name from mem m join grp g on g.id = m.group_id)`)} as groups_json,
+    (select coalesce(json_agg(group_id order by ord), '[]') from added) as added_json
+  from upd`);
 
-type Returned = UserRow & { taken_live: boolean | null; groups_json: GroupRef[] | string; added_json: string[] | string; event_count: unknown };
+/** An update that adds no membership: the row and its events. */
+const UPDATE_PLAIN = namedStatement(`/* prepared:user-update-plain */ with ${updateCte},
+  ${eventsCte('upd', '')}
+  select true as written from upd`);
 
-const parameters = (w: UserWrite, third: string | number): unknown[] => {
+interface Returned {
+  readonly written?: boolean;
+  readonly fresh?: boolean;
+  readonly taken_live?: boolean | null;
+  readonly groups_json?: GroupRef[] | string;
+  readonly added_json?: string[] | string;
+}
+
+/** Lowercase distinct rule group names, in the evaluation's order. */
+const ruleNames = (w: UserWrite): string[] => [...new Set(w.ruleGroups.map((n) => n.toLowerCase()))];
+
+/** The values every statement binds, by name. */
+function values(w: UserWrite): Record<string, unknown> {
+  const columns = columnValues(w.columns);
+  return {
+    id: w.id,
+    tenant: w.events.tenant,
+    now: w.events.now,
+    userName: columns.user_name,
+    externalId: columns.external_id,
+    workEmail: columns.work_email,
+    resource: columns.resource,
+    profile: columns.profile,
+    status: columns.status,
+    deactivatedAt: columns.deactivated_at,
+    reason: columns.reason,
+    nextCheckAt: columns.next_check_at,
+    configHash: columns.config_hash,
+    sources: columns.sources,
+    userEvent: w.userEvent?.type ?? null,
+    userFields: w.userEvent ? JSON.stringify(w.userEvent.fields) : null,
+    statusEvent: w.statusEvent?.type ?? null,
+    statusReason: w.statusEvent?.reason ?? null,
+    eventConfig: w.events.configHash,
+    requestId: w.events.requestId,
+    eventSource: w.events.source ?? null,
+  };
+}
+
+/** The full statements' rule groups: their names (as the evaluation spells them) and ids for those made here. */
+function ruleGroupValues(w: UserWrite): Record<string, unknown> {
   const names = [...new Map(w.ruleGroups.map((n) => [n.toLowerCase(), n])).values()];
-  return [
-    w.id,
-    w.events.tenant,
-    third,
-    ...COLUMNS.map((c) => w.columns[c]),
-    w.events.now,
-    names,
-    names.map(() => randomUUID()),
-    w.userEvent?.type ?? null,
-    w.userEvent ? JSON.stringify(w.userEvent.fields) : null,
-    w.statusEvent?.type ?? null,
-    w.events.configHash,
-    w.events.requestId,
-    w.statusEvent?.reason ?? null,
-  ];
-};
+  return { groupNames: names, newIds: names.map(() => randomUUID()) };
+}
 
-const json = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
+async function run(db: Db, statement: NamedStatement, bound: Record<string, unknown>): Promise<Returned | undefined> {
+  const { rows } = await db.executeQuery<Returned>(CompiledQuery.raw(statement.text, bindNamed(statement, bound)));
+  return rows[0];
+}
 
-function written(w: UserWrite, r: Returned): WrittenUser {
-  const { taken_live: _t, groups_json, added_json, event_count: _e, ...row } = r;
+const json = <T>(v: T | string | undefined, none: T): T => (v === undefined ? none : typeof v === 'string' ? (JSON.parse(v) as T) : v);
+
+function written(w: UserWrite, row: UserRow, groups: readonly GroupRef[], added: readonly string[]): WrittenUser {
   const events: NewEvent[] = [];
   if (w.userEvent) events.push({ type: w.userEvent.type, accountId: row.id, fields: w.userEvent.fields });
   if (w.statusEvent) events.push({ type: w.statusEvent.type, accountId: row.id, reason: w.statusEvent.reason });
-  for (const groupId of json(added_json)) events.push({ type: 'group.member_added', accountId: row.id, groupId });
+  for (const groupId of added) events.push({ type: 'group.member_added', accountId: row.id, groupId });
   if (events.length > 0) w.events.onWritten?.(w.events.tenant, events);
-  return { row: row as UserRow, groups: json(groups_json), events };
+  return { row, groups, events };
 }
 
 /**
@@ -169,17 +244,44 @@ export async function insertUserWithRules(
   key: { readonly stored: string; readonly ignoresCase: boolean },
   w: UserWrite,
 ): Promise<WrittenUser | { readonly taken: true; readonly live: boolean }> {
-  const { rows } = await db.executeQuery<Returned>(CompiledQuery.raw(INSERT, [...parameters(w, key.stored), key.ignoresCase, w.events.source ?? null, w.columns.sources]));
-  const r = rows[0]!;
-  if (r.id === null) return { taken: true, live: r.taken_live === true };
-  return written(w, r);
+  const tenant = w.events.tenant;
+  const bound = { ...values(w), key: key.stored, ignoresCase: key.ignoresCase };
+  const row: UserRow = { id: w.id, tenant, key_value: key.stored, ...w.columns, version: 1, created_at: w.events.now, updated_at: w.events.now, deleted_at: null };
+  const names = ruleNames(w);
+  const known = knownRuleGroups(db, tenant, names);
+  if (known) {
+    const r = (await run(db, INSERT_KNOWN, { ...bound, groupIds: known.map((g) => g.value), groupNames: names }))!;
+    if (r.fresh) {
+      if (!r.written) return { taken: true, live: r.taken_live === true };
+      // A new user's memberships are all new: every rule group was added, in the rules' order.
+      return written(w, row, json(r.groups_json, []), known.map((g) => g.value));
+    }
+    forgetRuleGroups(db, tenant);
+  }
+  const r = (await run(db, INSERT, { ...bound, ...ruleGroupValues(w) }))!;
+  if (!r.written) return { taken: true, live: r.taken_live === true };
+  const groups = json(r.groups_json, []);
+  rememberRuleGroups(db, tenant, groups);
+  return written(w, row, groups, json(r.added_json, []));
 }
 
 /**
- * Updates a live account if it still has `version` (the one its new state was decided from),
- * in one statement; undefined when it changed or went meanwhile (nothing is written).
+ * Updates the live account `stored` if it still has the version read (the one its new state was
+ * decided from), in one statement; undefined when it changed or went meanwhile (nothing is
+ * written). `held`: the user's groups as read with the row (db/users.ts
+ * `findLiveUserWithGroups`); when it shows every rule group already held by a rule, the write
+ * adds no membership and the answer shows those groups.
  */
-export async function updateUserWithRules(db: Db, version: number, w: UserWrite): Promise<WrittenUser | undefined> {
-  const { rows } = await db.executeQuery<Returned>(CompiledQuery.raw(UPDATE, [...parameters(w, version), w.events.source ?? null, w.columns.sources]));
-  return rows[0] ? written(w, rows[0]) : undefined;
+export async function updateUserWithRules(db: Db, stored: UserRow, w: UserWrite, held?: readonly ListedGroup[]): Promise<WrittenUser | undefined> {
+  const bound = { ...values(w), version: stored.version };
+  const row: UserRow = { ...stored, ...w.columns, version: stored.version + 1, updated_at: w.events.now };
+  if (held && holdsEveryRuleGroup(held, ruleNames(w))) {
+    const r = await run(db, UPDATE_PLAIN, bound);
+    return r ? written(w, row, held.map(({ value, display }) => ({ value, display })), []) : undefined;
+  }
+  const r = await run(db, UPDATE, { ...bound, ...ruleGroupValues(w) });
+  return r ? written(w, row, json(r.groups_json, []), json(r.added_json, [])) : undefined;
 }
+
+const holdsEveryRuleGroup = (held: readonly ListedGroup[], names: readonly string[]): boolean =>
+  names.every((name) => held.some((g) => g.rule && g.display.toLowerCase() === name));

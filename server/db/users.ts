@@ -132,10 +132,11 @@ export interface ListUsersQuery {
   readonly limit: number;
 }
 
-/** A group of a listed user, as `groupsOfUsers` (server/db/groups.ts) gives it. */
+/** A group of a listed user, as `groupsOfUsers` (server/db/groups.ts) gives it, and whether a rule put the user in it. */
 export interface ListedGroup {
   readonly value: string;
   readonly display: string;
+  readonly rule: boolean;
 }
 
 /**
@@ -159,7 +160,7 @@ function withGroups(listed: { rows: (UserRow & { groups_json: unknown })[]; tota
 const groupsOfJson = (json: unknown): ListedGroup[] => (typeof json === 'string' ? JSON.parse(json) : json) as ListedGroup[];
 
 /** The live groups of the outer `scim_users` row as a JSON list, as `groupsOfUsers` (db/groups.ts) orders them. */
-const GROUPS_OF_ROW = `(select coalesce(json_agg(json_build_object('value', g.id, 'display', g.display_name) order by g.display_name), '[]')
+const GROUPS_OF_ROW = `(select coalesce(json_agg(json_build_object('value', g.id, 'display', g.display_name, 'rule', m.via_rule) order by g.display_name), '[]')
   from memberships m join scim_groups g on g.id = m.group_id
   where m.tenant = scim_users.tenant and m.user_id = scim_users.id and g.tenant = scim_users.tenant and g.deleted_at is null)`;
 const groupsOfRow = sql.raw<unknown>(GROUPS_OF_ROW);

@@ -10,7 +10,8 @@ const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 const tenant = uniqueTenant('groups');
 const other = uniqueTenant('groups-other');
-const t = useTestApp(() => [tenantYaml(tenant), tenantYaml(other)]);
+const renamed = uniqueTenant('groups-renamed');
+const t = useTestApp(() => [tenantYaml(tenant), tenantYaml(other), tenantYaml(renamed)]);
 /** The same app over a kysely that records every query it runs. */
 let recorded: TestApp;
 const queries: string[] = [];
@@ -283,6 +284,33 @@ describe('rule groups and client groups are one set', () => {
     // The rule keeps adding after the client touched the group.
     const later = await newUser({ [ENTERPRISE]: { department: 'Sales' } });
     expect(await memberIds(sales.id)).toEqual([ruled, later].sort());
+  });
+
+  it("follows a client's rename of a rule group: the rule's next users join a new group of the rule's name", async () => {
+    const sales = { [ENTERPRISE]: { department: 'Sales' } };
+    const salesGroups = async () => (await t.scim(renamed, 'GET', `/Groups?${q('displayName sw "Sales"')}`)).json().Resources as { id: string; displayName: string; members?: { value: string }[] }[];
+    const first = await newUser(sales, renamed);
+    // The second create names the group this process has seen by id (db/rule-group-ids.ts).
+    const second = await newUser(sales, renamed);
+    const [group] = await salesGroups();
+    expect(group!.members!.map((m) => m.value).sort()).toEqual([first, second].sort());
+    const rename = await t.scim(renamed, 'PATCH', `/Groups/${group!.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'displayName', value: 'Sales EMEA' }] });
+    expect(rename.statusCode).toBe(204);
+
+    const key = randomUUID();
+    const third = await t.scim(renamed, 'POST', '/Users', userBody(key, `${key}@example.com`, sales));
+    expect(third.statusCode).toBe(201);
+    const after = await salesGroups();
+    const fresh = after.find((g) => g.displayName === 'Sales')!;
+    expect(fresh.id).not.toBe(group!.id);
+    expect(third.json().groups).toEqual([{ value: fresh.id, display: 'Sales', type: 'direct' }]);
+    expect(after.find((g) => g.id === group!.id)!.members!.map((m) => m.value).sort()).toEqual([first, second].sort());
+
+    // An update of a user who holds only the renamed group joins the rule's group too.
+    const patched = await t.scim(renamed, 'PATCH', `/Users/${first}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: 'Clerk' }] });
+    expect(patched.statusCode).toBe(200);
+    expect(patched.json().groups.map((g: { display: string }) => g.display)).toEqual(['Sales', 'Sales EMEA']);
+    expect((await t.scim(renamed, 'GET', `/Users/${first}`)).json().groups).toEqual(patched.json().groups);
   });
 
   it('DELETE soft-deletes a client group, but only clears the client part of a group a rule names', async () => {
