@@ -4,7 +4,7 @@
 import type { Plan } from '../engine/plan.ts';
 import { CORE_USER_URN, SCIMPLAN_URN } from '../engine/scim-schemas.ts';
 import type { GroupRef } from './db/groups.ts';
-import type { UserRow } from './db/tables.ts';
+import type { ViewRow } from './db/users.ts';
 // Stored keys come from JSON; `put` keeps a key like `__proto__` an ordinary property.
 import { put as define } from './scim/json.ts';
 
@@ -17,7 +17,7 @@ export const etagOf = (version: number): string => `W/"${version}"`;
  * `profileOrder` lists the plan's profile fields: jsonb stores keys in its own order, the
  * response shows them as the tenant file does.
  */
-export function renderUser(row: UserRow, groups: readonly GroupRef[], location: string, profileOrder: readonly string[] = []): Record<string, unknown> {
+export function renderUser(row: ViewRow, groups: readonly GroupRef[], location: string, profileOrder: readonly string[] = []): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const keys = Object.keys(row.resource).filter((k) => !SERVER_OWNED.has(k.toLowerCase()));
   const extensions = keys.filter((k) => k.toLowerCase().startsWith('urn:'));

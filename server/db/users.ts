@@ -123,6 +123,10 @@ export async function updateUser(db: Db, tenant: string, id: string, changes: Us
     .executeTakeFirstOrThrow();
 }
 
+/** The columns a User resource is rendered from (server/user-view.ts `renderUser`): all a list page reads. */
+const VIEW_COLUMNS = ['id', 'resource', 'profile', 'status', 'deactivated_at', 'reason', 'version', 'created_at', 'updated_at'] as const;
+export type ViewRow = Pick<UserRow, (typeof VIEW_COLUMNS)[number]>;
+
 export interface ListUsersQuery {
   readonly where?: RawBuilder<SqlBool>;
   /** An SQL expression to sort by; ties and the default order are (created_at, id). */
@@ -143,15 +147,15 @@ export interface ListedGroup {
  * Live users matching `where`, in a stable order, plus the count of all matches and the live
  * groups of each listed user, all in one statement (the groups as `groupsOfUsers` orders them).
  */
-export async function listUsers(db: Db, tenant: string, q: ListUsersQuery): Promise<{ rows: UserRow[]; total: number; groups: Map<string, ListedGroup[]> }> {
+export async function listUsers(db: Db, tenant: string, q: ListUsersQuery): Promise<{ rows: ViewRow[]; total: number; groups: Map<string, ListedGroup[]> }> {
   return withGroups(await listUserRows(db, tenant, q));
 }
 
-function withGroups(listed: { rows: (UserRow & { groups_json: unknown })[]; total: number }): { rows: UserRow[]; total: number; groups: Map<string, ListedGroup[]> } {
+function withGroups(listed: { rows: (ViewRow & { groups_json: unknown })[]; total: number }): { rows: ViewRow[]; total: number; groups: Map<string, ListedGroup[]> } {
   const groups = new Map<string, ListedGroup[]>();
   const rows = listed.rows.map(({ groups_json, ...row }) => {
     groups.set(row.id, groupsOfJson(groups_json));
-    return row as UserRow;
+    return row;
   });
   return { rows, total: listed.total, groups };
 }
@@ -169,7 +173,7 @@ const FIND_LIVE_WITH_GROUPS = `/* prepared:user-find-groups */ select scim_users
 /** The statement texts of `findLiveUser` and `findLiveUserWithGroups` (parameters: tenant, id), for plan checks. */
 export const liveUserStatements = { find: FIND_LIVE, locked: FIND_LIVE_FOR_UPDATE, withGroups: FIND_LIVE_WITH_GROUPS } as const;
 
-async function listUserRows(db: Db, tenant: string, q: ListUsersQuery): Promise<{ rows: (UserRow & { groups_json: unknown })[]; total: number }> {
+async function listUserRows(db: Db, tenant: string, q: ListUsersQuery): Promise<{ rows: (ViewRow & { groups_json: unknown })[]; total: number }> {
   const base = matching(db, tenant, q.where);
   const count = async () => Number((await base.select(sql<string | number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
   if (q.limit <= 0) return { rows: [], total: await count() };
@@ -194,15 +198,15 @@ const matching = (db: Db, tenant: string, where: RawBuilder<SqlBool> | undefined
 function pageQuery(db: Db, tenant: string, q: ListUsersQuery, fenced = false) {
   const source = fenced ? db.selectFrom(matching(db, tenant, q.where).selectAll().offset(0).as('scim_users')) : matching(db, tenant, q.where);
   let query = source
-    .selectAll()
+    .select(VIEW_COLUMNS)
     .select([sql<string | number>`count(*) over ()`.as('total_matches'), groupsOfRow.as('groups_json')]);
   if (q.sortBy) query = query.orderBy(q.sortBy, (ob) => (q.descending ? ob.desc() : ob.asc()).nullsLast());
   return query.orderBy('created_at').orderBy('id').offset(q.offset).limit(q.limit);
 }
 
-type PageRow = UserRow & { groups_json: unknown; total_matches: string | number };
+type PageRow = ViewRow & { groups_json: unknown; total_matches: string | number };
 
-function pageRows(page: readonly PageRow[]): { rows: (UserRow & { groups_json: unknown })[]; total: number } {
+function pageRows(page: readonly PageRow[]): { rows: (ViewRow & { groups_json: unknown })[]; total: number } {
   const total = page.length === 0 ? 0 : Number(page[0]!.total_matches);
   return { rows: page.map(({ total_matches: _, ...row }) => row), total };
 }
@@ -213,7 +217,7 @@ function pageRows(page: readonly PageRow[]): { rows: (UserRow & { groups_json: u
  * `listUsers`, and prepared by name (a name per text), so a lookup only binds the tenant, the
  * value and the limit: no query is built or planned per request.
  */
-export async function listUsersByValue(db: Db, tenant: string, shape: FilterShape, value: string, limit: number): Promise<{ rows: UserRow[]; total: number; groups: Map<string, ListedGroup[]> }> {
+export async function listUsersByValue(db: Db, tenant: string, shape: FilterShape, value: string, limit: number): Promise<{ rows: ViewRow[]; total: number; groups: Map<string, ListedGroup[]> }> {
   const statement = byValueStatement(db, shape);
   const parameters = statement.parameters.slice();
   parameters[statement.tenant] = tenant;

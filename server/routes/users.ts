@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { groupsOfUsers, type GroupRef } from '../db/groups.ts';
 import type { Database } from '../db/tables.ts';
-import { listUsers, listUsersAfter, listUsersByValue, type UserRow } from '../db/users.ts';
+import { listUsers, listUsersAfter, listUsersByValue, type ViewRow } from '../db/users.ts';
 import { headerValue } from '../etag.ts';
 import { createUser, deleteUser, getUser, patchUser, replaceUser, type StoredUser } from '../provision.ts';
 import { provisionContext, type ProvisionContext } from '../request.ts';
@@ -85,11 +85,11 @@ async function list(request: FastifyRequest, ctx: ProvisionContext, params: List
 }
 
 /** The ListResponse of an index page. */
-function listed(request: FastifyRequest, ctx: ProvisionContext, params: ListParams, found: { rows: UserRow[]; total: number; groups: Map<string, readonly GroupRef[]> }, startIndex: number) {
+function listed(request: FastifyRequest, ctx: ProvisionContext, params: ListParams, found: { rows: ViewRow[]; total: number; groups: Map<string, readonly GroupRef[]> }, startIndex: number) {
   return listResponse(resources(request, ctx, params, found.rows, found.groups), found.total, startIndex);
 }
 
-function resources(request: FastifyRequest, ctx: ProvisionContext, params: ListParams, rows: readonly UserRow[], groups: ReadonlyMap<string, readonly GroupRef[]>) {
+function resources(request: FastifyRequest, ctx: ProvisionContext, params: ListParams, rows: readonly ViewRow[], groups: ReadonlyMap<string, readonly GroupRef[]>) {
   if (rows.length === 0) return [];
   // Compiled only when there is something to show, as a per-resource projection would be.
   const project = projection(params, ctx.plan.userScope, ctx.plan.timezone);
