@@ -15,6 +15,7 @@ import { feedJobs } from './migrations/0012-feeds.ts';
 import { logins } from './migrations/0013-logins.ts';
 import { attributeSources } from './migrations/0014-attribute-sources.ts';
 import { feedCheckpoints } from './migrations/0015-feed-checkpoints.ts';
+import { eventStatistics } from './migrations/0016-event-statistics.ts';
 
 /** Migrations by name; names sort in the order they must run. Never edit a shipped one. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -31,6 +32,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0013-logins': logins,
   '0014-attribute-sources': attributeSources,
   '0015-feed-checkpoints': feedCheckpoints,
+  '0016-event-statistics': eventStatistics,
 };
 
 const provider: MigrationProvider = {

@@ -1,7 +1,9 @@
 // Storage: planner statistics on PGlite, which has no autovacuum. Gathered when a table has
 // changed by autovacuum's analyze threshold since its last ANALYZE (50 rows + 10% of the table,
-// from pg_stat_user_tables), never on a clock, so a server that starts empty has statistics
-// after its first few dozen written rows and a growing table keeps them current.
+// from pg_stat_user_tables, or the table's own `autovacuum_analyze_threshold` and
+// `autovacuum_analyze_scale_factor` as PostgreSQL's autovacuum reads them), never on a clock, so
+// a server that starts empty has statistics after its first few dozen written rows and a
+// growing table keeps them current.
 
 /** Runs one SQL statement through the database's queue (never inside another's transaction). */
 export type StatementRunner = (text: string) => Promise<{ rows: readonly unknown[] }>;
@@ -26,9 +28,18 @@ interface TableState {
   readonly rows: number;
   /** Bytes on disk, to tell a never-analysed table that holds data from an empty one. */
   readonly bytes: number;
+  /** The table's storage parameters (`pg_class.reloptions`, `name=value`); null: none. */
+  readonly options?: readonly string[] | null;
 }
 
-const thresholdOf = (t: TableState): number => ANALYZE_BASE_ROWS + ANALYZE_SCALE * Math.max(t.rows, 0);
+/** A numeric storage parameter of the table, or `fallback`. */
+function option(t: TableState, name: string, fallback: number): number {
+  const value = Number(t.options?.find((o) => o.startsWith(`${name}=`))?.slice(name.length + 1));
+  return Number.isFinite(value) ? value : fallback;
+}
+
+const thresholdOf = (t: TableState): number =>
+  option(t, 'autovacuum_analyze_threshold', ANALYZE_BASE_ROWS) + option(t, 'autovacuum_analyze_scale_factor', ANALYZE_SCALE) * Math.max(t.rows, 0);
 
 /** Tables of the autovacuum rule; with `atStart`, also tables never analysed that hold data (stats lost to a crash). */
 export function dueTables(tables: readonly TableState[], atStart: boolean): string[] {
@@ -102,7 +113,7 @@ export class PGliteStatistics {
 
   async #tables(): Promise<TableState[]> {
     const { rows } = await this.#run(`select s.relname as name, s.n_mod_since_analyze::float8 as changed,
-      c.reltuples::float8 as rows, pg_relation_size(s.relid)::float8 as bytes
+      c.reltuples::float8 as rows, pg_relation_size(s.relid)::float8 as bytes, c.reloptions as options
       from pg_stat_user_tables s join pg_class c on c.oid = s.relid`);
     return rows as TableState[];
   }

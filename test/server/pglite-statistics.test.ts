@@ -118,6 +118,19 @@ describe('PGlite statistics', () => {
     expect(dueTables([table('lost', 0, -1), table('none', 0, -1, 0), table('kept', 0, 100)], true)).toEqual(['lost']);
   });
 
+  it("follows a table's own autovacuum_analyze_* storage parameters, as autovacuum does (events: when it has doubled)", async () => {
+    const table = (name: string, changed: number, options: string[] | null) => ({ name, changed, rows: 10_000, bytes: 8192, options });
+    const log = ['autovacuum_analyze_scale_factor=1.0'];
+    expect(dueTables([table('log', 10_050, log), table('grown', 10_051, log), table('default', 1_051, null)], false)).toEqual(['grown', 'default']);
+    expect(dueTables([table('base', 150, ['autovacuum_analyze_threshold=100', 'autovacuum_analyze_scale_factor=0.005'])], false)).toEqual([]);
+    expect(dueTables([table('base', 151, ['autovacuum_analyze_threshold=100', 'autovacuum_analyze_scale_factor=0.005'])], false)).toEqual(['base']);
+    // The migration sets it on `events`, and the keeper reads it from the database.
+    const database = await openDatabase({ dataDir: 'memory://' });
+    closers.push(() => database.close());
+    const { rows } = await sql<{ options: string[] | null }>`select reloptions as options from pg_class where relname = 'events'`.execute(database.db);
+    expect(rows[0]!.options).toEqual(log);
+  });
+
   it('checks at most every MIN_CHECK_ROWS written rows, even when a table that stopped changing is a few rows short of due', async () => {
     const pglite = new PGlite();
     const statistics: PGliteStatistics = new PGliteStatistics((text) => sql.raw(text).execute(db));
