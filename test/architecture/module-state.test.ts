@@ -26,6 +26,7 @@ import { root, sources } from './source-files.ts';
  */
 const allowed: Readonly<Record<string, string>> = {
   'server/db/pglite-prepared.ts: OF_INSTANCE': 'the prepared statements of a PGlite session, keyed weakly by its PGlite instance: one per session whatever number of Kysely instances share it',
+  'server/db/rule-group-ids.ts: known': 'rule group ids a create names, keyed weakly by the database handle and bounded per tenant: a hint the write statement checks (a stale one writes nothing and takes the full statement), so the answer is the same with or without it',
   'server/db/users.ts: BY_VALUE': 'the statement text compiled from a filter shape, keyed weakly by the shape',
   'server/db/filter/user-filter.ts: SHAPES': 'the condition compiled for `userName eq` / `externalId eq`, keyed weakly by the (immutable) tenant scope',
   'server/scim/patch-ops.ts: PARSED_PATHS': 'PATCH paths parsed, by text: a pure function of the text, bounded (1,000 texts of at most 200 characters)',
