@@ -7,7 +7,7 @@ import type { Analysis } from '../dsl/check.ts';
 import type { ResolvedPath } from '../dsl/resolve.ts';
 import { children } from '../dsl/walk.ts';
 import { isPlainObject } from '../dsl/values.ts';
-import { stableJson } from './feed-outcome.ts';
+import { sameStableJson } from './feed-outcome.ts';
 import type { PreferredSide, Preferences } from './plan.ts';
 
 /** Who wrote an attribute: a SCIM request, a login, or the import of the feed `<name>`. */
@@ -77,9 +77,11 @@ const hasValue = (v: unknown): boolean =>
 /** The attribute paths of a resource that hold a value, with the value. */
 function attributeValues(resource: Readonly<Record<string, unknown>>): Map<string, unknown> {
   const out = new Map<string, unknown>();
-  for (const [key, value] of Object.entries(resource)) {
-    if (NOT_ATTRIBUTES.has(key.toLowerCase())) continue;
-    if (key.toLowerCase().startsWith('urn:')) {
+  for (const key of Object.keys(resource)) {
+    const value = resource[key];
+    const lower = key.toLowerCase();
+    if (NOT_ATTRIBUTES.has(lower)) continue;
+    if (lower.startsWith('urn:')) {
       if (isPlainObject(value)) for (const [name, v] of Object.entries(value)) if (hasValue(v)) out.set(`${key}:${name}`, v);
     } else if (hasValue(value)) {
       out.set(key, value);
@@ -135,12 +137,12 @@ export function decideSources(input: {
   const resource = { ...incoming };
   const sources: Record<string, SourceRecord> = {};
   const kept: string[] = [];
-  for (const path of new Set([...before.keys(), ...after.keys()])) {
+  const decide = (path: string): void => {
     const old = before.get(path);
     const next = after.get(path);
     const record = stored?.sources?.[path];
-    const side = preferences[path.toLowerCase()];
-    const same = old !== undefined && next !== undefined && stableJson(old) === stableJson(next);
+    const same = old !== undefined && next !== undefined && sameStableJson(old, next);
+    const side = old !== undefined && record ? preferences[path.toLowerCase()] : undefined;
     if (old !== undefined && record && side !== undefined && sideOf(record.source) === side && sideOf(source) !== side) {
       if (!same) {
         setAttribute(resource, path, old);
@@ -148,12 +150,15 @@ export function decideSources(input: {
       }
       sources[path] = record;
     } else if (next === undefined) {
-      continue;
+      return;
     } else if (same) {
       if (record) sources[path] = record;
     } else {
       sources[path] = { source, at };
     }
-  }
+  };
+  // Every path once, stored ones first (the order of `kept` and `sources`).
+  for (const path of before.keys()) decide(path);
+  for (const path of after.keys()) if (!before.has(path)) decide(path);
   return { resource, sources, kept };
 }

@@ -144,7 +144,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.setNotFoundHandler((_request, reply) => {
     void reply.code(404).type(SCIM_CONTENT_TYPE).send(errorBody(scimError('ENDPOINT_NOT_FOUND')));
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
     metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
@@ -152,6 +152,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       { method: request.method, route: request.routeOptions.url, tenant: request.tenant?.plan.tenant, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
       'request',
     );
+    done();
   });
 
   app.register(healthRoutes, { db: options.db, tenants: options.tenants });
@@ -173,7 +174,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
   );
   app.register(
     async (scim) => {
-      scim.addHook('onRequest', async (request, reply) => {
+      // Hooks in callback style: no promise per hook per request (a throw still answers the error).
+      scim.addHook('onRequest', (request, reply, done) => {
         const name = (request.params as { tenant?: string }).tenant ?? '';
         const tenant = options.tenants.get(name);
         const token = bearerToken(request.headers.authorization);
@@ -188,25 +190,26 @@ export function buildApp(options: AppOptions): FastifyInstance {
           throw scimError('UNAUTHORIZED');
         }
         request.tenant = tenant;
+        // After authentication, so that no one without the tenant's token spends its budget; before
+        // the body is read, so that a refused request costs little.
+        const plan = tenant.plan;
+        if (!dispatched.has(request.raw)) {
+          const admission = limiter.admit(plan.tenant, plan.limits);
+          if (!admission.admitted) {
+            metrics.rateLimited.inc({ tenant: plan.tenant });
+            void reply.header('retry-after', String(admission.retryAfterSeconds));
+            throw scimError('RATE_LIMITED', { seconds: admission.retryAfterSeconds });
+          }
+        }
+        done();
       });
-      // After authentication, so that no one without the tenant's token spends its budget; before
-      // the body is read, so that a refused request costs little.
-      scim.addHook('onRequest', async (request, reply) => {
-        const plan = request.tenant?.plan;
-        if (!plan || dispatched.has(request.raw)) return;
-        const admission = limiter.admit(plan.tenant, plan.limits);
-        if (admission.admitted) return;
-        metrics.rateLimited.inc({ tenant: plan.tenant });
-        void reply.header('retry-after', String(admission.retryAfterSeconds));
-        throw scimError('RATE_LIMITED', { seconds: admission.retryAfterSeconds });
-      });
-      scim.addHook('onSend', async (request, reply, payload) => {
+      scim.addHook('onSend', (request, reply, payload, done) => {
         if (request.tenant) reply.header(CONFIG_HASH_HEADER, request.tenant.plan.hash);
         if (String(reply.getHeader('content-type') ?? '').startsWith('application/json')) reply.type(SCIM_CONTENT_TYPE);
-        return payload;
+        done(null, payload);
       });
-      // Text PostgreSQL cannot hold (NUL, lone surrogates) is refused before anything reads it.
-      scim.addHook('preValidation', async (request) => {
+      scim.addHook('preValidation', (request, _reply, done) => {
+        // Text PostgreSQL cannot hold (NUL, lone surrogates) is refused before anything reads it.
         for (const [name, value] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
           const badName = textProblem(name);
           if (badName) throw scimError('QUERY_TEXT_INVALID', { name: '(its name)', problem: badName });
@@ -215,14 +218,14 @@ export function buildApp(options: AppOptions): FastifyInstance {
         }
         const bad = findBadText(request.body);
         if (bad) throw scimError('TEXT_INVALID', { where: bad.where, problem: bad.problem });
-      });
-      // A /Bulk request counts each of its operations (admission took the first).
-      scim.addHook('preValidation', async (request) => {
+        // A /Bulk request counts each of its operations (admission took the first).
         const plan = request.tenant?.plan;
-        if (!plan || request.method !== 'POST' || !request.routeOptions.url?.endsWith('/Bulk')) return;
-        const operations = (request.body as { Operations?: unknown } | null)?.Operations;
-        const max = (options.bulk ?? DEFAULT_BULK_LIMITS).maxOperations;
-        if (Array.isArray(operations) && operations.length <= max) limiter.charge(plan.tenant, plan.limits, operations.length - 1);
+        if (plan && request.method === 'POST' && request.routeOptions.url?.endsWith('/Bulk')) {
+          const operations = (request.body as { Operations?: unknown } | null)?.Operations;
+          const max = (options.bulk ?? DEFAULT_BULK_LIMITS).maxOperations;
+          if (Array.isArray(operations) && operations.length <= max) limiter.charge(plan.tenant, plan.limits, operations.length - 1);
+        }
+        done();
       });
       conditionalGet(scim);
       scim.register(userRoutes, { db: options.db, signals });

@@ -1,10 +1,11 @@
 // Server: bearer-token authentication per tenant. Tokens are kept only as sha256 digests and
 // compared in constant time.
 
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { TokenRef } from '../engine/plan.ts';
 
-export const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+// One-shot `hash` (no Hash object per call): every SCIM request hashes its token.
+export const sha256 = (text: string): Buffer => hash('sha256', text, 'buffer');
 
 /**
  * The digests that token references unlock (a tenant's `tokens`, its `sso.tokens`, a feed's):

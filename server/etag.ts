@@ -32,14 +32,15 @@ export function etagListMatches(list: string, etag: string): boolean {
  * route that sets `ETag` (Users, Groups) gets it without code of its own.
  */
 export function conditionalGet(app: FastifyInstance): void {
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (request.method !== 'GET' || reply.statusCode !== 200) return payload;
+  // Callback style: no promise per SCIM response.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (request.method !== 'GET' || reply.statusCode !== 200) return done(null, payload);
     const condition = headerValue(request, 'if-none-match');
     const etag = reply.getHeader('etag');
-    if (condition === undefined || typeof etag !== 'string' || !etagListMatches(condition, etag)) return payload;
+    if (condition === undefined || typeof etag !== 'string' || !etagListMatches(condition, etag)) return done(null, payload);
     void reply.code(304);
     reply.removeHeader('content-type');
     reply.removeHeader('content-length');
-    return null;
+    done(null, null);
   });
 }

@@ -19,9 +19,16 @@ export const etagOf = (version: number): string => `W/"${version}"`;
  */
 export function renderUser(row: ViewRow, groups: readonly GroupRef[], location: string, profileOrder: readonly string[] = []): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const keys = Object.keys(row.resource).filter((k) => !SERVER_OWNED.has(k.toLowerCase()));
-  const extensions = keys.filter((k) => k.toLowerCase().startsWith('urn:'));
-  define(out, 'schemas', [CORE_USER_URN, ...extensions, SCIMPLAN_URN]);
+  const keys: string[] = [];
+  const schemas = [CORE_USER_URN];
+  for (const key of Object.keys(row.resource)) {
+    const lower = key.toLowerCase();
+    if (SERVER_OWNED.has(lower)) continue;
+    keys.push(key);
+    if (lower.startsWith('urn:')) schemas.push(key);
+  }
+  schemas.push(SCIMPLAN_URN);
+  define(out, 'schemas', schemas);
   define(out, 'id', row.id);
   for (const key of keys) define(out, key, row.resource[key]);
   if (groups.length > 0) define(out, 'groups', groups.map((g) => ({ value: g.value, display: g.display, type: 'direct' })));

@@ -139,20 +139,22 @@ export function canonicalSingle(def: AttributeDef, value: unknown, label: string
  */
 function canonicalObject(defs: readonly AttributeDef[], body: Record<string, unknown>, prefix: string, root: boolean, unknown: UnknownAttributes): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(body)) {
-    if (isHostileKey(key)) continue;
-    const raw = body[key];
-    if (root && NEVER_STORED.has(key.toLowerCase())) continue;
-    const def = attributeNamed(defs, key);
-    const label = prefix === '' ? (def?.name ?? key) : `${prefix}.${def?.name ?? key}`;
-    if (!def) {
-      if (raw === null || raw === undefined || unknown === 'drop') continue;
-      throw unknownAttribute(label, key, defs);
-    }
-    const v = canonicalValue(def, raw, label, unknown);
-    if (v !== undefined) put(out, def.name, v);
-  }
+  for (const key of Object.keys(body)) canonicalMember(out, defs, key, body[key], prefix, root, unknown);
   return out;
+}
+
+/** One member `key: raw` of an object, written into `out` in canonical form (or nothing); see canonicalObject. */
+function canonicalMember(out: Record<string, unknown>, defs: readonly AttributeDef[], key: string, raw: unknown, prefix: string, root: boolean, unknown: UnknownAttributes): void {
+  if (isHostileKey(key)) return;
+  if (root && NEVER_STORED.has(key.toLowerCase())) return;
+  const def = attributeNamed(defs, key);
+  const label = prefix === '' ? (def?.name ?? key) : `${prefix}.${def?.name ?? key}`;
+  if (!def) {
+    if (raw === null || raw === undefined || unknown === 'drop') return;
+    throw unknownAttribute(label, key, defs);
+  }
+  const v = canonicalValue(def, raw, label, unknown);
+  if (v !== undefined) put(out, def.name, v);
 }
 
 /** The attributes of one extension object, keyed by `urn`. */
@@ -219,17 +221,15 @@ export function canonicalUser(body: unknown, scope: Scope, unknown: UnknownAttri
       const split = splitUrnKey(scope, key);
       if (split) {
         if (isScimplanUrn(split.urn)) continue;
-        const defs = split.namespace ? split.namespace.attributes : scope.attributes;
-        const single = canonicalObject(defs, { [split.rest]: raw }, split.namespace ? split.urn : '', !split.namespace, unknown);
-        const target = split.namespace ? extensionOf(split.namespace.urn) : core;
-        for (const [k, v] of Object.entries(single)) put(target, k, v);
+        if (split.namespace) canonicalMember(extensionOf(split.namespace.urn), split.namespace.attributes, split.rest, raw, split.urn, false, unknown);
+        else canonicalMember(core, scope.attributes, split.rest, raw, '', true, unknown);
         continue;
       }
       // An extension this tenant does not declare.
       if (raw !== null && raw !== undefined && unknown === 'refuse') throw scimError('UNKNOWN_EXTENSION', { urn: key });
       continue;
     }
-    for (const [k, v] of Object.entries(canonicalObject(scope.attributes, { [key]: raw }, '', true, unknown))) put(core, k, v);
+    canonicalMember(core, scope.attributes, key, raw, '', true, unknown);
   }
   for (const [urn, ext] of extensions) if (Object.keys(ext).length > 0) put(core, urn, ext);
   return core;

@@ -35,6 +35,23 @@ export function ownValue(obj: Readonly<Record<string, unknown>>, name: string): 
   return key === undefined ? undefined : obj[key];
 }
 
+/**
+ * `ownValue` for many names of one object: the exact key first, else the first key equal to the
+ * name ignoring case. The keys are lower-cased once, on the first name that misses exactly.
+ */
+export function ownValues(obj: Readonly<Record<string, unknown>>): (name: string) => unknown {
+  let byLower: Map<string, string> | undefined;
+  return (name) => {
+    if (Object.hasOwn(obj, name)) return obj[name];
+    if (!byLower) {
+      byLower = new Map();
+      for (const k of Object.keys(obj)) if (!byLower.has(k.toLowerCase())) byLower.set(k.toLowerCase(), k);
+    }
+    const key = byLower.get(name.toLowerCase());
+    return key === undefined ? undefined : obj[key];
+  };
+}
+
 /** Removes the member named `name` ignoring case. */
 export function deleteOwn(obj: Record<string, unknown>, name: string): void {
   const key = ownKey(obj, name);
@@ -50,17 +67,31 @@ export function setOwn(obj: Record<string, unknown>, name: string, value: unknow
 /** Deeper data is refused before it is walked (Bulk refuses it too). */
 export const MAX_JSON_DEPTH = 64;
 
-/** A JSON value copied into fresh plain objects and arrays, without hostile keys. Throws VALUE_TOO_DEEP. */
-export function cloneJson(value: unknown, depth = 0): unknown {
+/**
+ * What a copy keeps of an object's members, decided per key while copying: `drop` leaves the
+ * member out, a view copies its value under that view (an object, or each object of a list),
+ * undefined copies it whole.
+ */
+export interface JsonView {
+  member(key: string): JsonView | 'drop' | undefined;
+}
+
+/**
+ * A JSON value copied into fresh plain objects and arrays, without hostile keys, keeping of
+ * each object what `view` keeps. Throws VALUE_TOO_DEEP.
+ */
+export function cloneJson(value: unknown, depth = 0, view?: JsonView): unknown {
   if (depth > MAX_JSON_DEPTH) throw scimError('VALUE_TOO_DEEP');
-  if (Array.isArray(value)) return value.map((v) => cloneJson(v, depth + 1));
+  if (Array.isArray(value)) return value.map((v) => cloneJson(v, depth + 1, Array.isArray(v) ? undefined : view));
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(value)) {
       if (HOSTILE_KEYS.has(k)) continue;
       const v = value[k];
       if (v === undefined) continue;
-      put(out, k, cloneJson(v, depth + 1));
+      const inner = view?.member(k);
+      if (inner === 'drop') continue;
+      put(out, k, cloneJson(v, depth + 1, inner));
     }
     return out;
   }

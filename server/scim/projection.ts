@@ -6,7 +6,7 @@ import type { AttributeDef, Scope } from '../../dsl/types.ts';
 import { isPlainObject as isObject } from '../../dsl/values.ts';
 import { CORE_USER_URN, GROUP_URN } from '../../engine/scim-schemas.ts';
 import { scimError } from '../errors.ts';
-import { cloneJson, put } from './json.ts';
+import { cloneJson, put, type JsonView } from './json.ts';
 import { attributeNamed, findNamespace } from './schema-lookup.ts';
 import { compileValueFilter, isValueFilter, type ElementTest } from './value-path-filter.ts';
 
@@ -62,9 +62,10 @@ export function projection(params: ProjectionParams, scope: Scope, timezone: str
   const include = params.attributes?.trim() ? selection(params.attributes, 'attributes', scope, timezone) : undefined;
   const exclude = params.excludedAttributes?.trim() ? selection(params.excludedAttributes, 'excludedAttributes', scope, timezone) : undefined;
   const top = topLevel(scope);
+  const view = defaultViewOf(top);
   return (resource) => {
-    const copy = cloneJson(resource) as Record<string, unknown>;
-    const out = include ? keepOnly(copy, include, top) : defaultView(copy, top);
+    // The default view is applied while copying; `attributes` picks from a whole copy.
+    const out = include ? keepOnly(cloneJson(resource) as Record<string, unknown>, include, top) : (cloneJson(resource, 0, view) as Record<string, unknown>);
     if (exclude) dropFrom(out, exclude, top);
     return withSchemasOf(out);
   };
@@ -91,22 +92,63 @@ function lookup(members: Members, key: string): { def: AttributeDef | undefined;
 
 const returnedOf = (def: AttributeDef | undefined): NonNullable<AttributeDef['returned']> => def?.returned ?? 'default';
 
-/** What is returned when no parameter asks otherwise: every attribute but `never` and `request` ones, at any depth. */
-function defaultView(obj: Record<string, unknown>, members: Members): Record<string, unknown> {
-  for (const key of Object.keys(obj)) {
-    if (members.scope && key === 'schemas') continue;
-    const { def, inner } = lookup(members, key);
-    const returned = returnedOf(def);
-    if (returned === 'never' || returned === 'request') {
-      delete obj[key];
-      continue;
-    }
-    const value = obj[key];
-    if (!inner.defs?.length) continue;
-    if (Array.isArray(value)) value.forEach((e) => isObject(e) && defaultView(e, inner));
-    else if (isObject(value)) defaultView(value, inner);
+/**
+ * What is returned when no parameter asks otherwise: every attribute but `never` and `request`
+ * ones, at any depth. Compiled once per definitions list (and per scope at the top), each key's
+ * step decided on its first sight; undefined when nothing below `members` is ever left out, so
+ * that such values are copied whole without a look-up per key.
+ */
+function defaultViewOf(members: Members): JsonView | undefined {
+  const cache = members.scope ? TOP_VIEWS : INNER_VIEWS;
+  const owner: object | undefined = members.scope ?? members.defs;
+  if (!owner) return undefined;
+  const known = cache.get(owner);
+  if (known && known.defs === members.defs && known.length === (members.defs?.length ?? 0)) return known.view ?? undefined;
+  const view = members.scope || dropsSomething(members.defs) ? new DefaultView(members) : null;
+  cache.set(owner, { defs: members.defs, length: members.defs?.length ?? 0, view });
+  return view ?? undefined;
+}
+
+interface CompiledView {
+  readonly defs: readonly AttributeDef[] | undefined;
+  readonly length: number;
+  readonly view: DefaultView | null;
+}
+
+const TOP_VIEWS = new WeakMap<object, CompiledView>();
+const INNER_VIEWS = new WeakMap<object, CompiledView>();
+
+/** Whether a `never` or `request` attribute is among `defs` or their sub-attributes. */
+function dropsSomething(defs: readonly AttributeDef[] | undefined): boolean {
+  return (defs ?? []).some((d) => returnedOf(d) === 'never' || returnedOf(d) === 'request' || dropsSomething(d.subAttributes));
+}
+
+/** Keys seen per view are remembered up to this many (stored keys are schema names: few). */
+const MAX_REMEMBERED_KEYS = 256;
+
+class DefaultView implements JsonView {
+  readonly #members: Members;
+  readonly #steps = new Map<string, JsonView | 'drop' | null>();
+
+  constructor(members: Members) {
+    this.#members = members;
   }
-  return obj;
+
+  member(key: string): JsonView | 'drop' | undefined {
+    const known = this.#steps.get(key);
+    if (known !== undefined) return known ?? undefined;
+    const step = this.#step(key);
+    if (this.#steps.size < MAX_REMEMBERED_KEYS) this.#steps.set(key, step ?? null);
+    return step;
+  }
+
+  #step(key: string): JsonView | 'drop' | undefined {
+    if (this.#members.scope && key === 'schemas') return undefined;
+    const { def, inner } = lookup(this.#members, key);
+    const returned = returnedOf(def);
+    if (returned === 'never' || returned === 'request') return 'drop';
+    return inner.defs?.length ? defaultViewOf(inner) : undefined;
+  }
 }
 
 /** `schemas` lists the first (core) schema and the extension URNs the object still holds. */
@@ -260,9 +302,8 @@ function keep(value: unknown, n: Node, inner: Members): unknown {
 
 /** A whole attribute as named: its sub-attributes as returned by default. */
 function wholeView(value: unknown, inner: Members): unknown {
-  if (!inner.defs?.length) return value;
-  if (Array.isArray(value)) return value.map((e) => (isObject(e) ? defaultView(e, inner) : e));
-  return isObject(value) ? defaultView(value, inner) : value;
+  const view = inner.defs?.length ? defaultViewOf(inner) : undefined;
+  return view ? cloneJson(value, 0, view) : value;
 }
 
 function dropFrom(obj: Record<string, unknown>, map: Map<string, Node>, members: Members): void {

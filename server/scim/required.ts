@@ -4,7 +4,7 @@
 import type { AttributeDef, Scope } from '../../dsl/types.ts';
 import { isPlainObject as isObject } from '../../dsl/values.ts';
 import { scimError } from '../errors.ts';
-import { ownValue } from './json.ts';
+import { ownValue, ownValues } from './json.ts';
 
 const absent = (value: unknown): boolean => value === undefined || value === null || (Array.isArray(value) && value.length === 0);
 
@@ -25,9 +25,10 @@ export function requireAttributes(resource: Readonly<Record<string, unknown>>, s
 }
 
 function firstMissing(obj: Readonly<Record<string, unknown>>, defs: readonly AttributeDef[], prefix: string): string | undefined {
+  const valueOf = ownValues(obj);
   for (const def of defs) {
     if (def.mutability === 'readOnly') continue;
-    const value = ownValue(obj, def.name);
+    const value = valueOf(def.name);
     if (absent(value)) {
       if (def.required) return `${prefix}${def.name}`;
       continue;

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { buildUserScope } from '../../engine/scim-schemas.ts';
 import { ScimError } from '../../server/errors.ts';
 import { canonicalUser } from '../../server/scim/canonical.ts';
+import { ownValue, ownValues } from '../../server/scim/json.ts';
 
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const SCIMPLAN = 'urn:ietf:params:scim:schemas:extension:scimplan:2.0:User';
@@ -203,5 +204,15 @@ describe('canonicalUser', () => {
     let deep: unknown = 'x';
     for (let i = 0; i < 10_000; i++) deep = { d: deep };
     expect(errorOf({ userName: 'u', deep }).scimType).toBe('invalidValue');
+  });
+});
+
+describe('ownValues', () => {
+  it('finds members as ownValue does: the exact key first, else the first key equal ignoring case', () => {
+    const obj = JSON.parse('{"UserName":"a","username":"b","Title":"t","__proto__":1}') as Record<string, unknown>;
+    const valueOf = ownValues(obj);
+    for (const name of ['userName', 'username', 'USERNAME', 'title', 'nope', '__proto__', 'constructor']) expect(valueOf(name)).toBe(ownValue(obj, name));
+    expect(valueOf('USERNAME')).toBe('a');
+    expect(valueOf('constructor')).toBeUndefined();
   });
 });

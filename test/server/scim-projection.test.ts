@@ -5,6 +5,7 @@ import { groupScope } from '../../engine/attribute-model.ts';
 import { buildUserScope } from '../../engine/scim-schemas.ts';
 import { ScimError } from '../../server/errors.ts';
 import { project } from '../../server/scim/projection.ts';
+import type { AttributeDef } from '../../dsl/types.ts';
 
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const SCIMPLAN = 'urn:ietf:params:scim:schemas:extension:scimplan:2.0:User';
@@ -84,6 +85,35 @@ describe('project', () => {
     expect(out.schemas).toEqual(user.schemas);
     expect(out.meta).toBeUndefined();
     expect(project(user, { attributes: 'userName', excludedAttributes: 'userName' }, scope)).toEqual(always);
+  });
+
+  it('leaves out `never` and `request` sub-attributes at any depth, the same on every call (the view is compiled once)', () => {
+    const hidden = (defs: readonly AttributeDef[] | undefined, name: string, returned: 'never' | 'request') => defs?.map((d) => (d.name === name ? { ...d, returned } : d));
+    const defs = scope.attributes.map((a) =>
+      a.name === 'emails' ? { ...a, subAttributes: hidden(a.subAttributes, 'type', 'request') } : a.name === 'name' ? { ...a, subAttributes: hidden(a.subAttributes, 'familyName', 'never') } : a,
+    );
+    const strict = { ...scope, attributes: defs, namespaces: scope.namespaces.map((n) => (n.urn === ENT ? { ...n, attributes: hidden(n.attributes, 'employeeNumber', 'never')! } : n)) };
+    const expected = {
+      ...user,
+      name: { givenName: 'Barbara' },
+      emails: [{ value: 'bjensen@example.com', primary: true }, { value: 'babs@jensen.org' }],
+      [ENT]: { department: 'Sales' },
+    };
+    for (let i = 0; i < 3; i++) expect(project(user, {}, strict)).toEqual(expected);
+    // A whole attribute named in `attributes` shows its sub-attributes as by default.
+    expect(project(user, { attributes: 'emails,name' }, strict)).toEqual({ ...always, name: expected.name, emails: expected.emails });
+    expect(project(user, { attributes: 'emails.type' }, strict)).toEqual({ ...always, emails: [{ type: 'work' }, { type: 'home' }] });
+    // Elements that are no objects, and nested lists, are copied as they are.
+    const odd = { ...user, emails: ['x', [{ type: 'y' }]] };
+    expect(project(odd, {}, strict)).toEqual({ ...expected, emails: ['x', [{ type: 'y' }]] });
+  });
+
+  it('copies without hostile keys and undefined members, as a copy of the resource', () => {
+    const resource = JSON.parse('{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":"1","__proto__":{"a":1},"name":{"givenName":"B","constructor":{"x":1}}}') as Record<string, unknown>;
+    const out = project({ ...resource, nickName: undefined }, {}, scope);
+    expect(Object.keys(out)).toEqual(['schemas', 'id', 'name']);
+    expect(out['name']).toEqual({ givenName: 'B' });
+    expect(Object.hasOwn(out['name'] as object, 'constructor')).toBe(false);
   });
 
   it('follows `returned` of the model: never is never returned, request only when named', () => {

@@ -40,6 +40,16 @@ describe('findBadText', () => {
     expect(findBadText({ name: { 'a\u0000': 1 } })).toEqual({ where: 'a name inside `name`', problem: 'a NUL character' });
   });
 
+  it('names paths through lists, from a root, and the body itself', () => {
+    expect(findBadText(['ok', { a: [{ b: 'x\u0000' }] }])).toEqual({ where: '`[1].a[0].b`', problem: 'a NUL character' });
+    expect(findBadText({ Operations: [{ value: { 'n\u0000': 1 } }] })).toEqual({ where: 'a name inside `Operations[0].value`', problem: 'a NUL character' });
+    expect(findBadText({ b: ['\ud800'] }, 'Operations[2].data')).toEqual({ where: '`Operations[2].data.b[0]`', problem: 'a lone UTF-16 surrogate' });
+    expect(findBadText('x\u0000')).toEqual({ where: 'the body', problem: 'a NUL character' });
+    let deep: unknown = { leaf: 'x\u0000' };
+    for (let i = 0; i < 3; i++) deep = { d: [deep] };
+    expect(findBadText(deep)).toEqual({ where: '`d[0].d[0].d[0].leaf`', problem: 'a NUL character' });
+  });
+
   it('accepts clean bodies of any depth without recursion', () => {
     let deep: unknown = 'leaf';
     for (let i = 0; i < 100_000; i++) deep = [deep];
