@@ -99,13 +99,12 @@ const returnedOf = (def: AttributeDef | undefined): NonNullable<AttributeDef['re
  * that such values are copied whole without a look-up per key.
  */
 function defaultViewOf(members: Members): JsonView | undefined {
-  const cache = members.scope ? TOP_VIEWS : INNER_VIEWS;
   const owner: object | undefined = members.scope ?? members.defs;
   if (!owner) return undefined;
-  const known = cache.get(owner);
+  const known = VIEWS.get(owner);
   if (known && known.defs === members.defs && known.length === (members.defs?.length ?? 0)) return known.view ?? undefined;
   const view = members.scope || dropsSomething(members.defs) ? new DefaultView(members) : null;
-  cache.set(owner, { defs: members.defs, length: members.defs?.length ?? 0, view });
+  VIEWS.set(owner, { defs: members.defs, length: members.defs?.length ?? 0, view });
   return view ?? undefined;
 }
 
@@ -115,8 +114,8 @@ interface CompiledView {
   readonly view: DefaultView | null;
 }
 
-const TOP_VIEWS = new WeakMap<object, CompiledView>();
-const INNER_VIEWS = new WeakMap<object, CompiledView>();
+/** Compiled views by owner: a scope for the top level, a definitions list below it (never the same object). */
+const VIEWS = new WeakMap<object, CompiledView>();
 
 /** Whether a `never` or `request` attribute is among `defs` or their sub-attributes. */
 function dropsSomething(defs: readonly AttributeDef[] | undefined): boolean {

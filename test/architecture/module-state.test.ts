@@ -30,6 +30,7 @@ const allowed: Readonly<Record<string, string>> = {
   'server/db/users.ts: BY_VALUE': 'the statement text compiled from a filter shape, keyed weakly by the shape',
   'server/db/filter/user-filter.ts: SHAPES': 'the condition compiled for `userName eq` / `externalId eq`, keyed weakly by the (immutable) tenant scope',
   'server/scim/patch-ops.ts: PARSED_PATHS': 'PATCH paths parsed, by text: a pure function of the text, bounded (1,000 texts of at most 200 characters)',
+  'server/scim/projection.ts: VIEWS': 'the default view compiled for a scope or a definitions list, keyed weakly by that (immutable) owner',
   'server/scim/schema-lookup.ts: BY_LOWER_NAME': 'attribute definitions by lower-case name, keyed weakly by the (immutable) definition list',
   'server/scim/schema-lookup.ts: NAMESPACES': 'extension namespaces by lower-case URN and alias, keyed weakly by the (immutable) scope',
 };
