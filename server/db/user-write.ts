@@ -95,10 +95,7 @@ const ruleCtes = (u: string, upsert: boolean) => `
     returning id, display_name),
   grp as (select ord, id, display_name from found
     union all select w.ord, m.id, m.display_name from made m join wanted w on lower(w.name) = lower(m.display_name)),
-  mem as (insert into memberships (tenant, group_id, user_id, via_rule, created_at)
-    select $tenant, g.id, x.id, true, $now::timestamptz from grp g cross join ${u} x
-    ${upsert ? 'on conflict (group_id, user_id) do nothing' : ''}
-    returning group_id),
+  ${membershipCtes(u, upsert)},
   ${
     upsert
       ? `flag as (update memberships m set via_rule = true from grp g
@@ -106,8 +103,14 @@ const ruleCtes = (u: string, upsert: boolean) => `
     returning m.group_id),`
       : ''
   }
-  added as (select m.group_id, g.ord from mem m join grp g on g.id = m.group_id),
   ${eventsCte(u, 'added', upsert ? 'where (select count(*) from flag) >= 0' : '')}`;
+
+/** The rule memberships of the user CTE `u` in the groups of `grp` (`mem`), and those added with their order (`added`). */
+const membershipCtes = (u: string, upsert: boolean) => `mem as (insert into memberships (tenant, group_id, user_id, via_rule, created_at)
+    select $tenant, g.id, x.id, true, $now::timestamptz from grp g cross join ${u} x
+    ${upsert ? 'on conflict (group_id, user_id) do nothing' : ''}
+    returning group_id),
+  added as (select m.group_id, g.ord from mem m join grp g on g.id = m.group_id)`;
 
 /** `rows` (with id, display_name) as a GroupRef JSON list in `groupsOfUsers` order. */
 const groupsJson = (rows: string) =>
@@ -146,10 +149,7 @@ const INSERT_KNOWN = namedStatement(`/* prepared:user-insert-known */ with
   grp as (select w.ord, g.id, g.display_name from unnest($groupIds::uuid[], $groupNames::text[]) with ordinality as w(id, name, ord)
     join scim_groups g on g.id = w.id and (g.tenant = $tenant and g.deleted_at is null and lower(g.display_name) = lower(w.name)) is true),
   ${insertCtes('and (select count(*) from grp) = cardinality($groupIds::uuid[])')},
-  mem as (insert into memberships (tenant, group_id, user_id, via_rule, created_at)
-    select $tenant, g.id, x.id, true, $now::timestamptz from grp g cross join ins x
-    returning group_id),
-  added as (select m.group_id, g.ord from mem m join grp g on g.id = m.group_id),
+  ${membershipCtes('ins', false)},
   ${eventsCte('ins', 'added')}
   select exists (select from ins) as written, (select count(*) from grp) = cardinality($groupIds::uuid[]) as fresh,
     ${TAKEN_LIVE} as taken_live, ${groupsJson('grp')} as groups_json`);
@@ -181,8 +181,10 @@ interface Returned {
   readonly added_json?: string[] | string;
 }
 
+/** The evaluation's rule groups once each, ignoring case: lowercase name -> the name as the evaluation spells it. */
+const ruleGroupsOf = (w: UserWrite): Map<string, string> => new Map(w.ruleGroups.map((n) => [n.toLowerCase(), n]));
 /** Lowercase distinct rule group names, in the evaluation's order. */
-const ruleNames = (w: UserWrite): string[] => [...new Set(w.ruleGroups.map((n) => n.toLowerCase()))];
+const ruleNames = (w: UserWrite): string[] => [...ruleGroupsOf(w).keys()];
 
 /** The values every statement binds, by name. */
 function values(w: UserWrite): Record<string, unknown> {
@@ -214,7 +216,7 @@ function values(w: UserWrite): Record<string, unknown> {
 
 /** The full statements' rule groups: their names (as the evaluation spells them) and ids for those made here. */
 function ruleGroupValues(w: UserWrite): Record<string, unknown> {
-  const names = [...new Map(w.ruleGroups.map((n) => [n.toLowerCase(), n])).values()];
+  const names = [...ruleGroupsOf(w).values()];
   return { groupNames: names, newIds: names.map(() => randomUUID()) };
 }
 
