@@ -8,8 +8,8 @@ import { keyIgnoresCase, sameKey, storedKey } from '../engine/key-value.ts';
 import { changedFields } from '../engine/diff.ts';
 import { nextCheckAt } from '../engine/next-check.ts';
 import type { Evaluation, Plan } from '../engine/plan.ts';
-import { decideDelete, decideLoginStatus, decideStatus, needsSafetyCheck } from '../engine/status.ts';
-import { accountStateOf, statusColumns, type StatusColumns } from './db/account-state.ts';
+import { decideDelete, decideLoginStatus, decideStatus, needsSafetyCheck, type AccountState } from '../engine/status.ts';
+import { accountStateOf, statusColumns } from './db/account-state.ts';
 import { recordEvents, type NewEvent } from './db/events.ts';
 import { addRuleMemberships, ensureRuleGroups, groupsOfUsers, ruleGroupNames, type GroupRef } from './db/groups.ts';
 import type { UserRow } from './db/tables.ts';
@@ -46,7 +46,7 @@ async function createEvaluated(ctx: ProvisionContext, resource: Record<string, u
   const nextCheck = nextCheckAt(plan, resource, now);
   // A new (or re-linked) account: every attribute is the writer's.
   const { sources } = decideSources({ preferences: preferencesOf(plan), incoming: resource, source: sourceOf(ctx), now });
-  const columns = evaluatedColumns(plan, resource, evaluation, nextCheck, sources);
+  const columns = (state: AccountState) => evaluatedColumns(plan, resource, evaluation, nextCheck, sources, state);
   // A new key, decided as a new account: one statement, unless the key is taken by a deleted
   // account (a re-link, whose deactivation must pass the safety limit). A new account whose
   // condition holds starts deactivated (engine `start`) without passing it. Both paths record
@@ -57,7 +57,7 @@ async function createEvaluated(ctx: ProvisionContext, resource: Record<string, u
     const inserted = await uniqueAs(userTaken(plan), () =>
       insertUserWithRules(ctx.db, { stored: storedKey(plan, key), ignoresCase: keyIgnoresCase(plan) }, {
         id: randomUUID(),
-        columns: { ...columns, ...statusColumns(fresh.next) },
+        columns: columns(fresh.next),
         ruleGroups: evaluation.groups,
         userEvent: { type: 'user.created', fields: changedFields({}, evaluation.profile) },
         statusEvent: fresh.event ? { type: fresh.event, reason: fresh.reason } : null,
@@ -76,7 +76,7 @@ async function createEvaluated(ctx: ProvisionContext, resource: Record<string, u
     const decision = decideFor(ctx)(plan, { state: existing && accountStateOf(existing), conditionHolds: evaluation.deactivated, relink: existing !== undefined, now, user: resource });
     const status = await holdDeactivation(trx, plan, decision, now);
     // A re-linked account is written as a new one is, keeping its id and creation time.
-    const written = { ...columnValues({ ...columns, ...statusColumns(status.next) }), updated_at: now, deleted_at: null };
+    const written = { ...columnValues(columns(status.next)), updated_at: now, deleted_at: null };
     const events: NewEvent[] = [];
     let row: UserRow;
     if (existing) {
@@ -168,7 +168,7 @@ async function updateWith(
     const updated = await unlessConflict(() => uniqueAs(userTaken(plan), () =>
       updateUserWithRules(ctx.db, stored, {
         id: stored.id,
-        columns: { ...evaluatedColumns(plan, resource, evaluation, nextCheck, sources), ...statusColumns(decision.next) },
+        columns: evaluatedColumns(plan, resource, evaluation, nextCheck, sources, decision.next),
         ruleGroups: evaluation.groups,
         userEvent: fields.length > 0 ? { type: 'user.updated', fields } : null,
         statusEvent: decision.event ? { type: decision.event, reason: decision.reason } : null,
@@ -193,7 +193,7 @@ async function updateWith(
     const decision = decideFor(ctx)(plan, { state: accountStateOf(stored), conditionHolds: evaluation.deactivated, now, user: resource });
     const status = await holdDeactivation(trx, plan, decision, now);
     const row = await updateUser(trx, plan.tenant, stored.id, {
-      ...columnValues({ ...evaluatedColumns(plan, resource, evaluation, nextCheckAt(plan, resource, now), sources), ...statusColumns(status.next) }),
+      ...columnValues(evaluatedColumns(plan, resource, evaluation, nextCheckAt(plan, resource, now), sources, status.next)),
       updated_at: now,
     });
     // `user.updated` tells the platform which profile fields changed: a request that changes
@@ -280,33 +280,40 @@ async function finish(trx: Db, ctx: ProvisionContext, row: UserRow, evaluation: 
 
 /**
  * What a create, re-link or update stores from the resource it evaluated: the indexed columns,
- * the resource, profile and attribute sources as JSON, the next-check moment and the config that evaluated it.
- * Throws USER_NAME_REQUIRED (derivedColumns). The status columns and times are the caller's.
+ * the resource, profile and attribute sources as JSON, the next-check moment, the config that
+ * evaluated it and the engine's status `state`. Throws USER_NAME_REQUIRED (`userName` is
+ * required, RFC 7643 §4.1.1). The times are the caller's. One object literal: this runs on
+ * every write, and spreading partial objects into it cost more than the rest of it.
  */
-function evaluatedColumns(plan: Plan, resource: Record<string, unknown>, evaluation: Evaluation, nextCheck: Date | null, sources: AttributeSources): Omit<UserColumns, keyof StatusColumns> {
+function evaluatedColumns(plan: Plan, resource: Record<string, unknown>, evaluation: Evaluation, nextCheck: Date | null, sources: AttributeSources, state: AccountState): UserColumns {
+  const userName = resource['userName'];
+  if (typeof userName !== 'string' || userName.trim() === '') throw scimError('USER_NAME_REQUIRED');
+  const externalId = resource['externalId'];
   return {
-    ...derivedColumns(resource),
+    user_name: userName,
+    external_id: typeof externalId === 'string' ? externalId : null,
+    work_email: workEmail(resource),
     resource,
     profile: evaluation.profile,
     sources,
     next_check_at: nextCheck,
     config_hash: plan.hash,
+    status: state.status,
+    deactivated_at: state.deactivatedAt,
+    reason: state.reason,
   };
 }
 
-/** The columns the indexes serve, read from the resource. `userName` is required (RFC 7643 §4.1.1). */
-function derivedColumns(resource: Record<string, unknown>): { user_name: string; external_id: string | null; work_email: string | null } {
-  const userName = resource['userName'];
-  if (typeof userName !== 'string' || userName.trim() === '') {
-    throw scimError('USER_NAME_REQUIRED');
+/** The first work email, lower-cased (the column its index serves). */
+function workEmail(resource: Record<string, unknown>): string | null {
+  const emails = resource['emails'];
+  if (!Array.isArray(emails)) return null;
+  for (const e of emails as unknown[]) {
+    if (typeof e !== 'object' || e === null) continue;
+    const { type, value } = e as { type?: unknown; value?: unknown };
+    if (typeof type === 'string' && type.toLowerCase() === 'work' && typeof value === 'string') return value.toLowerCase();
   }
-  const externalId = typeof resource['externalId'] === 'string' ? resource['externalId'] : null;
-  const emails = Array.isArray(resource['emails']) ? resource['emails'] : [];
-  const work = emails.find(
-    (e): e is { value: string } =>
-      typeof e === 'object' && e !== null && typeof e.type === 'string' && e.type.toLowerCase() === 'work' && typeof e.value === 'string',
-  );
-  return { user_name: userName, external_id: externalId, work_email: work ? work.value.toLowerCase() : null };
+  return null;
 }
 
 /** Secrets are never stored, whatever a client sends (Okta sends `password` on create). */

@@ -52,7 +52,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
     // as `database not reachable`) and the pool drops the connection when it is released.
     pool.on('connect', (client) => {
       client.on('error', ignoreInUseError);
-      prepareNamed(client);
+      prepareNamed(client, pg.Query);
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return finish(db, 'postgres');
@@ -89,12 +89,21 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
  * then only binds and executes them (no parse and plan per request); on PGlite the one session
  * does the same (pglite-prepared.ts).
  */
-function prepareNamed(client: import('pg').PoolClient): void {
+function prepareNamed(client: import('pg').PoolClient, Query: typeof import('pg').Query): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   client.query = ((text: unknown, values?: unknown, callback?: unknown) => {
     const name = typeof text === 'string' ? preparedName(text) : undefined;
     if (name === undefined) return query(text, values, callback);
-    return query({ name, text, values }, callback);
+    if (callback !== undefined) return query({ name, text, values }, callback);
+    // A query made from the text alone, then named: pg copies a config object's every property
+    // descriptor per statement (utils.cloneQueryConfig), which cost more than binding it.
+    const named = new Query(text as string) as unknown as { name: string; values: unknown; callback: (error: Error | null, result: unknown) => void };
+    named.name = name;
+    named.values = values;
+    return new Promise((resolve, reject) => {
+      named.callback = (error, result) => (error ? reject(error) : resolve(result));
+      query(named);
+    });
   }) as typeof client.query;
 }
 

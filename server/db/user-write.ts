@@ -188,7 +188,7 @@ const ruleNames = (w: UserWrite): string[] => [...ruleGroupsOf(w).keys()];
 
 /** The values every statement binds, by name. */
 function values(w: UserWrite): Record<string, unknown> {
-  const columns = columnValues(w.columns);
+  const { columns } = w;
   return {
     id: w.id,
     tenant: w.events.tenant,
@@ -196,14 +196,14 @@ function values(w: UserWrite): Record<string, unknown> {
     userName: columns.user_name,
     externalId: columns.external_id,
     workEmail: columns.work_email,
-    resource: columns.resource,
-    profile: columns.profile,
+    resource: JSON.stringify(columns.resource),
+    profile: JSON.stringify(columns.profile),
     status: columns.status,
     deactivatedAt: columns.deactivated_at,
     reason: columns.reason,
     nextCheckAt: columns.next_check_at,
     configHash: columns.config_hash,
-    sources: columns.sources,
+    sources: JSON.stringify(columns.sources),
     userEvent: w.userEvent?.type ?? null,
     userFields: w.userEvent ? JSON.stringify(w.userEvent.fields) : null,
     statusEvent: w.statusEvent?.type ?? null,
