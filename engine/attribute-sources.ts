@@ -7,7 +7,7 @@ import type { Analysis } from '../dsl/check.ts';
 import type { ResolvedPath } from '../dsl/resolve.ts';
 import { children } from '../dsl/walk.ts';
 import { isPlainObject } from '../dsl/values.ts';
-import { sameStableJson } from './feed-outcome.ts';
+import { sameJson } from './same-json.ts';
 import type { PreferredSide, Preferences } from './plan.ts';
 
 /** Who wrote an attribute: a SCIM request, a login, or the import of the feed `<name>`. */
@@ -141,7 +141,7 @@ export function decideSources(input: {
     const old = before.get(path);
     const next = after.get(path);
     const record = stored?.sources?.[path];
-    const same = old !== undefined && next !== undefined && sameStableJson(old, next);
+    const same = old !== undefined && next !== undefined && sameJson(old, next);
     const side = old !== undefined && record ? preferences[path.toLowerCase()] : undefined;
     if (old !== undefined && record && side !== undefined && sideOf(record.source) === side && sideOf(source) !== side) {
       if (!same) {

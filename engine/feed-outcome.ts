@@ -38,28 +38,3 @@ export function countOutcomes(records: Iterable<FeedRecordResult>): Record<FeedO
 export function writtenFeedOutcome(planned: FeedOutcome, status: 'active' | 'deactivated' | 'pending'): FeedOutcome {
   return status === 'pending' ? 'held' : planned;
 }
-
-/** Key-order-independent JSON, to compare a stored resource with a new one. */
-export function stableJson(value: unknown): string {
-  if (Array.isArray(value)) {
-    let out = '[';
-    for (let i = 0; i < value.length; i++) out += (i > 0 ? ',' : '') + stableJson(value[i]);
-    return `${out}]`;
-  }
-  if (value !== null && typeof value === 'object') {
-    const keys = Object.keys(value).sort();
-    let out = '{';
-    for (let i = 0; i < keys.length; i++) out += `${i > 0 ? ',' : ''}${JSON.stringify(keys[i])}:${stableJson((value as Record<string, unknown>)[keys[i]!])}`;
-    return `${out}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
-/**
- * `stableJson(a) === stableJson(b)`. Strings, the most common values, are compared as they
- * are: the JSON of a string starts with a quote, that of anything else never does.
- */
-export function sameStableJson(a: unknown, b: unknown): boolean {
-  if (typeof a === 'string' || typeof b === 'string') return a === b;
-  return stableJson(a) === stableJson(b);
-}

@@ -6,7 +6,8 @@
 import { evaluatePlan } from '../engine/evaluate.ts';
 import type { CollapsedUser } from '../engine/feed-collapse.ts';
 import { feedUserOnto } from '../engine/feed-row.ts';
-import { countOutcomes, decideFeedOutcome, stableJson, writtenFeedOutcome, type FeedRecordResult } from '../engine/feed-outcome.ts';
+import { countOutcomes, decideFeedOutcome, writtenFeedOutcome, type FeedRecordResult } from '../engine/feed-outcome.ts';
+import { sameJson } from '../engine/same-json.ts';
 import type { FeedPlan } from '../engine/feed-plan.ts';
 import { decideThresholds, thresholdEvent, type ExceededThreshold, type ThresholdDecision } from '../engine/feed-thresholds.ts';
 import { keyIgnoresCase, storedKey } from '../engine/key-value.ts';
@@ -156,7 +157,7 @@ function planOne(writer: ProvisionContext, feed: FeedPlan, user: CollapsedUser, 
     const resource = sourcedWrite(writer, stored, canonical, now).resource;
     const evaluation = evaluatePlan(plan, resource, now);
     const decision = decideStatus(plan, { state: accountStateOf(stored), conditionHolds: evaluation.deactivated, now, user: resource });
-    const same = stableJson(stored.resource) === stableJson(resource);
+    const same = sameJson(stored.resource, resource);
     return { row: user.row, key: user.key, outcome: decideFeedOutcome(true, same, decision) };
   } catch (error) {
     return { row: user.row, key: user.key, outcome: 'rejected', reason: reasonOf(error) };
