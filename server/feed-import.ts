@@ -68,7 +68,7 @@ export async function importFeedUsers(ctx: ProvisionContext, feed: FeedPlan, use
   const now = ctx.now ?? new Date();
   const read = (): Iterable<CollapsedUser> | AsyncIterable<CollapsedUser> => (typeof users === 'function' ? users() : users);
   // The attributes this import writes record `feed:<name>` as their source.
-  const writer: ProvisionContext = { ...ctx, now, feed: feed.name };
+  const writer: ProvisionContext = { ...ctx, now, source: `feed:${feed.name}` };
   // The plan pass: per user its row, key and outcome, in the order the users come.
   const planned = new Map<number, FeedRecordResult>();
   for await (const batch of batchesOf(read(), LOOKUP_BATCH)) {

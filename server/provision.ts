@@ -251,7 +251,7 @@ export function sourcedWrite(ctx: ProvisionContext, stored: UserRow, resource: R
 const decideFor = (ctx: ProvisionContext) => (ctx.source === 'login' ? decideLoginStatus : decideStatus);
 
 /** The source a write records for the attributes it gives a value (engine/attribute-sources.ts). */
-const sourceOf = (ctx: ProvisionContext): AttributeSource => (ctx.source === 'login' ? 'login' : ctx.feed !== undefined ? `feed:${ctx.feed}` : 'scim');
+const sourceOf = (ctx: ProvisionContext): AttributeSource => ctx.source ?? 'scim';
 
 const preferencesOf = (plan: Plan) => plan.sso?.preferences ?? {};
 

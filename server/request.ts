@@ -3,6 +3,7 @@
 
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
+import type { AttributeSource } from '../engine/attribute-sources.ts';
 import type { Plan } from '../engine/plan.ts';
 import type { EventContext } from './db/events.ts';
 import type { Database } from './db/tables.ts';
@@ -20,10 +21,12 @@ export interface ProvisionContext {
   readonly now?: Date;
   /** The app's signals, told of written events and stored moments; none (the CLI, tests): nobody is told. */
   readonly signals?: Signals;
-  /** `login` when a login (server/login.ts) runs the plan: its events say so, and it never deactivates. */
-  readonly source?: 'login';
-  /** The feed whose import writes (server/feed-import.ts): the attributes it writes record `feed:<name>`. */
-  readonly feed?: string;
+  /**
+   * Who writes, as the attributes it writes record it (engine/attribute-sources.ts); a SCIM
+   * client when absent. `login`: a login (server/login.ts) runs the plan, its events say so, and
+   * it never deactivates. `feed:<name>`: a feed import (server/feed-import.ts).
+   */
+  readonly source?: AttributeSource;
 }
 
 /** The plan of the request's authenticated tenant; 401 when the request has none. */
@@ -113,5 +116,5 @@ export const eventContext = (ctx: ProvisionContext, now: Date): EventContext => 
   requestId: ctx.requestId,
   now,
   onWritten: ctx.signals?.eventsWritten,
-  ...(ctx.source ? { source: ctx.source } : {}),
+  ...(ctx.source === 'login' ? { source: ctx.source } : {}),
 });
