@@ -1,5 +1,5 @@
 // Server: imports the collapsed users of one feed through the SCIM write path (createUser and
-// replaceUser of provision.ts): same key, plan, events, safety limit and add-only groups. The
+// replaceReadUser of provision.ts): same key, plan, events, safety limit and add-only groups. The
 // source is read three times (collapse, plan, write), so memory holds per person only a row
 // number, a key and an outcome, never the users (docs/feeds.md "Memory").
 
@@ -16,7 +16,7 @@ import { accountStateOf } from './db/account-state.ts';
 import { recordEvents } from './db/events.ts';
 import type { UserRow } from './db/tables.ts';
 import { findUsersByKeys } from './db/users.ts';
-import { createUser, replaceUser, sourcedWrite, type ProvisionContext } from './provision.ts';
+import { createUser, replaceReadUser, sourcedWrite, type ProvisionContext } from './provision.ts';
 import { canonicalUser } from './scim/canonical.ts';
 import { finishFeedJob, saveFeedBatch, savedFeedRecords, type FeedCheckpoint, type FeedJob } from './feed-jobs.ts';
 import { feedWinners, readFeedSource, type FeedInput, type SourceRejection } from './feed-source.ts';
@@ -118,8 +118,9 @@ export async function importFeedUsers(ctx: ProvisionContext, feed: FeedPlan, use
       if (record.outcome !== 'unchanged') {
         try {
           const stored = live(found.get(storedKey(plan, user.key)));
-          const body = stored ? feedUserOnto(feed, stored.resource, user.user) : user.user;
-          const result = stored ? await replaceUser(writer, stored.id, body) : await createUser(writer, body);
+          const result = stored
+            ? await replaceReadUser(writer, stored, (resource) => feedUserOnto(feed, resource, user.user))
+            : await createUser(writer, user.user);
           record = { ...record, outcome: writtenFeedOutcome(record.outcome, result.row.status) };
         } catch (error) {
           record = { ...record, outcome: 'rejected', reason: reasonOf(error) };

@@ -101,6 +101,21 @@ export async function replaceUser(ctx: ProvisionContext, id: string, body: unkno
 }
 
 /**
+ * replaceUser of the live account `read`, which the caller has just read (a feed import reads
+ * its accounts by batch): `body(resource)` is what replaces a stored resource. The first attempt
+ * starts from `read` instead of reading it again; one after a concurrent write starts from the
+ * account as it is then.
+ */
+export async function replaceReadUser(ctx: ProvisionContext, read: UserRow, body: (stored: Readonly<Record<string, unknown>>) => unknown): Promise<StoredUser> {
+  const replacing = (stored: UserRow) => {
+    const resource = canonicalUser(body(stored.resource), ctx.plan.userScope);
+    requireAttributes(resource, ctx.plan.userScope);
+    return withKeyOf(stored.resource, resource, ctx.plan.keyAttribute);
+  };
+  return updateWith(ctx, read.id, undefined, replacing, read);
+}
+
+/**
  * PATCH /Users/:id: the body becomes a checked list of RFC 7644 §3.5.2 operations before the
  * database is read (malformed requests are answered without a transaction); the list applied
  * to the stored resource is then stored as PUT stores.
@@ -135,8 +150,8 @@ export async function getUser(ctx: ProvisionContext, id: string): Promise<Stored
 }
 
 /**
- * `read`: the live row the caller already read (a login finds it by key), used as the first
- * optimistic attempt's instead of reading it again by id.
+ * `read`: the live row the caller already read (a login finds it by key, a feed import by
+ * batch), used as the first optimistic attempt's instead of reading it again by id.
  */
 async function updateWith(
   ctx: ProvisionContext,
