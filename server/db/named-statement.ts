@@ -22,10 +22,15 @@ export function namedStatement(text: string): NamedStatement {
   return { text: numbered, names };
 }
 
-/** The parameter list of `statement` from `values` by name; a name without a value is a bug, not a null. */
-export function bindNamed(statement: NamedStatement, values: Readonly<Record<string, unknown>>): unknown[] {
+/**
+ * The parameter list of `statement` by name, from `values` or else `more` (a statement's own
+ * values beside those its kind shares: no merged copy per request); a name without a value is a
+ * bug, not a null.
+ */
+export function bindNamed(statement: NamedStatement, values: Readonly<Record<string, unknown>>, more?: Readonly<Record<string, unknown>>): unknown[] {
   return statement.names.map((name) => {
-    if (!(name in values)) throw new Error(`no value for $${name}`);
-    return values[name];
+    if (name in values) return values[name];
+    if (more !== undefined && name in more) return more[name];
+    throw new Error(`no value for $${name}`);
   });
 }

@@ -186,7 +186,7 @@ const ruleGroupsOf = (w: UserWrite): Map<string, string> => new Map(w.ruleGroups
 /** Lowercase distinct rule group names, in the evaluation's order. */
 const ruleNames = (w: UserWrite): string[] => [...ruleGroupsOf(w).keys()];
 
-/** The values every statement binds, by name. */
+/** The values every statement binds, by name (each statement binds its own beside them: `run`'s `more`). */
 function values(w: UserWrite): Record<string, unknown> {
   const { columns } = w;
   return {
@@ -220,8 +220,8 @@ function ruleGroupValues(w: UserWrite): Record<string, unknown> {
   return { groupNames: names, newIds: names.map(() => randomUUID()) };
 }
 
-async function run(db: Db, statement: NamedStatement, bound: Record<string, unknown>): Promise<Returned | undefined> {
-  const { rows } = await db.executeQuery<Returned>(CompiledQuery.raw(statement.text, bindNamed(statement, bound)));
+async function run(db: Db, statement: NamedStatement, bound: Record<string, unknown>, more?: Record<string, unknown>): Promise<Returned | undefined> {
+  const { rows } = await db.executeQuery<Returned>(CompiledQuery.raw(statement.text, bindNamed(statement, bound, more)));
   return rows[0];
 }
 
@@ -247,12 +247,13 @@ export async function insertUserWithRules(
   w: UserWrite,
 ): Promise<WrittenUser | { readonly taken: true; readonly live: boolean }> {
   const tenant = w.events.tenant;
-  const bound = { ...values(w), key: key.stored, ignoresCase: key.ignoresCase };
+  const bound = values(w);
+  const keyed = { key: key.stored, ignoresCase: key.ignoresCase };
   const row: UserRow = { id: w.id, tenant, key_value: key.stored, ...w.columns, version: 1, created_at: w.events.now, updated_at: w.events.now, deleted_at: null };
   const names = ruleNames(w);
   const known = knownRuleGroups(db, tenant, names);
   if (known) {
-    const r = (await run(db, INSERT_KNOWN, { ...bound, groupIds: known.map((g) => g.value), groupNames: names }))!;
+    const r = (await run(db, INSERT_KNOWN, bound, { ...keyed, groupIds: known.map((g) => g.value), groupNames: names }))!;
     if (r.fresh) {
       if (!r.written) return { taken: true, live: r.taken_live === true };
       // A new user's memberships are all new: every rule group was added, in the rules' order.
@@ -260,7 +261,7 @@ export async function insertUserWithRules(
     }
     forgetRuleGroups(db, tenant);
   }
-  const r = (await run(db, INSERT, { ...bound, ...ruleGroupValues(w) }))!;
+  const r = (await run(db, INSERT, bound, { ...keyed, ...ruleGroupValues(w) }))!;
   if (!r.written) return { taken: true, live: r.taken_live === true };
   const groups = json(r.groups_json, []);
   rememberRuleGroups(db, tenant, groups);
@@ -275,13 +276,14 @@ export async function insertUserWithRules(
  * adds no membership and the answer shows those groups.
  */
 export async function updateUserWithRules(db: Db, stored: UserRow, w: UserWrite, held?: readonly ListedGroup[]): Promise<WrittenUser | undefined> {
-  const bound = { ...values(w), version: stored.version };
+  const bound = values(w);
+  const { version } = stored;
   const row: UserRow = { ...stored, ...w.columns, version: stored.version + 1, updated_at: w.events.now };
   if (held && holdsEveryRuleGroup(held, ruleNames(w))) {
-    const r = await run(db, UPDATE_PLAIN, bound);
+    const r = await run(db, UPDATE_PLAIN, bound, { version });
     return r ? written(w, row, held.map(({ value, display }) => ({ value, display })), []) : undefined;
   }
-  const r = await run(db, UPDATE, { ...bound, ...ruleGroupValues(w) });
+  const r = await run(db, UPDATE, bound, { version, ...ruleGroupValues(w) });
   return r ? written(w, row, json(r.groups_json, []), json(r.added_json, [])) : undefined;
 }
 
