@@ -16,6 +16,7 @@ import { logins } from './migrations/0013-logins.ts';
 import { attributeSources } from './migrations/0014-attribute-sources.ts';
 import { feedCheckpoints } from './migrations/0015-feed-checkpoints.ts';
 import { eventStatistics } from './migrations/0016-event-statistics.ts';
+import { jsonStatistics } from './migrations/0017-json-statistics.ts';
 
 /** Migrations by name; names sort in the order they must run. Never edit a shipped one. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -33,6 +34,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0014-attribute-sources': attributeSources,
   '0015-feed-checkpoints': feedCheckpoints,
   '0016-event-statistics': eventStatistics,
+  '0017-json-statistics': jsonStatistics,
 };
 
 const provider: MigrationProvider = {

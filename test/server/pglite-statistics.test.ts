@@ -131,6 +131,19 @@ describe('PGlite statistics', () => {
     expect(rows[0]!.options).toEqual(log);
   });
 
+  it('gathers no value statistics for the jsonb columns (migration 0017), and those of the others as before', async () => {
+    const database = await openDatabase({ dataDir: 'memory://' });
+    closers.push(() => database.close());
+    await sql`insert into scim_users (id, tenant, key_value, user_name, resource, profile, sources, status, config_hash, created_at, updated_at)
+      select gen_random_uuid(), 't', 'k' || i, 'u' || i, jsonb_build_object('userName', 'u' || i), '{}', '{}', 'active', 'h', now(), now()
+      from generate_series(1, 200) as i`.execute(database.db);
+    await sql`analyze scim_users`.execute(database.db);
+    const { rows } = await sql<{ attname: string }>`select attname from pg_stats where tablename = 'scim_users' order by attname`.execute(database.db);
+    const gathered = rows.map((r) => r.attname);
+    expect(gathered).toEqual(expect.arrayContaining(['id', 'tenant', 'user_name', 'status']));
+    for (const column of ['resource', 'profile', 'sources']) expect(gathered).not.toContain(column);
+  });
+
   it('checks at most every MIN_CHECK_ROWS written rows, even when a table that stopped changing is a few rows short of due', async () => {
     const pglite = new PGlite();
     const statistics: PGliteStatistics = new PGliteStatistics((text) => sql.raw(text).execute(db));
