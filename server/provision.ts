@@ -95,8 +95,7 @@ async function createEvaluated(ctx: ProvisionContext, resource: Record<string, u
 
 /** PUT /Users/:id: replaces the resource as sent; the key value must not change. */
 export async function replaceUser(ctx: ProvisionContext, id: string, body: unknown, ifMatch?: string): Promise<StoredUser> {
-  const resource = canonicalUser(body, ctx.plan.userScope);
-  requireAttributes(resource, ctx.plan.userScope);
+  const resource = replacement(ctx.plan, body);
   return updateWith(ctx, id, ifMatch, (stored) => withKeyOf(stored.resource, resource, ctx.plan.keyAttribute));
 }
 
@@ -107,12 +106,15 @@ export async function replaceUser(ctx: ProvisionContext, id: string, body: unkno
  * account as it is then.
  */
 export async function replaceReadUser(ctx: ProvisionContext, read: UserRow, body: (stored: Readonly<Record<string, unknown>>) => unknown): Promise<StoredUser> {
-  const replacing = (stored: UserRow) => {
-    const resource = canonicalUser(body(stored.resource), ctx.plan.userScope);
-    requireAttributes(resource, ctx.plan.userScope);
-    return withKeyOf(stored.resource, resource, ctx.plan.keyAttribute);
-  };
+  const replacing = (stored: UserRow) => withKeyOf(stored.resource, replacement(ctx.plan, body(stored.resource)), ctx.plan.keyAttribute);
   return updateWith(ctx, read.id, undefined, replacing, read);
+}
+
+/** A replacing body as stored: canonical, with every required attribute. */
+function replacement(plan: Plan, body: unknown): Record<string, unknown> {
+  const resource = canonicalUser(body, plan.userScope);
+  requireAttributes(resource, plan.userScope);
+  return resource;
 }
 
 /**
