@@ -239,11 +239,17 @@ export async function benchServer(): Promise<void> {
     rules: Number(process.env['BENCH_SERVER_RULES'] ?? 10),
   };
   const databaseUrl = process.env['BENCH_DATABASE_URL'] || process.env['DATABASE_URL'] || undefined;
+  // Each scimplan target right after its baseline: this machine's speed drifts over minutes, and
+  // a baseline measured three targets earlier skewed a ratio by up to a third.
   const targets: Target[] = [
-    ...(databaseUrl ? [{ name: 'bare fastify + PostgreSQL', server: 'bare', storage: 'postgres' } as const] : []),
+    ...(databaseUrl
+      ? ([
+          { name: 'bare fastify + PostgreSQL', server: 'bare', storage: 'postgres' },
+          { name: 'scimplan + PostgreSQL', server: 'scimplan', storage: 'postgres' },
+        ] as const)
+      : []),
     { name: 'bare fastify + PGlite', server: 'bare', storage: 'pglite' },
     { name: 'scimplan + PGlite', server: 'scimplan', storage: 'pglite' },
-    ...(databaseUrl ? [{ name: 'scimplan + PostgreSQL', server: 'scimplan', storage: 'postgres' } as const] : []),
   ];
   console.log(
     `\n# server: autocannon on 127.0.0.1, ${settings.connections} connections, ${settings.seconds} s per scenario, ` +
