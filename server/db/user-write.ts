@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { CompiledQuery } from 'kysely';
 import type { AttributeSources } from '../../engine/attribute-sources.ts';
 import type { StatusColumns } from './account-state.ts';
+import { Batcher } from './batcher.ts';
 import { eventInsertSql, type EventContext, type EventType, type NewEvent } from './events.ts';
 import type { GroupRef } from './groups.ts';
 import { bindNamed, namedStatement, type NamedStatement } from './named-statement.ts';
@@ -68,6 +69,20 @@ const CASTS: Partial<Record<(typeof COLUMNS)[number], string>> = {
   sources: '::jsonb',
   deactivated_at: '::timestamptz',
   next_check_at: '::timestamptz',
+};
+/** The columns' types, for INSERT_KNOWN_MANY's rows. */
+const MANY_TYPES: Record<(typeof COLUMNS)[number], string> = {
+  user_name: 'text',
+  external_id: 'text',
+  work_email: 'text',
+  resource: 'jsonb',
+  profile: 'jsonb',
+  status: 'text',
+  deactivated_at: 'timestamptz',
+  reason: 'text',
+  next_check_at: 'timestamptz',
+  config_hash: 'text',
+  sources: 'jsonb',
 };
 const value = (c: (typeof COLUMNS)[number]) => `$${c.replace(/_([a-z])/g, (_, l: string) => l.toUpperCase())}${CASTS[c] ?? ''}`;
 
@@ -154,6 +169,47 @@ const INSERT_KNOWN = namedStatement(`/* prepared:user-insert-known */ with
   select exists (select from ins) as written, (select count(*) from grp) = cardinality($groupIds::uuid[]) as fresh,
     ${TAKEN_LIVE} as taken_live, ${groupsJson('grp')} as groups_json`);
 
+/**
+ * INSERT_KNOWN for several new accounts at once (group commit: db/batcher.ts): `$rows` is a
+ * JSON array of the accounts (`ManyRow`), `$groupIds` and `$groupNames` every rule group any of
+ * them names by id. As INSERT_KNOWN does, it writes nothing unless every group is still that
+ * live group (`fresh`); each account is then written unless its key is taken, and the answer
+ * has one row per account, in `n` order.
+ */
+const INSERT_KNOWN_MANY = namedStatement(`/* prepared:user-insert-known-many */ with
+  r as (select * from jsonb_to_recordset($rows::jsonb) as r(n int, id uuid, key text, ${COLUMNS.map((c) => `${c} ${MANY_TYPES[c]}`).join(', ')},
+    now timestamptz, user_event text, user_fields jsonb, status_event text, status_reason text, event_config text, request_id text, event_source text, group_ids uuid[])),
+  grp as (select g.id, g.display_name from unnest($groupIds::uuid[], $groupNames::text[]) as w(id, name)
+    join scim_groups g on g.id = w.id and (g.tenant = $tenant and g.deleted_at is null and lower(g.display_name) = lower(w.name)) is true),
+  legacy as (select r.n, u.deleted_at is null as live from r join scim_users u
+    on $ignoresCase::boolean and u.tenant = $tenant and lower(u.key_value) = lower(r.key) and u.key_value <> r.key),
+  ins as (
+    insert into scim_users (id, tenant, key_value, ${COLUMNS.join(', ')}, created_at, updated_at, deleted_at)
+    select r.id, $tenant, r.key, ${COLUMNS.map((c) => `r.${c}`).join(', ')}, r.now, r.now, null from r
+    where not exists (select from legacy l where l.n = r.n) and (select count(*) from grp) = cardinality($groupIds::uuid[])
+    order by r.n
+    on conflict (tenant, key_value) do nothing
+    returning id),
+  w as (select r.* from r join ins on ins.id = r.id),
+  mem as (insert into memberships (tenant, group_id, user_id, via_rule, created_at)
+    select $tenant, m.group_id, w.id, true, w.now from w cross join lateral unnest(w.group_ids) as m(group_id)
+    returning group_id),
+  ev as (${eventInsertSql(
+    `select w.n * 10000::bigint as ord, w.user_event as type, w.id as account_id, null::uuid as group_id, w.user_fields as fields, null::text as reason,
+       w.request_id, w.event_config, w.event_source, w.now from w where w.user_event is not null
+     union all select w.n * 10000::bigint + 1, w.status_event, w.id, null, null, w.status_reason, w.request_id, w.event_config, w.event_source, w.now
+       from w where w.status_event is not null
+     union all select w.n * 10000::bigint + 1 + m.ord, 'group.member_added', w.id, m.group_id, null, null, w.request_id, w.event_config, w.event_source, w.now
+       from w cross join lateral unnest(w.group_ids) with ordinality as m(group_id, ord)`,
+    { tenant: '$tenant', configHash: 'e.event_config', requestId: 'e.request_id', now: 'e.now', source: 'e.event_source' },
+  )})
+  select r.n, exists (select from ins where ins.id = r.id) as written, (select count(*) from grp) = cardinality($groupIds::uuid[]) as fresh,
+    case when exists (select from ins where ins.id = r.id) then null else (select bool_or(t.live) from (
+      select u.deleted_at is null as live from scim_users u where u.tenant = $tenant and u.key_value = r.key
+      union all select l.live from legacy l where l.n = r.n) as t) end as taken_live,
+    ${groupsJson('(select g.id, g.display_name from grp g where g.id = any(r.group_ids))')} as groups_json
+  from r order by r.n`);
+
 // By the primary key only, whatever the statistics say (db/users.ts PRIMARY_KEY_ONLY).
 const updateCte = `upd as (
     update scim_users set ${COLUMNS.map((c) => `${c} = ${value(c)}`).join(', ')}, updated_at = $now::timestamptz, version = version + 1
@@ -236,6 +292,72 @@ function written(w: UserWrite, row: UserRow, groups: readonly GroupRef[], added:
   return { row, groups, events };
 }
 
+/** One create of INSERT_KNOWN: its values, and its rule groups by id with their names. */
+interface KnownInsert {
+  readonly bound: Record<string, unknown>;
+  readonly keyed: { readonly key: string; readonly ignoresCase: boolean };
+  readonly groupIds: readonly string[];
+  readonly groupNames: readonly string[];
+}
+
+const insertKnown = async (db: Db, item: KnownInsert): Promise<Returned> =>
+  (await run(db, INSERT_KNOWN, item.bound, { ...item.keyed, groupIds: item.groupIds, groupNames: item.groupNames }))!;
+
+/** Creates of one tenant (one key folding, one set of hints) by INSERT_KNOWN_MANY. */
+async function insertKnownMany(db: Db, items: readonly KnownInsert[]): Promise<readonly Returned[]> {
+  const groups = new Map<string, string>();
+  for (const { groupIds, groupNames } of items) groupIds.forEach((id, i) => groups.set(id, groupNames[i]!));
+  const rows = `[${items.map(manyRow).join(',')}]`;
+  const { keyed } = items[0]!;
+  const bound = { tenant: items[0]!.bound.tenant, ignoresCase: keyed.ignoresCase, groupIds: [...groups.keys()], groupNames: [...groups.values()], rows };
+  const { rows: answers } = await db.executeQuery<Returned & { n: number }>(CompiledQuery.raw(INSERT_KNOWN_MANY.text, bindNamed(INSERT_KNOWN_MANY, bound)));
+  if (answers.length !== items.length || answers.some((a, n) => a.n !== n)) throw new Error('user-insert-known-many: not one answer per account');
+  return answers;
+}
+
+/** One account of INSERT_KNOWN_MANY's `$rows`, as JSON text; the JSON columns are bound as text already. */
+function manyRow({ bound: b, keyed, groupIds }: KnownInsert, n: number): string {
+  const scalars = JSON.stringify({
+    n,
+    id: b.id,
+    key: keyed.key,
+    user_name: b.userName,
+    external_id: b.externalId,
+    work_email: b.workEmail,
+    status: b.status,
+    deactivated_at: b.deactivatedAt,
+    reason: b.reason,
+    next_check_at: b.nextCheckAt,
+    config_hash: b.configHash,
+    now: b.now,
+    user_event: b.userEvent,
+    status_event: b.statusEvent,
+    status_reason: b.statusReason,
+    event_config: b.eventConfig,
+    request_id: b.requestId,
+    event_source: b.eventSource,
+    group_ids: groupIds,
+  });
+  return `${scalars.slice(0, -1)},"resource":${b.resource},"profile":${b.profile},"sources":${b.sources},"user_fields":${b.userFields ?? 'null'}}`;
+}
+
+/** Per database handle, per tenant: the group commit of creates (db/batcher.ts). */
+const KNOWN_INSERTS = new WeakMap<object, Map<string, Batcher<KnownInsert, Returned>>>();
+/**
+ * Two statements at once per tenant: a create waits only while two are running; PostgreSQL's
+ * cost per account falls with the accounts per statement, and one tenant's creates still use
+ * more than one connection.
+ */
+const KNOWN_INSERT_LIMITS = { inFlight: 2, batch: 50 };
+
+function knownInserts(db: Db, tenant: string): Batcher<KnownInsert, Returned> {
+  let tenants = KNOWN_INSERTS.get(db);
+  if (!tenants) KNOWN_INSERTS.set(db, (tenants = new Map()));
+  let queue = tenants.get(tenant);
+  if (!queue) tenants.set(tenant, (queue = new Batcher((item) => insertKnown(db, item), (items) => insertKnownMany(db, items), KNOWN_INSERT_LIMITS)));
+  return queue;
+}
+
 /**
  * Inserts a new account for `key` (as stored: folded when it ignores case), in one statement. When the tenant already holds the key
  * nothing is written: `live` tells whether the statement's snapshot shows it live (a 409); else
@@ -253,7 +375,8 @@ export async function insertUserWithRules(
   const names = ruleNames(w);
   const known = knownRuleGroups(db, tenant, names);
   if (known) {
-    const r = (await run(db, INSERT_KNOWN, bound, { ...keyed, groupIds: known.map((g) => g.value), groupNames: names }))!;
+    const item: KnownInsert = { bound, keyed, groupIds: known.map((g) => g.value), groupNames: names };
+    const r = db.isTransaction ? await insertKnown(db, item) : await knownInserts(db, tenant).run(item);
     if (r.fresh) {
       if (!r.written) return { taken: true, live: r.taken_live === true };
       // A new user's memberships are all new: every rule group was added, in the rules' order.
