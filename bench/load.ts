@@ -60,7 +60,7 @@ export const killAll = () => {
  */
 export function startChild(name: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 180_000): Promise<Child> {
   const profile = process.env['BENCH_CPU_PROF'];
-  const argv = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`, `--cpu-prof-name=${name.replace(/[^a-zA-Z0-9]+/g, '-')}.cpuprofile`, ...args] : args;
+  const argv = profile ? ['--cpu-prof', ...(process.env['BENCH_CPU_PROF_INTERVAL'] ? [`--cpu-prof-interval=${process.env['BENCH_CPU_PROF_INTERVAL']}`] : []), `--cpu-prof-dir=${profile}`, `--cpu-prof-name=${name.replace(/[^a-zA-Z0-9]+/g, '-')}.cpuprofile`, ...args] : args;
   const child = spawn(process.execPath, argv, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   child.once('exit', () => live.delete(child));

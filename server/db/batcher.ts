@@ -85,3 +85,18 @@ function isDataError(error: unknown): boolean {
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
   return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
 }
+
+/** One Batcher per database handle and tenant, made on first use (`make`). */
+export class Batchers<I, O> {
+  readonly #of = new WeakMap<object, Map<string, Batcher<I, O>>>();
+
+  constructor(private readonly make: (db: object, tenant: string) => Batcher<I, O>) {}
+
+  of(db: object, tenant: string): Batcher<I, O> {
+    let tenants = this.#of.get(db);
+    if (!tenants) this.#of.set(db, (tenants = new Map()));
+    let batcher = tenants.get(tenant);
+    if (!batcher) tenants.set(tenant, (batcher = this.make(db, tenant)));
+    return batcher;
+  }
+}

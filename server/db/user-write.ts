@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { CompiledQuery } from 'kysely';
 import type { AttributeSources } from '../../engine/attribute-sources.ts';
 import type { StatusColumns } from './account-state.ts';
-import { Batcher } from './batcher.ts';
+import { Batcher, Batchers } from './batcher.ts';
 import { eventInsertSql, type EventContext, type EventType, type NewEvent } from './events.ts';
 import type { GroupRef } from './groups.ts';
 import { bindNamed, namedStatement, type NamedStatement } from './named-statement.ts';
@@ -170,15 +170,31 @@ const INSERT_KNOWN = namedStatement(`/* prepared:user-insert-known */ with
     ${TAKEN_LIVE} as taken_live, ${groupsJson('grp')} as groups_json`);
 
 /**
- * INSERT_KNOWN for several new accounts at once (group commit: db/batcher.ts): `$rows` is a
- * JSON array of the accounts (`ManyRow`), `$groupIds` and `$groupNames` every rule group any of
- * them names by id. As INSERT_KNOWN does, it writes nothing unless every group is still that
- * live group (`fresh`); each account is then written unless its key is taken, and the answer
- * has one row per account, in `n` order.
+ * The accounts of a statement for several at once (db/batcher.ts), from `$rows`: a JSON array
+ * of them (`manyRow`), each with `n` (its place), `also` (its own columns) and what `values`
+ * binds for one account.
+ */
+const manyRows = (also: string) => `r as (select * from jsonb_to_recordset($rows::jsonb) as r(n int, ${also}, ${COLUMNS.map((c) => `${c} ${MANY_TYPES[c]}`).join(', ')},
+    now timestamptz, user_event text, user_fields jsonb, status_event text, status_reason text, event_config text, request_id text, event_source text))`;
+
+/** The events of the written accounts `w` (rows of `manyRows`): each one's own event, its status event, then `members` (`m`: group_id, ord) as member_added. */
+const manyEventsCte = (members = '') => `ev as (${eventInsertSql(
+  `select w.n * 10000::bigint as ord, w.user_event as type, w.id as account_id, null::uuid as group_id, w.user_fields as fields, null::text as reason,
+       w.request_id, w.event_config, w.event_source, w.now from w where w.user_event is not null
+     union all select w.n * 10000::bigint + 1, w.status_event, w.id, null, null, w.status_reason, w.request_id, w.event_config, w.event_source, w.now
+       from w where w.status_event is not null
+     ${members ? `union all select w.n * 10000::bigint + 1 + m.ord, 'group.member_added', w.id, m.group_id, null, null, w.request_id, w.event_config, w.event_source, w.now from ${members}` : ''}`,
+  { tenant: '$tenant', configHash: 'e.event_config', requestId: 'e.request_id', now: 'e.now', source: 'e.event_source' },
+)})`;
+
+/**
+ * INSERT_KNOWN for several new accounts at once: `$groupIds` and `$groupNames` are every rule
+ * group any of them names by id. As INSERT_KNOWN does, it writes nothing unless every group is
+ * still that live group (`fresh`); each account is then written unless its key is taken, and
+ * the answer has one row per account, in `n` order.
  */
 const INSERT_KNOWN_MANY = namedStatement(`/* prepared:user-insert-known-many */ with
-  r as (select * from jsonb_to_recordset($rows::jsonb) as r(n int, id uuid, key text, ${COLUMNS.map((c) => `${c} ${MANY_TYPES[c]}`).join(', ')},
-    now timestamptz, user_event text, user_fields jsonb, status_event text, status_reason text, event_config text, request_id text, event_source text, group_ids uuid[])),
+  ${manyRows('id uuid, key text, group_ids uuid[]')},
   grp as (select g.id, g.display_name from unnest($groupIds::uuid[], $groupNames::text[]) as w(id, name)
     join scim_groups g on g.id = w.id and (g.tenant = $tenant and g.deleted_at is null and lower(g.display_name) = lower(w.name)) is true),
   legacy as (select r.n, u.deleted_at is null as live from r join scim_users u
@@ -194,15 +210,7 @@ const INSERT_KNOWN_MANY = namedStatement(`/* prepared:user-insert-known-many */ 
   mem as (insert into memberships (tenant, group_id, user_id, via_rule, created_at)
     select $tenant, m.group_id, w.id, true, w.now from w cross join lateral unnest(w.group_ids) as m(group_id)
     returning group_id),
-  ev as (${eventInsertSql(
-    `select w.n * 10000::bigint as ord, w.user_event as type, w.id as account_id, null::uuid as group_id, w.user_fields as fields, null::text as reason,
-       w.request_id, w.event_config, w.event_source, w.now from w where w.user_event is not null
-     union all select w.n * 10000::bigint + 1, w.status_event, w.id, null, null, w.status_reason, w.request_id, w.event_config, w.event_source, w.now
-       from w where w.status_event is not null
-     union all select w.n * 10000::bigint + 1 + m.ord, 'group.member_added', w.id, m.group_id, null, null, w.request_id, w.event_config, w.event_source, w.now
-       from w cross join lateral unnest(w.group_ids) with ordinality as m(group_id, ord)`,
-    { tenant: '$tenant', configHash: 'e.event_config', requestId: 'e.request_id', now: 'e.now', source: 'e.event_source' },
-  )})
+  ${manyEventsCte('w cross join lateral unnest(w.group_ids) with ordinality as m(group_id, ord)')}
   select r.n, exists (select from ins where ins.id = r.id) as written, (select count(*) from grp) = cardinality($groupIds::uuid[]) as fresh,
     case when exists (select from ins where ins.id = r.id) then null else (select bool_or(t.live) from (
       select u.deleted_at is null as live from scim_users u where u.tenant = $tenant and u.key_value = r.key
@@ -228,6 +236,22 @@ const UPDATE = namedStatement(`/* prepared:user-update */ with ${updateCte},
 const UPDATE_PLAIN = namedStatement(`/* prepared:user-update-plain */ with ${updateCte},
   ${eventsCte('upd', '')}
   select true as written from upd`);
+
+/**
+ * UPDATE_PLAIN for several accounts at once: each is written if it still has its version read.
+ * `$ids` lets the planner find them by primary key whatever the size of `$rows`. Of two in one
+ * batch for the same account one is written (`returning r.n` tells which); the other, as a
+ * concurrent write would, reads again.
+ */
+const UPDATE_PLAIN_MANY = namedStatement(`/* prepared:user-update-plain-many */ with
+  ${manyRows('id uuid, version int')},
+  upd as (
+    update scim_users u set ${COLUMNS.map((c) => `${c} = r.${c}`).join(', ')}, updated_at = r.now, version = u.version + 1
+    from r where u.id = any($ids::uuid[]) and u.id = r.id and (u.tenant = $tenant and u.version = r.version and u.deleted_at is null) is true
+    returning r.n),
+  w as (select r.* from r join upd on upd.n = r.n),
+  ${manyEventsCte()}
+  select r.n, exists (select from upd where upd.n = r.n) as written from r order by r.n`);
 
 interface Returned {
   readonly written?: boolean;
@@ -307,7 +331,7 @@ const insertKnown = async (db: Db, item: KnownInsert): Promise<Returned> =>
 async function insertKnownMany(db: Db, items: readonly KnownInsert[]): Promise<readonly Returned[]> {
   const groups = new Map<string, string>();
   for (const { groupIds, groupNames } of items) groupIds.forEach((id, i) => groups.set(id, groupNames[i]!));
-  const rows = `[${items.map(manyRow).join(',')}]`;
+  const rows = `[${items.map(({ bound, keyed, groupIds }, n) => manyRow(bound, n, { id: bound.id, key: keyed.key, group_ids: groupIds })).join(',')}]`;
   const { keyed } = items[0]!;
   const bound = { tenant: items[0]!.bound.tenant, ignoresCase: keyed.ignoresCase, groupIds: [...groups.keys()], groupNames: [...groups.values()], rows };
   const { rows: answers } = await db.executeQuery<Returned & { n: number }>(CompiledQuery.raw(INSERT_KNOWN_MANY.text, bindNamed(INSERT_KNOWN_MANY, bound)));
@@ -315,12 +339,11 @@ async function insertKnownMany(db: Db, items: readonly KnownInsert[]): Promise<r
   return answers;
 }
 
-/** One account of INSERT_KNOWN_MANY's `$rows`, as JSON text; the JSON columns are bound as text already. */
-function manyRow({ bound: b, keyed, groupIds }: KnownInsert, n: number): string {
+/** One account of a many statement's `$rows` (`manyRows`), as JSON text: `also` its own columns; the JSON columns are bound as text already. */
+function manyRow(b: Readonly<Record<string, unknown>>, n: number, also: Readonly<Record<string, unknown>>): string {
   const scalars = JSON.stringify({
+    ...also,
     n,
-    id: b.id,
-    key: keyed.key,
     user_name: b.userName,
     external_id: b.externalId,
     work_email: b.workEmail,
@@ -336,27 +359,41 @@ function manyRow({ bound: b, keyed, groupIds }: KnownInsert, n: number): string 
     event_config: b.eventConfig,
     request_id: b.requestId,
     event_source: b.eventSource,
-    group_ids: groupIds,
   });
   return `${scalars.slice(0, -1)},"resource":${b.resource},"profile":${b.profile},"sources":${b.sources},"user_fields":${b.userFields ?? 'null'}}`;
 }
 
-/** Per database handle, per tenant: the group commit of creates (db/batcher.ts). */
-const KNOWN_INSERTS = new WeakMap<object, Map<string, Batcher<KnownInsert, Returned>>>();
 /**
- * Two statements at once per tenant: a create waits only while two are running; PostgreSQL's
- * cost per account falls with the accounts per statement, and one tenant's creates still use
- * more than one connection.
+ * At most two statements of a kind at once per tenant: a write waits only while two are
+ * running, and one tenant's writes still use more than one connection.
  */
-const KNOWN_INSERT_LIMITS = { inFlight: 2, batch: 50 };
+const MANY_LIMITS = { inFlight: 2, batch: 50 };
 
-function knownInserts(db: Db, tenant: string): Batcher<KnownInsert, Returned> {
-  let tenants = KNOWN_INSERTS.get(db);
-  if (!tenants) KNOWN_INSERTS.set(db, (tenants = new Map()));
-  let queue = tenants.get(tenant);
-  if (!queue) tenants.set(tenant, (queue = new Batcher((item) => insertKnown(db, item), (items) => insertKnownMany(db, items), KNOWN_INSERT_LIMITS)));
-  return queue;
+/** Creates of one tenant (one key folding, one set of hints) by INSERT_KNOWN_MANY. */
+const KNOWN_INSERTS = new Batchers<KnownInsert, Returned>(
+  (db) => new Batcher((item) => insertKnown(db as Db, item), (items) => insertKnownMany(db as Db, items), MANY_LIMITS),
+);
+
+/** One update of UPDATE_PLAIN: its values and the version it was decided from. */
+interface PlainUpdate {
+  readonly bound: Record<string, unknown>;
+  readonly version: number;
 }
+
+const updatePlain = async (db: Db, { bound, version }: PlainUpdate): Promise<boolean> => (await run(db, UPDATE_PLAIN, bound, { version })) !== undefined;
+
+async function updatePlainMany(db: Db, items: readonly PlainUpdate[]): Promise<readonly boolean[]> {
+  const rows = `[${items.map(({ bound, version }, n) => manyRow(bound, n, { id: bound.id, version })).join(',')}]`;
+  const bound = { tenant: items[0]!.bound.tenant, ids: items.map((i) => i.bound.id), rows };
+  const { rows: answers } = await db.executeQuery<{ n: number; written: boolean }>(CompiledQuery.raw(UPDATE_PLAIN_MANY.text, bindNamed(UPDATE_PLAIN_MANY, bound)));
+  if (answers.length !== items.length || answers.some((a, n) => a.n !== n)) throw new Error('user-update-plain-many: not one answer per account');
+  return answers.map((a) => a.written);
+}
+
+/** Updates of one tenant that add no membership, by UPDATE_PLAIN_MANY. */
+const PLAIN_UPDATES = new Batchers<PlainUpdate, boolean>(
+  (db) => new Batcher((item) => updatePlain(db as Db, item), (items) => updatePlainMany(db as Db, items), MANY_LIMITS),
+);
 
 /**
  * Inserts a new account for `key` (as stored: folded when it ignores case), in one statement. When the tenant already holds the key
@@ -376,7 +413,7 @@ export async function insertUserWithRules(
   const known = knownRuleGroups(db, tenant, names);
   if (known) {
     const item: KnownInsert = { bound, keyed, groupIds: known.map((g) => g.value), groupNames: names };
-    const r = db.isTransaction ? await insertKnown(db, item) : await knownInserts(db, tenant).run(item);
+    const r = db.isTransaction ? await insertKnown(db, item) : await KNOWN_INSERTS.of(db, tenant).run(item);
     if (r.fresh) {
       if (!r.written) return { taken: true, live: r.taken_live === true };
       // A new user's memberships are all new: every rule group was added, in the rules' order.
@@ -403,8 +440,9 @@ export async function updateUserWithRules(db: Db, stored: UserRow, w: UserWrite,
   const { version } = stored;
   const row: UserRow = { ...stored, ...w.columns, version: stored.version + 1, updated_at: w.events.now };
   if (held && holdsEveryRuleGroup(held, ruleNames(w))) {
-    const r = await run(db, UPDATE_PLAIN, bound, { version });
-    return r ? written(w, row, held.map(({ value, display }) => ({ value, display })), []) : undefined;
+    const item: PlainUpdate = { bound, version };
+    const done = db.isTransaction ? await updatePlain(db, item) : await PLAIN_UPDATES.of(db, w.events.tenant).run(item);
+    return done ? written(w, row, held.map(({ value, display }) => ({ value, display })), []) : undefined;
   }
   const r = await run(db, UPDATE, bound, { version, ...ruleGroupValues(w) });
   return r ? written(w, row, json(r.groups_json, []), json(r.added_json, [])) : undefined;

@@ -4,6 +4,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { CompiledQuery, sql, type Kysely, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
 import type { FilterShape } from './filter/user-filter.ts';
+import { Batcher, Batchers } from './batcher.ts';
 import { liveRowsAfter, type KeysetPage, type KeysetQuery } from './keyset.ts';
 import type { Database, NewUserRow, UserRow, UserStatus } from './tables.ts';
 
@@ -81,13 +82,40 @@ const FIND_LIVE_FOR_UPDATE = `/* prepared:user-find-locked */ ${FIND_LIVE_WHERE}
  * `findLiveUser` with the user's live groups (as `groupsOfUsers` gives them) in the same
  * statement: GET by id is one round trip.
  */
-export async function findLiveUserWithGroups(db: Db, tenant: string, id: string): Promise<{ row: UserRow; groups: ListedGroup[] } | undefined> {
+export async function findLiveUserWithGroups(db: Db, tenant: string, id: string): Promise<FoundUser | undefined> {
   if (!isUuid(id)) return undefined;
+  return db.isTransaction ? findOneWithGroups(db, tenant, id) : LIVE_READS.of(db, tenant).run(id);
+}
+
+type FoundUser = { readonly row: UserRow; readonly groups: ListedGroup[] };
+
+async function findOneWithGroups(db: Db, tenant: string, id: string): Promise<FoundUser | undefined> {
   const { rows } = await db.executeQuery<UserRow & { groups_json: unknown }>(CompiledQuery.raw(FIND_LIVE_WITH_GROUPS, [tenant, id]));
-  if (!rows[0]) return undefined;
-  const { groups_json, ...row } = rows[0];
+  return rows[0] && foundUser(rows[0]);
+}
+
+function foundUser({ groups_json, ...row }: UserRow & { groups_json: unknown }): FoundUser {
   return { row, groups: groupsOfJson(groups_json) };
 }
+
+/** findOneWithGroups of several ids; an id asked twice gets a copy of its own (callers may change what they get). */
+async function findManyWithGroups(db: Db, tenant: string, ids: readonly string[]): Promise<readonly (FoundUser | undefined)[]> {
+  const { rows } = await db.executeQuery<UserRow & { groups_json: unknown }>(CompiledQuery.raw(FIND_LIVE_WITH_GROUPS_MANY, [tenant, [...new Set(ids)]]));
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const given = new Set<string>();
+  return ids.map((id) => {
+    const row = byId.get(id);
+    if (!row) return undefined;
+    const found = foundUser(given.has(id) ? structuredClone(row) : row);
+    given.add(id);
+    return found;
+  });
+}
+
+/** Reads by id of one tenant's concurrent requests, by FIND_LIVE_WITH_GROUPS_MANY (db/batcher.ts). */
+const LIVE_READS = new Batchers<string, FoundUser | undefined>(
+  (db, tenant) => new Batcher((id) => findOneWithGroups(db as Db, tenant, id), (ids) => findManyWithGroups(db as Db, tenant, ids), { inFlight: 2, batch: 50 }),
+);
 
 export async function insertUser(db: Db, row: NewUserRow): Promise<UserRow> {
   return db.insertInto('scim_users').values(row).returningAll().executeTakeFirstOrThrow();
@@ -169,9 +197,11 @@ const GROUPS_OF_ROW = `(select coalesce(json_agg(json_build_object('value', g.id
   where m.tenant = scim_users.tenant and m.user_id = scim_users.id and g.tenant = scim_users.tenant and g.deleted_at is null)`;
 const groupsOfRow = sql.raw<unknown>(GROUPS_OF_ROW);
 const FIND_LIVE_WITH_GROUPS = `/* prepared:user-find-groups */ select scim_users.*, ${GROUPS_OF_ROW} as groups_json from scim_users where ${LIVE_BY_ID}`;
+const FIND_LIVE_WITH_GROUPS_MANY = `/* prepared:user-find-groups-many */ select scim_users.*, ${GROUPS_OF_ROW} as groups_json from scim_users
+  where id = any($2::uuid[]) and (tenant = $1 and deleted_at is null) is true`;
 
-/** The statement texts of `findLiveUser` and `findLiveUserWithGroups` (parameters: tenant, id), for plan checks. */
-export const liveUserStatements = { find: FIND_LIVE, locked: FIND_LIVE_FOR_UPDATE, withGroups: FIND_LIVE_WITH_GROUPS } as const;
+/** The statement texts of `findLiveUser` and `findLiveUserWithGroups` (parameters: tenant, id; for `withGroupsMany` tenant, ids), for plan checks. */
+export const liveUserStatements = { find: FIND_LIVE, locked: FIND_LIVE_FOR_UPDATE, withGroups: FIND_LIVE_WITH_GROUPS, withGroupsMany: FIND_LIVE_WITH_GROUPS_MANY } as const;
 
 async function listUserRows(db: Db, tenant: string, q: ListUsersQuery): Promise<{ rows: (ViewRow & { groups_json: unknown })[]; total: number }> {
   const base = matching(db, tenant, q.where);

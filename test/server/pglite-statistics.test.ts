@@ -64,6 +64,7 @@ async function lookupPlans(db: Kysely<Database>, tenant: string, id: string, key
     CompiledQuery.raw(liveUserStatements.locked, [tenant, id]),
     keyLookups[0]!,
     CompiledQuery.raw(liveUserStatements.withGroups, [tenant, id]),
+    CompiledQuery.raw(liveUserStatements.withGroupsMany, [tenant, [id]]),
   ];
   const plans: string[] = [];
   for (const q of lookups) {
@@ -84,11 +85,12 @@ describe('PGlite statistics', () => {
       const { rows } = await db.executeQuery<{ n: number }>(CompiledQuery.raw(`select reltuples::float8 as n from pg_class where relname = 'scim_users'`));
       return rows[0]!.n >= USERS / 2;
     });
-    const [byId, lockById, lockByKey, byIdWithGroups] = await lookupPlans(db, tenant, id, key);
+    const [byId, lockById, lockByKey, byIdWithGroups, manyById] = await lookupPlans(db, tenant, id, key);
     expect(byId).toMatch(/Index Scan using scim_users_pkey/);
     expect(lockById).toMatch(/Index Scan using scim_users_pkey/);
     expect(lockByKey).toMatch(/Index Scan using scim_users_tenant_key_value_key/);
     expect(byIdWithGroups).toMatch(/Index Scan using scim_users_pkey/);
+    expect(manyById).toMatch(/Index Scan using scim_users_pkey/);
   }, 240_000);
 
   it('(control) without the keeper, the key lookup misses its index; lookups by id keep the primary key regardless', async () => {
@@ -100,12 +102,13 @@ describe('PGlite statistics', () => {
     });
     await migrateToLatest(db);
     const { tenant, id, key } = await seedThroughScim(db);
-    const [byId, lockById, lockByKey, byIdWithGroups] = await lookupPlans(db, tenant, id, key);
+    const [byId, lockById, lockByKey, byIdWithGroups, manyById] = await lookupPlans(db, tenant, id, key);
     // Issue 12 found lookups by id planned as a walk of the tenant's userName index, filtering
     // every row on the id; they now leave the planner only the primary key (PRIMARY_KEY_ONLY).
     expect(byId).toMatch(/Index Scan using scim_users_pkey/);
     expect(lockById).toMatch(/Index Scan using scim_users_pkey/);
     expect(byIdWithGroups).toMatch(/Index Scan using scim_users_pkey/);
+    expect(manyById).toMatch(/Index Scan using scim_users_pkey/);
     expect(lockByKey).not.toMatch(/scim_users_tenant_key_value_key/);
   }, 240_000);
 

@@ -1,13 +1,14 @@
-// Server: concurrent creates of one tenant go to the database together (db/batcher.ts,
-// db/user-write.ts INSERT_KNOWN_MANY), and each request still gets the answer, the account, the
-// memberships and the events it would get alone.
+// Server: concurrent requests of one tenant share statements (db/batcher.ts): creates
+// (db/user-write.ts INSERT_KNOWN_MANY), reads by id (db/users.ts FIND_LIVE_WITH_GROUPS_MANY) and
+// updates that add no membership (UPDATE_PLAIN_MANY). Each request still gets the answer, the
+// account, the memberships and the events it would get alone.
 
 import { sql } from 'kysely';
 import { beforeEach, expect, it } from 'vitest';
 import { ENTERPRISE, tenantYaml, uniqueTenant, userBody, useTestApp } from './helpers.ts';
 
 let tenant = '';
-const tenants = Array.from({ length: 5 }, () => uniqueTenant('batch'));
+const tenants = Array.from({ length: 8 }, () => uniqueTenant('batch'));
 const t = useTestApp(() => tenants.map((name) => tenantYaml(name)));
 let next = 0;
 
@@ -103,4 +104,54 @@ it('a batch naming a rule group that is gone from the database (another process)
   expect(live[0]!.id).not.toBe(group.id);
   const members = await t.db.selectFrom('memberships').select('user_id').where('group_id', '=', live[0]!.id).execute();
   expect(members).toHaveLength(8);
+});
+
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const retitle = (title: string) => ({ schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'title', value: title }] });
+
+/** Creates `n` users one by one (no shared statement) and returns their ids. */
+async function createdOneByOne(n: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = await t.scim(tenant, 'POST', '/Users', sales(i));
+    expect(r.statusCode).toBe(201);
+    ids.push(r.json().id as string);
+  }
+  return ids;
+}
+
+it('20 concurrent PATCHes of 20 users are written by fewer transactions, each with its own change and event', async () => {
+  const ids = await createdOneByOne(20);
+  const responses = await Promise.all(ids.map((id, i) => t.scim(tenant, 'PATCH', `/Users/${id}`, retitle(i % 2 ? 'Director' : `Title ${i}`))));
+  expect(responses.map((r) => r.statusCode)).toEqual(Array(20).fill(200));
+  const updated = await sql<{ n: string }>`select count(distinct txid) as n from events where tenant = ${tenant} and type = 'user.updated'`.execute(t.db);
+  expect(Number(updated.rows[0]!.n)).toBeLessThan(20);
+  for (const [i, id] of ids.entries()) {
+    const title = i % 2 ? 'Director' : `Title ${i}`;
+    expect(responses[i]!.json()).toMatchObject({ id, title, meta: { version: 'W/"2"' } });
+    expect((await t.scim(tenant, 'GET', `/Users/${id}`)).json()).toMatchObject({ title, meta: { version: 'W/"2"' } });
+    const events = await t.db.selectFrom('events').select(['type', 'fields']).where('account_id', '=', id).orderBy('id').execute();
+    // Odd users were Directors already: their title changes no profile field, so no event.
+    expect(events.map((e) => e.type)).toEqual(i % 2 ? ['user.created', 'group.member_added', 'group.member_added'] : ['user.created', 'group.member_added', 'user.updated']);
+  }
+});
+
+it('concurrent PATCHes of one user in one batch: one is written, the others read again, and none is lost', async () => {
+  const [id] = await createdOneByOne(1);
+  const responses = await Promise.all(
+    Array.from({ length: 6 }, (_, i) => t.scim(tenant, 'PATCH', `/Users/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'emails', value: [{ type: 'other', value: `o${i}@example.com` }] }] })),
+  );
+  expect(responses.map((r) => r.statusCode)).toEqual(Array(6).fill(200));
+  const user = (await t.scim(tenant, 'GET', `/Users/${id}`)).json() as { emails: { value: string }[]; meta: { version: string } };
+  for (let i = 0; i < 6; i++) expect(user.emails.map((e) => e.value)).toContain(`o${i}@example.com`);
+  expect(user.meta.version).toBe('W/"7"');
+});
+
+it('concurrent reads by id share a statement: each gets its user, one asked twice two equal answers, an unknown id 404', async () => {
+  const ids = await createdOneByOne(6);
+  const asked = [...ids, ids[2]!, '00000000-0000-4000-8000-000000000000'];
+  const responses = await Promise.all(asked.map((id) => t.scim(tenant, 'GET', `/Users/${id}`)));
+  expect(responses.map((r) => r.statusCode)).toEqual([...Array(7).fill(200), 404]);
+  for (const [i, id] of asked.slice(0, 7).entries()) expect(responses[i]!.json()).toMatchObject({ id, externalId: `k-${i === 6 ? 2 : i}` });
+  expect(responses[6]!.json()).toEqual(responses[2]!.json());
 });
