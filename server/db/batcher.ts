@@ -25,6 +25,12 @@ export interface BatcherLimits {
   readonly batch: number;
 }
 
+/**
+ * The limits of every kind: up to 8 statements of a kind run at once per tenant, so that a
+ * tenant's requests never wait for a connection the pool (10) has free, and at most 50 items share one.
+ */
+export const BATCH_LIMITS: BatcherLimits = { inFlight: 8, batch: 50 };
+
 export class Batcher<I, O> {
   #running = 0;
   #gathering = false;
@@ -34,7 +40,7 @@ export class Batcher<I, O> {
     private readonly one: (item: I) => Promise<O>,
     /** The outcomes of `items`, in their order. */
     private readonly many: (items: readonly I[]) => Promise<readonly O[]>,
-    private readonly limits: BatcherLimits,
+    private readonly limits: BatcherLimits = BATCH_LIMITS,
   ) {}
 
   run(item: I): Promise<O> {

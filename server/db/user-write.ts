@@ -363,15 +363,9 @@ function manyRow(b: Readonly<Record<string, unknown>>, n: number, also: Readonly
   return `${scalars.slice(0, -1)},"resource":${b.resource},"profile":${b.profile},"sources":${b.sources},"user_fields":${b.userFields ?? 'null'}}`;
 }
 
-/**
- * At most two statements of a kind at once per tenant: a write waits only while two are
- * running, and one tenant's writes still use more than one connection.
- */
-const MANY_LIMITS = { inFlight: 2, batch: 50 };
-
 /** Creates of one tenant (one key folding, one set of hints) by INSERT_KNOWN_MANY. */
 const KNOWN_INSERTS = new Batchers<KnownInsert, Returned>(
-  (db) => new Batcher((item) => insertKnown(db as Db, item), (items) => insertKnownMany(db as Db, items), MANY_LIMITS),
+  (db) => new Batcher((item) => insertKnown(db as Db, item), (items) => insertKnownMany(db as Db, items)),
 );
 
 /** One update of UPDATE_PLAIN: its values and the version it was decided from. */
@@ -392,7 +386,7 @@ async function updatePlainMany(db: Db, items: readonly PlainUpdate[]): Promise<r
 
 /** Updates of one tenant that add no membership, by UPDATE_PLAIN_MANY. */
 const PLAIN_UPDATES = new Batchers<PlainUpdate, boolean>(
-  (db) => new Batcher((item) => updatePlain(db as Db, item), (items) => updatePlainMany(db as Db, items), MANY_LIMITS),
+  (db) => new Batcher((item) => updatePlain(db as Db, item), (items) => updatePlainMany(db as Db, items)),
 );
 
 /**

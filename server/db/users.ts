@@ -114,7 +114,7 @@ async function findManyWithGroups(db: Db, tenant: string, ids: readonly string[]
 
 /** Reads by id of one tenant's concurrent requests, by FIND_LIVE_WITH_GROUPS_MANY (db/batcher.ts). */
 const LIVE_READS = new Batchers<string, FoundUser | undefined>(
-  (db, tenant) => new Batcher((id) => findOneWithGroups(db as Db, tenant, id), (ids) => findManyWithGroups(db as Db, tenant, ids), { inFlight: 2, batch: 50 }),
+  (db, tenant) => new Batcher((id) => findOneWithGroups(db as Db, tenant, id), (ids) => findManyWithGroups(db as Db, tenant, ids))
 );
 
 export async function insertUser(db: Db, row: NewUserRow): Promise<UserRow> {
@@ -247,8 +247,19 @@ function pageRows(page: readonly PageRow[]): { rows: (ViewRow & { groups_json: u
  * `listUsers`, and prepared by name (a name per text), so a lookup only binds the tenant, the
  * value and the limit: no query is built or planned per request.
  */
-export async function listUsersByValue(db: Db, tenant: string, shape: FilterShape, value: string, limit: number): Promise<{ rows: ViewRow[]; total: number; groups: Map<string, ListedGroup[]> }> {
+export async function listUsersByValue(db: Db, tenant: string, shape: FilterShape, value: string, limit: number): Promise<UserPage> {
   const statement = byValueStatement(db, shape);
+  return db.isTransaction ? listByValue(db, statement, tenant, { value, limit }) : statement.lookups.of(db, tenant).run({ value, limit });
+}
+
+type UserPage = { rows: ViewRow[]; total: number; groups: Map<string, ListedGroup[]> };
+
+interface Lookup {
+  readonly value: string;
+  readonly limit: number;
+}
+
+async function listByValue(db: Db, statement: ByValueStatement, tenant: string, { value, limit }: Lookup): Promise<UserPage> {
   const parameters = statement.parameters.slice();
   parameters[statement.tenant] = tenant;
   parameters[statement.value] = value;
@@ -257,12 +268,29 @@ export async function listUsersByValue(db: Db, tenant: string, shape: FilterShap
   return withGroups(pageRows(rows));
 }
 
+/** listByValue of several lookups in one statement: each one's page, in their order. */
+async function listManyByValue(db: Db, statement: ByValueStatement, tenant: string, lookups: readonly Lookup[]): Promise<UserPage[]> {
+  const parameters = [tenant, lookups.map((l) => l.value), lookups.map((l) => l.limit), ...statement.manyParameters];
+  const { rows } = await db.executeQuery<PageRow & { n: string | number }>(CompiledQuery.raw(statement.many, parameters));
+  const pages = lookups.map((): PageRow[] => []);
+  for (const { n, ...row } of rows) pages[Number(n) - 1]!.push(row);
+  return pages.map((page) => withGroups(pageRows(page)));
+}
+
 interface ByValueStatement {
   readonly text: string;
   readonly parameters: readonly unknown[];
   readonly tenant: number;
   readonly value: number;
   readonly limit: number;
+  /**
+   * The same page for several lookups (tenant, values, limits, then `manyParameters`): the
+   * shape's statement as a lateral subquery per value, whose rows carry their lookup's place `n`.
+   */
+  readonly many: string;
+  readonly manyParameters: readonly unknown[];
+  /** Lookups of one tenant's concurrent requests, by `many` (db/batcher.ts). */
+  readonly lookups: Batchers<Lookup, UserPage>;
 }
 
 const BY_VALUE = new WeakMap<FilterShape, ByValueStatement>();
@@ -279,8 +307,32 @@ function byValueStatement(db: Db, shape: FilterShape): ByValueStatement {
     if (at.length !== 1) throw new Error(`a filter shape's statement binds a stand-in ${at.length} times, not once`);
     return at[0]!;
   };
-  const text = `/* prepared:user-list-${createHash('sha256').update(compiled.sql).digest('hex').slice(0, 16)} */ ${compiled.sql}`;
-  const statement = { text, parameters: compiled.parameters, tenant: only(TENANT_SENTINEL), value: only(shape.sentinel), limit: only(LIMIT_SENTINEL) };
+  const hash = createHash('sha256').update(compiled.sql).digest('hex').slice(0, 16);
+  const [tenant, value, limit] = [only(TENANT_SENTINEL), only(shape.sentinel), only(LIMIT_SENTINEL)];
+  // The shape's statement per value: its tenant, value and limit become $1 and the lookup's columns; the rest follow $3.
+  const others = compiled.parameters.flatMap((_, i) => (i === tenant || i === value || i === limit ? [] : [i]));
+  const inner = compiled.sql.replace(/\$(\d+)/g, (_, d: string) => {
+    const i = Number(d) - 1;
+    return i === tenant ? '$1' : i === value ? 'v.value' : i === limit ? 'v.lim' : `$${others.indexOf(i) + 4}`;
+  });
+  const many = `/* prepared:user-list-many-${hash} */ select v.n, p.* from unnest($2::text[], $3::int[]) with ordinality as v(value, lim, n)
+    cross join lateral (${inner}) as p order by v.n, p.created_at, p.id`;
+  const statement: ByValueStatement = {
+    text: `/* prepared:user-list-${hash} */ ${compiled.sql}`,
+    parameters: compiled.parameters,
+    tenant,
+    value,
+    limit,
+    many,
+    manyParameters: others.map((i) => compiled.parameters[i]),
+    lookups: new Batchers<Lookup, UserPage>(
+      (on, name) =>
+        new Batcher(
+          (lookup) => listByValue(on as Db, statement, name, lookup),
+          (lookups) => listManyByValue(on as Db, statement, name, lookups)
+        ),
+    ),
+  };
   BY_VALUE.set(shape, statement);
   return statement;
 }

@@ -8,7 +8,7 @@ import { beforeEach, expect, it } from 'vitest';
 import { ENTERPRISE, tenantYaml, uniqueTenant, userBody, useTestApp } from './helpers.ts';
 
 let tenant = '';
-const tenants = Array.from({ length: 8 }, () => uniqueTenant('batch'));
+const tenants = Array.from({ length: 12 }, () => uniqueTenant('batch'));
 const t = useTestApp(() => tenants.map((name) => tenantYaml(name)));
 let next = 0;
 
@@ -154,4 +154,19 @@ it('concurrent reads by id share a statement: each gets its user, one asked twic
   expect(responses.map((r) => r.statusCode)).toEqual([...Array(7).fill(200), 404]);
   for (const [i, id] of asked.slice(0, 7).entries()) expect(responses[i]!.json()).toMatchObject({ id, externalId: `k-${i === 6 ? 2 : i}` });
   expect(responses[6]!.json()).toEqual(responses[2]!.json());
+});
+
+it('concurrent lookups by value share a statement: each gets its own page and count', async () => {
+  await createdOneByOne(5);
+  const filters = [
+    ...[0, 1, 2, 3, 4].map((i) => `userName eq "U${i}@example.com"`),
+    'userName eq "nobody@example.com"',
+    'externalId eq "k-3"',
+    'userName eq "u1@example.com"',
+  ];
+  const responses = await Promise.all(filters.map((f) => t.scim(tenant, 'GET', `/Users?filter=${encodeURIComponent(f)}&count=10`)));
+  const pages = responses.map((r) => r.json() as { totalResults: number; itemsPerPage: number; Resources?: { externalId: string }[] });
+  expect(responses.map((r) => r.statusCode)).toEqual(Array(filters.length).fill(200));
+  expect(pages.map((p) => p.totalResults)).toEqual([1, 1, 1, 1, 1, 0, 1, 1]);
+  expect(pages.map((p) => (p.Resources ?? []).map((u) => u.externalId))).toEqual([['k-0'], ['k-1'], ['k-2'], ['k-3'], ['k-4'], [], ['k-3'], ['k-1']]);
 });
