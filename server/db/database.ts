@@ -75,6 +75,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
   // data (server/db/pglite-statistics.ts); statements go through the dialect's queue.
   const statistics = new PGliteStatistics((text) => sql.raw(text).execute(db));
   const db: Kysely<Database> = new Kysely<Database>({ dialect: new PGliteDialect(pglite, statistics) });
+  EMBEDDED.add(db);
   const opened = await finish(db, 'pglite', async () => {
     await pglite.close();
     lock?.release();
@@ -82,6 +83,12 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
   await statistics.check(true);
   return opened;
 }
+
+/** Kysely instances over PGlite: one session, whose statements run without yielding to the event loop. */
+const EMBEDDED = new WeakSet<object>();
+
+/** Whether `db` is a PGlite database opened by `openDatabase` (not a transaction or plugin copy of it). */
+export const isEmbedded = (db: object): boolean => EMBEDDED.has(db);
 
 /**
  * The hot-path statements (db/user-write.ts, db/member-write.ts, db/users.ts) open with

@@ -5,6 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { CompiledQuery, sql, type Kysely, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
 import type { FilterShape } from './filter/user-filter.ts';
 import { Batcher, Batchers } from './batcher.ts';
+import { isEmbedded } from './database.ts';
 import { liveRowsAfter, type KeysetPage, type KeysetQuery } from './keyset.ts';
 import type { Database, NewUserRow, UserRow, UserStatus } from './tables.ts';
 
@@ -249,7 +250,9 @@ function pageRows(page: readonly PageRow[]): { rows: (ViewRow & { groups_json: u
  */
 export async function listUsersByValue(db: Db, tenant: string, shape: FilterShape, value: string, limit: number): Promise<UserPage> {
   const statement = byValueStatement(db, shape);
-  return db.isTransaction ? listByValue(db, statement, tenant, { value, limit }) : statement.lookups.of(db, tenant).run({ value, limit });
+  // On PostgreSQL a lookup goes alone: it commits nothing, and sharing its statement cost more
+  // in waiting than it saved (docs/storage.md, "Concurrent requests share statements").
+  return isEmbedded(db) ? statement.lookups.of(db, tenant).run({ value, limit }) : listByValue(db, statement, tenant, { value, limit });
 }
 
 type UserPage = { rows: ViewRow[]; total: number; groups: Map<string, ListedGroup[]> };

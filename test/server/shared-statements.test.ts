@@ -156,7 +156,7 @@ it('concurrent reads by id share a statement: each gets its user, one asked twic
   expect(responses[6]!.json()).toEqual(responses[2]!.json());
 });
 
-it('concurrent lookups by value share a statement: each gets its own page and count', async () => {
+it('concurrent lookups by value (sharing a statement on PGlite, alone on PostgreSQL) each get their own page and count', async () => {
   await createdOneByOne(5);
   const filters = [
     ...[0, 1, 2, 3, 4].map((i) => `userName eq "U${i}@example.com"`),
