@@ -194,11 +194,11 @@ const manyEventsCte = (members = '') => `ev as (${eventInsertSql(
  * the answer has one row per account, in `n` order.
  */
 const INSERT_KNOWN_MANY = namedStatement(`/* prepared:user-insert-known-many */ with
-  ${manyRows('id uuid, key text, group_ids uuid[]')},
+  ${manyRows('id uuid, key text, ignores_case boolean, group_ids uuid[]')},
   grp as (select g.id, g.display_name from unnest($groupIds::uuid[], $groupNames::text[]) as w(id, name)
     join scim_groups g on g.id = w.id and (g.tenant = $tenant and g.deleted_at is null and lower(g.display_name) = lower(w.name)) is true),
   legacy as (select r.n, u.deleted_at is null as live from r join scim_users u
-    on $ignoresCase::boolean and u.tenant = $tenant and lower(u.key_value) = lower(r.key) and u.key_value <> r.key),
+    on r.ignores_case and u.tenant = $tenant and lower(u.key_value) = lower(r.key) and u.key_value <> r.key),
   ins as (
     insert into scim_users (id, tenant, key_value, ${COLUMNS.join(', ')}, created_at, updated_at, deleted_at)
     select r.id, $tenant, r.key, ${COLUMNS.map((c) => `r.${c}`).join(', ')}, r.now, r.now, null from r
@@ -327,13 +327,12 @@ interface KnownInsert {
 const insertKnown = async (db: Db, item: KnownInsert): Promise<Returned> =>
   (await run(db, INSERT_KNOWN, item.bound, { ...item.keyed, groupIds: item.groupIds, groupNames: item.groupNames }))!;
 
-/** Creates of one tenant (one key folding, one set of hints) by INSERT_KNOWN_MANY. */
+/** Creates of one tenant by INSERT_KNOWN_MANY. */
 async function insertKnownMany(db: Db, items: readonly KnownInsert[]): Promise<readonly Returned[]> {
   const groups = new Map<string, string>();
   for (const { groupIds, groupNames } of items) groupIds.forEach((id, i) => groups.set(id, groupNames[i]!));
-  const rows = `[${items.map(({ bound, keyed, groupIds }, n) => manyRow(bound, n, { id: bound.id, key: keyed.key, group_ids: groupIds })).join(',')}]`;
-  const { keyed } = items[0]!;
-  const bound = { tenant: items[0]!.bound.tenant, ignoresCase: keyed.ignoresCase, groupIds: [...groups.keys()], groupNames: [...groups.values()], rows };
+  const rows = `[${items.map(({ bound, keyed, groupIds }, n) => manyRow(bound, n, { id: bound.id, key: keyed.key, ignores_case: keyed.ignoresCase, group_ids: groupIds })).join(',')}]`;
+  const bound = { tenant: items[0]!.bound.tenant, groupIds: [...groups.keys()], groupNames: [...groups.values()], rows };
   const { rows: answers } = await db.executeQuery<Returned & { n: number }>(CompiledQuery.raw(INSERT_KNOWN_MANY.text, bindNamed(INSERT_KNOWN_MANY, bound)));
   if (answers.length !== items.length || answers.some((a, n) => a.n !== n)) throw new Error('user-insert-known-many: not one answer per account');
   return answers;
@@ -363,7 +362,7 @@ function manyRow(b: Readonly<Record<string, unknown>>, n: number, also: Readonly
   return `${scalars.slice(0, -1)},"resource":${b.resource},"profile":${b.profile},"sources":${b.sources},"user_fields":${b.userFields ?? 'null'}}`;
 }
 
-/** Creates of one tenant (one key folding, one set of hints) by INSERT_KNOWN_MANY. */
+/** Creates of one tenant by INSERT_KNOWN_MANY. */
 const KNOWN_INSERTS = new Batchers<KnownInsert, Returned>(
   (db) => new Batcher((item) => insertKnown(db as Db, item), (items) => insertKnownMany(db as Db, items)),
 );

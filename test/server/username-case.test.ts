@@ -119,6 +119,18 @@ describe('tenant keyed on userName: the key is matched ignoring case', () => {
     expect(relinked.json()).toMatchObject({ id, userName: userName.toLowerCase() });
   });
 
+  it('creates that share a statement, one the key of a deleted account stored before keys were folded: that one re-links it', async () => {
+    const userName = mixed();
+    const id = (await t.scim(byName, 'POST', '/Users', { userName })).json().id as string;
+    await t.db.updateTable('scim_users').set({ key_value: userName }).where('tenant', '=', byName).where('id', '=', id).execute();
+    expect((await t.scim(byName, 'DELETE', `/Users/${id}`)).statusCode).toBe(204);
+    const names = [mixed(), mixed(), mixed(), userName.toLowerCase()];
+    const responses = await Promise.all(names.map((u) => t.scim(byName, 'POST', '/Users', { userName: u })));
+    expect(responses.map((r) => r.statusCode)).toEqual([201, 201, 201, 201]);
+    expect(responses[3]!.json()).toMatchObject({ id, userName: userName.toLowerCase() });
+    expect(new Set(responses.map((r) => r.json().id)).size).toBe(4);
+  });
+
   it('a new userName (not only its case) is a key change: 400 mutability', async () => {
     const userName = mixed();
     const id = (await t.scim(byName, 'POST', '/Users', { userName })).json().id as string;
