@@ -172,7 +172,8 @@ export function buildUserScope(extensions: readonly RawExtensionSchema[]): Scope
   const declared: Namespace[] = extensions.map((ext) =>
     Object.freeze({
       urn: ext.urn,
-      aliases: Object.freeze(ext.alias ? [ext.alias] : []),
+      // An alias that is not text (`alias: 1`, already reported by the shape check) names nothing.
+      aliases: Object.freeze(typeof ext.alias === 'string' && ext.alias ? [ext.alias] : []),
       attributes: Object.freeze(
         Object.entries(ext.attributes).map(([name, type]) =>
           Object.freeze({

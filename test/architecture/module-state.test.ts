@@ -25,6 +25,7 @@ import { root, sources } from './source-files.ts';
  * answer with or without it, and freed with its key or bounded.
  */
 const allowed: Readonly<Record<string, string>> = {
+  'server/db/database.ts: EMBEDDED': 'the Kysely instances openDatabase made over PGlite, keyed weakly: which storage a handle is, for what shares a statement (db/batcher.ts)',
   'server/db/pglite-prepared.ts: OF_INSTANCE': 'the prepared statements of a PGlite session, keyed weakly by its PGlite instance: one per session whatever number of Kysely instances share it',
   'server/db/rule-group-ids.ts: known': 'rule group ids a create names, keyed weakly by the database handle and bounded per tenant: a hint the write statement checks (a stale one writes nothing and takes the full statement), so the answer is the same with or without it',
   'server/db/users.ts: BY_VALUE': 'the statement text compiled from a filter shape, keyed weakly by the shape',

@@ -397,3 +397,17 @@ describe('a test case whose expectations are not shaped as expectations', () => 
     expect(check!.diagnostics.some((d) => d.severity === 'error' && d.span !== undefined)).toBe(true);
   });
 });
+
+describe('an extension alias that is not text', () => {
+  // Found by test/engine/check-cache-property.test.ts: `alias: 1` became a scope alias that
+  // path resolution lowercased, and the check threw instead of reporting it.
+  it.each([['a number', '1'], ['a list', '[acme]'], ['a mapping', '{ a: 1 }']])('%s is reported at the alias, not thrown', async (_, alias) => {
+    const { checkTenantFile } = await import('../../engine/check-tenant-file.ts');
+    const text = VALID.replace('    alias: acme', `    alias: ${alias}`);
+    let check: ReturnType<typeof checkTenantFile> | undefined;
+    expect(() => (check = checkTenantFile('acme.yaml', text))).not.toThrow();
+    const at = check!.diagnostics.find((d) => d.code === 'E004');
+    expect(at?.message).toMatch(/^expected a string for `schemas\[0\]\.alias`/);
+    expect(at?.span?.line).toBe(9);
+  });
+});
