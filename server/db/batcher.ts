@@ -92,17 +92,32 @@ function isDataError(error: unknown): boolean {
   return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
 }
 
-/** One Batcher per database handle and tenant, made on first use (`make`). */
-export class Batchers<I, O> {
-  readonly #of = new WeakMap<object, Map<string, Batcher<I, O>>>();
+/** A kind of statement that requests may share: how it runs alone, and for several. */
+export interface SharedKind<D, I, O> {
+  readonly one: (db: D, tenant: string, item: I) => Promise<O>;
+  /** The outcomes of `items`, in their order. */
+  readonly many: (db: D, tenant: string, items: readonly I[]) => Promise<readonly O[]>;
+  /** Whether requests on `db` share the kind's statements; by default unless `db` is a transaction (whose statements are one request's). */
+  readonly shares?: (db: D) => boolean;
+}
 
-  constructor(private readonly make: (db: object, tenant: string) => Batcher<I, O>) {}
+/** A kind's Batcher per database handle and tenant, made on first use. */
+export class Batchers<D extends { readonly isTransaction: boolean }, I, O> {
+  readonly #of = new WeakMap<D, Map<string, Batcher<I, O>>>();
+  readonly #shares: (db: D) => boolean;
 
-  of(db: object, tenant: string): Batcher<I, O> {
+  constructor(private readonly kind: SharedKind<D, I, O>) {
+    this.#shares = kind.shares ?? ((db) => !db.isTransaction);
+  }
+
+  /** `item` of a request on `db` for `tenant`: shared with others, or alone where the kind does not share. */
+  run(db: D, tenant: string, item: I): Promise<O> {
+    const { one, many } = this.kind;
+    if (!this.#shares(db)) return one(db, tenant, item);
     let tenants = this.#of.get(db);
     if (!tenants) this.#of.set(db, (tenants = new Map()));
     let batcher = tenants.get(tenant);
-    if (!batcher) tenants.set(tenant, (batcher = this.make(db, tenant)));
-    return batcher;
+    if (!batcher) tenants.set(tenant, (batcher = new Batcher((i) => one(db, tenant, i), (items) => many(db, tenant, items))));
+    return batcher.run(item);
   }
 }

@@ -15,15 +15,8 @@ import { eventInsertSql } from './events.ts';
 import { namedStatement } from './named-statement.ts';
 
 const COLUMNS = ['user_name', 'external_id', 'work_email', 'resource', 'profile', 'status', 'deactivated_at', 'reason', 'next_check_at', 'config_hash', 'sources'] as const;
-const CASTS: Partial<Record<(typeof COLUMNS)[number], string>> = {
-  resource: '::jsonb',
-  profile: '::jsonb',
-  sources: '::jsonb',
-  deactivated_at: '::timestamptz',
-  next_check_at: '::timestamptz',
-};
-/** The columns' types, for INSERT_KNOWN_MANY's rows. */
-const MANY_TYPES: Record<(typeof COLUMNS)[number], string> = {
+/** The columns' types: a placeholder casts to its column's type (text needs none), a many statement's rows declare them. */
+const TYPES: Record<(typeof COLUMNS)[number], string> = {
   user_name: 'text',
   external_id: 'text',
   work_email: 'text',
@@ -36,7 +29,7 @@ const MANY_TYPES: Record<(typeof COLUMNS)[number], string> = {
   config_hash: 'text',
   sources: 'jsonb',
 };
-const value = (c: (typeof COLUMNS)[number]) => `$${c.replace(/_([a-z])/g, (_, l: string) => l.toUpperCase())}${CASTS[c] ?? ''}`;
+const value = (c: (typeof COLUMNS)[number]) => `$${c.replace(/_([a-z])/g, (_, l: string) => l.toUpperCase())}${TYPES[c] === 'text' ? '' : `::${TYPES[c]}`}`;
 
 /** The events of the user CTE `u`: its own event, its status event, then `added` (group_id, ord) as member_added. */
 const eventsCte = (u: string, added: string, after = '') => `ev as (${eventInsertSql(
@@ -126,7 +119,7 @@ export const INSERT_KNOWN = namedStatement(`/* prepared:user-insert-known */ wit
  * of them (`manyRow`), each with `n` (its place), `also` (its own columns) and what `values`
  * binds for one account.
  */
-const manyRows = (also: string) => `r as (select * from jsonb_to_recordset($rows::jsonb) as r(n int, ${also}, ${COLUMNS.map((c) => `${c} ${MANY_TYPES[c]}`).join(', ')},
+const manyRows = (also: string) => `r as (select * from jsonb_to_recordset($rows::jsonb) as r(n int, ${also}, ${COLUMNS.map((c) => `${c} ${TYPES[c]}`).join(', ')},
     now timestamptz, user_event text, user_fields jsonb, status_event text, status_reason text, event_config text, request_id text, event_source text))`;
 
 /** The events of the written accounts `w` (rows of `manyRows`): each one's own event, its status event, then `members` (`m`: group_id, ord) as member_added. */

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { CompiledQuery } from 'kysely';
 import type { AttributeSources } from '../../engine/attribute-sources.ts';
 import type { StatusColumns } from './account-state.ts';
-import { Batcher, Batchers } from './batcher.ts';
+import { Batchers } from './batcher.ts';
 import type { EventContext, EventType, NewEvent } from './events.ts';
 import type { GroupRef } from './groups.ts';
 import { bindNamed, type NamedStatement } from './named-statement.ts';
@@ -126,19 +126,17 @@ interface KnownInsert {
   readonly groupNames: readonly string[];
 }
 
-const insertKnown = async (db: Db, item: KnownInsert): Promise<Returned> =>
-  (await run(db, INSERT_KNOWN, item.bound, { ...item.keyed, groupIds: item.groupIds, groupNames: item.groupNames }))!;
 
-/** Creates of one tenant by INSERT_KNOWN_MANY. */
-async function insertKnownMany(db: Db, items: readonly KnownInsert[]): Promise<readonly Returned[]> {
-  const groups = new Map<string, string>();
-  for (const { groupIds, groupNames } of items) groupIds.forEach((id, i) => groups.set(id, groupNames[i]!));
-  const rows = `[${items.map(({ bound, keyed, groupIds }, n) => manyRow(bound, n, { id: bound.id, key: keyed.key, ignores_case: keyed.ignoresCase, group_ids: groupIds })).join(',')}]`;
-  const bound = { tenant: items[0]!.bound.tenant, groupIds: [...groups.keys()], groupNames: [...groups.values()], rows };
-  const { rows: answers } = await db.executeQuery<Returned & { n: number }>(CompiledQuery.raw(INSERT_KNOWN_MANY.text, bindNamed(INSERT_KNOWN_MANY, bound)));
-  if (answers.length !== items.length || answers.some((a, n) => a.n !== n)) throw new Error('user-insert-known-many: not one answer per account');
-  return answers;
-}
+/** Creates of one tenant: INSERT_KNOWN alone, INSERT_KNOWN_MANY for several. */
+const KNOWN_INSERTS = new Batchers<Db, KnownInsert, Returned>({
+  one: async (db, _tenant, item) => (await run(db, INSERT_KNOWN, item.bound, { ...item.keyed, groupIds: item.groupIds, groupNames: item.groupNames }))!,
+  async many(db, tenant, items) {
+    const groups = new Map<string, string>();
+    for (const { groupIds, groupNames } of items) groupIds.forEach((id, i) => groups.set(id, groupNames[i]!));
+    const rows = `[${items.map(({ bound, keyed, groupIds }, n) => manyRow(bound, n, { id: bound.id, key: keyed.key, ignores_case: keyed.ignoresCase, group_ids: groupIds })).join(',')}]`;
+    return runMany<Returned>(db, INSERT_KNOWN_MANY, { tenant, groupIds: [...groups.keys()], groupNames: [...groups.values()], rows }, items.length);
+  },
+});
 
 /** One account of a many statement's `$rows` (`manyRows`), as JSON text: `also` its own columns; the JSON columns are bound as text already. */
 function manyRow(b: Readonly<Record<string, unknown>>, n: number, also: Readonly<Record<string, unknown>>): string {
@@ -164,31 +162,28 @@ function manyRow(b: Readonly<Record<string, unknown>>, n: number, also: Readonly
   return `${scalars.slice(0, -1)},"resource":${b.resource},"profile":${b.profile},"sources":${b.sources},"user_fields":${b.userFields ?? 'null'}}`;
 }
 
-/** Creates of one tenant by INSERT_KNOWN_MANY. */
-const KNOWN_INSERTS = new Batchers<KnownInsert, Returned>(
-  (db) => new Batcher((item) => insertKnown(db as Db, item), (items) => insertKnownMany(db as Db, items)),
-);
-
 /** One update of UPDATE_PLAIN: its values and the version it was decided from. */
 interface PlainUpdate {
   readonly bound: Record<string, unknown>;
   readonly version: number;
 }
 
-const updatePlain = async (db: Db, { bound, version }: PlainUpdate): Promise<boolean> => (await run(db, UPDATE_PLAIN, bound, { version })) !== undefined;
+/** Updates of one tenant that add no membership: UPDATE_PLAIN alone, UPDATE_PLAIN_MANY for several (whether each was written). */
+const PLAIN_UPDATES = new Batchers<Db, PlainUpdate, boolean>({
+  one: async (db, _tenant, { bound, version }) => (await run(db, UPDATE_PLAIN, bound, { version })) !== undefined,
+  async many(db, tenant, items) {
+    const rows = `[${items.map(({ bound, version }, n) => manyRow(bound, n, { id: bound.id, version })).join(',')}]`;
+    const answers = await runMany<{ written: boolean }>(db, UPDATE_PLAIN_MANY, { tenant, ids: items.map((i) => i.bound.id), rows }, items.length);
+    return answers.map((a) => a.written);
+  },
+});
 
-async function updatePlainMany(db: Db, items: readonly PlainUpdate[]): Promise<readonly boolean[]> {
-  const rows = `[${items.map(({ bound, version }, n) => manyRow(bound, n, { id: bound.id, version })).join(',')}]`;
-  const bound = { tenant: items[0]!.bound.tenant, ids: items.map((i) => i.bound.id), rows };
-  const { rows: answers } = await db.executeQuery<{ n: number; written: boolean }>(CompiledQuery.raw(UPDATE_PLAIN_MANY.text, bindNamed(UPDATE_PLAIN_MANY, bound)));
-  if (answers.length !== items.length || answers.some((a, n) => a.n !== n)) throw new Error('user-update-plain-many: not one answer per account');
-  return answers.map((a) => a.written);
+/** A many statement's answer rows, one per account in `n` order (`count` of them), else an error. */
+async function runMany<R>(db: Db, statement: NamedStatement, bound: Record<string, unknown>, count: number): Promise<R[]> {
+  const { rows } = await db.executeQuery<R & { n: number }>(CompiledQuery.raw(statement.text, bindNamed(statement, bound)));
+  if (rows.length !== count || rows.some((a, n) => a.n !== n)) throw new Error(`${statement.text.slice(0, 60)}: not one answer per account`);
+  return rows;
 }
-
-/** Updates of one tenant that add no membership, by UPDATE_PLAIN_MANY. */
-const PLAIN_UPDATES = new Batchers<PlainUpdate, boolean>(
-  (db) => new Batcher((item) => updatePlain(db as Db, item), (items) => updatePlainMany(db as Db, items)),
-);
 
 /**
  * Inserts a new account for `key` (as stored: folded when it ignores case), in one statement. When the tenant already holds the key
@@ -208,7 +203,7 @@ export async function insertUserWithRules(
   const known = knownRuleGroups(db, tenant, names);
   if (known) {
     const item: KnownInsert = { bound, keyed, groupIds: known.map((g) => g.value), groupNames: names };
-    const r = db.isTransaction ? await insertKnown(db, item) : await KNOWN_INSERTS.of(db, tenant).run(item);
+    const r = await KNOWN_INSERTS.run(db, tenant, item);
     if (r.fresh) {
       if (!r.written) return { taken: true, live: r.taken_live === true };
       // A new user's memberships are all new: every rule group was added, in the rules' order.
@@ -236,7 +231,7 @@ export async function updateUserWithRules(db: Db, stored: UserRow, w: UserWrite,
   const row: UserRow = { ...stored, ...w.columns, version: stored.version + 1, updated_at: w.events.now };
   if (held && holdsEveryRuleGroup(held, ruleNames(w))) {
     const item: PlainUpdate = { bound, version };
-    const done = db.isTransaction ? await updatePlain(db, item) : await PLAIN_UPDATES.of(db, w.events.tenant).run(item);
+    const done = await PLAIN_UPDATES.run(db, w.events.tenant, item);
     return done ? written(w, row, held.map(({ value, display }) => ({ value, display })), []) : undefined;
   }
   const r = await run(db, UPDATE, bound, { version, ...ruleGroupValues(w) });

@@ -4,7 +4,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { CompiledQuery, sql, type Kysely, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
 import type { FilterShape } from './filter/user-filter.ts';
-import { Batcher, Batchers } from './batcher.ts';
+import { Batchers } from './batcher.ts';
 import { isEmbedded } from './database.ts';
 import { liveRowsAfter, type KeysetPage, type KeysetQuery } from './keyset.ts';
 import type { Database, NewUserRow, UserRow, UserStatus } from './tables.ts';
@@ -85,7 +85,7 @@ const FIND_LIVE_FOR_UPDATE = `/* prepared:user-find-locked */ ${FIND_LIVE_WHERE}
  */
 export async function findLiveUserWithGroups(db: Db, tenant: string, id: string): Promise<FoundUser | undefined> {
   if (!isUuid(id)) return undefined;
-  return db.isTransaction ? findOneWithGroups(db, tenant, id) : LIVE_READS.of(db, tenant).run(id);
+  return LIVE_READS.run(db, tenant, id);
 }
 
 type FoundUser = { readonly row: UserRow; readonly groups: ListedGroup[] };
@@ -114,9 +114,7 @@ async function findManyWithGroups(db: Db, tenant: string, ids: readonly string[]
 }
 
 /** Reads by id of one tenant's concurrent requests, by FIND_LIVE_WITH_GROUPS_MANY (db/batcher.ts). */
-const LIVE_READS = new Batchers<string, FoundUser | undefined>(
-  (db, tenant) => new Batcher((id) => findOneWithGroups(db as Db, tenant, id), (ids) => findManyWithGroups(db as Db, tenant, ids))
-);
+const LIVE_READS = new Batchers<Db, string, FoundUser | undefined>({ one: findOneWithGroups, many: findManyWithGroups });
 
 export async function insertUser(db: Db, row: NewUserRow): Promise<UserRow> {
   return db.insertInto('scim_users').values(row).returningAll().executeTakeFirstOrThrow();
@@ -250,9 +248,7 @@ function pageRows(page: readonly PageRow[]): { rows: (ViewRow & { groups_json: u
  */
 export async function listUsersByValue(db: Db, tenant: string, shape: FilterShape, value: string, limit: number): Promise<UserPage> {
   const statement = byValueStatement(db, shape);
-  // On PostgreSQL a lookup goes alone: it commits nothing, and sharing its statement cost more
-  // in waiting than it saved (docs/storage.md, "Concurrent requests share statements").
-  return isEmbedded(db) ? statement.lookups.of(db, tenant).run({ value, limit }) : listByValue(db, statement, tenant, { value, limit });
+  return statement.lookups.run(db, tenant, { value, limit });
 }
 
 type UserPage = { rows: ViewRow[]; total: number; groups: Map<string, ListedGroup[]> };
@@ -293,7 +289,7 @@ interface ByValueStatement {
   readonly many: string;
   readonly manyParameters: readonly unknown[];
   /** Lookups of one tenant's concurrent requests, by `many` (db/batcher.ts). */
-  readonly lookups: Batchers<Lookup, UserPage>;
+  readonly lookups: Batchers<Db, Lookup, UserPage>;
 }
 
 const BY_VALUE = new WeakMap<FilterShape, ByValueStatement>();
@@ -328,13 +324,13 @@ function byValueStatement(db: Db, shape: FilterShape): ByValueStatement {
     limit,
     many,
     manyParameters: others.map((i) => compiled.parameters[i]),
-    lookups: new Batchers<Lookup, UserPage>(
-      (on, name) =>
-        new Batcher(
-          (lookup) => listByValue(on as Db, statement, name, lookup),
-          (lookups) => listManyByValue(on as Db, statement, name, lookups)
-        ),
-    ),
+    lookups: new Batchers<Db, Lookup, UserPage>({
+      one: (on, name, lookup) => listByValue(on, statement, name, lookup),
+      many: (on, name, lookups) => listManyByValue(on, statement, name, lookups),
+      // On PostgreSQL a lookup goes alone: it commits nothing, and sharing its statement cost
+      // more in waiting than it saved (docs/storage.md, "Concurrent requests share statements").
+      shares: isEmbedded,
+    }),
   };
   BY_VALUE.set(shape, statement);
   return statement;
