@@ -140,8 +140,9 @@ const KNOWN_INSERTS = new Batchers<Db, KnownInsert, Returned>({
 
 /** One account of a many statement's `$rows` (`manyRows`), as JSON text: `also` its own columns; the JSON columns are bound as text already. */
 function manyRow(b: Readonly<Record<string, unknown>>, n: number, also: Readonly<Record<string, unknown>>): string {
+  // Not `{ ...also, n, ... }`: a spread followed by this many properties makes a dictionary-mode object, which stringifies about 6× slower.
+  const own = JSON.stringify(also);
   const scalars = JSON.stringify({
-    ...also,
     n,
     user_name: b.userName,
     external_id: b.externalId,
@@ -159,7 +160,7 @@ function manyRow(b: Readonly<Record<string, unknown>>, n: number, also: Readonly
     request_id: b.requestId,
     event_source: b.eventSource,
   });
-  return `${scalars.slice(0, -1)},"resource":${b.resource},"profile":${b.profile},"sources":${b.sources},"user_fields":${b.userFields ?? 'null'}}`;
+  return `${own.slice(0, -1)},${scalars.slice(1, -1)},"resource":${b.resource},"profile":${b.profile},"sources":${b.sources},"user_fields":${b.userFields ?? 'null'}}`;
 }
 
 /** One update of UPDATE_PLAIN: its values and the version it was decided from. */
