@@ -24,11 +24,14 @@ interface Target {
 }
 
 interface Scenario {
+  readonly requests: number;
+  readonly seconds: number;
   readonly rps: number;
   readonly p99: number;
   readonly non2xx: number;
   readonly errors: number;
   readonly statuses: string;
+  readonly statusCounts: readonly (readonly [string, number])[];
   /** Lookups that did not find exactly one user. */
   readonly mismatches: number;
 }
@@ -48,15 +51,16 @@ interface TargetResult {
 }
 
 function scenario(result: CannonResult, mismatches = 0): Scenario {
-  const statuses = Object.entries(result.statusCodeStats)
-    .map(([code, s]) => `${code}: ${s.count}`)
-    .join(', ');
+  const statusCounts = Object.entries(result.statusCodeStats).map(([code, s]) => [code, s.count] as const);
   return {
+    requests: result.requests.total,
+    seconds: result.duration,
     rps: result.requests.total / Math.max(result.duration, 0.001),
     p99: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors,
-    statuses,
+    statuses: statusCounts.map(([code, count]) => `${code}: ${count}`).join(', '),
+    statusCounts,
     mismatches,
   };
 }
@@ -68,12 +72,28 @@ function userBody(prefix: string, i: number): string {
   return JSON.stringify({ ...template, schemas: [userSchema], userName: `${prefix}${i}@example.com`, externalId: `${prefix}-${i}` });
 }
 
-/** Runs every scenario against one running server. */
-async function driveTarget(target: Target, child: Child, token: string, settings: Settings, afterSeed?: () => Promise<void>): Promise<TargetResult> {
+/** A server under test, started and seeded: what its scenarios need and what they found. */
+interface Running {
+  readonly target: Target;
+  readonly child: Child;
+  readonly common: { readonly url: string; readonly headers: Record<string, string>; readonly connections: number };
+  /** Ids of the seeded users, for PATCH. */
+  readonly ids: string[];
+  /** Users that surely exist, for lookups. */
+  readonly lookupAmong: number;
+  readonly seedRps: number;
+  readonly rss: number[];
+  /** Creates so far: each create request has a new userName. */
+  created: number;
+  titles: number;
+}
+
+/** Seeds the running `child` with `Settings.users` users over HTTP and keeps their ids. */
+async function seedTarget(target: Target, child: Child, token: string, settings: Settings, afterSeed?: () => Promise<void>): Promise<Running> {
   const headers = { 'content-type': 'application/scim+json', authorization: `Bearer ${token}` };
   const common = { url: child.url, headers, connections: settings.connections };
   const pid = child.process.pid!;
-  const rssStart = await rssMb(pid);
+  const rss = [await rssMb(pid)];
 
   // Seed: concurrent POSTs of user0..userN-1, keeping the ids for PATCH.
   const ids: string[] = [];
@@ -87,13 +107,13 @@ async function driveTarget(target: Target, child: Child, token: string, settings
   const seedStart = Date.now();
   const firstBatch = Math.min(1_000, settings.users);
   const seed1 = await load({ ...common, method: 'POST', setup: seedSetup, onResponse: collect, amount: firstBatch, limitSeconds: 60 });
-  const rss1k = await rssMb(pid);
+  rss.push(await rssMb(pid));
   const seed2 =
     settings.users > firstBatch
       ? await load({ ...common, method: 'POST', setup: seedSetup, onResponse: collect, amount: settings.users - firstBatch, limitSeconds: 150 })
       : seed1;
   const seedRps = ids.length / ((Date.now() - seedStart) / 1000);
-  const rssSeeded = await rssMb(pid);
+  rss.push(await rssMb(pid));
   // On PostgreSQL, statistics as a database in service has them (bare and scimplan alike).
   await afterSeed?.();
   const seedFailures = seed1.non2xx + seed1.errors + (seed2 === seed1 ? 0 : seed2.non2xx + seed2.errors);
@@ -101,81 +121,120 @@ async function driveTarget(target: Target, child: Child, token: string, settings
     const why = seedFailures > 0 ? `${seedFailures} failed requests` : 'the seeding time limit was reached';
     warn(`${target.name}: seeding created ${ids.length} of ${settings.users} users (${why}); lookups ran at that size`, seedFailures > 0 ? child : undefined);
   }
-
-  // Lookup by userName among the seeded users; each must find exactly one. If seeding was cut
-  // short by its time limit, look up only among the users that surely exist.
-  const seeded = ids.length >= settings.users ? settings.users : Math.max(1, ids.length - 2 * settings.connections);
-  let mismatches = 0;
-  const lookup = await load({
-    ...common,
-    method: 'GET',
-    seconds: settings.seconds,
-    limitSeconds: settings.seconds + 20,
-    setup: (request) => {
-      const n = Math.floor(Math.random() * seeded);
-      return { ...request, path: `${usersPath}?filter=${encodeURIComponent(`userName eq "user${n}@example.com"`)}`, body: undefined };
-    },
-    onResponse: (status, body) => {
-      if (status === 200 && !/"totalResults"\s*:\s*1\s*[,}]/.test(body)) mismatches++;
-    },
-  });
-
-  // PATCH replace of title on random existing users.
-  let titles = 0;
-  const patch = await load({
-    ...common,
-    method: 'PATCH',
-    seconds: settings.seconds,
-    limitSeconds: settings.seconds + 20,
-    setup: (request) => {
-      const id = ids[Math.floor(Math.random() * ids.length)];
-      const body = JSON.stringify({ schemas: [patchSchema], Operations: [{ op: 'replace', path: 'title', value: `Title ${titles++ % 100}` }] });
-      return { ...request, path: `${usersPath}/${id}`, body };
-    },
-  });
-
-  // Create: a new userName and externalId per request.
-  let created = 0;
-  const create = await load({
-    ...common,
-    method: 'POST',
-    seconds: settings.seconds,
-    limitSeconds: settings.seconds + 20,
-    setup: (request) => ({ ...request, path: usersPath, body: userBody('new', created++) }),
-  });
-  // One tenant's create throughput with fewer connections (10 is the create above).
-  const createBy: Record<number, number> = { [settings.connections]: scenario(create).rps };
-  for (const connections of SCALING.filter((c) => c !== settings.connections)) {
-    const scaled = await load({
-      ...common,
-      connections,
-      method: 'POST',
-      seconds: settings.scalingSeconds,
-      limitSeconds: settings.scalingSeconds + 20,
-      setup: (request) => ({ ...request, path: usersPath, body: userBody(`c${connections}-`, created++) }),
-    });
-    if (scaled.non2xx + scaled.errors > 0) warn(`${target.name} create with ${connections} connections: ${scaled.non2xx} non-2xx, ${scaled.errors} errors`, child);
-    createBy[connections] = scenario(scaled).rps;
-  }
-  const rssAfter = await rssMb(pid);
-
-  const result: TargetResult = {
-    target,
-    createBy,
-    create: scenario(create),
-    lookup: scenario(lookup, mismatches),
-    patch: scenario(patch),
-    seedRps,
-    seeded: ids.length,
-    rss: [rssStart, rss1k, rssSeeded, rssAfter],
-  };
-  for (const [name, s] of [['create', result.create], ['lookup', result.lookup], ['patch', result.patch]] as const) {
-    if (s.non2xx > 0 || s.errors > 0 || s.mismatches > 0) {
-      warn(`${target.name} ${name}: ${s.non2xx} non-2xx (${s.statuses}), ${s.errors} connection errors, ${s.mismatches} lookups without exactly one user`, child);
-    }
-  }
-  return result;
+  // If seeding was cut short by its time limit, look up only among the users that surely exist.
+  const lookupAmong = ids.length >= settings.users ? settings.users : Math.max(1, ids.length - 2 * settings.connections);
+  return { target, child, common, ids, lookupAmong, seedRps, rss, created: 0, titles: 0 };
 }
+
+type ScenarioName = 'lookup' | 'patch' | 'create';
+
+/** One run of `kind` against `r` for `seconds` (`connections` for the create scaling runs); lookups that did not find exactly one user are counted. */
+async function runScenario(r: Running, kind: ScenarioName, seconds: number, connections = r.common.connections): Promise<Scenario> {
+  const common = { ...r.common, connections, seconds, limitSeconds: seconds + 20 };
+  if (kind === 'lookup') {
+    // Lookup by userName among the seeded users; each must find exactly one.
+    let mismatches = 0;
+    const result = await load({
+      ...common,
+      method: 'GET',
+      setup: (request) => {
+        const n = Math.floor(Math.random() * r.lookupAmong);
+        return { ...request, path: `${usersPath}?filter=${encodeURIComponent(`userName eq "user${n}@example.com"`)}`, body: undefined };
+      },
+      onResponse: (status, body) => {
+        if (status === 200 && !/"totalResults"\s*:\s*1\s*[,}]/.test(body)) mismatches++;
+      },
+    });
+    return scenario(result, mismatches);
+  }
+  if (kind === 'patch') {
+    // PATCH replace of title on random existing users.
+    const result = await load({
+      ...common,
+      method: 'PATCH',
+      setup: (request) => {
+        const id = r.ids[Math.floor(Math.random() * r.ids.length)];
+        const body = JSON.stringify({ schemas: [patchSchema], Operations: [{ op: 'replace', path: 'title', value: `Title ${r.titles++ % 100}` }] });
+        return { ...request, path: `${usersPath}/${id}`, body };
+      },
+    });
+    return scenario(result);
+  }
+  // Create: a new userName and externalId per request.
+  const prefix = connections === r.common.connections ? 'new' : `c${connections}-`;
+  const result = await load({ ...common, method: 'POST', setup: (request) => ({ ...request, path: usersPath, body: userBody(prefix, r.created++) }) });
+  return scenario(result);
+}
+
+/** Runs of one scenario as one: requests over time, the worst p99, every failure. */
+function merged(runs: readonly Scenario[]): Scenario {
+  const requests = runs.reduce((n, s) => n + s.requests, 0);
+  const seconds = runs.reduce((n, s) => n + s.seconds, 0);
+  const statuses = new Map<string, number>();
+  for (const s of runs) for (const [code, count] of s.statusCounts) statuses.set(code, (statuses.get(code) ?? 0) + count);
+  return {
+    requests,
+    seconds,
+    rps: requests / Math.max(seconds, 0.001),
+    p99: Math.max(...runs.map((s) => s.p99)),
+    non2xx: runs.reduce((n, s) => n + s.non2xx, 0),
+    errors: runs.reduce((n, s) => n + s.errors, 0),
+    statusCounts: [...statuses],
+    statuses: [...statuses].map(([code, count]) => `${code}: ${count}`).join(', '),
+    mismatches: runs.reduce((n, s) => n + s.mismatches, 0),
+  };
+}
+
+/**
+ * Every scenario against both servers of one storage (`pair`: bare, then scimplan), interleaved:
+ * each scenario runs in `ROUNDS` halves per server, in the order A B B A, so that the two sides
+ * of a ratio are measured within seconds of each other and a drift of the machine's speed
+ * over the run falls on both alike.
+ */
+async function drivePair(pair: readonly Running[], settings: Settings): Promise<TargetResult[]> {
+  const runs = new Map<Running, Record<string, Scenario[]>>(pair.map((r) => [r, {}]));
+  const interleaved = async (key: string, run: (r: Running) => Promise<Scenario>) => {
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const r of round % 2 === 0 ? pair : [...pair].reverse()) (runs.get(r)![key] ??= []).push(await run(r));
+    }
+  };
+  const half = settings.seconds / ROUNDS;
+  for (const kind of ['lookup', 'patch', 'create'] as const) await interleaved(kind, (r) => runScenario(r, kind, half));
+  // One tenant's create throughput with fewer connections (`settings.connections` is the create above).
+  const scaling = SCALING.filter((c) => c !== settings.connections);
+  for (const connections of scaling) await interleaved(`create-${connections}`, (r) => runScenario(r, 'create', settings.scalingSeconds / ROUNDS, connections));
+  const results: TargetResult[] = [];
+  for (const r of pair) {
+    const of = runs.get(r)!;
+    const createBy: Record<number, number> = { [settings.connections]: merged(of['create']!).rps };
+    for (const connections of scaling) {
+      const scaled = merged(of[`create-${connections}`]!);
+      if (scaled.non2xx + scaled.errors > 0) warn(`${r.target.name} create with ${connections} connections: ${scaled.non2xx} non-2xx, ${scaled.errors} errors`, r.child);
+      createBy[connections] = scaled.rps;
+    }
+    r.rss.push(await rssMb(r.child.process.pid!));
+    const result: TargetResult = {
+      target: r.target,
+      createBy,
+      create: merged(of['create']!),
+      lookup: merged(of['lookup']!),
+      patch: merged(of['patch']!),
+      seedRps: r.seedRps,
+      seeded: r.ids.length,
+      rss: [r.rss[0]!, r.rss[1]!, r.rss[2]!, r.rss[3]!],
+    };
+    for (const [name, s] of [['create', result.create], ['lookup', result.lookup], ['patch', result.patch]] as const) {
+      if (s.non2xx > 0 || s.errors > 0 || s.mismatches > 0) {
+        warn(`${r.target.name} ${name}: ${s.non2xx} non-2xx (${s.statuses}), ${s.errors} connection errors, ${s.mismatches} lookups without exactly one user`, r.child);
+      }
+    }
+    results.push(result);
+  }
+  return results;
+}
+
+/** Halves per server of each scenario, in the order A B B A. */
+const ROUNDS = 2;
 
 let warnings = 0;
 function warn(message: string, child?: Child): void {
@@ -196,7 +255,8 @@ interface Settings {
   readonly rules: number;
 }
 
-async function runTarget(target: Target, settings: Settings, databaseUrl: string | undefined, work: string): Promise<TargetResult> {
+/** A server of `target` started on its own fresh storage; `stop` stops it and drops that storage. */
+async function startTarget(target: Target, settings: Settings, databaseUrl: string | undefined, work: string): Promise<{ child: Child; token: string; analyze?: () => Promise<void>; stop: () => Promise<void> }> {
   const token = randomBytes(24).toString('base64url');
   const env: NodeJS.ProcessEnv = { ...process.env, BENCH_SCIM_TOKEN: token, LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'warn' };
   delete env['DATABASE_URL'];
@@ -204,6 +264,14 @@ async function runTarget(target: Target, settings: Settings, databaseUrl: string
   const database = target.storage === 'postgres' ? await createDatabase(databaseUrl!, target.server) : undefined;
   if (database) env['DATABASE_URL'] = database.url;
   let child: Child | undefined;
+  const stop = async () => {
+    if (child) {
+      if (child.process.exitCode !== null || child.process.signalCode !== null) warn(`${target.name} exited during the run`, child);
+      await stopChild(child.process);
+    }
+    await database?.drop().catch((e: unknown) => warn(`could not drop the bench database: ${(e as Error).message}`));
+    rmSync(dir, { recursive: true, force: true });
+  };
   try {
     if (target.server === 'bare') {
       child = await startChild(target.name, ['--import', 'tsx', 'bench/bare-server.ts', '--port', '0', '--host', '127.0.0.1', '--data-dir', join(dir, 'data')], env);
@@ -219,13 +287,33 @@ async function runTarget(target: Target, settings: Settings, databaseUrl: string
         env,
       );
     }
-    const result = await driveTarget(target, child, token, settings, database ? () => database.analyze() : undefined);
-    if (child.process.exitCode !== null || child.process.signalCode !== null) warn(`${target.name} exited during the run`, child);
-    return result;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { child, token, ...(database ? { analyze: () => database.analyze() } : {}), stop };
+}
+
+/** Both servers of one storage (bare, then scimplan): started, seeded one after the other, then loaded interleaved (`drivePair`). */
+async function runStorage(pair: readonly Target[], settings: Settings, databaseUrl: string | undefined, work: string): Promise<TargetResult[]> {
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    const seeded: Running[] = [];
+    for (const target of pair) {
+      const started = Date.now();
+      process.stdout.write(`${target.name}: `);
+      const server = await startTarget(target, settings, databaseUrl, work);
+      stops.push(server.stop);
+      const running = await seedTarget(target, server.child, server.token, settings, server.analyze);
+      seeded.push(running);
+      console.log(`started and seeded ${running.ids.length.toLocaleString('en-US')} users at ${Math.round(running.seedRps)} users/s in ${Math.round((Date.now() - started) / 1000)} s`);
+    }
+    const started = Date.now();
+    const results = await drivePair(seeded, settings);
+    console.log(`${pair.map((t) => t.name).join(' and ')}: loaded, interleaved, in ${Math.round((Date.now() - started) / 1000)} s`);
+    return results;
   } finally {
-    if (child) await stopChild(child.process);
-    await database?.drop().catch((e: unknown) => warn(`could not drop the bench database: ${(e as Error).message}`));
-    rmSync(dir, { recursive: true, force: true });
+    for (const stop of stops) await stop();
   }
 }
 
@@ -239,9 +327,9 @@ export async function benchServer(): Promise<void> {
     rules: Number(process.env['BENCH_SERVER_RULES'] ?? 10),
   };
   const databaseUrl = process.env['BENCH_DATABASE_URL'] || process.env['DATABASE_URL'] || undefined;
-  // Each scimplan target right after its baseline: this machine's speed drifts over minutes (the
-  // same bare baseline measured 4,549 and 6,672 creates/s 90 minutes apart), so the two of a ratio are
-  // measured as close together as they can be.
+  // Each scimplan target beside its baseline, their scenarios interleaved (drivePair): this
+  // machine's speed drifts over minutes (the same bare baseline measured 4,549 and 6,672
+  // creates/s 90 minutes apart), so the two of a ratio are measured as close together as they can be.
   const targets: Target[] = [
     ...(databaseUrl
       ? ([
@@ -253,7 +341,8 @@ export async function benchServer(): Promise<void> {
     { name: 'scimplan + PGlite', server: 'scimplan', storage: 'pglite' },
   ];
   console.log(
-    `\n# server: autocannon on 127.0.0.1, ${settings.connections} connections, ${settings.seconds} s per scenario, ` +
+    `\n# server: autocannon on 127.0.0.1, ${settings.connections} connections, ${settings.seconds} s per scenario and server ` +
+      `(in ${ROUNDS} halves, interleaved with the baseline's: A B B A), ` +
       `lookups and patches among ${settings.users.toLocaleString('en-US')} seeded users; ` +
       `scimplan tenant: bench/synthetic.ts tenantYaml with ${settings.rules} group rules (BENCH_SERVER_RULES)`,
   );
@@ -270,15 +359,13 @@ export async function benchServer(): Promise<void> {
   process.once('SIGTERM', onSignal);
   const results: TargetResult[] = [];
   try {
-    for (const target of targets) {
-      const started = Date.now();
-      process.stdout.write(`${target.name}: `);
+    for (const storage of ['postgres', 'pglite'] as const) {
+      const pair = targets.filter((t) => t.storage === storage);
+      if (pair.length === 0) continue;
       try {
-        const r = await runTarget(target, settings, databaseUrl, work);
-        results.push(r);
-        console.log(`done in ${Math.round((Date.now() - started) / 1000)} s (seeded ${r.seeded.toLocaleString('en-US')} users at ${Math.round(r.seedRps)} users/s)`);
+        results.push(...(await runStorage(pair, settings, databaseUrl, work)));
       } catch (error) {
-        warn(`${target.name} failed: ${(error as Error).message}`);
+        warn(`${pair.map((t) => t.name).join(' and ')} failed: ${(error as Error).message}`);
       }
     }
   } finally {
