@@ -30,7 +30,7 @@ interface Scenario {
   readonly p99: number;
   readonly non2xx: number;
   readonly errors: number;
-  readonly statuses: string;
+  /** Answers by HTTP status. */
   readonly statusCounts: readonly (readonly [string, number])[];
   /** Lookups that did not find exactly one user. */
   readonly mismatches: number;
@@ -59,7 +59,6 @@ function scenario(result: CannonResult, mismatches = 0): Scenario {
     p99: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors,
-    statuses: statusCounts.map(([code, count]) => `${code}: ${count}`).join(', '),
     statusCounts,
     mismatches,
   };
@@ -180,7 +179,6 @@ function merged(runs: readonly Scenario[]): Scenario {
     non2xx: runs.reduce((n, s) => n + s.non2xx, 0),
     errors: runs.reduce((n, s) => n + s.errors, 0),
     statusCounts: [...statuses],
-    statuses: [...statuses].map(([code, count]) => `${code}: ${count}`).join(', '),
     mismatches: runs.reduce((n, s) => n + s.mismatches, 0),
   };
 }
@@ -206,7 +204,8 @@ async function drivePair(pair: readonly Running[], settings: Settings): Promise<
   const results: TargetResult[] = [];
   for (const r of pair) {
     const of = runs.get(r)!;
-    const createBy: Record<number, number> = { [settings.connections]: merged(of['create']!).rps };
+    const create = merged(of['create']!);
+    const createBy: Record<number, number> = { [settings.connections]: create.rps };
     for (const connections of scaling) {
       const scaled = merged(of[`create-${connections}`]!);
       if (scaled.non2xx + scaled.errors > 0) warn(`${r.target.name} create with ${connections} connections: ${scaled.non2xx} non-2xx, ${scaled.errors} errors`, r.child);
@@ -216,7 +215,7 @@ async function drivePair(pair: readonly Running[], settings: Settings): Promise<
     const result: TargetResult = {
       target: r.target,
       createBy,
-      create: merged(of['create']!),
+      create,
       lookup: merged(of['lookup']!),
       patch: merged(of['patch']!),
       seedRps: r.seedRps,
@@ -225,7 +224,7 @@ async function drivePair(pair: readonly Running[], settings: Settings): Promise<
     };
     for (const [name, s] of [['create', result.create], ['lookup', result.lookup], ['patch', result.patch]] as const) {
       if (s.non2xx > 0 || s.errors > 0 || s.mismatches > 0) {
-        warn(`${r.target.name} ${name}: ${s.non2xx} non-2xx (${s.statuses}), ${s.errors} connection errors, ${s.mismatches} lookups without exactly one user`, r.child);
+        warn(`${r.target.name} ${name}: ${s.non2xx} non-2xx (${s.statusCounts.map(([code, count]) => `${code}: ${count}`).join(', ')}), ${s.errors} connection errors, ${s.mismatches} lookups without exactly one user`, r.child);
       }
     }
     results.push(result);

@@ -126,7 +126,6 @@ interface KnownInsert {
   readonly groupNames: readonly string[];
 }
 
-
 /** Creates of one tenant: INSERT_KNOWN alone, INSERT_KNOWN_MANY for several. */
 const KNOWN_INSERTS = new Batchers<Db, KnownInsert, Returned>({
   one: async (db, _tenant, item) => (await run(db, INSERT_KNOWN, item.bound, { key: item.keyed.key, ignoresCase: item.keyed.ignoresCase, groupIds: item.groupIds, groupNames: item.groupNames }))!,
