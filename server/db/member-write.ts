@@ -5,13 +5,14 @@
 
 import { CompiledQuery } from 'kysely';
 import { eventInsertSql, type EventContext, type NewEvent } from './events.ts';
+import { jsonIds, rowsByIds } from './id-set.ts';
 import { usersOfTenant } from './groups.ts';
 import type { GroupRow } from './tables.ts';
 import { isUuid, type Db } from './users.ts';
 
 const READ = `/* prepared:group-members-read */ select g.*,
-    (select coalesce(json_agg(json_build_object('id', u.id, 'tenant', u.tenant, 'deleted_at', u.deleted_at)), '[]')
-      from scim_users u where u.id = any($3::uuid[])) as named_users
+    (select coalesce(json_agg(json_build_object('id', scim_users.id, 'tenant', scim_users.tenant, 'deleted_at', scim_users.deleted_at)), '[]')
+      from ${rowsByIds('scim_users', '$3')}) as named_users
   from scim_groups g where g.id = $2::uuid and (g.tenant = $1 and g.deleted_at is null) is true`;
 
 export interface GroupForMembers {
@@ -26,7 +27,7 @@ export interface GroupForMembers {
 export async function readGroupForMembers(db: Db, tenant: string, id: string, ids: readonly string[]): Promise<GroupForMembers | undefined> {
   if (!isUuid(id)) return undefined;
   const wanted = [...new Set(ids.filter(isUuid).map((i) => i.toLowerCase()))];
-  const { rows } = await db.executeQuery<GroupRow & { named_users: unknown }>(CompiledQuery.raw(READ, [tenant, id, wanted]));
+  const { rows } = await db.executeQuery<GroupRow & { named_users: unknown }>(CompiledQuery.raw(READ, [tenant, id, jsonIds(wanted)]));
   if (!rows[0]) return undefined;
   const { named_users, ...row } = rows[0];
   const users = (typeof named_users === 'string' ? JSON.parse(named_users) : named_users) as { id: string; tenant: string; deleted_at: string | null }[];

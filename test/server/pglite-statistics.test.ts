@@ -64,7 +64,7 @@ async function lookupPlans(db: Kysely<Database>, tenant: string, id: string, key
     CompiledQuery.raw(liveUserStatements.locked, [tenant, id]),
     keyLookups[0]!,
     CompiledQuery.raw(liveUserStatements.withGroups, [tenant, id]),
-    CompiledQuery.raw(liveUserStatements.withGroupsMany, [tenant, [id]]),
+    CompiledQuery.raw(liveUserStatements.withGroupsMany, [tenant, JSON.stringify([id])]),
   ];
   const plans: string[] = [];
   for (const q of lookups) {

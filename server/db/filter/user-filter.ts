@@ -24,6 +24,11 @@ export function userFilterToSql(filter: string, scope: Scope): Bool {
 export interface FilterShape {
   readonly where: Bool;
   readonly sentinel: string;
+  /**
+   * At most one live user of a tenant matches: `userName` (the unique index
+   * `scim_users_user_name` on the tenant and the lower-cased name, over live users).
+   */
+  readonly unique: boolean;
 }
 
 /**
@@ -46,7 +51,7 @@ export function userValueFilter(filter: string, scope: Scope): { shape: FilterSh
   if (shape === undefined) {
     const sentinel = `scimplan-filter-value-${randomUUID()}`;
     try {
-      shape = { where: userFilterToSql(`${attribute} eq "${sentinel}"`, scope), sentinel };
+      shape = { where: userFilterToSql(`${attribute} eq "${sentinel}"`, scope), sentinel, unique: attribute === 'username' };
     } catch {
       // A scope without the attribute: userFilterToSql answers the request with its own error.
       shape = null;

@@ -1,0 +1,73 @@
+// Server: the hot statements keep their generic plans. PostgreSQL plans a prepared statement
+// with its values for the first five calls, then keeps the generic plan unless the custom ones
+// looked cheaper; a statement that keeps preferring custom plans is planned again on every call.
+// Issue 12 found three such: PATCH's shared read by id (`id = any($2::uuid[])`: planning 0.28 ms,
+// running 0.21 ms), the member PATCH's read, and the `userName eq` lookup (its `limit $n` made a
+// small count's custom plan look cheaper). db/id-set.ts and db/users.ts `uniqueQuery` are the fixes.
+// Read from `pg_prepared_statements`, which shows one session's statements: PGlite's one session
+// (a PostgreSQL pool's connections each have their own), on the same planner. A database of its
+// own, with one tenant: in the worker's shared database, among thousands of tiny tenants, the
+// custom plans of `user-insert-known-many` and the shared lookups still look cheaper (they know
+// the tenant's value and find it rare), which docs/storage.md leaves open. Nothing is timed.
+
+import { sql } from 'kysely';
+import { afterAll, expect, it } from 'vitest';
+import type { OpenDatabase } from '../../server/db/database.ts';
+import { buildTestApp, ENTERPRISE, openPrivateDatabase, tenantYaml, uniqueTenant, userBody, type TestApp } from './helpers.ts';
+
+const tenant = uniqueTenant('plans');
+let database: OpenDatabase | undefined;
+let t: TestApp;
+afterAll(async () => {
+  await t?.app.close();
+  await database?.close();
+});
+const ROUNDS = 25;
+const AT_ONCE = 4;
+
+/** ROUNDS rounds of AT_ONCE concurrent requests made by `request(i)`, each answered with `status`. */
+async function rounds(status: number, request: (i: number) => Promise<{ statusCode: number; body: string }>): Promise<void> {
+  for (let round = 0; round < ROUNDS; round++) {
+    const answers = await Promise.all(Array.from({ length: AT_ONCE }, (_, k) => request(round * AT_ONCE + k)));
+    for (const answer of answers) expect(answer.statusCode, answer.body).toBe(status);
+  }
+}
+
+it('plans each hot statement of create, lookup, read, patch and member changes at most five times', async (ctx) => {
+  if (process.env['TEST_DATABASE_URL']) ctx.skip();
+  database = await openPrivateDatabase();
+  // No rate limit: the test sends a few hundred requests in a second or two.
+  t = buildTestApp(database.db, [tenantYaml(tenant, 'limits:\n  requestsPerSecond: 100000\n')]);
+  const ids: string[] = [];
+  await rounds(201, async (i) => {
+    const res = await t.scim(tenant, 'POST', '/Users', userBody(`plan-${i}`, `plan${i}@example.com`, { title: i % 2 ? 'Director' : 'Engineer', [ENTERPRISE]: { department: 'Sales' } }));
+    ids[i] = (res.json() as { id: string }).id;
+    return res;
+  });
+  await rounds(200, (i) => t.scim(tenant, 'GET', `/Users?filter=${encodeURIComponent(`userName eq "plan${i}@example.com"`)}`));
+  await rounds(200, (i) => t.scim(tenant, 'GET', `/Users?filter=${encodeURIComponent(`userName eq "plan${i}@example.com"`)}&count=1`));
+  await rounds(200, (i) => t.scim(tenant, 'GET', `/Users?filter=${encodeURIComponent(`externalId eq "plan-${i}"`)}`));
+  await rounds(200, (i) => t.scim(tenant, 'GET', `/Users/${ids[i]}`));
+  await rounds(200, (i) => t.scim(tenant, 'PATCH', `/Users/${ids[i]}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: `T${i}` }] }));
+  const group = await t.scim(tenant, 'POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Plans' });
+  expect(group.statusCode).toBe(201);
+  const groupId = (group.json() as { id: string }).id;
+  for (let i = 0; i < ROUNDS; i++) {
+    const op = i % 2 ? { op: 'remove', path: `members[value eq "${ids[i - 1]}"]` } : { op: 'add', path: 'members', value: [{ value: ids[i] }] };
+    const res = await t.scim(tenant, 'PATCH', `/Groups/${groupId}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [op] });
+    expect(res.statusCode, res.body).toBeLessThan(300);
+  }
+
+  const { rows } = await sql<{ name: string; generic_plans: string; custom_plans: string }>`
+    select name, generic_plans, custom_plans from pg_prepared_statements`.execute(t.db);
+  const plans = new Map(rows.map((r) => [r.name, { generic: Number(r.generic_plans), custom: Number(r.custom_plans) }]));
+  const calls = (name: string) => (plans.get(name)?.generic ?? 0) + (plans.get(name)?.custom ?? 0);
+  const named = (prefix: string) => [...plans.keys()].filter((name) => name.startsWith(prefix));
+  // Each statement the fixes touched ran often enough for the planner to have chosen: the two
+  // reads, and the lookups' shared statements (on PGlite concurrent lookups share one).
+  for (const name of ['user-find-groups-many', 'group-members-read']) expect(calls(name), `${name} ran`).toBeGreaterThanOrEqual(10);
+  const often = (names: string[]) => names.filter((name) => calls(name) >= 10).length;
+  expect(often(named('user-list-many-')), 'shared lookups').toBeGreaterThanOrEqual(1);
+  const replanned = [...plans].filter(([, p]) => p.generic + p.custom >= 10 && p.custom > 5).map(([name, p]) => `${name}: ${p.custom} custom, ${p.generic} generic`);
+  expect(replanned).toEqual([]);
+}, 120_000);
