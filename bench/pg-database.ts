@@ -63,6 +63,12 @@ export async function createDatabase(baseUrl: string, label: string): Promise<Be
 export interface StatementCounter {
   /** Statements executed in the database so far. */
   count(): Promise<number>;
+  /**
+   * Times the planner planned a statement of the database so far, or undefined when it is not
+   * counted: `pg_stat_statements.track_planning`, which `statementCounter` turns on for the
+   * database's new sessions when it may (a superuser's setting).
+   */
+  plans(): Promise<number | undefined>;
   close(): Promise<void>;
 }
 
@@ -77,14 +83,21 @@ export async function statementCounter(baseUrl: string, database: string): Promi
     await client.end();
     return undefined;
   }
+  // The database's sessions count their planning too; they must open after this (a setting of the database).
+  const planning = await client.query(`alter database "${database.replace(/"/g, '""')}" set pg_stat_statements.track_planning = on`).then(
+    () => true,
+    () => false,
+  );
+  const sum = async (column: 'calls' | 'plans') => {
+    const { rows } = await client.query<{ n: string }>(
+      `select coalesce(sum(${column}), 0)::text as n from pg_stat_statements where dbid = (select oid from pg_database where datname = $1)`,
+      [database],
+    );
+    return Number(rows[0]!.n);
+  };
   return {
-    async count() {
-      const { rows } = await client.query<{ n: string }>(
-        'select coalesce(sum(calls), 0)::text as n from pg_stat_statements where dbid = (select oid from pg_database where datname = $1)',
-        [database],
-      );
-      return Number(rows[0]!.n);
-    },
+    count: () => sum('calls'),
+    plans: async () => (planning ? sum('plans') : undefined),
     close: () => client.end(),
   };
 }

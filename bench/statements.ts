@@ -42,8 +42,9 @@ const userBody = (i: number, title = 'Engineer', active = true) => ({
   [ENTERPRISE]: { department: 'Sales' },
 });
 
+/** Of one kind of request: statements, and plans made (undefined when not counted), per request. */
 export interface StatementsPerRequest {
-  readonly [scenario: string]: number;
+  readonly [scenario: string]: { readonly statements: number; readonly plans: number | undefined };
 }
 
 /** Runs the scenarios on a fresh database; undefined (with a note) when it cannot count. */
@@ -67,11 +68,12 @@ export async function statementsPerRequest(baseUrl: string): Promise<StatementsP
     if (res.statusCode !== expect) throw new Error(`${method} ${path} answered ${res.statusCode}, not ${expect}: ${res.body.slice(0, 200)}`);
     return (res.body ? res.json() : {}) as { id: string };
   };
-  const results: Record<string, number> = {};
+  const results: Record<string, StatementsPerRequest[string]> = {};
   const count = async (name: string, run: (i: number) => Promise<unknown>) => {
-    const before = await counter.count();
+    const [before, plansBefore] = [await counter.count(), await counter.plans()];
     for (let i = 0; i < REQUESTS; i++) await run(i);
-    results[name] = ((await counter.count()) - before) / REQUESTS;
+    const [after, plansAfter] = [await counter.count(), await counter.plans()];
+    results[name] = { statements: (after - before) / REQUESTS, plans: plansBefore === undefined || plansAfter === undefined ? undefined : (plansAfter - plansBefore) / REQUESTS };
   };
   try {
     await app.ready();
@@ -114,6 +116,12 @@ export async function benchStatements(): Promise<void> {
   const results = await statementsPerRequest(url);
   if (!results) return;
   console.log(`\n## statements per request (PostgreSQL, pg_stat_statements, BEGIN/COMMIT included; mean of ${REQUESTS} sequential requests)`);
+  // Plans: how often the planner ran per request. A prepared statement that keeps its generic
+  // plan is planned about five times per connection, then never; 1 or more means one is planned
+  // on every call (docs/storage.md, "Prepared statements keep their generic plans").
   const width = Math.max(...Object.keys(results).map((k) => k.length));
-  for (const [name, n] of Object.entries(results)) console.log(`${name.padEnd(width)}  ${n.toFixed(2).padStart(6)}`);
+  console.log(`${''.padEnd(width)}  statements  plans`);
+  for (const [name, { statements, plans }] of Object.entries(results)) {
+    console.log(`${name.padEnd(width)}  ${statements.toFixed(2).padStart(10)}  ${plans === undefined ? '  n/a' : plans.toFixed(2).padStart(5)}`);
+  }
 }
