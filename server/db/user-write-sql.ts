@@ -115,6 +115,16 @@ export const INSERT_KNOWN = namedStatement(`/* prepared:user-insert-known */ wit
     ${TAKEN_LIVE} as taken_live, ${groupsJson('grp')} as groups_json`);
 
 /**
+ * The tenant in a condition of a shared statement, as a value the planner does not see (an
+ * uncorrelated subquery, computed once: still an index condition). A custom plan that knows
+ * the tenant estimates a small tenant's rows as few and looks cheaper than the generic plan,
+ * which estimates an average tenant; the statement was then planned again on every call (1 ms
+ * of planning beside 1 ms of running), for as long as a tenant is small: all its initial sync
+ * (docs/storage.md, "Prepared statements keep their generic plans").
+ */
+const TENANT_UNSEEN = '(select $tenant::text)';
+
+/**
  * The accounts of a statement for several at once (db/batcher.ts), from `$rows`: a JSON array
  * of them (`manyRow`), each with `n` (its place), `also` (its own columns) and what `values`
  * binds for one account.
@@ -141,9 +151,9 @@ const manyEventsCte = (members = '') => `ev as (${eventInsertSql(
 export const INSERT_KNOWN_MANY = namedStatement(`/* prepared:user-insert-known-many */ with
   ${manyRows('id uuid, key text, ignores_case boolean, group_ids uuid[]')},
   grp as (select g.id, g.display_name from unnest($groupIds::uuid[], $groupNames::text[]) as w(id, name)
-    join scim_groups g on g.id = w.id and (g.tenant = $tenant and g.deleted_at is null and lower(g.display_name) = lower(w.name)) is true),
+    join scim_groups g on g.id = w.id and (g.tenant = ${TENANT_UNSEEN} and g.deleted_at is null and lower(g.display_name) = lower(w.name)) is true),
   legacy as (select r.n, u.deleted_at is null as live from r join scim_users u
-    on r.ignores_case and u.tenant = $tenant and lower(u.key_value) = lower(r.key) and u.key_value <> r.key),
+    on r.ignores_case and u.tenant = ${TENANT_UNSEEN} and lower(u.key_value) = lower(r.key) and u.key_value <> r.key),
   ins as (
     insert into scim_users (id, tenant, key_value, ${COLUMNS.join(', ')}, created_at, updated_at, deleted_at)
     select r.id, $tenant, r.key, ${COLUMNS.map((c) => `r.${c}`).join(', ')}, r.now, r.now, null from r
@@ -158,7 +168,7 @@ export const INSERT_KNOWN_MANY = namedStatement(`/* prepared:user-insert-known-m
   ${manyEventsCte('w cross join lateral unnest(w.group_ids) with ordinality as m(group_id, ord)')}
   select r.n, exists (select from ins where ins.id = r.id) as written, (select count(*) from grp) = cardinality($groupIds::uuid[]) as fresh,
     case when exists (select from ins where ins.id = r.id) then null else (select bool_or(t.live) from (
-      select u.deleted_at is null as live from scim_users u where u.tenant = $tenant and u.key_value = r.key
+      select u.deleted_at is null as live from scim_users u where u.tenant = ${TENANT_UNSEEN} and u.key_value = r.key
       union all select l.live from legacy l where l.n = r.n) as t) end as taken_live,
     ${groupsJson('(select g.id, g.display_name from grp g where g.id = any(r.group_ids))')} as groups_json
   from r order by r.n`);
@@ -192,7 +202,7 @@ export const UPDATE_PLAIN_MANY = namedStatement(`/* prepared:user-update-plain-m
   ${manyRows('id uuid, version int')},
   upd as (
     update scim_users u set ${COLUMNS.map((c) => `${c} = r.${c}`).join(', ')}, updated_at = r.now, version = u.version + 1
-    from r where u.id = any($ids::uuid[]) and u.id = r.id and (u.tenant = $tenant and u.version = r.version and u.deleted_at is null) is true
+    from r where u.id = any($ids::uuid[]) and u.id = r.id and (u.tenant = ${TENANT_UNSEEN} and u.version = r.version and u.deleted_at is null) is true
     returning r.n),
   w as (select r.* from r join upd on upd.n = r.n),
   ${manyEventsCte()}

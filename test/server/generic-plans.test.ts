@@ -6,9 +6,9 @@
 // small count's custom plan look cheaper). db/id-set.ts and db/users.ts `uniqueQuery` are the fixes.
 // Read from `pg_prepared_statements`, which shows one session's statements: PGlite's one session
 // (a PostgreSQL pool's connections each have their own), on the same planner. A database of its
-// own, with one tenant: in the worker's shared database, among thousands of tiny tenants, the
-// custom plans of `user-insert-known-many` and the shared lookups still look cheaper (they know
-// the tenant's value and find it rare), which docs/storage.md leaves open. Nothing is timed.
+// own, with one tenant, so that what other test files stored (thousands of tiny tenants) does not
+// decide the planner's choices; tenants of unequal sizes are docs/storage.md's probe, not a test
+// yet. Nothing is timed.
 
 import { sql } from 'kysely';
 import { afterAll, expect, it } from 'vitest';
