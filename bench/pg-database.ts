@@ -66,13 +66,13 @@ export interface StatementCounter {
   /**
    * Times the planner planned a statement of the database so far, or undefined when it is not
    * counted: `pg_stat_statements.track_planning`, which `statementCounter` turns on for the
-   * database's new sessions when it may (a superuser's setting).
+   * database's new sessions when asked to and allowed (a superuser's setting).
    */
   plans(): Promise<number | undefined>;
   close(): Promise<void>;
 }
 
-export async function statementCounter(baseUrl: string, database: string): Promise<StatementCounter | undefined> {
+export async function statementCounter(baseUrl: string, database: string, options: { readonly planning?: boolean } = {}): Promise<StatementCounter | undefined> {
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: baseUrl });
   await client.connect();
@@ -83,8 +83,9 @@ export async function statementCounter(baseUrl: string, database: string): Promi
     await client.end();
     return undefined;
   }
-  // The database's sessions count their planning too; they must open after this (a setting of the database).
-  const planning = await client.query(`alter database "${database.replace(/"/g, '""')}" set pg_stat_statements.track_planning = on`).then(
+  // With `planning`, the database's sessions count their planning too (they must open after
+  // this: a setting of the database). Off otherwise: tracking has a cost of its own under load.
+  const planning = options.planning === true && await client.query(`alter database "${database.replace(/"/g, '""')}" set pg_stat_statements.track_planning = on`).then(
     () => true,
     () => false,
   );
