@@ -160,24 +160,26 @@ function write(container: Record<string, unknown>, target: Target, op: 'add' | '
 
   if (def ? def.multiValued : Array.isArray(current)) {
     const incoming = w.whole;
-    if (op === 'replace' || !Array.isArray(current)) {
-      if (incoming === undefined) {
-        if (op === 'replace') deleteOwn(container, name);
-        return;
-      }
-      const given = Array.isArray(incoming) ? incoming : [incoming];
-      // An add onto no value still adds each value once (RFC 7644 §3.5.2.1), as onto a list below.
-      const list = op === 'add' ? given.filter((e, i) => !given.slice(0, i).some((x) => sameJson(x, e))) : given;
-      keepOnePrimary(list, new Set());
-      setOwn(container, name, list);
+    if (incoming === undefined) {
+      if (op === 'replace') deleteOwn(container, name);
       return;
     }
-    if (incoming === undefined) return;
-    const added = Array.isArray(incoming) ? incoming : [incoming];
-    const next = [...current];
+    const given = Array.isArray(incoming) ? incoming : [incoming];
+    if (op === 'replace') {
+      keepOnePrimary(given, new Set());
+      setOwn(container, name, given);
+      return;
+    }
     // RFC 7644 §3.5.2.1: a value already there is not added again (whatever its member order).
-    for (const e of added) if (!next.some((x) => sameJson(x, e))) next.push(e);
-    keepOnePrimary(next, new Set(added));
+    // The values are added one after another (onto no value too): a primary one takes primary
+    // from the others (RFC 7643 §2.4) before the next is compared, so that a value equal to one
+    // it has just made non-primary is not added beside it.
+    const next = Array.isArray(current) ? [...current] : [];
+    for (const e of given) {
+      if (next.some((x) => sameJson(x, e))) continue;
+      next.push(e);
+      keepOnePrimary(next, new Set([e]));
+    }
     setOwn(container, name, next);
     return;
   }

@@ -201,6 +201,27 @@ const cases: Case[] = [
     },
   },
   {
+    // Found by round-trip-patch.test.ts (seed 1848816189): the values are added one after
+    // another, so the second, equal to the first stored one once the new primary has taken
+    // primary from it, is not added beside it.
+    name: 'RFC: an added value equal to one a new primary has just made non-primary is not added twice',
+    patch: body({
+      op: 'add',
+      path: 'emails',
+      value: [
+        { value: 'new@x.example', type: 'work', primary: true },
+        { value: 'bjensen@example.com', type: 'work', primary: false },
+      ],
+    }),
+    expect: {
+      emails: [
+        { value: 'bjensen@example.com', type: 'work', primary: false },
+        { value: 'babs@jensen.org', type: 'home' },
+        { value: 'new@x.example', type: 'work', primary: true },
+      ],
+    },
+  },
+  {
     name: 'RFC: replace a multi-valued attribute entirely',
     patch: body({ op: 'replace', path: 'emails', value: [{ value: 'only@x.example', type: 'work' }] }),
     expect: { emails: [{ value: 'only@x.example', type: 'work' }] },
