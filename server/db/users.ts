@@ -238,9 +238,13 @@ function pageQuery(db: Db, tenant: string, q: ListUsersQuery, fenced = false) {
 
 type PageRow = ViewRow & { groups_json: unknown; total_matches?: string | number };
 
-/** The rows of a page and the number of all matches: the window count, or (`unique`, no count) the rows. */
-function pageRows(page: readonly PageRow[], unique = false): { rows: (ViewRow & { groups_json: unknown })[]; total: number } {
-  const total = unique || page.length === 0 ? page.length : Number(page[0]!.total_matches);
+/**
+ * The rows of a page and the number of all matches: the window count (`total_matches`), or the
+ * rows themselves from a statement without one (a `unique` shape's, `uniqueQuery`).
+ */
+function pageRows(page: readonly PageRow[]): { rows: (ViewRow & { groups_json: unknown })[]; total: number } {
+  const counted = page[0]?.total_matches;
+  const total = counted === undefined ? page.length : Number(counted);
   return { rows: page.map(({ total_matches: _, ...row }) => row), total };
 }
 
@@ -268,7 +272,7 @@ async function listByValue(db: Db, statement: ByValueStatement, tenant: string, 
   parameters[statement.value] = value;
   if (statement.limit !== undefined) parameters[statement.limit] = limit;
   const { rows } = await db.executeQuery<PageRow>(CompiledQuery.raw(statement.text, parameters));
-  return withGroups(pageRows(rows, statement.unique));
+  return withGroups(pageRows(rows));
 }
 
 /** listByValue of several lookups in one statement: each one's page, in their order. */
@@ -277,7 +281,7 @@ async function listManyByValue(db: Db, statement: ByValueStatement, tenant: stri
   const { rows } = await db.executeQuery<PageRow & { n: string | number }>(CompiledQuery.raw(statement.many, [tenant, values, ...statement.manyParameters]));
   const pages = lookups.map((): PageRow[] => []);
   for (const { n, ...row } of rows) pages[Number(n) - 1]!.push(row);
-  return pages.map((page) => withGroups(pageRows(page, statement.unique)));
+  return pages.map((page) => withGroups(pageRows(page)));
 }
 
 interface ByValueStatement {
@@ -287,7 +291,6 @@ interface ByValueStatement {
   readonly value: number;
   /** Where the limit is bound; none in the statement of a `unique` shape. */
   readonly limit: number | undefined;
-  readonly unique: boolean;
   /**
    * The same page for several lookups (tenant, the lookups as JSON, then `manyParameters`): the
    * shape's statement as a lateral subquery per value, whose rows carry their lookup's place `n`.
@@ -344,7 +347,6 @@ function byValueStatement(db: Db, shape: FilterShape): ByValueStatement {
     tenant,
     value,
     limit,
-    unique: shape.unique,
     many,
     manyParameters: others.map((i) => compiled.parameters[i]),
     lookups: new Batchers<Db, Lookup, UserPage>({
